@@ -1,0 +1,136 @@
+// The host-side C++ API for one open plugin instance. A Connector is used by one thread at a time.
+//
+//   mageio::Registry registry;
+//   auto config = mageio::IoConfig::load_file("io_config.yaml");
+//   auto db = mageio::open_connector(registry, "sqlite", config.profile("default"));
+//   auto reader = db->load({.query = "select * from t"});
+//   mageio::sdk::OwnedArray batch;
+//   while (reader.next(batch)) { ... }
+#pragma once
+
+#include <mageio/core/registry.hpp>
+#include <mageio/mageio_abi.h>
+#include <mageio/sdk/arrow_reader.hpp>
+#include <mageio/sdk/error.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mageio {
+
+using Error = sdk::Error;
+
+/// What the host offers plugins (logging, progress, cancellation). Shared by a connector and every
+/// stream it produced; callbacks may be called from any thread.
+struct HostCallbacks {
+  std::function<void(int32_t level, const std::string& message)> on_log;
+  std::function<void(int64_t rows, int64_t bytes, int64_t total_rows)> on_progress;
+  std::atomic<bool> cancel_requested{false};
+};
+
+/// Where to read from: exactly one of query, table, path.
+struct LoadOptions {
+  std::string query;
+  std::string table;
+  std::string schema;
+  std::string path;
+  std::optional<int64_t> limit;
+  std::optional<int64_t> batch_rows;
+  boost::json::object options;  // plugin-specific
+};
+
+/// Where and how to write: exactly one of table, path.
+struct ExportOptions {
+  std::string table;
+  std::string schema;
+  std::string path;
+  std::string if_exists = "fail";  // fail | replace | append
+  std::vector<std::string> unique_constraints;
+  std::string unique_conflict_method;  // UPDATE | IGNORE (with unique_constraints)
+  boost::json::object options;          // plugin-specific
+};
+
+struct AlterTableOptions {
+  std::string table;
+  std::string schema;
+  std::string action;  // add_column | drop_column | rename_column | alter_column_type
+  std::string column;
+  std::string new_name;
+  std::string type;  // logical type name
+};
+
+/// Batches of an Arrow stream a plugin produced. Keeps the plugin's library and instance alive while it
+/// lives. Moving it out with release_stream() hands the raw stream (and the duty to release it) over.
+class BatchReader {
+ public:
+  BatchReader(ArrowArrayStream stream, std::shared_ptr<void> keep_alive);
+  BatchReader(BatchReader&&) noexcept;
+  BatchReader& operator=(BatchReader&&) noexcept;
+  ~BatchReader();
+
+  const sdk::Schema& schema() const { return reader_->schema(); }
+  /// The next batch; false at the end. Throws Error with the plugin's message on failure.
+  bool next(sdk::OwnedArray& batch) { return reader_->next(batch); }
+  int64_t rows_read() const { return reader_->rows_read(); }
+  /// The underlying stream, still owned by this reader (e.g. to pass to another plugin's export).
+  ArrowArrayStream* stream() { return stream_.get(); }
+
+ private:
+  std::unique_ptr<ArrowArrayStream> stream_;
+  std::unique_ptr<sdk::StreamReader> reader_;
+  std::shared_ptr<void> keep_alive_;
+};
+
+struct ExecuteOutcome {
+  int64_t rows_affected = -1;
+  std::optional<BatchReader> rows;  // set when the statement returned rows
+};
+
+class Connector {
+ public:
+  ~Connector();
+  Connector(const Connector&) = delete;
+  Connector& operator=(const Connector&) = delete;
+
+  const Plugin& plugin() const { return *plugin_; }
+
+  BatchReader load(const LoadOptions& options);
+  /// Writes every batch of `input` (borrowed; the caller releases it). Returns rows written.
+  int64_t export_data(const ExportOptions& options, ArrowArrayStream* input);
+  ExecuteOutcome execute(const std::string& sql);
+  int64_t execute_queries(const std::vector<std::string>& queries);
+  void alter_table(const AlterTableOptions& options);
+  bool table_exists(const std::string& table, const std::string& schema = {});
+  bool path_exists(const std::string& path);
+  /// The first `rows` rows of a table (Mage's sample): a load of the table with a limit.
+  BatchReader sample(const std::string& table, const std::string& schema = {}, int64_t rows = 10);
+
+  HostCallbacks& callbacks() { return *host_; }
+
+ private:
+  friend class Plugin;
+  struct Instance;  // the MageioInstance, closed when the last holder (connector or stream) goes
+  Connector(std::shared_ptr<const Plugin> plugin, std::shared_ptr<Instance> instance,
+            std::shared_ptr<HostCallbacks> host, std::vector<std::string> secrets);
+
+  void require(uint64_t capability, const char* operation) const;
+  [[noreturn]] void fail(MageioStatus status, MageioError& error, const char* operation) const;
+
+  std::shared_ptr<const Plugin> plugin_;
+  std::shared_ptr<Instance> instance_;
+  std::shared_ptr<HostCallbacks> host_;
+  std::vector<std::string> secrets_;
+};
+
+/// Opens plugin `plugin_name` with its keys from `profile`.
+std::unique_ptr<Connector> open_connector(Registry& registry, const std::string& plugin_name, const Profile& profile,
+                                          std::shared_ptr<HostCallbacks> host = nullptr);
+
+}  // namespace mageio

@@ -1,0 +1,102 @@
+// Reading Mage's io_config.yaml as it is: a top-level `version:`, one map per profile (`default:` is the
+// default), flat keys (POSTGRES_HOST ...), Mage's nested ("verbose") sections (PostgreSQL: {host ...}),
+// and `{{ env_var('NAME') }}` / `{{ env_var('NAME', 'default') }}` templates.
+//
+// Every error names the file, and where it has one, the line and the key: a missing file, a YAML syntax
+// error, a missing profile (with the profiles that exist), an unset variable with no default (never the
+// string "None"), an unknown or missing key. Messages never contain the value of a secret key.
+#pragma once
+
+#include <mageio/sdk/config.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mageio {
+
+/// One value of a profile, after template rendering.
+struct ConfigEntry {
+  std::string value;
+  int line = 0;  // 1-based line in the file
+};
+
+/// A plugin's declared configuration (parsed from its config_schema_json).
+struct ConfigSchema {
+  std::string section;  // e.g. "PostgreSQL"; "" if the plugin has no nested form
+  std::vector<sdk::ConfigKey> keys;
+
+  /// Parses config_schema_json; throws Error(INVALID_ARGUMENT) on a malformed document.
+  static ConfigSchema parse(std::string_view json);
+  /// The prefix its flat keys share, e.g. "POSTGRES_" ("" if they share none).
+  std::string prefix() const;
+};
+
+/// One profile of an io_config.yaml.
+class Profile {
+ public:
+  Profile() = default;
+  Profile(std::string file, std::string name, int line);
+
+  const std::string& file() const { return file_; }
+  const std::string& name() const { return name_; }
+  /// Flat keys (KEY: value) in the order of the file.
+  const std::map<std::string, ConfigEntry>& flat() const { return flat_; }
+  /// Nested sections: section name -> key -> entry.
+  const std::map<std::string, std::map<std::string, ConfigEntry>>& sections() const { return sections_; }
+
+  void set_flat(const std::string& key, ConfigEntry entry) { flat_[key] = std::move(entry); }
+  void set_nested(const std::string& section, const std::string& key, ConfigEntry entry) {
+    sections_[section][key] = std::move(entry);
+  }
+
+  /// The config object to open a plugin with: the plugin's declared keys, from flat keys or from its
+  /// nested section (flat wins), all values as strings. Keys with the plugin's prefix that it does not
+  /// declare, nested keys it does not know, and missing required keys are errors naming the file,
+  /// profile, line and key, and the keys the plugin accepts.
+  boost::json::object config_for(const std::string& plugin_name, const ConfigSchema& schema) const;
+
+  /// The profile as YAML-like text for `mageio config show`, secrets masked: keys the schemas declare
+  /// secret, and any key whose name says PASSWORD, SECRET, TOKEN or KEY.
+  std::string show(const std::vector<ConfigSchema>& schemas = {}) const;
+
+  /// The values of the secret keys, for scrubbing them from messages.
+  std::vector<std::string> secret_values(const std::vector<ConfigSchema>& schemas = {}) const;
+
+ private:
+  std::string file_;
+  std::string name_;
+  int line_ = 0;
+  std::map<std::string, ConfigEntry> flat_;
+  std::map<std::string, std::map<std::string, ConfigEntry>> sections_;
+};
+
+class IoConfig {
+ public:
+  /// Reads and renders a file. Throws Error(NOT_FOUND) when it does not exist, Error(INVALID_ARGUMENT)
+  /// for YAML or template errors.
+  static IoConfig load_file(const std::filesystem::path& file);
+  /// The same from text; `file_label` is what messages call the file.
+  static IoConfig parse(std::string_view text, const std::string& file_label);
+
+  const std::string& file() const { return file_; }
+  std::vector<std::string> profile_names() const;
+  bool has_profile(const std::string& name) const;
+  /// Throws Error(NOT_FOUND) naming the file and the profiles it has.
+  const Profile& profile(const std::string& name) const;
+
+ private:
+  std::string file_;
+  std::map<std::string, Profile> profiles_;
+};
+
+/// True when a key name says it holds a secret (PASSWORD, SECRET, TOKEN, KEY as a word of the name).
+bool looks_secret(std::string_view key);
+/// `text` with every occurrence of each non-empty secret replaced by "****".
+std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
+
+}  // namespace mageio

@@ -1,0 +1,254 @@
+#include <mageio/core/connector.hpp>
+
+#include "loaded_library.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <cstring>
+
+namespace json = boost::json;
+
+namespace mageio {
+namespace {
+
+// The C callbacks handed to plugins; host_data is the HostCallbacks. Exceptions never cross back.
+void host_log(void* host_data, int32_t level, const char* message) {
+  auto* host = static_cast<HostCallbacks*>(host_data);
+  try {
+    if (host->on_log && message != nullptr) host->on_log(level, message);
+  } catch (...) {
+  }
+}
+
+void host_progress(void* host_data, int64_t rows, int64_t bytes, int64_t total_rows) {
+  auto* host = static_cast<HostCallbacks*>(host_data);
+  try {
+    if (host->on_progress) host->on_progress(rows, bytes, total_rows);
+  } catch (...) {
+  }
+}
+
+int32_t host_is_cancelled(void* host_data) {
+  return static_cast<HostCallbacks*>(host_data)->cancel_requested.load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+void put_if(json::object& object, const char* key, const std::string& value) {
+  if (!value.empty()) object[key] = value;
+}
+
+json::array to_array(const std::vector<std::string>& items) {
+  json::array out;
+  for (const auto& item : items) out.emplace_back(item);
+  return out;
+}
+
+struct ErrorSlot {
+  MageioError error{};
+  ErrorSlot() { error.struct_size = sizeof error; }
+  ~ErrorSlot() {
+    if (error.release) error.release(&error);
+  }
+};
+
+}  // namespace
+
+// The plugin's instance. Streams hold it too, so close runs only after the last stream is released;
+// the plugin holds the library, so the code outlives both.
+struct Connector::Instance {
+  std::shared_ptr<const Plugin> plugin;
+  std::shared_ptr<HostCallbacks> host;
+  MageioHostServices services{};
+  MageioInstance* handle = nullptr;
+
+  ~Instance() {
+    if (handle != nullptr) plugin->descriptor().close(handle);
+  }
+};
+
+std::unique_ptr<Connector> Plugin::open(const json::object& config, std::shared_ptr<HostCallbacks> host,
+                                        std::vector<std::string> secrets) const {
+  if (!host) host = std::make_shared<HostCallbacks>();
+  auto instance = std::make_shared<Connector::Instance>();
+  instance->plugin = shared_from_this();
+  instance->host = host;
+  instance->services.struct_size = sizeof instance->services;
+  instance->services.host_data = host.get();
+  instance->services.log = &host_log;
+  instance->services.progress = &host_progress;
+  instance->services.is_cancelled = &host_is_cancelled;
+  ErrorSlot slot;
+  std::string config_text = json::serialize(config);
+  MageioStatus status = descriptor_->open(config_text.c_str(), &instance->services, &instance->handle, &slot.error);
+  auto connector = std::unique_ptr<Connector>(new Connector(shared_from_this(), instance, host, std::move(secrets)));
+  if (status != MAGEIO_STATUS_OK) {
+    instance->handle = nullptr;
+    connector->fail(status, slot.error, "open");
+  }
+  if (instance->handle == nullptr) throw sdk::Error(MAGEIO_STATUS_INTERNAL, name_ + " open: returned OK but no instance");
+  return connector;
+}
+
+Connector::Connector(std::shared_ptr<const Plugin> plugin, std::shared_ptr<Instance> instance,
+                     std::shared_ptr<HostCallbacks> host, std::vector<std::string> secrets)
+    : plugin_(std::move(plugin)), instance_(std::move(instance)), host_(std::move(host)), secrets_(std::move(secrets)) {}
+
+Connector::~Connector() = default;
+
+void Connector::require(uint64_t capability, const char* operation) const {
+  if (!plugin_->has(capability))
+    throw sdk::not_implemented("plugin " + plugin_->name() + " does not support " + operation);
+}
+
+void Connector::fail(MageioStatus status, MageioError& error, const char* operation) const {
+  std::string message = error.message ? error.message : "(no message)";
+  std::string sqlstate(error.sqlstate, strnlen(error.sqlstate, 5));
+  int32_t vendor_code = error.vendor_code;
+  if (error.release) error.release(&error);
+  error.release = nullptr;
+  if (status < MAGEIO_STATUS_OK || status > MAGEIO_STATUS_INTERNAL) status = MAGEIO_STATUS_INTERNAL;
+  message = mask_secrets(std::move(message), secrets_);
+  if (!sqlstate.empty()) message += " (SQLSTATE " + sqlstate + ")";
+  throw sdk::Error(status, plugin_->name() + " " + operation + ": " + message, sqlstate, vendor_code);
+}
+
+BatchReader Connector::load(const LoadOptions& options) {
+  require(MAGEIO_CAP_LOAD, "load");
+  json::object request;
+  put_if(request, "query", options.query);
+  put_if(request, "table", options.table);
+  put_if(request, "schema", options.schema);
+  put_if(request, "path", options.path);
+  if (options.limit) request["limit"] = *options.limit;
+  if (options.batch_rows) request["batch_rows"] = *options.batch_rows;
+  if (!options.options.empty()) request["options"] = options.options;
+  std::string text = json::serialize(request);
+  ErrorSlot slot;
+  ArrowArrayStream stream{};
+  MageioStatus status = plugin_->descriptor().load(instance_->handle, text.c_str(), &stream, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "load");
+  if (stream.release == nullptr) throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " load: returned OK but no stream");
+  return BatchReader(stream, instance_);
+}
+
+int64_t Connector::export_data(const ExportOptions& options, ArrowArrayStream* input) {
+  require(MAGEIO_CAP_EXPORT, "export");
+  if (!options.unique_constraints.empty()) require(MAGEIO_CAP_UPSERT, "upserts (unique constraints)");
+  json::object request;
+  put_if(request, "table", options.table);
+  put_if(request, "schema", options.schema);
+  put_if(request, "path", options.path);
+  put_if(request, "if_exists", options.if_exists);
+  if (!options.unique_constraints.empty()) request["unique_constraints"] = to_array(options.unique_constraints);
+  put_if(request, "unique_conflict_method", options.unique_conflict_method);
+  if (!options.options.empty()) request["options"] = options.options;
+  std::string text = json::serialize(request);
+  ErrorSlot slot;
+  int64_t rows = 0;
+  MageioStatus status = plugin_->descriptor().export_data(instance_->handle, text.c_str(), input, &rows, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
+  return rows;
+}
+
+ExecuteOutcome Connector::execute(const std::string& sql) {
+  require(MAGEIO_CAP_EXECUTE, "execute");
+  std::string text = json::serialize(json::object{{"sql", sql}});
+  ErrorSlot slot;
+  ArrowArrayStream stream{};
+  ExecuteOutcome outcome;
+  MageioStatus status =
+      plugin_->descriptor().execute(instance_->handle, text.c_str(), &outcome.rows_affected, &stream, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "execute");
+  if (stream.release != nullptr) outcome.rows.emplace(stream, instance_);
+  return outcome;
+}
+
+int64_t Connector::execute_queries(const std::vector<std::string>& queries) {
+  require(MAGEIO_CAP_EXECUTE_QUERIES, "execute_queries");
+  std::string text = json::serialize(json::object{{"queries", to_array(queries)}});
+  ErrorSlot slot;
+  int64_t rows = -1;
+  MageioStatus status = plugin_->descriptor().execute_queries(instance_->handle, text.c_str(), &rows, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "execute_queries");
+  return rows;
+}
+
+void Connector::alter_table(const AlterTableOptions& options) {
+  require(MAGEIO_CAP_ALTER_TABLE, "alter_table");
+  json::object request;
+  put_if(request, "table", options.table);
+  put_if(request, "schema", options.schema);
+  put_if(request, "action", options.action);
+  put_if(request, "column", options.column);
+  put_if(request, "new_name", options.new_name);
+  put_if(request, "type", options.type);
+  std::string text = json::serialize(request);
+  ErrorSlot slot;
+  MageioStatus status = plugin_->descriptor().alter_table(instance_->handle, text.c_str(), &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "alter_table");
+}
+
+bool Connector::table_exists(const std::string& table, const std::string& schema) {
+  require(MAGEIO_CAP_TABLE_EXISTS, "table_exists");
+  json::object request{{"table", table}};
+  put_if(request, "schema", schema);
+  std::string text = json::serialize(request);
+  ErrorSlot slot;
+  int32_t exists = 0;
+  MageioStatus status = plugin_->descriptor().table_exists(instance_->handle, text.c_str(), &exists, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "table_exists");
+  return exists != 0;
+}
+
+bool Connector::path_exists(const std::string& path) {
+  require(MAGEIO_CAP_TABLE_EXISTS, "table_exists");
+  std::string text = json::serialize(json::object{{"path", path}});
+  ErrorSlot slot;
+  int32_t exists = 0;
+  MageioStatus status = plugin_->descriptor().table_exists(instance_->handle, text.c_str(), &exists, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "table_exists");
+  return exists != 0;
+}
+
+BatchReader Connector::sample(const std::string& table, const std::string& schema, int64_t rows) {
+  return load(LoadOptions{.table = table, .schema = schema, .limit = rows});
+}
+
+// --- BatchReader ----------------------------------------------------------------------------------
+
+BatchReader::BatchReader(ArrowArrayStream stream, std::shared_ptr<void> keep_alive)
+    : stream_(std::make_unique<ArrowArrayStream>(stream)), keep_alive_(std::move(keep_alive)) {
+  try {
+    reader_ = std::make_unique<sdk::StreamReader>(stream_.get());
+  } catch (...) {
+    stream_->release(stream_.get());
+    throw;
+  }
+}
+
+BatchReader::BatchReader(BatchReader&&) noexcept = default;
+
+BatchReader& BatchReader::operator=(BatchReader&& other) noexcept {
+  if (this != &other) {
+    if (stream_ && stream_->release) stream_->release(stream_.get());
+    stream_ = std::move(other.stream_);
+    reader_ = std::move(other.reader_);
+    keep_alive_ = std::move(other.keep_alive_);
+  }
+  return *this;
+}
+
+BatchReader::~BatchReader() {
+  reader_.reset();
+  if (stream_ && stream_->release) stream_->release(stream_.get());
+}
+
+// --- Opening from a profile -------------------------------------------------------------------------
+
+std::unique_ptr<Connector> open_connector(Registry& registry, const std::string& plugin_name, const Profile& profile,
+                                          std::shared_ptr<HostCallbacks> host) {
+  auto plugin = registry.find(plugin_name);
+  auto config = profile.config_for(plugin_name, plugin->config_schema());
+  return plugin->open(config, std::move(host), profile.secret_values({plugin->config_schema()}));
+}
+
+}  // namespace mageio

@@ -1,0 +1,453 @@
+/*
+ * mageio_abi.h -- the stable C ABI between a mageio host and a connector plugin.
+ *
+ * This is the only contract between the two sides. It is C99 with no dependency beyond the C standard
+ * library, so a plugin can be written in any language that speaks C, and it never changes in a way that
+ * breaks a plugin built against an earlier 1.x version of this file.
+ *
+ * ---------------------------------------------------------------------------------------------------
+ * How a plugin is loaded
+ *
+ *   1. The host opens the shared library (RTLD_NOW | RTLD_LOCAL) and looks up one symbol,
+ *      MAGEIO_PLUGIN_ENTRY_NAME ("mageio_plugin_entry"), of type MageioPluginEntryFn. Every other symbol
+ *      of the plugin is hidden.
+ *   2. Version negotiation: the host calls the entry point with the highest ABI version it speaks. The
+ *      plugin answers with the version it implements (which must not be higher than the one offered and
+ *      must have the same major version), or refuses with MAGEIO_STATUS_NOT_IMPLEMENTED.
+ *   3. The host validates the descriptor the plugin returned (struct_size, name, versions, required
+ *      slots, capability bits against slots) before it calls anything else.
+ *
+ * Rules that hold everywhere
+ *
+ *   - Every struct starts with `size_t struct_size`. The side that allocates a struct sets it to the size
+ *     it knows. A reader only reads fields that lie entirely within struct_size; a writer only writes
+ *     fields that lie entirely within the struct_size it was given. This is how ABI 1.x grows: fields
+ *     are only ever appended, never removed, reordered or retyped.
+ *   - Function tables are append-only. A capability bit (MAGEIO_CAP_*) says which optional operations are
+ *     real; a host never infers a capability from a non-null slot, and a plugin that declares a
+ *     capability must fill its slot (the host rejects it otherwise).
+ *   - Requests, options and configuration cross as UTF-8 JSON text, so new options never change this
+ *     ABI. Unknown keys are an error, not silently ignored.
+ *   - Data crosses as the Arrow C Data Interface (ArrowSchema, ArrowArray, ArrowArrayStream), declared
+ *     below verbatim from the Arrow specification. Release callbacks transfer ownership.
+ *   - No C++ type, exception, RTTI or allocator crosses. A plugin catches everything at the boundary and
+ *     reports it through MageioError.
+ *   - A plugin never links against host symbols: everything the host offers arrives as a
+ *     MageioHostServices table.
+ *
+ * Versions
+ *
+ *   An ABI version is encoded as MAJOR * 1000000 + MINOR * 1000 (1.0 -> 1000000, 1.1 -> 1001000). Each
+ *   declaration below says which version added it ("Since 1.0").
+ *
+ * Thread contract (summary; each declaration repeats what concerns it)
+ *
+ *   - The entry point and the descriptor: may be used from any thread at any time; the descriptor is
+ *     immutable and lives as long as the library is loaded.
+ *   - open: may be called concurrently from several threads.
+ *   - An instance (MageioInstance): used by one thread at a time; the host serializes calls on it.
+ *     A stream returned from an instance must be released before the instance is closed.
+ *   - Arrow streams and arrays: used by one thread at a time; their release callbacks may run on any
+ *     thread.
+ *   - MageioHostServices callbacks: the plugin may call them from any thread while the instance is open;
+ *     the host makes them thread-safe.
+ * ---------------------------------------------------------------------------------------------------
+ */
+#ifndef MAGEIO_ABI_H
+#define MAGEIO_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ================================================================================================
+ * Arrow C Data Interface and C Stream Interface.
+ * Copied verbatim from the Apache Arrow specification (format/CDataInterface, format/CStreamInterface),
+ * including its include guard, so that this header coexists with any other copy of it.
+ * ================================================================================================ */
+
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  // Array type description
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+
+  // Release callback
+  void (*release)(struct ArrowSchema*);
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+struct ArrowArray {
+  // Array data description
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+
+  // Release callback
+  void (*release)(struct ArrowArray*);
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+#endif  // ARROW_C_DATA_INTERFACE
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  // Callback to get the stream type
+  // (will be the same for all arrays in the stream).
+  //
+  // Return value: 0 if successful, an `errno`-compatible error code otherwise.
+  //
+  // If successful, the ArrowSchema must be released independently from the stream.
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+
+  // Callback to get the next array
+  // (if no error and the array is released, the stream has ended)
+  //
+  // Return value: 0 if successful, an `errno`-compatible error code otherwise.
+  //
+  // If successful, the ArrowArray must be released independently from the stream.
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+
+  // Callback to get optional detailed error information.
+  // This must only be called if the last stream operation failed
+  // with a non-0 return code.
+  //
+  // Return value: pointer to a null-terminated character array describing
+  // the last error, or NULL if no description is available.
+  //
+  // The returned pointer is only valid until the next operation on this stream
+  // (including release).
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+
+  // Release callback: release the stream's own resources.
+  // Note that arrays returned by `get_next` must be individually released.
+  void (*release)(struct ArrowArrayStream*);
+
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+#endif  // ARROW_C_STREAM_INTERFACE
+
+/* ================================================================================================
+ * Versions and the entry point
+ * ================================================================================================ */
+
+/** ABI 1.0. Since 1.0. */
+#define MAGEIO_ABI_VERSION_1_0 1000000u
+/** The highest ABI version this header describes. Since 1.0. */
+#define MAGEIO_ABI_VERSION MAGEIO_ABI_VERSION_1_0
+/** The major part of an encoded ABI version. Since 1.0. */
+#define MAGEIO_ABI_MAJOR(version) ((version) / 1000000u)
+
+/** The name of the one symbol a plugin exports. Since 1.0. */
+#define MAGEIO_PLUGIN_ENTRY_NAME "mageio_plugin_entry"
+
+/* ================================================================================================
+ * Status codes
+ * ================================================================================================ */
+
+/**
+ * The result of every operation. A fixed-width integer rather than an enum so its size never depends on
+ * the compiler. Values are stable: new codes are only added. Since 1.0.
+ */
+typedef int32_t MageioStatus;
+
+#define MAGEIO_STATUS_OK 0                /**< Success. */
+#define MAGEIO_STATUS_INVALID_ARGUMENT 1  /**< A bad request, option, config value or input data. */
+#define MAGEIO_STATUS_NOT_FOUND 2         /**< A table, file, schema or column that does not exist. */
+#define MAGEIO_STATUS_ALREADY_EXISTS 3    /**< The target exists and if_exists is "fail". */
+#define MAGEIO_STATUS_NOT_IMPLEMENTED 4   /**< The operation, option or ABI version is not supported. */
+#define MAGEIO_STATUS_IO 5                /**< A local file or stream could not be read or written. */
+#define MAGEIO_STATUS_BACKEND 6           /**< The database reported an error (see sqlstate). */
+#define MAGEIO_STATUS_UNAUTHENTICATED 7   /**< Bad credentials. */
+#define MAGEIO_STATUS_UNAVAILABLE 8       /**< The backend could not be reached or the connection broke. */
+#define MAGEIO_STATUS_CANCELLED 9         /**< The host asked to stop (MageioHostServices.is_cancelled). */
+#define MAGEIO_STATUS_INTERNAL 10         /**< A bug: an unexpected exception or broken invariant. */
+
+/* ================================================================================================
+ * Errors
+ * ================================================================================================ */
+
+/**
+ * Details of a failed call. Since 1.0.
+ *
+ * Ownership: the caller (host) allocates the struct, zero-fills it and sets struct_size; the plugin fills
+ * it only when it returns a status other than MAGEIO_STATUS_OK. If release is then non-NULL the host
+ * must call it exactly once, after copying what it needs, which frees whatever the plugin allocated
+ * (message, private_data). The host copies the error at once: nothing in it outlives release.
+ *
+ * Thread contract: belongs to the call that filled it.
+ */
+struct MageioError {
+  /** sizeof(struct MageioError) as the host knows it. The plugin writes no field beyond it. Since 1.0. */
+  size_t struct_size;
+  /** UTF-8 text for a person, NUL-terminated, owned by the error; NULL if none. Since 1.0. */
+  char* message;
+  /** SQLSTATE (five characters and a NUL) when the backend has one, otherwise all zero. Since 1.0. */
+  char sqlstate[6];
+  /** The backend's own error number, 0 if none. Since 1.0. */
+  int32_t vendor_code;
+  /** Frees message and private_data; NULL if there is nothing to free. Since 1.0. */
+  void (*release)(struct MageioError* error);
+  /** Owned by the plugin. Since 1.0. */
+  void* private_data;
+};
+
+/* ================================================================================================
+ * Host services
+ * ================================================================================================ */
+
+/** Log levels for MageioHostServices.log. Since 1.0. */
+#define MAGEIO_LOG_DEBUG 0
+#define MAGEIO_LOG_INFO 1
+#define MAGEIO_LOG_WARNING 2
+#define MAGEIO_LOG_ERROR 3
+
+/**
+ * What the host offers a plugin, passed to open. Since 1.0.
+ *
+ * Ownership: the host owns the table and host_data; both stay valid until close of the instance that
+ * received them returns. Every callback may be NULL (the plugin then does without it).
+ *
+ * Thread contract: the plugin may call any callback from any thread; the host makes them thread-safe
+ * and cheap enough to call once per batch.
+ */
+struct MageioHostServices {
+  /** sizeof(struct MageioHostServices) as the host knows it. Since 1.0. */
+  size_t struct_size;
+  /** Passed back as the first argument of every callback. Since 1.0. */
+  void* host_data;
+  /**
+   * A log line (UTF-8, no trailing newline; the plugin keeps ownership). The plugin never logs
+   * secrets. Since 1.0.
+   */
+  void (*log)(void* host_data, int32_t level, const char* message);
+  /**
+   * Progress of the running load or export: cumulative rows and bytes (source-side bytes, or -1 if
+   * unknown) since the operation started, and the total number of rows when the source knows it
+   * (otherwise -1). Since 1.0.
+   */
+  void (*progress)(void* host_data, int64_t rows, int64_t bytes, int64_t total_rows);
+  /**
+   * Non-zero when the host wants the running operation to stop. Plugins poll it at least once per
+   * batch and then fail with MAGEIO_STATUS_CANCELLED, leaving the destination as it was. Since 1.0.
+   */
+  int32_t (*is_cancelled)(void* host_data);
+};
+
+/* ================================================================================================
+ * Capabilities
+ * ================================================================================================ */
+
+/** Bits of MageioPluginDescriptor.capabilities. Since 1.0 unless noted. */
+#define MAGEIO_CAP_LOAD (1ull << 0)            /**< load is real. */
+#define MAGEIO_CAP_EXPORT (1ull << 1)          /**< export is real, with if_exists fail/replace/append. */
+#define MAGEIO_CAP_EXECUTE (1ull << 2)         /**< execute is real. */
+#define MAGEIO_CAP_EXECUTE_QUERIES (1ull << 3) /**< execute_queries is real. */
+#define MAGEIO_CAP_ALTER_TABLE (1ull << 4)     /**< alter_table is real. */
+#define MAGEIO_CAP_TABLE_EXISTS (1ull << 5)    /**< table_exists is real. */
+#define MAGEIO_CAP_UPSERT (1ull << 6)          /**< export accepts unique_constraints. */
+#define MAGEIO_CAP_TRANSACTIONS (1ull << 7)    /**< execute_queries is all-or-nothing. */
+#define MAGEIO_CAP_LOAD_QUERY (1ull << 8)      /**< load accepts "query" (SQL). */
+#define MAGEIO_CAP_TABLES (1ull << 9)          /**< targets are tables ("table", "schema"). */
+#define MAGEIO_CAP_PATHS (1ull << 10)          /**< targets are paths ("path"). */
+
+/* ================================================================================================
+ * Instances and operations
+ * ================================================================================================ */
+
+/** An open connector (a connection, a directory, ...). Opaque to the host. Since 1.0. */
+typedef struct MageioInstance MageioInstance;
+
+/**
+ * Opens an instance. Since 1.0.
+ *
+ * config_json: a JSON object of the keys the plugin declared in config_schema_json, with string,
+ *   number or boolean values (the host has already resolved io_config.yaml profiles and env_var
+ *   templates). Keys the plugin does not know are an error. Borrowed for the call.
+ * host: the host services (see MageioHostServices for lifetime). May be NULL.
+ * out: receives the instance on success; untouched on failure.
+ * Thread contract: may be called concurrently from several threads.
+ */
+typedef MageioStatus (*MageioOpenFn)(const char* config_json, const struct MageioHostServices* host,
+                                     MageioInstance** out, struct MageioError* error);
+
+/**
+ * Closes an instance and frees everything it owns. Every stream it returned must have been released
+ * first. Never fails. Since 1.0.
+ */
+typedef void (*MageioCloseFn)(MageioInstance* instance);
+
+/**
+ * Reads data. Since 1.0. Capability MAGEIO_CAP_LOAD.
+ *
+ * request_json: {"query": SQL} | {"table": T, "schema": S?} | {"path": P}, plus optional
+ *   "limit": N (at most N rows; any query), "batch_rows": N (a hint for rows per batch) and
+ *   "options": {plugin-specific keys}. Exactly one of query, table, path. Borrowed for the call.
+ * out: on success, a stream the caller owns and must release. Batches are struct arrays ("+s") whose
+ *   children are the columns; each batch is bounded in rows and bytes, so the whole result is never
+ *   held in memory. The stream may refer to the instance: release it before close.
+ */
+typedef MageioStatus (*MageioLoadFn)(MageioInstance* instance, const char* request_json,
+                                     struct ArrowArrayStream* out, struct MageioError* error);
+
+/**
+ * Writes data. Since 1.0. Capability MAGEIO_CAP_EXPORT.
+ *
+ * request_json: {"table": T, "schema": S?} | {"path": P}, plus
+ *   "if_exists": "fail" | "replace" | "append" (default "fail"),
+ *   "unique_constraints": [column, ...] and "unique_conflict_method": "UPDATE" | "IGNORE"
+ *   (MAGEIO_CAP_UPSERT), "options": {plugin-specific keys}.
+ * input: the rows to write. Borrowed: the plugin reads it to the end (or until an error) but does not
+ *   release it; the caller releases it after the call returns.
+ * rows_written: receives the number of rows written on success.
+ * Atomicity: on any failure (bad value, cancellation, lost connection) the destination is left exactly
+ *   as it was before the call.
+ */
+typedef MageioStatus (*MageioExportFn)(MageioInstance* instance, const char* request_json,
+                                       struct ArrowArrayStream* input, int64_t* rows_written,
+                                       struct MageioError* error);
+
+/**
+ * Runs one statement. Since 1.0. Capability MAGEIO_CAP_EXECUTE.
+ *
+ * request_json: {"sql": SQL}.
+ * rows_affected: receives the rows changed, or -1 when the backend does not say.
+ * out: may be NULL (result rows are then discarded). Otherwise, on success, out->release is NULL when
+ *   the statement returns no rows, else out is a stream the caller owns (as for load).
+ */
+typedef MageioStatus (*MageioExecuteFn)(MageioInstance* instance, const char* request_json,
+                                        int64_t* rows_affected, struct ArrowArrayStream* out,
+                                        struct MageioError* error);
+
+/**
+ * Runs several statements, in one transaction where the backend has them (MAGEIO_CAP_TRANSACTIONS):
+ * all take effect or none. Since 1.0. Capability MAGEIO_CAP_EXECUTE_QUERIES.
+ *
+ * request_json: {"queries": [SQL, ...]}. Result rows are discarded.
+ * rows_affected: receives the sum of the rows changed (-1 where the backend does not say).
+ * The error message names the statement (1-based index) that failed.
+ */
+typedef MageioStatus (*MageioExecuteQueriesFn)(MageioInstance* instance, const char* request_json,
+                                               int64_t* rows_affected, struct MageioError* error);
+
+/**
+ * Changes a table's columns. Since 1.0. Capability MAGEIO_CAP_ALTER_TABLE.
+ *
+ * request_json: {"table": T, "schema": S?, "action": A, ...} with A one of
+ *   "add_column"    + "column", "type"      (a logical type name, see below)
+ *   "drop_column"   + "column"
+ *   "rename_column" + "column", "new_name"
+ *   "alter_column_type" + "column", "type"  (where the backend supports it)
+ * Logical type names: null, bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32,
+ *   float64, decimal128(P, S), utf8, large_utf8, binary, large_binary, date32, timestamp[us],
+ *   timestamp[us, UTC], time64[us]. The plugin maps them as it does for export.
+ */
+typedef MageioStatus (*MageioAlterTableFn)(MageioInstance* instance, const char* request_json,
+                                           struct MageioError* error);
+
+/**
+ * Tells whether a table exists. Since 1.0. Capability MAGEIO_CAP_TABLE_EXISTS.
+ *
+ * request_json: {"table": T, "schema": S?} (or {"path": P} for MAGEIO_CAP_PATHS plugins).
+ * exists: receives 1 or 0.
+ */
+typedef MageioStatus (*MageioTableExistsFn)(MageioInstance* instance, const char* request_json,
+                                            int32_t* exists, struct MageioError* error);
+
+/* ================================================================================================
+ * The descriptor
+ * ================================================================================================ */
+
+/**
+ * What a plugin is and what it can do. Since 1.0.
+ *
+ * Ownership: owned by the plugin, immutable, valid while the library stays loaded (static storage).
+ * All strings are UTF-8 and NUL-terminated.
+ * Thread contract: read-only; any thread.
+ */
+struct MageioPluginDescriptor {
+  /** sizeof(struct MageioPluginDescriptor) as the plugin knows it. Since 1.0. */
+  size_t struct_size;
+  /** The ABI version this plugin implements, as answered in negotiation. Since 1.0. */
+  uint32_t abi_version;
+  /** The plugin's name, [a-z][a-z0-9_]* and at most 64 bytes; the name users type. Since 1.0. */
+  const char* name;
+  /** The plugin's own version (semantic versioning, e.g. "1.2.0"). Since 1.0. */
+  const char* version;
+  /** One line saying what it connects to. Since 1.0. */
+  const char* description;
+  /** MAGEIO_CAP_* bits. Since 1.0. */
+  uint64_t capabilities;
+  /**
+   * The configuration the plugin accepts, as JSON. Since 1.0:
+   *   {"section": "PostgreSQL",            // Mage's nested io_config.yaml form; "" if none
+   *    "keys": [{"name": "POSTGRES_HOST",  // the flat io_config.yaml key, also the key in config_json
+   *              "alias": "host",          // the key's name inside the nested section; "" if none
+   *              "type": "string" | "integer" | "boolean",
+   *              "required": false, "secret": false,
+   *              "default": "localhost",   // optional
+   *              "description": "..."}, ...]}
+   */
+  const char* config_schema_json;
+  /**
+   * The logical Arrow types (names as listed at MageioAlterTableFn) that survive load and export
+   * through this plugin unchanged, comma-separated. The conformance kit tests exactly these.
+   * Since 1.0.
+   */
+  const char* supported_types;
+
+  /* The function table. open and close are required; each other slot is required exactly when its
+   * capability bit is set, and is never called otherwise. Since 1.0. */
+  MageioOpenFn open;
+  MageioCloseFn close;
+  MageioLoadFn load;
+  MageioExportFn export_data; /* "export" is a C++ keyword */
+  MageioExecuteFn execute;
+  MageioExecuteQueriesFn execute_queries;
+  MageioAlterTableFn alter_table;
+  MageioTableExistsFn table_exists;
+};
+
+/**
+ * The plugin's one exported symbol, named MAGEIO_PLUGIN_ENTRY_NAME. Since 1.0.
+ *
+ * host_abi_version: the highest ABI version the host speaks.
+ * out: on success, receives the plugin's descriptor, whose abi_version is the version the plugin
+ *   implements: of the same major version and not higher than host_abi_version.
+ * Returns MAGEIO_STATUS_NOT_IMPLEMENTED (with a message) when the plugin cannot work with that host.
+ * Thread contract: any thread; cheap; no side effects beyond building the static descriptor.
+ */
+typedef MageioStatus (*MageioPluginEntryFn)(uint32_t host_abi_version,
+                                            const struct MageioPluginDescriptor** out,
+                                            struct MageioError* error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MAGEIO_ABI_H */

@@ -1,0 +1,110 @@
+// Reading Arrow C Data Interface data that someone else produced: schemas, batches and streams.
+// Everything here validates what it is given and throws Error(INVALID_ARGUMENT) naming the problem
+// instead of reading out of bounds.
+#pragma once
+
+#include <mageio/mageio_abi.h>
+#include <mageio/sdk/types.hpp>
+#include <mageio/sdk/values.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace mageio::sdk {
+
+/// Reads a struct ("+s") ArrowSchema into a Schema. Does not take ownership.
+Schema import_schema(const ArrowSchema& schema);
+
+/// An ArrowSchema released on destruction.
+struct OwnedSchema {
+  ArrowSchema schema{};
+  OwnedSchema() = default;
+  OwnedSchema(const OwnedSchema&) = delete;
+  OwnedSchema& operator=(const OwnedSchema&) = delete;
+  ~OwnedSchema() { reset(); }
+  void reset();
+};
+
+/// An ArrowArray released on destruction.
+struct OwnedArray {
+  ArrowArray array{};
+  OwnedArray() = default;
+  OwnedArray(const OwnedArray&) = delete;
+  OwnedArray& operator=(const OwnedArray&) = delete;
+  ~OwnedArray() { reset(); }
+  void reset();
+};
+
+/// Read access to one column of a batch. Getters take a row index relative to the batch (the array's
+/// offset is applied) and must only be called for a type the column can give (see each getter).
+class ColumnView {
+ public:
+  ColumnView(const ArrowArray& array, const DataType& type);
+
+  const DataType& type() const { return type_; }
+  int64_t length() const { return array_->length; }
+
+  bool is_null(int64_t row) const;
+  bool get_bool(int64_t row) const;
+  /// Any signed integer type, and unsigned ones up to UInt32 (UInt64 may overflow: use get_uint).
+  int64_t get_int(int64_t row) const;
+  /// Any unsigned integer type.
+  uint64_t get_uint(int64_t row) const;
+  /// Float32, Float64.
+  double get_double(int64_t row) const;
+  /// Decimal128: the unscaled value.
+  int128 get_decimal(int64_t row) const;
+  /// The string and binary types.
+  std::string_view get_string(int64_t row) const;
+  /// Date32, Date64 (as days).
+  int32_t get_date32(int64_t row) const;
+  /// Timestamp of any unit, converted to microseconds (nanoseconds are truncated toward -inf).
+  int64_t get_timestamp_us(int64_t row) const;
+  /// Time32, Time64, converted to microseconds.
+  int64_t get_time_us(int64_t row) const;
+
+  /// The canonical text of any non-null value (see values.hpp); binary as \x-hex.
+  std::string to_text(int64_t row) const;
+
+ private:
+  const ArrowArray* array_;
+  DataType type_;
+};
+
+/// Read access to one struct batch.
+class BatchView {
+ public:
+  /// Validates the batch against the schema (struct layout, child count, lengths, required buffers).
+  BatchView(const ArrowArray& batch, const Schema& schema);
+
+  int64_t rows() const { return rows_; }
+  size_t column_count() const { return columns_.size(); }
+  const ColumnView& column(size_t index) const { return columns_[index]; }
+
+ private:
+  int64_t rows_;
+  std::vector<ColumnView> columns_;
+};
+
+/// Consumes an ArrowArrayStream it does not own (the caller releases it).
+class StreamReader {
+ public:
+  explicit StreamReader(ArrowArrayStream* stream);
+
+  /// The stream's schema (read once, at construction).
+  const Schema& schema() const { return schema_; }
+  /// Fetches the next batch into `batch` (releasing what it held); false at the end of the stream.
+  /// Throws Error(INVALID_ARGUMENT) with the producer's message when the stream fails or is malformed.
+  bool next(OwnedArray& batch);
+  /// Rows read so far.
+  int64_t rows_read() const { return rows_read_; }
+
+ private:
+  [[noreturn]] void fail(const char* operation, int code);
+
+  ArrowArrayStream* stream_;
+  Schema schema_;
+  int64_t rows_read_ = 0;
+};
+
+}  // namespace mageio::sdk

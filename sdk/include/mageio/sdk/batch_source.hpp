@@ -1,0 +1,29 @@
+// Producing an ArrowArrayStream from C++: implement BatchSource, hand it to export_stream.
+#pragma once
+
+#include <mageio/mageio_abi.h>
+#include <mageio/sdk/types.hpp>
+
+#include <memory>
+
+namespace mageio::sdk {
+
+/// Yields batches one at a time. Exceptions thrown by next() reach the consumer as the stream's error
+/// (get_last_error), so a source never needs to catch them itself.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual const Schema& schema() const = 0;
+  /// Writes the next struct batch into *out (see BatchBuilder::finish); false when there is no more.
+  virtual bool next(ArrowArray* out) = 0;
+};
+
+/// Wraps `source` into *out, which the caller then owns. The stream owns the source and destroys it
+/// on release. Errors: errno-style codes (EINVAL for bad data, ECANCELED, EIO otherwise) with the
+/// exception's message from get_last_error.
+void export_stream(std::unique_ptr<BatchSource> source, ArrowArrayStream* out);
+
+/// A source with a schema and no rows (e.g. a load of an empty table).
+std::unique_ptr<BatchSource> empty_source(Schema schema);
+
+}  // namespace mageio::sdk

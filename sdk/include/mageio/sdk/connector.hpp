@@ -1,0 +1,80 @@
+// The class a plugin author writes. Derive from Connector, override what your IO class does, describe
+// it with a static info(), and export it with MAGEIO_PLUGIN (plugin.hpp):
+//
+//   class MyIOClass : public mageio::sdk::Connector {
+//    public:
+//     static mageio::sdk::PluginInfo info();
+//     MyIOClass(const mageio::sdk::Config& config, mageio::sdk::Host& host);   // with_config
+//     std::unique_ptr<mageio::sdk::BatchSource> load(const mageio::sdk::LoadRequest&) override;
+//     int64_t export_data(const mageio::sdk::ExportRequest&, mageio::sdk::StreamReader&) override;
+//   };
+//   MAGEIO_PLUGIN(MyIOClass)
+//
+// Every method may throw; the SDK turns mageio::sdk::Error into its status and anything else into
+// MAGEIO_STATUS_INTERNAL. One instance is used by one thread at a time.
+#pragma once
+
+#include <mageio/mageio_abi.h>
+#include <mageio/sdk/arrow_reader.hpp>
+#include <mageio/sdk/batch_source.hpp>
+#include <mageio/sdk/config.hpp>
+#include <mageio/sdk/error.hpp>
+#include <mageio/sdk/requests.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mageio::sdk {
+
+/// What describes a plugin; becomes its MageioPluginDescriptor.
+struct PluginInfo {
+  std::string name;         // [a-z][a-z0-9_]*
+  std::string version;      // e.g. "0.1.0"
+  std::string description;  // one line
+  uint64_t capabilities = 0;
+  std::string config_section;  // Mage's nested io_config.yaml section, e.g. "PostgreSQL"; "" if none
+  std::vector<ConfigKey> config_keys;
+  std::vector<std::string> supported_types;  // logical type names (types.hpp) that round-trip
+};
+
+/// The host's services, safe to use when the host passed none.
+class Host {
+ public:
+  explicit Host(const MageioHostServices* services = nullptr);
+
+  void log(int32_t level, const std::string& message) const;
+  void debug(const std::string& message) const { log(MAGEIO_LOG_DEBUG, message); }
+  void info(const std::string& message) const { log(MAGEIO_LOG_INFO, message); }
+  void warning(const std::string& message) const { log(MAGEIO_LOG_WARNING, message); }
+  /// Cumulative rows and bytes of the running operation; total_rows -1 when unknown.
+  void progress(int64_t rows, int64_t bytes, int64_t total_rows = -1) const;
+  bool cancelled() const;
+  /// Throws Error(CANCELLED) when the host asked to stop. Call once per batch.
+  void check_cancelled() const;
+
+ private:
+  MageioHostServices services_{};
+};
+
+struct ExecuteResult {
+  int64_t rows_affected = -1;
+  std::unique_ptr<BatchSource> rows;  // null when the statement returns no rows
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+
+  virtual std::unique_ptr<BatchSource> load(const LoadRequest& request);
+  /// Reads `input` to the end. On any failure the destination must be left as it was.
+  virtual int64_t export_data(const ExportRequest& request, StreamReader& input);
+  virtual ExecuteResult execute(const std::string& sql);
+  /// All or nothing where the backend has transactions. Returns the sum of rows affected.
+  virtual int64_t execute_queries(const std::vector<std::string>& queries);
+  virtual void alter_table(const AlterTableRequest& request);
+  virtual bool table_exists(const Target& target);
+};
+
+}  // namespace mageio::sdk

@@ -1,0 +1,38 @@
+// The exception plugin code throws; the SDK turns it into a MageioError at the C boundary.
+#pragma once
+
+#include <mageio/mageio_abi.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace mageio::sdk {
+
+/// An error with a stable status code and, when the backend gave them, an SQLSTATE and vendor code.
+/// Any other exception that reaches the boundary becomes MAGEIO_STATUS_INTERNAL.
+class Error : public std::runtime_error {
+ public:
+  Error(MageioStatus status, const std::string& message, std::string sqlstate = {}, int32_t vendor_code = 0)
+      : std::runtime_error(message), status_(status), sqlstate_(std::move(sqlstate)), vendor_code_(vendor_code) {}
+
+  MageioStatus status() const noexcept { return status_; }
+  const std::string& sqlstate() const noexcept { return sqlstate_; }
+  int32_t vendor_code() const noexcept { return vendor_code_; }
+
+ private:
+  MageioStatus status_;
+  std::string sqlstate_;
+  int32_t vendor_code_;
+};
+
+inline Error invalid_argument(const std::string& message) { return Error(MAGEIO_STATUS_INVALID_ARGUMENT, message); }
+inline Error not_found(const std::string& message) { return Error(MAGEIO_STATUS_NOT_FOUND, message); }
+inline Error already_exists(const std::string& message) { return Error(MAGEIO_STATUS_ALREADY_EXISTS, message); }
+inline Error not_implemented(const std::string& message) { return Error(MAGEIO_STATUS_NOT_IMPLEMENTED, message); }
+inline Error io_error(const std::string& message) { return Error(MAGEIO_STATUS_IO, message); }
+inline Error cancelled_error() { return Error(MAGEIO_STATUS_CANCELLED, "cancelled by the host"); }
+
+/// The name of a status code, e.g. "NOT_FOUND", for messages and logs.
+const char* status_name(MageioStatus status) noexcept;
+
+}  // namespace mageio::sdk

@@ -1,0 +1,241 @@
+// The C side of a plugin: the descriptor, version negotiation and one trampoline per operation. Each
+// trampoline parses the JSON request, calls the Connector, and turns every exception into a MageioError,
+// so nothing C++ ever crosses the boundary.
+#include <mageio/sdk/detail/entry_point.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <regex>
+
+// What the C ABI calls an instance: the connector and the host services it was opened with.
+struct MageioInstance {
+  mageio::sdk::Host host;
+  std::unique_ptr<mageio::sdk::Connector> connector;
+};
+
+namespace mageio::sdk::detail {
+namespace {
+
+// Everything the descriptor points to. One per plugin library (each plugin links its own SDK copy).
+struct PluginState {
+  PluginInfo info;
+  Factory factory;
+  std::string config_schema;
+  std::string supported_types;
+  MageioPluginDescriptor descriptor{};
+};
+
+PluginState* g_plugin = nullptr;
+
+// True when `field` of a host-allocated struct lies within the size the host said it allocated.
+template <typename Struct, typename Field>
+bool fits(const Struct* object, const Field Struct::*field) {
+  const auto offset = reinterpret_cast<size_t>(&(static_cast<const Struct*>(nullptr)->*field));
+  return object->struct_size >= offset + sizeof(Field);
+}
+
+void release_error(MageioError* error) {
+  std::free(error->message);
+  error->message = nullptr;
+  error->release = nullptr;
+}
+
+template <typename Call>
+MageioStatus guarded(MageioError* error, Call&& call) noexcept {
+  try {
+    call();
+    return MAGEIO_STATUS_OK;
+  } catch (...) {
+    return report_current_exception(error);
+  }
+}
+
+MageioStatus open_instance(const char* config_json, const MageioHostServices* services, MageioInstance** out,
+                           MageioError* error) {
+  return guarded(error, [&] {
+    if (out == nullptr) throw invalid_argument("open: no place for the instance (out is NULL)");
+    boost::json::object values;
+    if (config_json != nullptr && *config_json != '\0') {
+      boost::system::error_code ec;
+      auto parsed = boost::json::parse(config_json, ec);
+      if (ec || !parsed.is_object()) throw invalid_argument("config is not a JSON object");
+      values = std::move(parsed.as_object());
+    }
+    Config config(g_plugin->info.config_keys, values);
+    auto instance = std::make_unique<MageioInstance>(MageioInstance{Host(services), nullptr});
+    instance->connector = g_plugin->factory(config, instance->host);
+    *out = instance.release();
+  });
+}
+
+void close_instance(MageioInstance* instance) {
+  try {
+    delete instance;
+  } catch (...) {
+    // A destructor that throws has nowhere to report to; close never fails.
+  }
+}
+
+Connector& connector_of(MageioInstance* instance) {
+  if (instance == nullptr || !instance->connector) throw invalid_argument("the instance is NULL or closed");
+  return *instance->connector;
+}
+
+MageioStatus load(MageioInstance* instance, const char* request, ArrowArrayStream* out, MageioError* error) {
+  return guarded(error, [&] {
+    if (out == nullptr) throw invalid_argument("load: out is NULL");
+    auto source = connector_of(instance).load(parse_load_request(request ? request : ""));
+    export_stream(std::move(source), out);
+  });
+}
+
+MageioStatus export_data(MageioInstance* instance, const char* request, ArrowArrayStream* input, int64_t* rows_written,
+                         MageioError* error) {
+  return guarded(error, [&] {
+    auto parsed = parse_export_request(request ? request : "");
+    if (!parsed.unique_constraints.empty() && (g_plugin->info.capabilities & MAGEIO_CAP_UPSERT) == 0)
+      throw not_implemented(g_plugin->info.name + " does not support upserts (unique_constraints)");
+    StreamReader reader(input);
+    int64_t rows = connector_of(instance).export_data(parsed, reader);
+    if (rows_written != nullptr) *rows_written = rows;
+  });
+}
+
+MageioStatus execute(MageioInstance* instance, const char* request, int64_t* rows_affected, ArrowArrayStream* out,
+                     MageioError* error) {
+  return guarded(error, [&] {
+    if (out != nullptr) *out = ArrowArrayStream{};
+    auto result = connector_of(instance).execute(parse_execute_request(request ? request : ""));
+    if (rows_affected != nullptr) *rows_affected = result.rows_affected;
+    if (out != nullptr && result.rows) export_stream(std::move(result.rows), out);
+  });
+}
+
+MageioStatus execute_queries(MageioInstance* instance, const char* request, int64_t* rows_affected, MageioError* error) {
+  return guarded(error, [&] {
+    int64_t rows = connector_of(instance).execute_queries(parse_execute_queries_request(request ? request : ""));
+    if (rows_affected != nullptr) *rows_affected = rows;
+  });
+}
+
+MageioStatus alter_table(MageioInstance* instance, const char* request, MageioError* error) {
+  return guarded(error, [&] { connector_of(instance).alter_table(parse_alter_table_request(request ? request : "")); });
+}
+
+MageioStatus table_exists(MageioInstance* instance, const char* request, int32_t* exists, MageioError* error) {
+  return guarded(error, [&] {
+    bool found = connector_of(instance).table_exists(parse_target_request(request ? request : ""));
+    if (exists != nullptr) *exists = found ? 1 : 0;
+  });
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+// Catches a plugin author's mistakes at the first load instead of in the host's error messages.
+void check_info(const PluginInfo& info) {
+  static const std::regex name_pattern("[a-z][a-z0-9_]{0,63}");
+  if (!std::regex_match(info.name, name_pattern))
+    throw Error(MAGEIO_STATUS_INTERNAL, "plugin name '" + info.name + "' is not [a-z][a-z0-9_]* (at most 64 bytes)");
+  if (info.version.empty()) throw Error(MAGEIO_STATUS_INTERNAL, "plugin " + info.name + " has no version");
+  for (const auto& type : info.supported_types) DataType::from_name(type);
+}
+
+PluginState* build_state(PluginInfo (*info)(), Factory factory) {
+  auto* state = new PluginState;
+  state->info = info();
+  check_info(state->info);
+  state->factory = std::move(factory);
+  state->config_schema = config_schema_json(state->info.config_section, state->info.config_keys);
+  state->supported_types = join(state->info.supported_types);
+  const uint64_t caps = state->info.capabilities;
+  MageioPluginDescriptor& d = state->descriptor;
+  d.struct_size = sizeof(MageioPluginDescriptor);
+  d.abi_version = MAGEIO_ABI_VERSION;
+  d.name = state->info.name.c_str();
+  d.version = state->info.version.c_str();
+  d.description = state->info.description.c_str();
+  d.capabilities = caps;
+  d.config_schema_json = state->config_schema.c_str();
+  d.supported_types = state->supported_types.c_str();
+  d.open = &open_instance;
+  d.close = &close_instance;
+  // A slot is filled exactly when its capability is declared.
+  d.load = (caps & MAGEIO_CAP_LOAD) ? &load : nullptr;
+  d.export_data = (caps & MAGEIO_CAP_EXPORT) ? &export_data : nullptr;
+  d.execute = (caps & MAGEIO_CAP_EXECUTE) ? &execute : nullptr;
+  d.execute_queries = (caps & MAGEIO_CAP_EXECUTE_QUERIES) ? &execute_queries : nullptr;
+  d.alter_table = (caps & MAGEIO_CAP_ALTER_TABLE) ? &alter_table : nullptr;
+  d.table_exists = (caps & MAGEIO_CAP_TABLE_EXISTS) ? &table_exists : nullptr;
+  return state;
+}
+
+}  // namespace
+
+MageioStatus negotiate(uint32_t host_abi_version, PluginInfo (*info)(), Factory factory,
+                       const MageioPluginDescriptor** out, MageioError* error) noexcept {
+  static std::mutex mutex;
+  try {
+    if (out == nullptr) return report_error(error, MAGEIO_STATUS_INVALID_ARGUMENT, "out is NULL");
+    if (MAGEIO_ABI_MAJOR(host_abi_version) != MAGEIO_ABI_MAJOR(MAGEIO_ABI_VERSION) ||
+        host_abi_version < MAGEIO_ABI_VERSION_1_0) {
+      std::string message = "this plugin implements mageio ABI " + std::to_string(MAGEIO_ABI_VERSION) +
+                            " and cannot work with a host that speaks ABI " + std::to_string(host_abi_version);
+      return report_error(error, MAGEIO_STATUS_NOT_IMPLEMENTED, message.c_str());
+    }
+    std::lock_guard lock(mutex);
+    if (g_plugin == nullptr) g_plugin = build_state(info, std::move(factory));
+    // ABI 1.0 is the only version so far; a later SDK answers min(host, its own) here.
+    *out = &g_plugin->descriptor;
+    return MAGEIO_STATUS_OK;
+  } catch (...) {
+    return report_current_exception(error);
+  }
+}
+
+MageioStatus report_error(MageioError* error, MageioStatus status, const char* message, const char* sqlstate,
+                          int32_t vendor_code) noexcept {
+  if (error == nullptr) return status;
+  if (fits(error, &MageioError::release) && error->release != nullptr) error->release(error);
+  if (fits(error, &MageioError::message)) {
+    size_t length = message ? std::strlen(message) : 0;
+    char* copy = static_cast<char*>(std::malloc(length + 1));
+    if (copy != nullptr) {
+      if (length) std::memcpy(copy, message, length);
+      copy[length] = '\0';
+    }
+    error->message = copy;
+  }
+  if (fits(error, &MageioError::sqlstate)) {
+    std::memset(error->sqlstate, 0, sizeof error->sqlstate);
+    if (sqlstate != nullptr) std::strncpy(error->sqlstate, sqlstate, 5);
+  }
+  if (fits(error, &MageioError::vendor_code)) error->vendor_code = vendor_code;
+  if (fits(error, &MageioError::release)) error->release = &release_error;
+  return status;
+}
+
+MageioStatus report_current_exception(MageioError* error) noexcept {
+  try {
+    throw;
+  } catch (const Error& e) {
+    return report_error(error, e.status(), e.what(), e.sqlstate().empty() ? nullptr : e.sqlstate().c_str(),
+                        e.vendor_code());
+  } catch (const std::bad_alloc&) {
+    return report_error(error, MAGEIO_STATUS_INTERNAL, "out of memory");
+  } catch (const std::exception& e) {
+    return report_error(error, MAGEIO_STATUS_INTERNAL, e.what());
+  } catch (...) {
+    return report_error(error, MAGEIO_STATUS_INTERNAL, "unknown exception");
+  }
+}
+
+}  // namespace mageio::sdk::detail
