@@ -205,7 +205,10 @@ MageioStatus report_error(MageioError* error, MageioStatus status, const char* m
                           int32_t vendor_code) noexcept {
   if (error == nullptr) return status;
   if (fits(error, &MageioError::release) && error->release != nullptr) error->release(error);
-  if (fits(error, &MageioError::message)) {
+  // The message is allocated, so it is written only when the host's struct has room for the release
+  // callback that frees it.
+  const bool can_own = fits(error, &MageioError::release);
+  if (can_own && fits(error, &MageioError::message)) {
     size_t length = message ? std::strlen(message) : 0;
     char* copy = static_cast<char*>(std::malloc(length + 1));
     if (copy != nullptr) {
@@ -219,7 +222,7 @@ MageioStatus report_error(MageioError* error, MageioStatus status, const char* m
     if (sqlstate != nullptr) std::strncpy(error->sqlstate, sqlstate, 5);
   }
   if (fits(error, &MageioError::vendor_code)) error->vendor_code = vendor_code;
-  if (fits(error, &MageioError::release)) error->release = &release_error;
+  if (can_own) error->release = &release_error;
   return status;
 }
 

@@ -1,0 +1,200 @@
+#include "test_support.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace mageio::test {
+
+TempDir::TempDir() {
+  std::random_device random;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    fs::path candidate = fs::temp_directory_path() / ("mageio-test-" + std::to_string(random()));
+    std::error_code ec;
+    if (fs::create_directory(candidate, ec)) {
+      path_ = candidate;
+      return;
+    }
+  }
+  throw std::runtime_error("cannot create a temporary directory");
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+CommandResult run_program(const std::vector<std::string>& argv, const fs::path& cwd,
+                          const std::map<std::string, std::string>& env, const std::string& input) {
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
+    for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  // Feed stdin and drain both outputs together so neither side blocks on a full pipe.
+  size_t written = 0;
+  if (input.empty()) close(in_pipe[1]);
+  fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+  CommandResult result;
+  bool out_open = true, err_open = true, in_open = !input.empty();
+  char buffer[65536];
+  while (out_open || err_open) {
+    std::vector<pollfd> fds;
+    if (out_open) fds.push_back({out_pipe[0], POLLIN, 0});
+    if (err_open) fds.push_back({err_pipe[0], POLLIN, 0});
+    if (in_open) fds.push_back({in_pipe[1], POLLOUT, 0});
+    if (poll(fds.data(), fds.size(), -1) < 0) break;
+    for (const auto& fd : fds) {
+      if (fd.revents == 0) continue;
+      if (fd.fd == in_pipe[1]) {
+        ssize_t n = write(in_pipe[1], input.data() + written, input.size() - written);
+        if (n > 0) written += static_cast<size_t>(n);
+        if (n < 0 || written == input.size()) {
+          close(in_pipe[1]);
+          in_open = false;
+        }
+        continue;
+      }
+      ssize_t n = read(fd.fd, buffer, sizeof buffer);
+      if (n <= 0) {
+        (fd.fd == out_pipe[0] ? out_open : err_open) = false;
+        continue;
+      }
+      (fd.fd == out_pipe[0] ? result.out : result.err).append(buffer, static_cast<size_t>(n));
+    }
+  }
+  if (in_open) close(in_pipe[1]);
+  close(out_pipe[0]);
+  close(err_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+CommandResult run_cli(const std::vector<std::string>& args, const fs::path& cwd,
+                      const std::map<std::string, std::string>& env, const std::string& input) {
+  std::vector<std::string> argv{MAGEIO_CLI_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, cwd, env, input);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+void write_file(const fs::path& path, const std::string& content) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << content;
+}
+
+Registry bundled_registry() {
+  return Registry(RegistryOptions{.plugin_dirs = {MAGEIO_PLUGIN_DIR}, .use_environment = false, .use_default_dirs = false});
+}
+
+bool servers_available() {
+  if (std::getenv("MAGEIO_TEST_SERVERS") != nullptr) return true;
+  const char* ci = std::getenv("CI");
+  if (ci != nullptr && std::string(ci) == "true") {
+    FAIL("the test servers are not running (CI=true, so this is a failure, not a skip): run the suite through "
+         "tools/test.sh, which starts PostgreSQL and MariaDB");
+    return false;
+  }
+  MESSAGE("test servers not running; this case needs them (run tools/test.sh, which starts them)");
+  return false;
+}
+
+std::optional<std::string> server_env(const std::string& name) {
+  if (!servers_available()) return std::nullopt;
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) {
+    FAIL("MAGEIO_TEST_SERVERS is set but " << name << " is not");
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
+namespace {
+
+class FunctionSource : public sdk::BatchSource {
+ public:
+  FunctionSource(sdk::Schema schema, std::function<bool(sdk::BatchBuilder&, int)> fill, int fail_at_batch)
+      : builder_(schema), schema_(std::move(schema)), fill_(std::move(fill)), fail_at_batch_(fail_at_batch) {}
+  const sdk::Schema& schema() const override { return schema_; }
+  bool next(ArrowArray* out) override {
+    if (batch_ == fail_at_batch_) throw sdk::invalid_argument("test source fails at batch " + std::to_string(batch_));
+    if (done_) return false;
+    done_ = !fill_(builder_, batch_++);
+    if (done_ && builder_.rows() == 0) return false;
+    builder_.finish(out);
+    return true;
+  }
+
+ private:
+  sdk::BatchBuilder builder_;
+  sdk::Schema schema_;
+  std::function<bool(sdk::BatchBuilder&, int)> fill_;
+  int fail_at_batch_;
+  int batch_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<sdk::BatchSource> make_source(sdk::Schema schema, std::function<bool(sdk::BatchBuilder&, int)> fill,
+                                              int fail_at_batch) {
+  return std::make_unique<FunctionSource>(std::move(schema), std::move(fill), fail_at_batch);
+}
+
+OwnedStream::OwnedStream(std::unique_ptr<sdk::BatchSource> source) { sdk::export_stream(std::move(source), &stream); }
+
+OwnedStream::~OwnedStream() {
+  if (stream.release) stream.release(&stream);
+}
+
+std::vector<std::vector<std::string>> read_all_text(BatchReader& reader) {
+  std::vector<std::vector<std::string>> rows;
+  sdk::OwnedArray batch;
+  while (reader.next(batch)) {
+    sdk::BatchView view(batch.array, reader.schema());
+    for (int64_t r = 0; r < view.rows(); ++r) {
+      std::vector<std::string> row;
+      for (size_t c = 0; c < view.column_count(); ++c)
+        row.push_back(view.column(c).is_null(r) ? "NULL" : view.column(c).to_text(r));
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+}  // namespace mageio::test

@@ -1,0 +1,85 @@
+// Helpers shared by the doctest suites: temporary directories, running the real CLI, reading the test
+// servers' addresses, and making Arrow input streams from rows written in the test.
+#pragma once
+
+#include <mageio/core/connector.hpp>
+#include <mageio/sdk/arrow_builder.hpp>
+#include <mageio/sdk/batch_source.hpp>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mageio::test {
+
+/// A fresh directory under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs build/bin/mageio with `args` (no shell involved), in `cwd` if given, with `env` added to the
+/// environment, feeding `input` on stdin. Captures stdout and stderr.
+CommandResult run_cli(const std::vector<std::string>& args, const std::filesystem::path& cwd = {},
+                      const std::map<std::string, std::string>& env = {}, const std::string& input = {});
+
+/// Runs any program the same way.
+CommandResult run_program(const std::vector<std::string>& argv, const std::filesystem::path& cwd = {},
+                          const std::map<std::string, std::string>& env = {}, const std::string& input = {});
+
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::string& content);
+
+/// A registry that sees only the bundled plugins of this build (no environment, no default dirs).
+Registry bundled_registry();
+
+/// The value of an environment variable the test-server script exports (MAGEIO_TEST_PG_PORT ...).
+/// When the servers are not running: under CI=true the test FAILS (a missing server is a failure there);
+/// elsewhere the calling test case is skipped with a message saying how to run it
+/// (tools/test.sh starts the servers). Returns nullopt in that case; callers return at once.
+std::optional<std::string> server_env(const std::string& name);
+
+/// Whether the test servers are available (see server_env); FAILs under CI=true when they are not.
+bool servers_available();
+
+/// A BatchSource over batches built by `fill(builder, batch_index)`, which appends rows and returns
+/// false when there are no more batches. If `fail_at_batch` >= 0, next() throws at that batch, to test
+/// that a failed export leaves the destination as it was.
+std::unique_ptr<sdk::BatchSource> make_source(sdk::Schema schema,
+                                              std::function<bool(sdk::BatchBuilder&, int)> fill,
+                                              int fail_at_batch = -1);
+
+/// Wraps make_source into an ArrowArrayStream the caller owns (release it, or use OwnedStream).
+struct OwnedStream {
+  ArrowArrayStream stream{};
+  OwnedStream() = default;
+  explicit OwnedStream(std::unique_ptr<sdk::BatchSource> source);
+  OwnedStream(const OwnedStream&) = delete;
+  OwnedStream& operator=(const OwnedStream&) = delete;
+  ~OwnedStream();
+  ArrowArrayStream* get() { return &stream; }
+};
+
+/// Every row of a reader as text cells ("NULL" for null), for easy comparison in tests.
+std::vector<std::vector<std::string>> read_all_text(BatchReader& reader);
+
+}  // namespace mageio::test

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing (apt packages, the PostgreSQL and MariaDB servers),
+# builds, starts throwaway servers on free loopback ports, runs every doctest suite through ctest, and
+# tears the servers down.
+#
+#   tools/test.sh               build in build/ and run every test
+#   tools/test.sh --sanitize    the same in build-asan/ with -fsanitize=address,undefined
+#   tools/test.sh -- ARGS       extra ctest arguments (e.g. -- -L abi, -- -R test_cli)
+#
+# CI (.ci/run) runs both variants.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=build
+cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+ctest_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sanitize)
+      build_dir=build-asan
+      cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DMAGEIO_SANITIZE=ON)
+      ;;
+    --) shift; ctest_args=("$@"); break ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "tools/test.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+echo "== installing dependencies (apt; skipped when present)" >&2
+bash tools/install-deps.sh --servers
+
+echo "== building in $build_dir" >&2
+cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
+ninja -C "$build_dir"
+
+if [ "$build_dir" = build-asan ]; then
+  # Plugins are dlopen'ed into the test binaries, which carry the sanitizer runtime. Leak checks stay on;
+  # libraries are unloaded at exit, so leaked frames keep their symbols via fast_unwind_on_malloc=0.
+  export ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+
+echo "== running the tests" >&2
+bash tools/with-test-servers.sh ctest --test-dir "$build_dir" --output-on-failure --timeout 900 -j2 "${ctest_args[@]}"
