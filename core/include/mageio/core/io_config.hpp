@@ -44,7 +44,7 @@ class Profile {
 
   const std::string& file() const { return file_; }
   const std::string& name() const { return name_; }
-  /// Flat keys (KEY: value) in the order of the file.
+  /// Flat keys (KEY: value), sorted by key (show() prints them in the order of the file).
   const std::map<std::string, ConfigEntry>& flat() const { return flat_; }
   /// Nested sections: section name -> key -> entry.
   const std::map<std::string, std::map<std::string, ConfigEntry>>& sections() const { return sections_; }
