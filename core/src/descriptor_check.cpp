@@ -28,7 +28,7 @@ std::string check_strings(const MageioPluginDescriptor& d) {
   if (d.config_schema_json == nullptr) return "bad descriptor: config_schema_json is NULL";
   if (d.supported_types == nullptr) return "bad descriptor: supported_types is NULL";
   std::stringstream types(d.supported_types);
-  for (std::string type; std::getline(types, type, ',');) {
+  for (std::string type; std::getline(types, type, ';');) {
     try {
       sdk::DataType::from_name(type);
     } catch (const std::exception&) {

@@ -100,7 +100,7 @@ std::shared_ptr<const Plugin> Registry::load_file(const fs::path& path) {
     throw sdk::invalid_argument(std::string("bad descriptor: config_schema_json: ") + e.what());
   }
   std::stringstream types(descriptor->supported_types);
-  for (std::string type; std::getline(types, type, ',');)
+  for (std::string type; std::getline(types, type, ';');)
     if (!type.empty()) plugin->supported_types_.push_back(type);
   return plugin;
 }

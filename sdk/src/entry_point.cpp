@@ -136,7 +136,7 @@ MageioStatus table_exists(MageioInstance* instance, const char* request, int32_t
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  for (const auto& item : items) out += (out.empty() ? "" : ";") + item;
   return out;
 }
 

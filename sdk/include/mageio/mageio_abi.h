@@ -416,7 +416,8 @@ struct MageioPluginDescriptor {
   const char* config_schema_json;
   /**
    * The logical Arrow types (names as listed at MageioAlterTableFn) that survive load and export
-   * through this plugin unchanged, comma-separated. The conformance kit tests exactly these.
+   * through this plugin unchanged, separated by semicolons ("int64;decimal128(12, 2)"), since type
+   * names contain commas. The conformance kit tests exactly these.
    * Since 1.0.
    */
   const char* supported_types;

@@ -1,0 +1,193 @@
+#include "sqlite_export.hpp"
+
+#include "sqlite_catalog.hpp"
+#include "sqlite_types.hpp"
+
+#include <mageio/sdk/error.hpp>
+
+#include <string>
+#include <vector>
+
+namespace mageio::sqlite {
+namespace {
+
+struct Plan {
+  std::string schema;
+  std::string table;
+  std::string target;                   // "schema.table", for messages
+  std::vector<std::string> types;       // declared type per input column
+  std::vector<std::string> keys;        // unique_constraints, spelled as in the input
+};
+
+std::string join_quoted(const std::vector<std::string>& names, const std::string& prefix = {}) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + prefix + quote_identifier(name);
+  return out;
+}
+
+// Checks the input and the request before anything is written.
+Plan make_plan(const sdk::ExportRequest& request, const sdk::Schema& fields) {
+  Plan plan;
+  plan.schema = schema_of(request.target, "export");
+  plan.table = request.target.table;
+  plan.target = plan.schema + "." + plan.table;
+  if (fields.empty()) throw sdk::invalid_argument("sqlite: cannot export to " + plan.target + ": the input has no columns");
+  for (size_t i = 0; i < fields.size(); ++i) {
+    for (size_t j = 0; j < i; ++j)
+      if (same_identifier(fields[i].name, fields[j].name))
+        throw sdk::invalid_argument("sqlite: the input has two columns named \"" + fields[j].name + "\" and \"" +
+                                    fields[i].name + "\"; SQLite column names are case-insensitive");
+    plan.types.push_back(declared_type_for(fields[i].type));
+  }
+  for (const auto& key : request.unique_constraints) {
+    const sdk::Field* match = nullptr;
+    for (const auto& field : fields)
+      if (same_identifier(field.name, key)) match = &field;
+    if (match == nullptr)
+      throw sdk::invalid_argument("sqlite: unique_constraints names \"" + key + "\", which is not a column of the input");
+    for (const auto& seen : plan.keys)
+      if (same_identifier(seen, key)) throw sdk::invalid_argument("sqlite: unique_constraints names \"" + key + "\" twice");
+    plan.keys.push_back(match->name);
+  }
+  return plan;
+}
+
+std::string create_sql(const Plan& plan, const sdk::Schema& fields) {
+  std::string sql = "CREATE TABLE " + qualified_name(plan.schema, plan.table) + " (";
+  for (size_t i = 0; i < fields.size(); ++i)
+    sql += (i ? ", " : "") + quote_identifier(fields[i].name) + " " + plan.types[i];
+  // An upsert needs a unique index on its key: a table we create gets one.
+  if (!plan.keys.empty()) sql += ", UNIQUE (" + join_quoted(plan.keys) + ")";
+  return sql + ")";
+}
+
+bool is_key(const Plan& plan, const std::string& column) {
+  for (const auto& key : plan.keys)
+    if (same_identifier(key, column)) return true;
+  return false;
+}
+
+Statement prepare_insert(const std::shared_ptr<Database>& db, const Plan& plan, const std::vector<std::string>& columns,
+                         sdk::ConflictMethod method) {
+  std::string sql = "INSERT INTO " + qualified_name(plan.schema, plan.table) + " (" + join_quoted(columns) + ") VALUES (";
+  for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 1);
+  sql += ")";
+  if (!plan.keys.empty()) {
+    std::string updates;
+    for (const auto& column : columns)
+      if (!is_key(plan, column))
+        updates += (updates.empty() ? "" : ", ") + quote_identifier(column) + " = excluded." + quote_identifier(column);
+    sql += " ON CONFLICT (" + join_quoted(plan.keys) + ")";
+    sql += method == sdk::ConflictMethod::Ignore || updates.empty() ? " DO NOTHING" : " DO UPDATE SET " + updates;
+  }
+  try {
+    return Statement(db, sql, "cannot prepare the insert into " + plan.target);
+  } catch (const sdk::Error& error) {
+    if (plan.keys.empty() || std::string(error.what()).find("ON CONFLICT") == std::string::npos) throw;
+    std::string keys;
+    for (const auto& key : plan.keys) keys += (keys.empty() ? "" : ", ") + key;
+    throw sdk::Error(MAGEIO_STATUS_INVALID_ARGUMENT,
+                     "sqlite: cannot upsert into " + plan.target + " on (" + keys +
+                         "): the table has no PRIMARY KEY or UNIQUE index on exactly these columns; create one "
+                         "(CREATE UNIQUE INDEX ... ON " + quote_identifier(plan.table) + " (" + join_quoted(plan.keys) +
+                         ")) or export without unique_constraints",
+                     {}, error.vendor_code());
+  }
+}
+
+// The table's own spelling of each input column; a column the table lacks is an error.
+std::vector<std::string> match_columns(const std::shared_ptr<Database>& db, const Plan& plan, const sdk::Schema& fields) {
+  auto existing = table_columns(db, plan.schema, plan.table);
+  std::vector<std::string> columns;
+  for (const auto& field : fields) {
+    const TableColumn* column = find_column(existing, field.name);
+    if (column == nullptr)
+      throw sdk::invalid_argument("sqlite: column \"" + field.name + "\" of the input is not in table " + plan.target +
+                                  " (its columns: " + column_list(existing) +
+                                  "); add it with alter_table, or export with if_exists \"replace\"");
+    columns.push_back(column->name);
+  }
+  return columns;
+}
+
+int64_t write_rows(const std::shared_ptr<Database>& db, const Plan& plan, Statement& insert, sdk::StreamReader& input) {
+  const sdk::Host& host = db->host();
+  const sdk::Schema& fields = input.schema();
+  std::vector<bool> warned_nan(fields.size(), false);
+  sdk::OwnedArray batch;
+  int64_t rows = 0;
+  int64_t written = 0;
+  while (true) {
+    host.check_cancelled();
+    if (!input.next(batch)) break;
+    sdk::BatchView view(batch.array, fields);
+    for (int64_t row = 0; row < view.rows(); ++row) {
+      const int64_t number = rows + row + 1;
+      for (size_t c = 0; c < fields.size(); ++c) {
+        try {
+          if (!bind_value(insert, static_cast<int>(c + 1), view.column(c), row) && !warned_nan[c]) {
+            warned_nan[c] = true;
+            host.warning("sqlite: column \"" + fields[c].name + "\" of " + plan.target +
+                         " holds NaN, stored as NULL (SQLite has no NaN)");
+          }
+        } catch (const sdk::Error& error) {
+          if (error.status() != MAGEIO_STATUS_INVALID_ARGUMENT) throw;
+          throw sdk::invalid_argument("sqlite: cannot write column \"" + fields[c].name + "\" of row " +
+                                      std::to_string(number) + " to " + plan.target + ": " + error.what());
+        }
+      }
+      insert.step("cannot write row " + std::to_string(number) + " to " + plan.target);
+      written += sqlite3_changes64(db->get());
+      insert.reset();
+    }
+    rows += view.rows();
+    host.progress(rows, -1);
+  }
+  return written;
+}
+
+}  // namespace
+
+int64_t export_rows(const std::shared_ptr<Database>& db, const sdk::ExportRequest& request, sdk::StreamReader& input) {
+  request.options.finish();
+  const sdk::Schema& fields = input.schema();
+  const Plan plan = make_plan(request, fields);
+  db->host().check_cancelled();
+  require_schema(db, plan.schema);
+
+  Transaction transaction(*db);
+  auto existing = object_type(db, plan.schema, plan.table);
+  if (existing && *existing != "table")
+    throw sdk::invalid_argument("sqlite: " + plan.target + " is a " + *existing + "; export writes to tables");
+  bool create = !existing;
+  if (existing && request.if_exists == sdk::IfExists::Fail)
+    throw sdk::already_exists("sqlite: table " + plan.target +
+                              " already exists (if_exists is \"fail\"; use \"replace\" or \"append\")");
+  if (existing && request.if_exists == sdk::IfExists::Replace) {
+    db->exec("DROP TABLE " + qualified_name(plan.schema, plan.table), "cannot drop table " + plan.target);
+    create = true;
+  }
+  std::vector<std::string> columns;
+  if (create) {
+    db->exec(create_sql(plan, fields), "cannot create table " + plan.target);
+    for (const auto& field : fields) columns.push_back(field.name);
+  } else {
+    columns = match_columns(db, plan, fields);
+  }
+
+  int64_t written = 0;
+  {
+    Statement insert = prepare_insert(db, plan, columns, request.conflict_method);
+    try {
+      written = write_rows(db, plan, insert, input);
+    } catch (const sdk::Error& error) {
+      throw sdk::Error(error.status(),
+                       std::string(error.what()) + " (the export to " + plan.target + " was rolled back; nothing was written)",
+                       error.sqlstate(), error.vendor_code());
+    }
+  }
+  transaction.commit();
+  return written;
+}
+
+}  // namespace mageio::sqlite

@@ -1,0 +1,19 @@
+// Writing: the export operation (create / replace / append, upserts), all in one transaction.
+#pragma once
+
+#include "sqlite_handle.hpp"
+
+#include <mageio/sdk/arrow_reader.hpp>
+#include <mageio/sdk/requests.hpp>
+
+#include <cstdint>
+#include <memory>
+
+namespace mageio::sqlite {
+
+/// Writes every row of `input` to request.target and returns the rows written (rows skipped by an
+/// IGNORE upsert are not counted). Everything runs in one transaction: on any failure (a bad value, a
+/// failing input stream, a constraint, cancellation) the database is left exactly as it was.
+int64_t export_rows(const std::shared_ptr<Database>& db, const sdk::ExportRequest& request, sdk::StreamReader& input);
+
+}  // namespace mageio::sqlite
