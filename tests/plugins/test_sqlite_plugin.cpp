@@ -19,9 +19,6 @@
 #include <string>
 #include <vector>
 
-// The core option structs are meant for designated initializers, which GCC 12 -Wextra flags when they
-// leave members to their defaults.
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 namespace fs = std::filesystem;
 namespace sdk = mageio::sdk;
