@@ -17,6 +17,12 @@
  *   3. The host validates the descriptor the plugin returned (struct_size, name, versions, required
  *      slots, capability bits against slots) before it calls anything else.
  *
+ * Paths
+ *
+ *   For MAGEIO_CAP_PATHS plugins, the path "-" means standard input (load) or standard output (export).
+ *   A plugin that honours it says so in its documentation; writing to standard output is a stream, so it
+ *   cannot be atomic and if_exists does not apply to it.
+ *
  * Rules that hold everywhere
  *
  *   - Every struct starts with `size_t struct_size`. The side that allocates a struct sets it to the size

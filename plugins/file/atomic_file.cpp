@@ -1,0 +1,189 @@
+#include "atomic_file.hpp"
+
+#include "input_file.hpp"
+
+#include <mageio/sdk/error.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <random>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mageio::file {
+
+namespace {
+
+std::string parent_dir(const std::string& path) {
+  std::filesystem::path p(path);
+  std::string dir = p.parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+void fsync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);  // best effort: some file systems refuse fsync on directories
+    ::close(fd);
+  }
+}
+
+std::string random_suffix() {
+  static thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(::getpid())};
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(rng() & 0xFFFFFFFFFFFFull));
+  return buf;
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path, Mode mode) : path_(std::move(path)), mode_(mode) {
+  buffer_.reserve(kBufferBytes);
+  if (mode_ == Mode::Stream) {
+    fd_ = STDOUT_FILENO;  // not ours: never closed
+    path_ = "standard output";
+    return;
+  }
+  const std::string dir = parent_dir(path_);
+  struct stat dst {};
+  if (::stat(dir.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode)) {
+    throw sdk::not_found("the directory " + dir + " (of " + path_ + ") does not exist");
+  }
+  // Replacing through a symbolic link replaces the file it points to, not the link.
+  std::error_code ec;
+  if (mode_ != Mode::Create && std::filesystem::is_symlink(path_, ec)) {
+    auto resolved = std::filesystem::canonical(path_, ec);
+    if (!ec) path_ = resolved.string();
+  }
+  try {
+    open_file(parent_dir(path_));
+  } catch (...) {
+    rollback();
+    throw;
+  }
+}
+
+void AtomicFile::open_file(const std::string& dir) {
+  if (mode_ == Mode::Append) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);  // read: the last byte
+    if (fd_ < 0) fail("cannot open " + path_ + " for appending", errno);
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) fail("cannot stat " + path_, errno);
+    original_size_ = st.st_size;
+    if (original_size_ > 0) {
+      unsigned char c = 0;
+      if (::pread(fd_, &c, 1, original_size_ - 1) == 1) last_byte_ = c;
+    }
+    if (::lseek(fd_, original_size_, SEEK_SET) < 0) fail("cannot seek in " + path_, errno);
+    truncate_on_rollback_ = true;
+    return;
+  }
+
+  std::filesystem::path target(path_);
+  const std::string base = target.filename().string();
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string candidate = (std::filesystem::path(dir) / ("." + base + ".mageio-" + random_suffix() + ".tmp")).string();
+    fd_ = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ >= 0) {
+      temp_path_ = candidate;
+      break;
+    }
+    if (errno != EEXIST) fail("cannot create a temporary file in " + dir, errno);
+  }
+  if (fd_ < 0) fail("cannot create a temporary file in " + dir, EEXIST);
+  if (mode_ == Mode::Replace) {
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::fchmod(fd_, st.st_mode & 07777);
+  }
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_) rollback();
+}
+
+void AtomicFile::fail(const std::string& what, int err) {
+  throw sdk::io_error(what + ": " + describe_errno(err));
+}
+
+void AtomicFile::write_all(std::string_view data) {
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot write " + (temp_path_.empty() ? path_ : temp_path_), errno);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+    written_ += n;
+  }
+}
+
+void AtomicFile::flush() {
+  if (buffer_.empty()) return;
+  write_all(buffer_);
+  buffer_.clear();
+}
+
+void AtomicFile::commit() {
+  flush();
+  if (mode_ == Mode::Stream) {
+    committed_ = true;
+    return;
+  }
+  if (::fsync(fd_) != 0) fail("cannot sync " + (temp_path_.empty() ? path_ : temp_path_), errno);
+  if (mode_ == Mode::Append) {
+    ::close(fd_);
+    fd_ = -1;
+    committed_ = true;
+    return;
+  }
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    fail("cannot close " + temp_path_, errno);
+  }
+  fd_ = -1;
+  if (mode_ == Mode::Replace) {
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) fail("cannot rename the temporary file to " + path_, errno);
+  } else {
+    if (::renameat2(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE) != 0) {
+      int err = errno;
+      if (err == EEXIST) throw sdk::already_exists(path_ + " already exists (it appeared during the export)");
+      if (err != EINVAL && err != ENOSYS && err != ENOTSUP) fail("cannot rename the temporary file to " + path_, err);
+      // No RENAME_NOREPLACE on this file system: link() also refuses to overwrite.
+      if (::link(temp_path_.c_str(), path_.c_str()) != 0) {
+        err = errno;
+        if (err == EEXIST) throw sdk::already_exists(path_ + " already exists (it appeared during the export)");
+        fail("cannot move the temporary file to " + path_, err);
+      }
+      ::unlink(temp_path_.c_str());
+    }
+  }
+  committed_ = true;
+  fsync_dir(parent_dir(path_));
+}
+
+void AtomicFile::rollback() noexcept {
+  if (mode_ == Mode::Stream) {
+    fd_ = -1;  // what was written is written
+    return;
+  }
+  if (mode_ == Mode::Append) {
+    if (fd_ >= 0 && truncate_on_rollback_) {
+      if (::ftruncate(fd_, original_size_) == 0) ::fsync(fd_);
+    }
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    return;
+  }
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+}
+
+}  // namespace mageio::file

@@ -1,0 +1,76 @@
+// Writing a file so that a failed export leaves the destination exactly as it was.
+//
+//   Create / Replace: the data goes to a temporary file in the target's directory
+//     (".<name>.mageio-<random>.tmp", created with mode 0666 minus the umask; on replace it takes the
+//     old file's permission bits). commit() flushes and fsyncs it, then renames it over the target
+//     (Replace) or links it into place only if the target still does not exist (Create: renameat2
+//     RENAME_NOREPLACE, falling back to link + unlink), then fsyncs the directory. Readers never see a
+//     half-written file. Destroyed without commit(), the temporary file is removed.
+//   Append: the data is appended in place after recording the file's size; commit() fsyncs. Destroyed
+//     without commit() (an error or cancellation part-way), the file is truncated back to that size and
+//     fsynced, so its bytes are those it had before. (Cheaper than copying the file; a crash in the
+//     middle of an append can leave extra bytes at the end, which the truncation would have removed.)
+//   Stream: standard output (the path "-"), written as it goes; nothing can be taken back.
+// Writes are buffered (1 MiB) and go to the kernel with write(2).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mageio::file {
+
+class AtomicFile {
+ public:
+  /// Stream: standard output, written as it goes (no atomicity; commit() only flushes).
+  enum class Mode { Create, Replace, Append, Stream };
+
+  /// Opens for writing. `path` is the target; its directory must exist (NOT_FOUND naming it otherwise).
+  AtomicFile(std::string path, Mode mode);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(std::string_view data) {
+    if (buffer_.size() + data.size() > kBufferBytes) flush();
+    if (data.size() >= kBufferBytes) {
+      write_all(data);
+    } else {
+      buffer_.append(data);
+    }
+  }
+  /// The original size (Append) or 0.
+  int64_t original_size() const { return original_size_; }
+  /// The last byte of the file before this append (-1 if empty or not appending).
+  int last_byte() const { return last_byte_; }
+  /// Bytes written through this object so far.
+  int64_t bytes_written() const { return written_ + static_cast<int64_t>(buffer_.size()); }
+  /// Makes the data durable and visible. Throws Error(IO) (or ALREADY_EXISTS for Create when the target
+  /// appeared meanwhile); the destination is then left as it was.
+  void commit();
+  /// The temporary file's path (empty for Append); for tests and messages.
+  const std::string& temp_path() const { return temp_path_; }
+
+ private:
+  static constexpr size_t kBufferBytes = size_t{1} << 20;
+  void flush();
+  void write_all(std::string_view data);
+  void open_file(const std::string& dir);
+  void rollback() noexcept;
+  [[noreturn]] void fail(const std::string& what, int err);
+
+  std::string path_;
+  std::string temp_path_;
+  Mode mode_;
+  int fd_ = -1;
+  int64_t original_size_ = 0;
+  int last_byte_ = -1;
+  int64_t written_ = 0;
+  bool committed_ = false;
+  bool truncate_on_rollback_ = false;  // Append: set once the original size is known
+  std::string buffer_;
+};
+
+}  // namespace mageio::file

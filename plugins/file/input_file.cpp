@@ -1,0 +1,56 @@
+#include "input_file.hpp"
+
+#include <mageio/sdk/error.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mageio::file {
+
+std::string describe_errno(int err) { return std::strerror(err); }
+
+InputFile::InputFile(const std::string& path) : path_(path) {
+  // "-" is standard input (a duplicate, so that closing it leaves the process's stdin alone).
+  fd_ = path == "-" ? ::fcntl(0, F_DUPFD_CLOEXEC, 3) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR) throw sdk::not_found("file not found: " + path);
+    throw sdk::io_error("cannot open " + path + ": " + describe_errno(err));
+  }
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) {
+    int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    throw sdk::io_error("cannot stat " + path + ": " + describe_errno(err));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw sdk::invalid_argument(path + " is a directory, not a file");
+  }
+#ifdef POSIX_FADV_SEQUENTIAL
+  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+}
+
+InputFile::~InputFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+size_t InputFile::read(char* buffer, size_t size) {
+  for (;;) {
+    ssize_t n = ::read(fd_, buffer, size);
+    if (n >= 0) {
+      bytes_read_ += n;
+      return static_cast<size_t>(n);
+    }
+    if (errno == EINTR) continue;
+    throw sdk::io_error("cannot read " + path_ + ": " + describe_errno(errno));
+  }
+}
+
+}  // namespace mageio::file

@@ -1,0 +1,41 @@
+// A file opened for sequential reading in fixed-size chunks. The whole file is never held in memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace mageio::file {
+
+/// The size of one read: readers keep one buffer of this size (plus the record or line being built).
+constexpr size_t kReadChunkBytes = size_t{1} << 20;
+
+/// A single record (CSV) or line (JSON Lines) larger than this is an error rather than an unbounded
+/// allocation; it is almost always an unterminated quote or a file in another format.
+constexpr size_t kMaxRecordBytes = size_t{64} << 20;
+
+class InputFile {
+ public:
+  /// Opens `path` for reading ("-": standard input). Errors: NOT_FOUND (no such file, naming the path), INVALID_ARGUMENT (a
+  /// directory or other non-regular file), IO (permission and other system errors).
+  explicit InputFile(const std::string& path);
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  /// Reads up to `size` bytes; 0 at end of file. Throws Error(IO) naming the path.
+  size_t read(char* buffer, size_t size);
+  /// Bytes read so far.
+  int64_t bytes_read() const { return bytes_read_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  int64_t bytes_read_ = 0;
+};
+
+/// strerror() text of an errno value, for messages.
+std::string describe_errno(int err);
+
+}  // namespace mageio::file

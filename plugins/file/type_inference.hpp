@@ -1,0 +1,93 @@
+// Guessing a column's type from a sample of its values, and converting later values to that type.
+//
+// From text (CSV fields; JSON strings only ever become date32/timestamp or stay utf8), in this order:
+//   int64      -?(0|[1-9][0-9]*) that fits in 64 bits. Leading zeros ("007", ZIP codes) are not
+//              numbers: the column stays text so nothing is lost. Integers too large for int64 are not
+//              turned into float64 either (that would round them): the column stays utf8.
+//   float64    decimal or exponent notation with no leading zeros ("12.5", "-0.5", "1e-3", ".5"), plus
+//              nan / inf / -inf / infinity (any case) as long as one value in the sample is a number.
+//   bool       true / false, any case (not 0/1, yes/no: those stay int64/utf8).
+//   date32     YYYY-MM-DD.
+//   timestamp[us]       YYYY-MM-DD[ T]HH:MM[:SS[.f]] with no offset, in every sampled value;
+//   timestamp[us, UTC]  the same with a Z or +HH:MM offset in every sampled value.
+//   utf8       anything else, and a column with no non-empty value in the sample.
+// Empty and null values are ignored. After the sample, values are converted with the same parsers;
+// a value that does not convert is an error naming the file, line, column and value.
+#pragma once
+
+#include <mageio/sdk/arrow_builder.hpp>
+#include <mageio/sdk/types.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mageio::file {
+
+bool looks_like_int(std::string_view text);      // the int64 form above (syntax and range)
+bool looks_like_number(std::string_view text);   // the float64 digit forms above (not nan/inf)
+bool is_float_word(std::string_view text);       // nan, inf, -inf, +inf, infinity, -infinity, any case
+std::optional<double> float_word_value(std::string_view text);  // the value of a float word
+bool looks_like_date(std::string_view text);     // YYYY-MM-DD that parses
+/// A timestamp that parses; *has_offset tells whether it carries a UTC offset.
+bool looks_like_timestamp(std::string_view text, bool* has_offset);
+
+/// Watches the non-empty text values of one column and names the narrowest type that holds them all.
+class TextTypeGuesser {
+ public:
+  /// `numbers_and_bools`: false for JSON strings, which only become date32/timestamp or stay utf8.
+  explicit TextTypeGuesser(bool numbers_and_bools = true);
+  void observe(std::string_view text);
+  bool any() const { return any_; }
+  sdk::DataType result() const;
+
+ private:
+  bool any_ = false;
+  bool can_int_;
+  bool can_float_;
+  bool float_has_number_ = false;
+  bool can_bool_;
+  bool can_date_ = true;
+  bool can_ts_naive_ = true;
+  bool can_ts_utc_ = true;
+};
+
+/// Why a text value did not convert (for the message).
+enum class Mismatch {
+  None,
+  NotOfType,          // "... is not a float64"
+  OffsetOnNaive,      // a UTC offset in a timestamp[us] column that was inferred without offsets
+  NoOffsetOnZoned,    // no offset in a timestamp[us, UTC] column that was inferred with offsets
+  OutOfRange,         // a number of the right form that does not fit the column's width or precision
+};
+
+/// Appends a non-null text value converted to the builder's type. `inferred`: the type was inferred
+/// (then timestamps must agree with the sample about having an offset); otherwise it was set by the
+/// user and offsets are simply applied. Binary columns take \x-hex (as written on export) or raw bytes.
+/// Returns Mismatch::None on success; nothing is appended otherwise.
+Mismatch append_text(sdk::ColumnBuilder& column, std::string_view text, bool inferred);
+
+/// The type to suggest in an override hint for a value that did not fit `type`.
+std::string suggest_type(const sdk::DataType& type, std::string_view text, Mismatch why);
+
+/// Builds the message for a value that does not fit its column:
+///   data.csv:10452: column "amount": "12.5x" is not a float64 (type inferred from the first 10000 rows);
+///   override it with options.columns {"amount": "utf8"} (CLI: --column-type amount=utf8)
+/// `what` is "column" (CSV) or "key" (JSON Lines); `shown` the value as it should appear (quoted text, or
+/// JSON); `sample_rows` is the size of the inference sample, or -1 when the type was set by the user.
+std::string value_error(const std::string& path, int64_t line, std::string_view what, const std::string& column,
+                        const std::string& shown, const sdk::DataType& type, Mismatch why, int64_t sample_rows,
+                        const std::string& suggestion);
+
+/// The override hint alone: `options.columns {"c": "utf8"} (CLI: --column-type c=utf8)`.
+std::string override_hint(const std::string& column, const std::string& type_name);
+
+/// Decodes \x-hex; nullopt when `text` is not of that form.
+std::optional<std::string> decode_hex_binary(std::string_view text);
+
+/// The text a float is exported as: format_double, with ".0" added to integral values so that the
+/// value is read back as float64 rather than int64 (3.0 -> "3.0", not "3").
+std::string float_text(double value);
+
+}  // namespace mageio::file
