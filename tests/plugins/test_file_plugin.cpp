@@ -284,10 +284,8 @@ TEST_CASE("file plugin: descriptor") {
   CHECK(p->has(MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_PATHS));
   CHECK_FALSE(p->has(MAGEIO_CAP_TABLES));
   CHECK_FALSE(p->has(MAGEIO_CAP_UPSERT));
-  // timestamp[us, UTC] also round-trips (see the round-trip tests) but the comma-separated descriptor field
-  // cannot carry its name yet.
-  CHECK(p->supported_types() ==
-        std::vector<std::string>{"bool", "int64", "float64", "utf8", "date32", "timestamp[us]"});
+  CHECK(p->supported_types() == std::vector<std::string>{"bool", "int64", "float64", "utf8", "date32",
+                                                         "timestamp[us]", "timestamp[us, UTC]"});
   CHECK(p->config_schema().section == "");
   REQUIRE(p->config_schema().keys.size() == 1);
   CHECK(p->config_schema().keys[0].name == "FILE_DELIMITER");
