@@ -1,0 +1,167 @@
+#include "cli_context.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+namespace fs = std::filesystem;
+
+namespace mageio::cli {
+namespace {
+
+constexpr const char* kDefaultConfig = "io_config.yaml";
+constexpr const char* kNoConfigLabel = "no config file";
+
+// The cancel flags of the open connectors, for the SIGINT handler (which may only touch lock-free atomics).
+constexpr size_t kMaxHosts = 16;
+std::atomic<std::atomic<bool>*> g_cancel_flags[kMaxHosts];
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_interrupt(int) {
+  if (g_interrupted) {
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+    return;
+  }
+  g_interrupted = 1;
+  for (auto& slot : g_cancel_flags)
+    if (auto* flag = slot.load()) flag->store(true);
+}
+
+void register_cancel_flag(std::atomic<bool>* flag) {
+  for (auto& slot : g_cancel_flags) {
+    std::atomic<bool>* expected = nullptr;
+    if (slot.compare_exchange_strong(expected, flag)) {
+      if (g_interrupted) flag->store(true);
+      return;
+    }
+  }
+}
+
+void unregister_cancel_flag(std::atomic<bool>* flag) {
+  for (auto& slot : g_cancel_flags) {
+    std::atomic<bool>* expected = flag;
+    slot.compare_exchange_strong(expected, nullptr);
+  }
+}
+
+void remember_secrets(const std::vector<std::string>& values) {
+  auto& secrets = known_secrets();
+  for (const auto& value : values)
+    if (!value.empty() && std::find(secrets.begin(), secrets.end(), value) == secrets.end()) secrets.push_back(value);
+}
+
+}  // namespace
+
+std::vector<std::string>& known_secrets() {
+  static std::vector<std::string> secrets;
+  return secrets;
+}
+
+void install_interrupt_handler() { std::signal(SIGINT, on_interrupt); }
+
+bool interrupted() { return g_interrupted != 0; }
+
+void check_interrupted() {
+  if (interrupted()) throw sdk::cancelled_error();
+}
+
+CommonOptions CommonOptions::from(const std::string& command, const ParsedArgs& args) {
+  CommonOptions options;
+  options.config = args.get("--config");
+  if (options.config && options.config->empty()) throw UsageError(command, "--config needs a file name");
+  options.profile = args.get_or("--profile", "default");
+  if (options.profile.empty()) throw UsageError(command, "--profile needs a profile name");
+  options.plugin_dirs = args.all("--plugin-dir");
+  for (const auto& text : args.all("--set")) options.sets.push_back(split_assignment(command, "--set", text));
+  options.quiet = args.has("--quiet");
+  // A secret given on the command line is masked like one from the file.
+  for (const auto& [key, value] : options.sets)
+    if (looks_secret(key)) remember_secrets({value});
+  return options;
+}
+
+CliContext::CliContext(CommonOptions options)
+    : options_(std::move(options)),
+      registry_(RegistryOptions{.plugin_dirs = {options_.plugin_dirs.begin(), options_.plugin_dirs.end()}}) {}
+
+CliContext::~CliContext() {
+  for (const auto& host : hosts_) unregister_cancel_flag(&host->cancel_requested);
+}
+
+std::vector<ConfigSchema> CliContext::all_schemas() {
+  std::vector<ConfigSchema> schemas;
+  for (const auto& plugin : registry_.plugins()) schemas.push_back(plugin->config_schema());
+  return schemas;
+}
+
+const IoConfig* CliContext::config() {
+  if (!config_loaded_) {
+    config_loaded_ = true;
+    if (options_.config) {
+      config_ = IoConfig::load_file(*options_.config);
+    } else {
+      std::error_code ec;
+      if (fs::exists(kDefaultConfig, ec)) config_ = IoConfig::load_file(kDefaultConfig);
+    }
+  }
+  return config_ ? &*config_ : nullptr;
+}
+
+Profile CliContext::profile(const std::string& name) {
+  const std::string wanted = name.empty() ? options_.profile : name;
+  Profile profile;
+  if (const IoConfig* file = config()) {
+    profile = file->profile(wanted);
+  } else if (wanted == "default") {
+    profile = Profile(kNoConfigLabel, wanted, 0);
+  } else {
+    throw sdk::not_found("profile '" + wanted + "' not found: there is no config file (./" + kDefaultConfig +
+                         " does not exist; pass --config FILE)");
+  }
+  for (const auto& [key, value] : options_.sets) {
+    auto existing = profile.flat().find(key);
+    // An override keeps the key's place (and line) in the file; a new key has no line.
+    profile.set_flat(key, ConfigEntry{value, existing == profile.flat().end() ? 0 : existing->second.line});
+  }
+  remember_secrets(profile.secret_values());
+  return profile;
+}
+
+std::unique_ptr<Connector> CliContext::open(const std::string& plugin_name, const std::string& profile_name) {
+  auto plugin = registry_.find(plugin_name);
+  Profile resolved = profile(profile_name);
+  const auto secrets = resolved.secret_values({plugin->config_schema()});
+  remember_secrets(secrets);
+  boost::json::object config;
+  try {
+    config = resolved.config_for(plugin_name, plugin->config_schema());
+  } catch (const sdk::Error& e) {
+    if (config_ || e.status() != MAGEIO_STATUS_INVALID_ARGUMENT) throw;
+    throw sdk::Error(e.status(), std::string(e.what()) + "\n(there is no ./" + kDefaultConfig +
+                                     ": pass --config FILE, or set keys with --set KEY=VALUE)");
+  }
+
+  auto host = std::make_shared<HostCallbacks>();
+  const bool quiet = options_.quiet;
+  host->on_log = [plugin_name, quiet](int32_t level, const std::string& message) {
+    if (level >= MAGEIO_LOG_ERROR || (level >= MAGEIO_LOG_WARNING && !quiet))
+      std::cerr << "mageio: " << (level >= MAGEIO_LOG_ERROR ? "error" : "warning") << ": " << plugin_name << ": "
+                << mask_secrets(message, known_secrets()) << '\n';
+  };
+  register_cancel_flag(&host->cancel_requested);
+  hosts_.push_back(host);
+  return plugin->open(config, host, secrets);
+}
+
+void CliContext::note(const std::string& message) const {
+  if (!options_.quiet) std::cerr << mask_secrets(message, known_secrets()) << '\n';
+}
+
+void CliContext::warn(const std::string& message) const {
+  if (!options_.quiet) std::cerr << "mageio: warning: " << mask_secrets(message, known_secrets()) << '\n';
+}
+
+}  // namespace mageio::cli

@@ -1,0 +1,76 @@
+// What every command shares: the common options, the io_config.yaml and its profiles (with --set
+// applied), the plugin registry, opening connectors, and messages on stderr.
+#pragma once
+
+#include "arguments.hpp"
+
+#include <mageio/core/connector.hpp>
+#include <mageio/core/io_config.hpp>
+#include <mageio/core/registry.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mageio::cli {
+
+struct CommonOptions {
+  std::optional<std::string> config;  // --config; unset: ./io_config.yaml if it exists
+  std::string profile = "default";    // --profile
+  std::vector<std::string> plugin_dirs;
+  std::vector<std::pair<std::string, std::string>> sets;  // --set KEY=VALUE, in order
+  bool quiet = false;
+
+  /// Reads the common options from parsed arguments; throws UsageError for a malformed --set.
+  static CommonOptions from(const std::string& command, const ParsedArgs& args);
+};
+
+class CliContext {
+ public:
+  explicit CliContext(CommonOptions options);
+  ~CliContext();
+  CliContext(const CliContext&) = delete;
+  CliContext& operator=(const CliContext&) = delete;
+
+  const CommonOptions& options() const { return options_; }
+  bool quiet() const { return options_.quiet; }
+
+  Registry& registry() { return registry_; }
+  /// The plugin of that name, or the registry's NOT_FOUND error (which lists where it looked).
+  std::shared_ptr<const Plugin> plugin(const std::string& name) { return registry_.find(name); }
+  /// The config schemas of every plugin found (for masking secrets).
+  std::vector<ConfigSchema> all_schemas();
+
+  /// A profile of the config with every --set applied; `name` empty means --profile.
+  Profile profile(const std::string& name = {});
+  /// Opens plugin `plugin_name` with its keys from profile `profile_name` (empty: --profile).
+  std::unique_ptr<Connector> open(const std::string& plugin_name, const std::string& profile_name = {});
+
+  /// A line on stderr, unless --quiet.
+  void note(const std::string& message) const;
+  void warn(const std::string& message) const;
+
+ private:
+  const IoConfig* config();
+
+  CommonOptions options_;
+  Registry registry_;
+  bool config_loaded_ = false;
+  std::optional<IoConfig> config_;
+  std::vector<std::shared_ptr<HostCallbacks>> hosts_;
+};
+
+/// Every secret value seen so far (config passwords, --set values of secret keys): the top level masks
+/// them in any message it prints.
+std::vector<std::string>& known_secrets();
+
+/// Ctrl-C asks running plugin operations to stop (they fail with CANCELLED and leave the destination
+/// as it was); a second Ctrl-C ends the program at once.
+void install_interrupt_handler();
+bool interrupted();
+/// Throws Error(CANCELLED) after Ctrl-C; loops that read batches call it once per batch.
+void check_interrupted();
+
+}  // namespace mageio::cli

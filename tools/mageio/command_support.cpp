@@ -1,0 +1,176 @@
+#include "command_support.hpp"
+
+#include "table_printer.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+namespace mageio::cli {
+namespace {
+
+// What kinds of target a plugin takes, for messages: "tables (--table)", "paths (--path)".
+std::string target_kinds(const Plugin& plugin, bool load) {
+  std::vector<std::string> kinds;
+  if (load && plugin.has(MAGEIO_CAP_LOAD_QUERY)) kinds.push_back("SQL queries (--query)");
+  if (plugin.has(MAGEIO_CAP_TABLES)) kinds.push_back("tables (--table)");
+  if (plugin.has(MAGEIO_CAP_PATHS)) kinds.push_back("paths (--path)");
+  if (kinds.empty()) return "nothing";
+  std::string text;
+  for (size_t i = 0; i < kinds.size(); ++i) text += (i == 0 ? "" : i + 1 == kinds.size() ? " and " : ", ") + kinds[i];
+  return text;
+}
+
+}  // namespace
+
+std::string Target::describe() const {
+  if (!table.empty()) return "table " + (schema.empty() ? table : schema + "." + table);
+  if (!path.empty()) return "path " + path;
+  return "query";
+}
+
+Target read_target(const std::string& command, const ParsedArgs& args, const std::string& prefix, bool allow_query) {
+  const std::string table = prefix + "table", schema = prefix + "schema", path = prefix + "path";
+  std::vector<std::string> choices;
+  if (allow_query) choices.push_back("--query");
+  choices.push_back(table);
+  choices.push_back(path);
+  const std::string chosen = exactly_one_of(command, args, choices);
+  requires_option(command, args, schema, table);
+  Target target;
+  if (chosen == "--query") target.query = *args.get("--query");
+  if (chosen == table) target.table = *args.get(table);
+  if (chosen == path) target.path = *args.get(path);
+  target.schema = args.get_or(schema, "");
+  if (chosen == "--query" && target.query.empty()) throw UsageError(command, "--query needs an SQL statement");
+  if (chosen == table && target.table.empty()) throw UsageError(command, table + " needs a table name");
+  if (chosen == path && target.path.empty()) throw UsageError(command, path + " needs a path");
+  if (args.has(schema) && target.schema.empty()) throw UsageError(command, schema + " needs a schema name");
+  return target;
+}
+
+void check_can_load(const Plugin& plugin, const Target& target) {
+  const std::string name = "plugin " + plugin.name();
+  if (!plugin.has(MAGEIO_CAP_LOAD)) throw sdk::not_implemented(name + " cannot load data");
+  if (!target.query.empty() && !plugin.has(MAGEIO_CAP_LOAD_QUERY))
+    throw sdk::not_implemented(name + " does not run SQL queries; it reads " + target_kinds(plugin, true));
+  if (!target.table.empty() && !plugin.has(MAGEIO_CAP_TABLES))
+    throw sdk::not_implemented(name + " has no tables; it reads " + target_kinds(plugin, true));
+  if (!target.path.empty() && !plugin.has(MAGEIO_CAP_PATHS))
+    throw sdk::not_implemented(name + " does not read paths; it reads " + target_kinds(plugin, true));
+}
+
+void check_can_export(const Plugin& plugin, const Target& target) {
+  const std::string name = "plugin " + plugin.name();
+  if (!plugin.has(MAGEIO_CAP_EXPORT)) throw sdk::not_implemented(name + " cannot export data");
+  if (!target.table.empty() && !plugin.has(MAGEIO_CAP_TABLES))
+    throw sdk::not_implemented(name + " has no tables; it writes " + target_kinds(plugin, false));
+  if (!target.path.empty() && !plugin.has(MAGEIO_CAP_PATHS))
+    throw sdk::not_implemented(name + " does not write paths; it writes " + target_kinds(plugin, false));
+}
+
+boost::json::object plugin_options(const std::string& command, const ParsedArgs& args, OptionSide side,
+                                   bool column_types) {
+  boost::json::object options;
+  for (const auto& text : args.all("--option")) {
+    auto [key, value] = split_assignment(command, "--option", text);
+    const bool for_destination = key.starts_with("to.");
+    if (side == OptionSide::Source && for_destination) continue;
+    if (side == OptionSide::Destination) {
+      if (!for_destination) continue;
+      key = key.substr(3);
+      if (key.empty()) throw UsageError(command, "--option expects to.KEY=VALUE, got '" + text + "'");
+    }
+    options[key] = value;
+  }
+  if (column_types) {
+    auto columns = column_type_options(command, args);
+    if (!columns.empty()) {
+      if (options.contains("columns"))
+        throw UsageError(command, "--column-type and --option columns=... cannot be used together");
+      options["columns"] = std::move(columns["columns"]);
+    }
+  }
+  return options;
+}
+
+boost::json::object column_type_options(const std::string& command, const ParsedArgs& args) {
+  boost::json::object options;
+  if (args.all("--column-type").empty()) return options;
+  boost::json::object columns;
+  for (const auto& text : args.all("--column-type")) {
+    auto [column, type] = split_assignment(command, "--column-type", text, "COLUMN=TYPE");
+    if (type.empty()) throw UsageError(command, "--column-type expects COLUMN=TYPE, got '" + text + "'");
+    columns[column] = type;
+  }
+  options["columns"] = std::move(columns);
+  return options;
+}
+
+void read_write_mode(const std::string& command, const ParsedArgs& args, ExportOptions& options) {
+  options.if_exists = args.get_or("--if-exists", "fail");
+  check_choice(command, "--if-exists", options.if_exists, {"fail", "replace", "append"});
+  requires_option(command, args, "--unique-constraints", "--unique-conflict-method");
+  requires_option(command, args, "--unique-conflict-method", "--unique-constraints");
+  if (auto constraints = args.get("--unique-constraints")) {
+    options.unique_constraints = split_list(command, "--unique-constraints", *constraints);
+    std::string method = *args.get("--unique-conflict-method");
+    check_choice(command, "--unique-conflict-method", method, {"update", "ignore", "UPDATE", "IGNORE"});
+    for (auto& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    options.unique_conflict_method = method;
+  }
+}
+
+OutputOptions read_output_options(const std::string& command, const ParsedArgs& args) {
+  OutputOptions output;
+  output.format = args.get_or("--format", "");
+  if (args.has("--format")) check_choice(command, "--format", output.format, {"table", "csv", "jsonl", "null"});
+  output.path = args.get_or("--output", "");
+  if (args.has("--output") && output.path.empty()) throw UsageError(command, "--output needs a file name");
+  if (output.format == "null" && !output.path.empty())
+    throw UsageError(command, "--output cannot be used with --format null (it prints only the row count)");
+  return output;
+}
+
+int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions& output) {
+  if (output.format == "null") {
+    sdk::OwnedArray batch;
+    while (reader.next(batch)) check_interrupted();
+    const int64_t rows = reader.rows_read();
+    std::cout << rows << (rows == 1 ? " row" : " rows") << '\n';
+    return rows;
+  }
+  if (output.format == "table" || (output.format.empty() && output.path.empty())) {
+    if (output.path.empty()) {
+      const int64_t rows = print_table(std::cout, reader);
+      std::cout.flush();
+      return rows;
+    }
+    std::ofstream file(output.path, std::ios::binary | std::ios::trunc);
+    if (!file) throw sdk::io_error("cannot write " + output.path + ": " + std::strerror(errno));
+    const int64_t rows = print_table(file, reader);
+    file.close();
+    if (!file) throw sdk::io_error("cannot write " + output.path);
+    context.note("wrote " + std::to_string(rows) + (rows == 1 ? " row" : " rows") + " to " + output.path);
+    return rows;
+  }
+  // CSV and JSON Lines are the file plugin's job: the CLI writes no format itself.
+  auto file = context.open("file");
+  ExportOptions options{.path = output.path.empty() ? "-" : output.path, .if_exists = "replace"};
+  if (!output.format.empty()) options.options["format"] = output.format;
+  std::cout.flush();
+  std::fflush(stdout);
+  const int64_t rows = file->export_data(options, reader.stream());
+  if (!output.path.empty())
+    context.note("wrote " + std::to_string(rows) + (rows == 1 ? " row" : " rows") + " to " + output.path);
+  return rows;
+}
+
+std::vector<OptionSpec> with_data_options(std::vector<OptionSpec> own) {
+  for (const auto& option : data_options()) own.push_back(option);
+  return own;
+}
+
+}  // namespace mageio::cli

@@ -1,0 +1,66 @@
+// Pieces the data commands share: where to read or write (a query, a table or a path), plugin options
+// from --option/--column-type, and writing rows out in the --format asked for.
+#pragma once
+
+#include "arguments.hpp"
+#include "cli_context.hpp"
+
+#include <mageio/core/connector.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <vector>
+
+namespace mageio::cli {
+
+/// One side of a transfer: exactly one of query, table, path (schema only with table).
+struct Target {
+  std::string query;
+  std::string table;
+  std::string schema;
+  std::string path;
+
+  /// For messages: "table orders", "table sales.orders", "path x.csv", "query".
+  std::string describe() const;
+};
+
+/// --query | --table [--schema] | --path (exactly one). With `prefix` "--to-": --to-table [--to-schema]
+/// | --to-path. `allow_query` false leaves --query out.
+Target read_target(const std::string& command, const ParsedArgs& args, const std::string& prefix, bool allow_query);
+
+/// Fails (runtime error) when `plugin` cannot read / write that kind of target, saying what it can do.
+void check_can_load(const Plugin& plugin, const Target& target);
+void check_can_export(const Plugin& plugin, const Target& target);
+
+/// Which --option values a plugin gets. In `copy`, "--option to.KEY=VALUE" is for the destination and
+/// every other --option for the source; elsewhere every --option goes to the one plugin.
+enum class OptionSide { All, Source, Destination };
+
+/// The plugin-specific "options" object: --option KEY=VALUE (values as strings) for `side`, and with
+/// `column_types` the --column-type COL=TYPE pairs as {"columns": {COL: TYPE}}.
+boost::json::object plugin_options(const std::string& command, const ParsedArgs& args, OptionSide side,
+                                   bool column_types);
+
+/// --if-exists (fail | replace | append; default fail) and --unique-constraints with
+/// --unique-conflict-method (both or neither).
+void read_write_mode(const std::string& command, const ParsedArgs& args, ExportOptions& options);
+
+/// {"columns": {COL: TYPE}} from --column-type COL=TYPE; {} when none was given.
+boost::json::object column_type_options(const std::string& command, const ParsedArgs& args);
+
+/// How rows are printed: --format table|csv|jsonl|null and --output FILE.
+struct OutputOptions {
+  std::string format;  // "" when not given
+  std::string path;    // "" = stdout
+};
+OutputOptions read_output_options(const std::string& command, const ParsedArgs& args);
+
+/// Writes every row of `reader` as asked: a text table (default), CSV or JSON Lines through the file
+/// plugin's export (to --output, or to "-" = stdout), or only the count (null). Returns the row count.
+int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions& output);
+
+/// The option specs of the commands (their own; common ones are added by the parser).
+std::vector<OptionSpec> with_data_options(std::vector<OptionSpec> own);
+
+}  // namespace mageio::cli
