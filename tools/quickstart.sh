@@ -16,7 +16,7 @@ bash tools/install-deps.sh
 
 step "2/4 Building into build/"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C build
+ninja -C build mageio mageio_plugins
 
 config=tools/quickstart/io_config.yaml
 sample=tools/quickstart/sample.csv
