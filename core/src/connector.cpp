@@ -127,7 +127,7 @@ BatchReader Connector::load(const LoadOptions& options) {
   MageioStatus status = plugin_->descriptor().load(instance_->handle, text.c_str(), &stream, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "load");
   if (stream.release == nullptr) throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " load: returned OK but no stream");
-  return BatchReader(stream, instance_);
+  return BatchReader(stream, instance_, plugin_->name() + " load");
 }
 
 int64_t Connector::export_data(const ExportOptions& options, ArrowArrayStream* input) {
@@ -158,7 +158,7 @@ ExecuteOutcome Connector::execute(const std::string& sql) {
   MageioStatus status =
       plugin_->descriptor().execute(instance_->handle, text.c_str(), &outcome.rows_affected, &stream, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "execute");
-  if (stream.release != nullptr) outcome.rows.emplace(stream, instance_);
+  if (stream.release != nullptr) outcome.rows.emplace(stream, instance_, plugin_->name() + " execute");
   return outcome;
 }
 
@@ -215,10 +215,10 @@ BatchReader Connector::sample(const std::string& table, const std::string& schem
 
 // --- BatchReader ----------------------------------------------------------------------------------
 
-BatchReader::BatchReader(ArrowArrayStream stream, std::shared_ptr<void> keep_alive)
+BatchReader::BatchReader(ArrowArrayStream stream, std::shared_ptr<void> keep_alive, std::string label)
     : stream_(std::make_unique<ArrowArrayStream>(stream)), keep_alive_(std::move(keep_alive)) {
   try {
-    reader_ = std::make_unique<sdk::StreamReader>(stream_.get());
+    reader_ = std::make_unique<sdk::StreamReader>(stream_.get(), std::move(label));
   } catch (...) {
     stream_->release(stream_.get());
     throw;

@@ -1,4 +1,5 @@
 #include <mageio/sdk/arrow_reader.hpp>
+#include <mageio/sdk/batch_source.hpp>
 #include <mageio/sdk/error.hpp>
 
 #include <cerrno>
@@ -218,7 +219,7 @@ BatchView::BatchView(const ArrowArray& batch, const Schema& schema) : rows_(batc
 
 // --- StreamReader -------------------------------------------------------------------------------
 
-StreamReader::StreamReader(ArrowArrayStream* stream) : stream_(stream) {
+StreamReader::StreamReader(ArrowArrayStream* stream, std::string label) : stream_(stream), label_(std::move(label)) {
   if (stream_ == nullptr || stream_->release == nullptr) throw invalid_argument("the input stream is not valid (released)");
   if (stream_->get_schema == nullptr || stream_->get_next == nullptr)
     throw invalid_argument("the input stream has no get_schema or get_next callback");
@@ -241,9 +242,9 @@ bool StreamReader::next(OwnedArray& batch) {
 void StreamReader::fail(const char* operation, int code) {
   const char* detail = stream_->get_last_error ? stream_->get_last_error(stream_) : nullptr;
   std::string message = detail && *detail ? std::string(detail) : std::string(std::strerror(code));
-  if (code == ECANCELED) throw Error(MAGEIO_STATUS_CANCELLED, message);
-  throw Error(code == EINVAL ? MAGEIO_STATUS_INVALID_ARGUMENT : MAGEIO_STATUS_IO,
-              std::string("input stream failed while ") + operation + ": " + message);
+  MageioStatus status = errno_to_status(code);
+  if (status == MAGEIO_STATUS_CANCELLED) throw Error(status, message);
+  throw Error(status, label_ + " failed while " + operation + ": " + message);
 }
 
 }  // namespace mageio::sdk

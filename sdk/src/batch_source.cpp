@@ -25,8 +25,7 @@ int guarded(ArrowArrayStream* stream, Step&& step) {
     return 0;
   } catch (const Error& error) {
     state->last_error = error.what();
-    if (error.status() == MAGEIO_STATUS_CANCELLED) return ECANCELED;
-    return error.status() == MAGEIO_STATUS_INVALID_ARGUMENT ? EINVAL : EIO;
+    return status_to_errno(error.status());
   } catch (const std::exception& error) {
     state->last_error = error.what();
     return EIO;
@@ -86,6 +85,34 @@ void export_stream(std::unique_ptr<BatchSource> source, ArrowArrayStream* out) {
   out->get_last_error = &get_last_error;
   out->release = &release;
   out->private_data = new StreamState{std::move(source), {}, false};
+}
+
+int status_to_errno(MageioStatus status) {
+  switch (status) {
+    case MAGEIO_STATUS_INVALID_ARGUMENT: return EINVAL;
+    case MAGEIO_STATUS_NOT_FOUND: return ENOENT;
+    case MAGEIO_STATUS_ALREADY_EXISTS: return EEXIST;
+    case MAGEIO_STATUS_NOT_IMPLEMENTED: return ENOSYS;
+    case MAGEIO_STATUS_UNAUTHENTICATED: return EACCES;
+    case MAGEIO_STATUS_UNAVAILABLE: return ECONNRESET;
+    case MAGEIO_STATUS_CANCELLED: return ECANCELED;
+    case MAGEIO_STATUS_BACKEND: return EPROTO;
+    default: return EIO;
+  }
+}
+
+MageioStatus errno_to_status(int code) {
+  switch (code) {
+    case EINVAL: return MAGEIO_STATUS_INVALID_ARGUMENT;
+    case ENOENT: return MAGEIO_STATUS_NOT_FOUND;
+    case EEXIST: return MAGEIO_STATUS_ALREADY_EXISTS;
+    case ENOSYS: return MAGEIO_STATUS_NOT_IMPLEMENTED;
+    case EACCES: return MAGEIO_STATUS_UNAUTHENTICATED;
+    case ECONNRESET: return MAGEIO_STATUS_UNAVAILABLE;
+    case ECANCELED: return MAGEIO_STATUS_CANCELLED;
+    case EPROTO: return MAGEIO_STATUS_BACKEND;
+    default: return MAGEIO_STATUS_IO;
+  }
 }
 
 std::unique_ptr<BatchSource> empty_source(Schema schema) { return std::make_unique<EmptySource>(std::move(schema)); }

@@ -30,7 +30,9 @@ struct PluginState {
   MageioPluginDescriptor descriptor{};
 };
 
-PluginState* g_plugin = nullptr;
+// Built once at the first negotiation; destroyed when the library is unloaded (the host unloads only
+// after everything the plugin created is gone).
+std::unique_ptr<PluginState> g_plugin;
 
 // True when `field` of a host-allocated struct lies within the size the host said it allocated.
 template <typename Struct, typename Field>
@@ -149,8 +151,8 @@ void check_info(const PluginInfo& info) {
   for (const auto& type : info.supported_types) DataType::from_name(type);
 }
 
-PluginState* build_state(PluginInfo (*info)(), Factory factory) {
-  auto* state = new PluginState;
+std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) {
+  auto state = std::make_unique<PluginState>();
   state->info = info();
   check_info(state->info);
   state->factory = std::move(factory);

@@ -137,8 +137,13 @@ std::string format_time(int64_t micros) {
 }
 
 std::string format_timestamp(int64_t micros, bool with_time_zone) {
-  int64_t days = floor_div(micros, kMicrosPerDay);
-  int64_t time_of_day = micros - days * kMicrosPerDay;
+  // Split without multiplying back, which would overflow near INT64_MIN.
+  int64_t days = micros / kMicrosPerDay;
+  int64_t time_of_day = micros % kMicrosPerDay;
+  if (time_of_day < 0) {
+    time_of_day += kMicrosPerDay;
+    days -= 1;
+  }
   std::string out = format_date(static_cast<int32_t>(days));
   out += ' ';
   out += format_time(time_of_day);

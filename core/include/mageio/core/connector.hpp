@@ -70,7 +70,8 @@ struct AlterTableOptions {
 /// lives. Moving it out with release_stream() hands the raw stream (and the duty to release it) over.
 class BatchReader {
  public:
-  BatchReader(ArrowArrayStream stream, std::shared_ptr<void> keep_alive);
+  /// `label` names the producer in error messages, e.g. "postgres load".
+  BatchReader(ArrowArrayStream stream, std::shared_ptr<void> keep_alive, std::string label = "stream");
   BatchReader(BatchReader&&) noexcept;
   BatchReader& operator=(BatchReader&&) noexcept;
   ~BatchReader();

@@ -89,12 +89,14 @@ class BatchView {
 /// Consumes an ArrowArrayStream it does not own (the caller releases it).
 class StreamReader {
  public:
-  explicit StreamReader(ArrowArrayStream* stream);
+  /// `label` names the producer in error messages ("input stream", "postgres load").
+  explicit StreamReader(ArrowArrayStream* stream, std::string label = "input stream");
 
   /// The stream's schema (read once, at construction).
   const Schema& schema() const { return schema_; }
   /// Fetches the next batch into `batch` (releasing what it held); false at the end of the stream.
-  /// Throws Error(INVALID_ARGUMENT) with the producer's message when the stream fails or is malformed.
+  /// Throws Error with the producer's status (errno_to_status) and message when the stream fails, or
+  /// Error(INVALID_ARGUMENT) when it is malformed.
   bool next(OwnedArray& batch);
   /// Rows read so far.
   int64_t rows_read() const { return rows_read_; }
@@ -103,6 +105,7 @@ class StreamReader {
   [[noreturn]] void fail(const char* operation, int code);
 
   ArrowArrayStream* stream_;
+  std::string label_;
   Schema schema_;
   int64_t rows_read_ = 0;
 };

@@ -19,9 +19,16 @@ class BatchSource {
 };
 
 /// Wraps `source` into *out, which the caller then owns. The stream owns the source and destroys it
-/// on release. Errors: errno-style codes (EINVAL for bad data, ECANCELED, EIO otherwise) with the
-/// exception's message from get_last_error.
+/// on release. Errors: the errno code of the exception's status (status_to_errno) with its message
+/// from get_last_error.
 void export_stream(std::unique_ptr<BatchSource> source, ArrowArrayStream* out);
+
+/// The Arrow stream interface carries only an errno-compatible code, so a status crosses it as one of
+/// these (and back, for any producer): INVALID_ARGUMENT EINVAL, NOT_FOUND ENOENT, ALREADY_EXISTS
+/// EEXIST, NOT_IMPLEMENTED ENOSYS, UNAUTHENTICATED EACCES, UNAVAILABLE ECONNRESET, CANCELLED ECANCELED,
+/// BACKEND EPROTO, IO and INTERNAL EIO.
+int status_to_errno(MageioStatus status);
+MageioStatus errno_to_status(int code);
 
 /// A source with a schema and no rows (e.g. a load of an empty table).
 std::unique_ptr<BatchSource> empty_source(Schema schema);
