@@ -1,0 +1,429 @@
+#include "pg_connection.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace mageio::postgres {
+namespace {
+
+constexpr int kPollMillis = 100;  // how often a waiting call looks at the host's cancel flag
+
+void trim_newlines(std::string& text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+}
+
+bool is_sqlstate(std::string_view text) {
+  if (text.size() != 5) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); });
+}
+
+// libpq has no PGresult for a failed connection attempt, only PQerrorMessage. With verbosity VERBOSE
+// (set before the first PQconnectPoll) each server error in it reads "FATAL:  28P01: message" followed
+// by a "LOCATION:" line. Returns the first SQLSTATE found (empty when no server answered) and the
+// message in libpq's usual terse form (SQLSTATE and LOCATION lines removed).
+std::pair<std::string, std::string> parse_connect_error(const std::string& raw) {
+  std::string sqlstate;
+  std::string message;
+  size_t start = 0;
+  while (start < raw.size()) {
+    size_t end = raw.find('\n', start);
+    if (end == std::string::npos) end = raw.size();
+    std::string line = raw.substr(start, end - start);
+    start = end + 1;
+    size_t first = line.find_first_not_of(" \t");
+    if (first != std::string::npos && line.compare(first, 9, "LOCATION:") == 0) continue;
+    for (const char* severity : {"FATAL:  ", "ERROR:  ", "PANIC:  "}) {
+      size_t at = line.find(severity);
+      if (at == std::string::npos) continue;
+      size_t code = at + std::strlen(severity);
+      if (line.size() >= code + 7 && is_sqlstate(std::string_view(line).substr(code, 5)) && line.compare(code + 5, 2, ": ") == 0) {
+        if (sqlstate.empty()) sqlstate = line.substr(code, 5);
+        line.erase(code, 7);
+      }
+      break;
+    }
+    trim_newlines(line);
+    if (line.empty()) continue;
+    if (!message.empty()) message += ' ';
+    message += line.substr(line.find_first_not_of(" \t") == std::string::npos ? 0 : line.find_first_not_of(" \t"));
+  }
+  return {sqlstate, message};
+}
+
+void forward_notice(void* arg, const char* message) {
+  const auto* host = static_cast<const sdk::Host*>(arg);
+  if (host == nullptr || message == nullptr) return;
+  std::string text = message;
+  trim_newlines(text);
+  host->log(text.starts_with("WARNING") ? MAGEIO_LOG_WARNING : MAGEIO_LOG_INFO, "postgres: " + text);
+}
+
+}  // namespace
+
+std::string mask_secrets(std::string text, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    size_t at = 0;
+    while ((at = text.find(secret, at)) != std::string::npos) {
+      text.replace(at, secret.size(), "****");
+      at += 4;
+    }
+  }
+  return text;
+}
+
+MageioStatus status_for_sqlstate(const std::string& s) {
+  if (s.size() != 5) return MAGEIO_STATUS_BACKEND;
+  const std::string klass = s.substr(0, 2);
+  if (klass == "28") return MAGEIO_STATUS_UNAUTHENTICATED;
+  if (klass == "08" || s == "57P01" || s == "57P02" || s == "57P03" || s == "53300") return MAGEIO_STATUS_UNAVAILABLE;
+  if (s == "42P01" || s == "3F000" || s == "3D000" || s == "42703") return MAGEIO_STATUS_NOT_FOUND;
+  if (s == "42P07" || s == "42P06" || s == "42701" || s == "42710") return MAGEIO_STATUS_ALREADY_EXISTS;
+  if (klass == "22" || klass == "23") return MAGEIO_STATUS_INVALID_ARGUMENT;
+  return MAGEIO_STATUS_BACKEND;
+}
+
+int64_t Result::affected_rows() const {
+  const char* text = PQcmdTuples(result_);
+  if (text == nullptr || *text == '\0') return -1;
+  return std::strtoll(text, nullptr, 10);
+}
+
+// --- Connection ---------------------------------------------------------------------------------
+
+Connection::Connection(const ConnectionSettings& settings, const sdk::Host* host) : settings_(&settings), host_(host) {
+  std::vector<const char*> keywords, values;
+  for (size_t i = 0; i < settings.keywords.size(); ++i) {
+    keywords.push_back(settings.keywords[i].c_str());
+    values.push_back(settings.values[i].c_str());
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectStartParams(keywords.data(), values.data(), 0);
+  if (conn_ == nullptr) throw sdk::Error(MAGEIO_STATUS_INTERNAL, "out of memory allocating a libpq connection");
+
+  auto fail = [&](std::string sqlstate, std::string detail) -> sdk::Error {
+    auto [found, message] = parse_connect_error(detail);
+    if (sqlstate.empty()) sqlstate = found;
+    // No server error means no server answered (refused, unreachable, timed out, TLS failure):
+    // 08001, sqlclient_unable_to_establish_sqlconnection.
+    if (sqlstate.empty()) sqlstate = "08001";
+    PQfinish(conn_);
+    conn_ = nullptr;
+    return sdk::Error(status_for_sqlstate(sqlstate),
+                      mask("cannot connect to " + settings.describe + ": " + (message.empty() ? "unknown error" : message)),
+                      sqlstate);
+  };
+
+  PQsetErrorVerbosity(conn_, PQERRORS_VERBOSE);
+  if (PQstatus(conn_) == CONNECTION_BAD) throw fail("", PQerrorMessage(conn_));
+
+  using clock = std::chrono::steady_clock;
+  const bool has_deadline = settings.connect_timeout_seconds > 0;
+  // libpq's own rule: a timeout below 2 seconds is raised to 2.
+  const auto deadline = clock::now() + std::chrono::seconds(std::max(settings.connect_timeout_seconds, 2));
+  PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+  while (state != PGRES_POLLING_OK) {
+    if (state == PGRES_POLLING_FAILED) throw fail("", PQerrorMessage(conn_));
+    int wait = kPollMillis;
+    if (has_deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+      if (left <= 0)
+        throw fail("08001", "timeout expired after " + std::to_string(settings.connect_timeout_seconds) +
+                                " seconds (POSTGRES_CONNECT_TIMEOUT)");
+      wait = static_cast<int>(std::min<long long>(wait, left));
+    }
+    pollfd fd{PQsocket(conn_), static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    int ready = fd.fd < 0 ? 1 : poll(&fd, 1, wait);
+    if (host_ != nullptr && host_->cancelled()) {
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw sdk::cancelled_error();
+    }
+    if (ready < 0 && errno != EINTR) throw fail("08001", std::string("poll failed: ") + std::strerror(errno));
+    if (ready > 0) state = PQconnectPoll(conn_);
+  }
+  PQsetErrorVerbosity(conn_, PQERRORS_DEFAULT);
+  // Server notices (e.g. "table does not exist, skipping") go to the host's log, not to stderr.
+  PQsetNoticeProcessor(conn_, &forward_notice, const_cast<sdk::Host*>(host_));
+}
+
+Connection::~Connection() {
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+sdk::Error Connection::error_from(const PGresult* result, const std::string& what) const {
+  auto field = [&](int code) -> std::string {
+    const char* value = result ? PQresultErrorField(result, code) : nullptr;
+    return value ? value : "";
+  };
+  std::string sqlstate = field(PG_DIAG_SQLSTATE);
+  std::string primary = field(PG_DIAG_MESSAGE_PRIMARY);
+  if (primary.empty()) primary = result ? PQresultErrorMessage(result) : "";
+  if (primary.empty()) primary = PQerrorMessage(conn_);
+  trim_newlines(primary);
+  const bool broken = PQstatus(conn_) == CONNECTION_BAD;
+  // libpq's own errors (the server vanished) carry no SQLSTATE: 08006 is connection_failure.
+  if (sqlstate.empty() && broken) sqlstate = "08006";
+  std::string message = what + ": " + primary;
+  if (auto detail = field(PG_DIAG_MESSAGE_DETAIL); !detail.empty()) message += " (" + detail + ")";
+  if (auto hint = field(PG_DIAG_MESSAGE_HINT); !hint.empty()) message += "; hint: " + hint;
+  if (auto context = field(PG_DIAG_CONTEXT); !context.empty()) {
+    trim_newlines(context);
+    std::replace(context.begin(), context.end(), '\n', ' ');
+    message += "; context: " + context;
+  }
+  if (broken) message += " (the connection to the server was lost)";
+  MageioStatus status = status_for_sqlstate(sqlstate);
+  if (sqlstate == "57014" && cancel_sent_) {
+    status = MAGEIO_STATUS_CANCELLED;
+    message = what + ": cancelled by the host";
+  }
+  return sdk::Error(status, mask(message), sqlstate);
+}
+
+sdk::Error Connection::connection_error(const std::string& what) const {
+  std::string text = PQerrorMessage(conn_);
+  trim_newlines(text);
+  if (text.empty()) text = "the connection to the server was lost";
+  return sdk::Error(MAGEIO_STATUS_UNAVAILABLE, mask(what + ": " + text), "08006");
+}
+
+bool Connection::reusable() const {
+  if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK || PQisBusy(conn_)) return false;
+  auto status = PQtransactionStatus(conn_);
+  return status == PQTRANS_IDLE || status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
+}
+
+bool Connection::in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+
+void Connection::request_cancel() {
+  if (cancel_sent_) return;
+  cancel_sent_ = true;
+  PGcancel* cancel = PQgetCancel(conn_);
+  if (cancel == nullptr) return;
+  char error[256];
+  if (!PQcancel(cancel, error, sizeof error)) host_->warning(std::string("postgres: cancel request failed: ") + error);
+  PQfreeCancel(cancel);
+}
+
+void Connection::check_cancelled() {
+  if (!cleanup_ && host_->cancelled()) {
+    request_cancel();
+    throw sdk::cancelled_error();
+  }
+}
+
+void Connection::wait_readable(const std::string&) {
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (fd.fd < 0) return;  // broken: the caller's next libpq call reports it
+  int ready = poll(&fd, 1, kPollMillis);
+  if (ready == 0 && !cleanup_ && host_->cancelled()) request_cancel();
+}
+
+void Connection::consume_input(const std::string& what) {
+  if (!PQconsumeInput(conn_)) throw connection_error(what);
+}
+
+void Connection::send_query(const std::string& sql, const std::string& what) {
+  if (!PQsendQuery(conn_, sql.c_str())) throw connection_error(what);
+}
+
+Result Connection::next_result(const std::string& what) {
+  (void)what;
+  while (PQisBusy(conn_)) {
+    wait_readable(what);
+    // A failed read means the server went away; PQgetResult then yields the error it left behind
+    // (e.g. 57P01 from pg_terminate_backend) or libpq's own.
+    if (!PQconsumeInput(conn_)) break;
+  }
+  return Result(PQgetResult(conn_));
+}
+
+bool Connection::end_unexpected_copy(const Result& result, const std::string& what, std::optional<sdk::Error>& failure) {
+  switch (result.status()) {
+    case PGRES_COPY_IN:
+    case PGRES_COPY_BOTH:
+      // A COPY ... FROM STDIN sent through execute: there is no data to give it. (libpq would hand
+      // out this result forever if the COPY were not ended.)
+      PQputCopyEnd(conn_, "COPY FROM STDIN is not supported here; use export");
+      if (!failure) failure = sdk::invalid_argument(what + ": COPY ... FROM STDIN is not supported here; use export");
+      return true;
+    case PGRES_COPY_OUT: {
+      char* buffer = nullptr;
+      while (PQgetCopyData(conn_, &buffer, 0) >= 0) PQfreemem(buffer);
+      if (!failure) failure = sdk::invalid_argument(what + ": COPY ... TO STDOUT is not supported here; use load");
+      return true;
+    }
+    default: return false;
+  }
+}
+
+std::vector<Result> Connection::exec_all(const std::string& sql, const std::string& what) {
+  if (!cleanup_) reset_cancel();
+  send_query(sql, what);
+  std::vector<Result> results;
+  std::optional<sdk::Error> failure;
+  while (Result result = next_result(what)) {
+    if (result.status() == PGRES_FATAL_ERROR) {
+      if (!failure) failure = error_from(result.get(), what);
+    } else if (!end_unexpected_copy(result, what, failure)) {
+      results.push_back(std::move(result));
+    }
+    if (PQstatus(conn_) == CONNECTION_BAD) break;
+  }
+  if (failure) throw *failure;
+  if (PQstatus(conn_) == CONNECTION_BAD) throw connection_error(what);
+  return results;
+}
+
+Result Connection::exec(const std::string& sql, const std::string& what) {
+  auto results = exec_all(sql, what);
+  if (results.empty()) return Result();
+  return std::move(results.back());
+}
+
+Result Connection::exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params,
+                               const std::string& what) {
+  if (!cleanup_) reset_cancel();
+  std::vector<const char*> values;
+  for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
+  if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0))
+    throw connection_error(what);
+  return finish_command(what);
+}
+
+Result Connection::describe(const std::string& sql, const std::string& what) {
+  reset_cancel();
+  if (!PQsendPrepare(conn_, "", sql.c_str(), 0, nullptr)) throw connection_error(what);
+  finish_command(what);
+  if (!PQsendDescribePrepared(conn_, "")) throw connection_error(what);
+  return finish_command(what);
+}
+
+Result Connection::exec_prepared(const std::string& what) {
+  if (!PQsendQueryPrepared(conn_, "", 0, nullptr, nullptr, nullptr, 0)) throw connection_error(what);
+  return finish_command(what);
+}
+
+void Connection::start_copy(const std::string& sql, ExecStatusType expected, const std::string& what) {
+  reset_cancel();
+  send_query(sql, what);
+  Result result = next_result(what);
+  if (result && result.status() == expected) return;
+  std::optional<sdk::Error> failure;
+  if (result && result.status() == PGRES_FATAL_ERROR) failure = error_from(result.get(), what);
+  result.reset();
+  // Whatever it was, read the command to its end so the connection is usable again.
+  CleanupScope cleanup(*this);
+  try {
+    finish_command(what);
+  } catch (const sdk::Error& error) {
+    if (!failure) failure = error;
+  }
+  if (failure) throw *failure;
+  throw sdk::Error(MAGEIO_STATUS_INTERNAL, what + ": the server did not start the COPY");
+}
+
+Result Connection::finish_command(const std::string& what) {
+  Result last;
+  std::optional<sdk::Error> failure;
+  while (Result result = next_result(what)) {
+    if (result.status() == PGRES_FATAL_ERROR) {
+      if (!failure) failure = error_from(result.get(), what);
+    } else if (!end_unexpected_copy(result, what, failure)) {
+      last = std::move(result);
+    }
+    if (PQstatus(conn_) == CONNECTION_BAD) break;
+  }
+  if (failure) throw *failure;
+  if (PQstatus(conn_) == CONNECTION_BAD) throw connection_error(what);
+  return last;
+}
+
+// --- ConnectionPool -------------------------------------------------------------------------------
+
+ConnectionPool::ConnectionPool(ConnectionSettings settings, const sdk::Host* host)
+    : settings_(std::move(settings)), host_(host) {}
+
+ConnectionPool::Lease ConnectionPool::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      // The lowest order first: the primary connection (order 0) whenever it is free.
+      auto best = std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      auto entry = std::move(*best);
+      idle_.erase(best);
+      return Lease(shared_from_this(), std::move(entry.second), entry.first);
+    }
+  }
+  auto connection = std::make_unique<Connection>(settings_, host_);
+  int order;
+  {
+    std::lock_guard lock(mutex_);
+    order = next_order_++;
+  }
+  return Lease(shared_from_this(), std::move(connection), order);
+}
+
+void ConnectionPool::put_back(std::unique_ptr<Connection> connection, int order) {
+  if (!connection || !connection->reusable()) return;
+  std::lock_guard lock(mutex_);
+  // Keep at most two idle connections: the primary and one spare.
+  if (idle_.size() >= 2) return;
+  idle_.emplace_back(order, std::move(connection));
+}
+
+void ConnectionPool::Lease::give_back() {
+  if (pool_ && connection_) pool_->put_back(std::move(connection_), order_);
+  connection_.reset();
+  pool_.reset();
+}
+
+// --- Transaction ----------------------------------------------------------------------------------
+
+Transaction::Transaction(Connection& connection, const std::string& what) : connection_(connection) {
+  switch (PQtransactionStatus(connection.raw())) {
+    case PQTRANS_IDLE: connection.exec("BEGIN", what + ": BEGIN failed"); break;
+    case PQTRANS_INTRANS:
+      savepoint_ = true;
+      connection.exec("SAVEPOINT mageio_operation", what + ": SAVEPOINT failed");
+      break;
+    case PQTRANS_INERROR:
+      throw sdk::Error(MAGEIO_STATUS_BACKEND,
+                       what + ": the session's transaction is aborted (a statement failed after BEGIN); run ROLLBACK first",
+                       "25P02");
+    default: throw connection.connection_error(what);
+  }
+  open_ = true;
+}
+
+Transaction::~Transaction() { rollback(); }
+
+void Transaction::commit() {
+  if (!open_) return;
+  Result result = connection_.exec(savepoint_ ? "RELEASE SAVEPOINT mageio_operation" : "COMMIT", "COMMIT failed");
+  open_ = false;
+  // COMMIT of a transaction that failed answers "ROLLBACK" instead of an error.
+  if (!savepoint_ && result && std::strcmp(PQcmdStatus(result.get()), "ROLLBACK") == 0)
+    throw sdk::Error(MAGEIO_STATUS_BACKEND, "COMMIT failed: the transaction had been aborted and was rolled back", "25P02");
+}
+
+void Transaction::rollback() noexcept {
+  if (!open_) return;
+  open_ = false;
+  if (PQstatus(connection_.raw()) != CONNECTION_OK) return;  // the server rolled back when it lost us
+  try {
+    Connection::CleanupScope cleanup(connection_);
+    connection_.exec(savepoint_ ? "ROLLBACK TO SAVEPOINT mageio_operation; RELEASE SAVEPOINT mageio_operation" : "ROLLBACK",
+                     "ROLLBACK failed");
+  } catch (...) {
+    // Nothing to add: the original error is what the caller reports.
+  }
+}
+
+}  // namespace mageio::postgres

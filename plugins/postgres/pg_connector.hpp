@@ -1,0 +1,33 @@
+// The postgres IO class: Mage's Postgres loader/exporter on libpq, with data streamed as Arrow.
+#pragma once
+
+#include "pg_config.hpp"
+#include "pg_connection.hpp"
+
+#include <mageio/sdk/connector.hpp>
+
+#include <memory>
+
+namespace mageio::postgres {
+
+class PostgresConnector : public sdk::Connector {
+ public:
+  static sdk::PluginInfo info();
+  /// Connects at once, so that bad credentials or an unreachable server fail the open.
+  PostgresConnector(const sdk::Config& config, sdk::Host& host);
+
+  std::unique_ptr<sdk::BatchSource> load(const sdk::LoadRequest& request) override;
+  int64_t export_data(const sdk::ExportRequest& request, sdk::StreamReader& input) override;
+  sdk::ExecuteResult execute(const std::string& sql) override;
+  int64_t execute_queries(const std::vector<std::string>& queries) override;
+  void alter_table(const sdk::AlterTableRequest& request) override;
+  bool table_exists(const sdk::Target& target) override;
+
+ private:
+  std::string schema_of(const sdk::Target& target) const;
+
+  sdk::Host& host_;
+  std::shared_ptr<ConnectionPool> pool_;
+};
+
+}  // namespace mageio::postgres

@@ -1,0 +1,240 @@
+#include "pg_export.hpp"
+
+#include "copy_binary_writer.hpp"
+#include "pg_catalog.hpp"
+#include "pg_sql.hpp"
+#include "pg_types.hpp"
+
+#include <mageio/sdk/error.hpp>
+
+#include <random>
+#include <set>
+
+namespace mageio::postgres {
+namespace {
+
+std::string random_suffix() {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  const char* hex = "0123456789abcdef";
+  std::string out;
+  uint64_t value = generator();
+  for (int i = 0; i < 12; ++i, value >>= 4) out += hex[value & 15];
+  return out;
+}
+
+// A column name not among `taken`.
+std::string unused_name(const std::string& base, const std::set<std::string>& taken) {
+  std::string name = base;
+  for (int i = 2; taken.count(name) > 0; ++i) name = base + std::to_string(i);
+  return name;
+}
+
+// COPY the whole input into `table` (an SQL name) through the binary writer. On any failure the COPY is
+// ended with an error (so the server discards it) and the error is rethrown; the caller's transaction
+// then rolls back.
+int64_t copy_in(Connection& connection, const std::string& table_sql, const std::vector<std::string>& names,
+                std::vector<EncodePlan> plan, sdk::StreamReader& input, const std::string& what) {
+  connection.start_copy("COPY " + table_sql + " (" + identifier_list(names) + ") FROM STDIN (FORMAT binary)",
+                        PGRES_COPY_IN, what);
+  CopyBinaryWriter writer(connection, std::move(plan));
+  const sdk::Host& host = connection.host();
+  try {
+    writer.begin();
+    sdk::OwnedArray batch;
+    while (input.next(batch)) {
+      if (host.cancelled()) throw sdk::cancelled_error();
+      sdk::BatchView view(batch.array, input.schema());  // validates the layout the writer reads raw
+      writer.write(batch.array);
+      batch.reset();
+      host.progress(writer.rows(), writer.bytes_sent(), -1);
+    }
+    if (host.cancelled()) throw sdk::cancelled_error();
+    writer.end();
+    connection.finish_command(what);  // the server's verdict: constraint violations, bad values ...
+  } catch (const std::exception& error) {
+    writer.abort(std::string("export aborted: ") + error.what());
+    Connection::CleanupScope cleanup(connection);
+    try {
+      connection.finish_command(what);
+    } catch (...) {
+      // The COPY's own failure ("COPY from stdin failed: export aborted ...") is expected here.
+    }
+    throw;
+  }
+  return writer.rows();
+}
+
+}  // namespace
+
+int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk::StreamReader& input) {
+  sdk::Options options = request.options;
+  options.finish();
+  if (request.target.is_path()) throw sdk::invalid_argument("postgres exports to tables, not paths");
+  if (request.target.table.empty()) throw sdk::invalid_argument("give the table to export to");
+  const std::string schema = request.target.schema.empty() ? pool.settings().default_schema : request.target.schema;
+  const std::string& table = request.target.table;
+  const std::string target = qualified_name(schema, table);
+  const std::string described = schema + "." + table;
+  const std::string what = "export to " + described + " failed";
+
+  // The input's columns: names exactly as given, each at most once.
+  const sdk::Schema& fields = input.schema();
+  if (fields.empty()) throw sdk::invalid_argument("the input has no columns");
+  std::vector<std::string> names;
+  std::set<std::string> name_set;
+  for (const auto& field : fields) {
+    quote_identifier(field.name, "column");  // validates
+    if (!name_set.insert(field.name).second)
+      throw sdk::invalid_argument("the input has two columns named \"" + field.name + "\"");
+    names.push_back(field.name);
+  }
+  const auto& keys = request.unique_constraints;
+  std::set<std::string> key_set;
+  for (const auto& key : keys) {
+    if (name_set.count(key) == 0)
+      throw sdk::invalid_argument("unique constraint column \"" + key + "\" is not a column of the input");
+    if (!key_set.insert(key).second) throw sdk::invalid_argument("unique constraint column \"" + key + "\" is given twice");
+  }
+  const bool upsert = !keys.empty();
+
+  auto lease = pool.acquire();
+  Connection& connection = *lease;
+  connection.host().check_cancelled();
+  Transaction transaction(connection, what);
+
+  auto kind = relation_kind(connection, schema, table);
+  bool create = !kind.has_value();
+  if (kind && *kind != 'r' && *kind != 'p')
+    throw sdk::invalid_argument(described + " is not a table (relkind '" + std::string(1, *kind) +
+                                "'); export writes to tables");
+  if (kind) {
+    switch (request.if_exists) {
+      case sdk::IfExists::Fail:
+        throw sdk::already_exists("table " + described + " already exists (if_exists is fail)");
+      case sdk::IfExists::Append: break;
+      case sdk::IfExists::Replace: {
+        auto columns = table_columns(connection, schema, table);
+        bool same = columns.size() == fields.size();
+        for (size_t i = 0; same && i < columns.size(); ++i)
+          same = columns[i].name == fields[i].name && columns[i].type_text == pg_type_for(fields[i].type);
+        if (same) {
+          // Same shape: keep the table (grants, indexes, constraints, dependent views) and its rows go.
+          connection.exec("TRUNCATE TABLE " + target, what);
+        } else {
+          connection.exec("DROP TABLE " + target, what);
+          create = true;
+        }
+        break;
+      }
+    }
+  }
+  if (create) {
+    if (!schema_exists(connection, schema))
+      connection.exec("CREATE SCHEMA " + quote_identifier(schema, "schema"), what);
+    std::string definition;
+    for (const auto& field : fields) {
+      if (!definition.empty()) definition += ", ";
+      definition += quote_identifier(field.name, "column") + " " + pg_type_for(field.type);
+      if (!field.nullable) definition += " NOT NULL";
+    }
+    connection.exec("CREATE TABLE " + target + " (" + definition + ")", what);
+    if (upsert) connection.exec("CREATE UNIQUE INDEX ON " + target + " (" + identifier_list(keys) + ")", what);
+  }
+
+  // Match every input column with its target column.
+  const auto columns = table_columns(connection, schema, table);
+  std::vector<const TableColumn*> targets;
+  for (const auto& field : fields) {
+    const TableColumn* match = nullptr;
+    for (const auto& column : columns)
+      if (column.name == field.name) match = &column;
+    if (match == nullptr)
+      throw sdk::not_found("column \"" + field.name + "\" of the input is not in " + described + " (its columns: " +
+                           column_names(columns) + ")");
+    targets.push_back(match);
+  }
+  std::vector<EncodePlan> direct_plan;
+  bool direct = true;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    auto encode = encoding_for(fields[i].type, targets[i]->base_oid);
+    direct = direct && encode.has_value();
+    direct_plan.push_back(EncodePlan{fields[i].name, fields[i].type, encode.value_or(Encode::Null)});
+  }
+
+  int64_t rows = 0;
+  if (direct && !upsert) {
+    rows = copy_in(connection, target, names, std::move(direct_plan), input, what);
+  } else {
+    // Staging: each column in the target's type when the writer can produce it, else in the type the
+    // input maps to (always writable), cast by the server on the way into the target.
+    const std::string staging = quote_identifier("mageio_staging_" + random_suffix(), "table");
+    const std::string ord = unused_name("mageio$ord", name_set);
+    std::string definition, select_list;
+    std::vector<EncodePlan> staging_plan;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const std::string column = quote_identifier(fields[i].name, "column");
+      const auto encode = encoding_for(fields[i].type, targets[i]->base_oid);
+      if (!definition.empty()) {
+        definition += ", ";
+        select_list += ", ";
+      }
+      if (encode) {
+        definition += column + " " + targets[i]->type_text;
+        select_list += "s." + column;
+        staging_plan.push_back(EncodePlan{fields[i].name, fields[i].type, *encode});
+      } else {
+        definition += column + " " + pg_type_for(fields[i].type);
+        select_list += "s." + column + "::" + targets[i]->type_text;
+        staging_plan.push_back(
+            EncodePlan{fields[i].name, fields[i].type, encoding_for(fields[i].type, pg_oid_for(fields[i].type)).value()});
+      }
+    }
+    definition += ", " + quote_identifier(ord, "column") + " bigint GENERATED ALWAYS AS IDENTITY";
+    connection.exec("CREATE TEMPORARY TABLE " + staging + " (" + definition + ") ON COMMIT DROP", what);
+    rows = copy_in(connection, staging, names, std::move(staging_plan), input, what);
+    connection.check_cancelled();
+
+    const std::string column_list = identifier_list(names);
+    const std::string ord_sql = "s." + quote_identifier(ord, "column");
+    std::string insert = "INSERT INTO " + target + " (" + column_list + ") SELECT " + select_list + " FROM ";
+    if (upsert && request.conflict_method == sdk::ConflictMethod::Update) {
+      // The last occurrence of each key wins; keys with a NULL never conflict, so all of those stay.
+      std::set<std::string> taken = name_set;
+      taken.insert(ord);
+      const std::string rn = quote_identifier(unused_name("mageio$rn", taken), "column");
+      std::string any_null;
+      for (const auto& key : keys) any_null += " OR s." + quote_identifier(key, "column") + " IS NULL";
+      insert += "(SELECT *, row_number() OVER (PARTITION BY " + identifier_list(keys) + " ORDER BY " +
+                quote_identifier(ord, "column") + " DESC) AS " + rn + " FROM " + staging + ") AS s WHERE s." + rn +
+                " = 1" + any_null + " ORDER BY " + ord_sql;
+    } else {
+      insert += staging + " AS s ORDER BY " + ord_sql;
+    }
+    if (upsert) {
+      insert += " ON CONFLICT (" + identifier_list(keys) + ") DO ";
+      std::string updates;
+      if (request.conflict_method == sdk::ConflictMethod::Update)
+        for (const auto& name : names)
+          if (key_set.count(name) == 0) {
+            const std::string column = quote_identifier(name, "column");
+            updates += (updates.empty() ? "" : ", ") + column + " = EXCLUDED." + column;
+          }
+      insert += updates.empty() ? "NOTHING" : "UPDATE SET " + updates;
+    }
+    try {
+      connection.exec(insert, what);
+    } catch (const sdk::Error& error) {
+      if (error.sqlstate() != "42P10") throw;
+      throw sdk::Error(MAGEIO_STATUS_INVALID_ARGUMENT,
+                       what + ": " + described + " has no unique index or constraint on exactly (" +
+                           identifier_list(keys) + "), which an upsert on those columns needs; create one (CREATE "
+                           "UNIQUE INDEX ON " + target + " (" + identifier_list(keys) + "))",
+                       error.sqlstate());
+    }
+  }
+  connection.check_cancelled();
+  transaction.commit();
+  return rows;
+}
+
+}  // namespace mageio::postgres
