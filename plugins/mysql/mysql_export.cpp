@@ -1,0 +1,560 @@
+#include "mysql_export.hpp"
+
+#include "mysql_catalog.hpp"
+#include "mysql_encode.hpp"
+#include "mysql_infile.hpp"
+#include "mysql_sql.hpp"
+#include "mysql_types.hpp"
+
+#include <cppconn/statement.h>
+#include <cppconn/warning.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <optional>
+#include <random>
+
+namespace mageio::mysql {
+namespace {
+
+enum class Method { Auto, LoadData, Insert };
+
+constexpr size_t kMaxStatementBytes = size_t{4} << 20;
+constexpr size_t kInfileChunkBytes = InfileFeeder::kChunkBytes;
+
+std::string random_suffix() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device random;
+  std::string out;
+  for (int i = 0; i < 8; ++i) out += kHex[random() & 15];
+  return out;
+}
+
+// <table>__mageio_<role>_<hex>, within MySQL's 64-character identifier limit.
+std::string side_table_name(const std::string& table, const std::string& role) {
+  const std::string suffix = "__mageio_" + role + "_" + random_suffix();
+  return truncate_identifier(table, 64 - suffix.size()) + suffix;
+}
+
+// Warnings that say nothing about the data written.
+bool harmless_warning(int code) {
+  return code == 1287    // ER_WARN_DEPRECATED_SYNTAX: VALUES() in ON DUPLICATE KEY UPDATE on MySQL 8.0.20+
+         || code == 1681  // ER_WARN_DEPRECATED_SYNTAX_NO_REPLACEMENT
+         || code == 1592; // ER_BINLOG_UNSAFE_STATEMENT: statement-based binlog and ON DUPLICATE KEY
+}
+
+// Throws the first warning that matters: exports are strict whatever sql_mode says. (A statement the
+// watchdog killed may end with a 1317 "interrupted" warning instead of an error: that is CANCELLED.)
+void check_warnings(Session& session, const sql::SQLWarning* warning, const std::string& context) {
+  for (; warning != nullptr; warning = warning->getNextWarning()) {
+    const int code = warning->getErrorCode();
+    if (harmless_warning(code)) continue;
+    std::string state = warning->getSQLState();
+    if (state.size() != 5) state.clear();
+    const bool cancelled = session.cancel_fired() || session.host().cancelled();
+    if (status_for(code, Phase::Run, cancelled) == MAGEIO_STATUS_CANCELLED)
+      throw sdk::Error(MAGEIO_STATUS_CANCELLED, "mysql: " + context + ": cancelled by the host", state, code);
+    throw sdk::Error(MAGEIO_STATUS_BACKEND,
+                     "mysql: " + context + ": the server reported: " + std::string(warning->getMessage()) + " [warning " +
+                         std::to_string(code) + (state.empty() ? "" : ", SQLSTATE " + state) +
+                         "]; exports treat warnings as errors, so nothing was written",
+                     state, code);
+  }
+}
+
+// Reads the input on its own thread, one batch ahead of the writer: the upstream producer's work (a CSV
+// parse, a database fetch) overlaps with encoding and with the server's work instead of alternating with
+// them. At most one batch waits in the queue, so the client holds at most three (queued, being fetched,
+// being written). The input is only ever touched by the prefetch thread, from the first next() on.
+class Prefetcher {
+ public:
+  explicit Prefetcher(sdk::StreamReader& input) : input_(input) {}
+  ~Prefetcher() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      changed_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+    if (queued_.release != nullptr) queued_.release(&queued_);
+  }
+  Prefetcher(const Prefetcher&) = delete;
+  Prefetcher& operator=(const Prefetcher&) = delete;
+
+  /// The next batch (into `out`, releasing what it held); false at the end; rethrows the input's error.
+  bool next(sdk::OwnedArray& out) {
+    out.reset();
+    std::unique_lock lock(mutex_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    changed_.wait(lock, [this] { return full_ || ended_; });
+    if (full_) {
+      out.array = queued_;
+      queued_ = ArrowArray{};
+      full_ = false;
+      changed_.notify_all();
+      return true;
+    }
+    if (error_) std::rethrow_exception(error_);
+    return false;
+  }
+
+ private:
+  void run() {
+    try {
+      for (;;) {
+        sdk::OwnedArray batch;
+        const bool more = input_.next(batch);
+        std::unique_lock lock(mutex_);
+        if (!more) break;
+        changed_.wait(lock, [this] { return !full_ || stop_; });
+        if (stop_) return;
+        queued_ = batch.array;
+        batch.array = ArrowArray{};
+        full_ = true;
+        changed_.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      error_ = std::current_exception();
+    }
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+    changed_.notify_all();
+  }
+
+  sdk::StreamReader& input_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  ArrowArray queued_{};
+  bool full_ = false;
+  bool ended_ = false;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+struct Plan {
+  std::string qualified;              // where the rows go
+  sdk::Schema schema;                 // the input's
+  std::vector<std::string> columns;   // target column names, in input order (the table's spelling)
+  std::vector<std::string> load_data_set;  // per column: "" or the SET expression over @vN (LOAD DATA)
+  std::vector<std::string> unique;    // key columns (upsert), the table's spelling
+  sdk::ConflictMethod conflict = sdk::ConflictMethod::Update;
+  Method method = Method::Insert;
+  bool chosen_automatically = false;  // "auto": LOAD DATA may fall back to INSERT before sending any row
+  bool backslash_escapes = true;
+  std::string context;
+};
+
+class Writer {
+ public:
+  Writer(Session& session, const Plan& plan, sdk::StreamReader& input)
+      : session_(session), plan_(plan), input_(input), values_(plan.schema, plan.backslash_escapes) {}
+  // (input_ is read through a Prefetcher, created where the rows are first needed.)
+
+  int64_t write() {
+    if (plan_.method != Method::LoadData) return write_inserts();
+    std::optional<int64_t> rows = write_load_data();
+    return rows ? *rows : write_inserts();
+  }
+
+ private:
+  std::string column_list() const {
+    std::string out;
+    for (size_t i = 0; i < plan_.columns.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += plan_.load_data_set.empty() || plan_.load_data_set[i].empty() ? quote_identifier(plan_.columns[i])
+                                                                            : "@mageio_v" + std::to_string(i);
+    }
+    return out;
+  }
+
+  // --- multi-row INSERT ---------------------------------------------------------------------------
+
+  std::string upsert_clause() const {
+    if (plan_.unique.empty()) return "";
+    const std::string first_key = quote_identifier(plan_.unique.front());
+    // IGNORE (and UPDATE when every column is a key): assigning the key to itself changes nothing and only
+    // runs for rows whose key already exists, unlike INSERT IGNORE, which also swallows every other error.
+    std::string assignments;
+    if (plan_.conflict == sdk::ConflictMethod::Update) {
+      for (const auto& column : plan_.columns) {
+        bool is_key = std::any_of(plan_.unique.begin(), plan_.unique.end(),
+                                  [&](const std::string& key) { return same_column(key, column); });
+        if (is_key) continue;
+        if (!assignments.empty()) assignments += ", ";
+        // VALUES(col): the value this row would have inserted. Works on MariaDB and MySQL 8 alike.
+        assignments += quote_identifier(column) + " = VALUES(" + quote_identifier(column) + ")";
+      }
+    }
+    if (assignments.empty()) assignments = first_key + " = " + first_key;
+    return " ON DUPLICATE KEY UPDATE " + assignments;
+  }
+
+  int64_t write_inserts() {
+    std::string prefix = "INSERT INTO " + plan_.qualified + " (";
+    for (size_t i = 0; i < plan_.columns.size(); ++i) prefix += (i > 0 ? ", " : "") + quote_identifier(plan_.columns[i]);
+    prefix += ") VALUES ";
+    const std::string suffix = upsert_clause();
+    const int64_t packet = session_.server().max_allowed_packet;
+    // Statements of at most 4 MiB (bounded client memory), always below max_allowed_packet.
+    const size_t limit = packet > (64 << 10) ? std::min<size_t>(kMaxStatementBytes, static_cast<size_t>(packet) - (16 << 10))
+                                             : static_cast<size_t>(std::max<int64_t>(packet / 2, 1024));
+
+    std::unique_ptr<sql::Statement> statement = session_.statement();
+    std::string sql;
+    sql.reserve(limit + (64 << 10));
+    int64_t in_statement = 0, total = 0;
+    auto flush = [&] {
+      if (in_statement == 0) return;
+      sql += suffix;
+      try {
+        Session::Watch watch(session_);
+        statement->execute(sql);
+        check_warnings(session_, statement->getWarnings(), plan_.context);
+      } catch (const sql::SQLException& e) {
+        throw session_.error(e, plan_.context + " (in the INSERT of rows " + std::to_string(total - in_statement + 1) +
+                                    " to " + std::to_string(total) + ")");
+      }
+      sql.clear();
+      in_statement = 0;
+    };
+
+    sdk::OwnedArray batch;
+    Prefetcher input(input_);
+    while (input.next(batch)) {
+      session_.host().check_cancelled();
+      sdk::BatchView view(batch.array, plan_.schema);
+      for (int64_t r = 0; r < view.rows(); ++r) {
+        if (in_statement == 0) sql = prefix;
+        const size_t mark = sql.size();
+        if (in_statement > 0) sql += ',';
+        values_.append_tuple(view, r, total + 1, sql);
+        if (in_statement > 0 && sql.size() + suffix.size() > limit) {
+          // This row does not fit: send the statement without it, start the next one with it.
+          std::string row = sql.substr(mark + 1);
+          sql.resize(mark);
+          flush();
+          sql = prefix + row;
+        }
+        // Only a single row can get here: one that alone exceeds what the server accepts.
+        if (sql.size() + suffix.size() + 1024 > static_cast<size_t>(packet))
+          throw sdk::invalid_argument("mysql: " + plan_.context + ": row " + std::to_string(total + 1) + " is " +
+                                      std::to_string(sql.size() - prefix.size()) +
+                                      " bytes as SQL, more than the server's max_allowed_packet (" +
+                                      std::to_string(packet) + "); raise max_allowed_packet on the server");
+        ++in_statement;
+        ++total;
+        if (sql.size() + suffix.size() >= limit) flush();
+      }
+      session_.host().progress(total, -1, -1);
+    }
+    flush();
+    return total;
+  }
+
+  // --- LOAD DATA LOCAL INFILE through a pipe ------------------------------------------------------
+
+  // The row count; nullopt when LOAD DATA turned out to be unavailable before any row was read (only for
+  // "auto": the caller then writes with INSERT, in the same transaction).
+  std::optional<int64_t> write_load_data() {
+    std::optional<InfilePipe> pipe_holder;
+    try {
+      pipe_holder.emplace();
+    } catch (const sdk::Error& e) {
+      if (!plan_.chosen_automatically) throw;
+      session_.host().warning(std::string(e.what()) + "; writing with INSERT statements instead");
+      return std::nullopt;
+    }
+    InfilePipe& pipe = *pipe_holder;
+    std::string sql = "LOAD DATA LOCAL INFILE " + string_literal(pipe.path(), plan_.backslash_escapes) + " INTO TABLE " +
+                      plan_.qualified +
+                      " CHARACTER SET binary FIELDS TERMINATED BY X'09' ESCAPED BY X'5C' LINES TERMINATED BY X'0A' (" +
+                      column_list() + ")";
+    std::string set;
+    for (size_t i = 0; i < plan_.load_data_set.size(); ++i) {
+      if (plan_.load_data_set[i].empty()) continue;
+      set += (set.empty() ? " SET " : ", ") + quote_identifier(plan_.columns[i]) + " = " + plan_.load_data_set[i];
+    }
+    sql += set;
+
+    // Producer state, used only on the feeder thread while the statement runs.
+    int64_t fed = 0;
+    sdk::OwnedArray batch;
+    std::optional<sdk::BatchView> view;
+    int64_t row = 0;
+    std::optional<Prefetcher> input;  // created by the producer, once the pipe is open
+    InfileFeeder feeder(pipe.path(), [&](std::string& buffer) {
+      while (buffer.size() < kInfileChunkBytes) {
+        if (!view || row >= view->rows()) {
+          view.reset();
+          if (!input) input.emplace(input_);
+          if (!input->next(batch)) return false;
+          session_.host().check_cancelled();
+          view.emplace(batch.array, plan_.schema);
+          row = 0;
+          session_.host().progress(fed, -1, -1);
+          continue;
+        }
+        values_.append_line(*view, row++, fed + 1, buffer);
+        ++fed;
+      }
+      return true;
+    });
+
+    feeder.start();
+    int64_t affected = -1;
+    std::unique_ptr<sql::Statement> statement = session_.statement();
+    std::optional<sdk::Error> failure;
+    try {
+      Session::Watch watch(session_);
+      statement->execute(sql);
+      affected = static_cast<int64_t>(statement->getUpdateCount());
+    } catch (const sql::SQLException& e) {
+      failure = session_.error(e, plan_.context + " (LOAD DATA LOCAL INFILE)");
+    }
+    feeder.finish();
+    // Local infile refused by the client library or the server: nothing was read or written yet.
+    if (failure && !feeder.opened() && plan_.chosen_automatically &&
+        (failure->vendor_code() == 1148 || failure->vendor_code() == 3948 || failure->vendor_code() == 4166 ||
+         failure->vendor_code() == 2068)) {
+      session_.host().warning("mysql: LOAD DATA LOCAL INFILE was refused (" + std::string(failure->what()) +
+                              "); writing with INSERT statements instead");
+      return std::nullopt;
+    }
+    // The input's own failure (bad value, broken stream, cancellation) explains more than the statement's.
+    if (feeder.error()) std::rethrow_exception(feeder.error());
+    if (failure) throw *failure;
+    if (!feeder.completed())
+      throw sdk::Error(MAGEIO_STATUS_BACKEND, "mysql: " + plan_.context +
+                                                  ": the client library stopped reading the rows before their end");
+    try {
+      check_warnings(session_, statement->getWarnings(), plan_.context);
+    } catch (const sql::SQLException& e) {
+      throw session_.error(e, plan_.context);
+    }
+    if (affected != fed)
+      throw sdk::Error(MAGEIO_STATUS_BACKEND, "mysql: " + plan_.context + ": LOAD DATA wrote " + std::to_string(affected) +
+                                                  " of " + std::to_string(fed) + " rows");
+    session_.host().progress(fed, -1, -1);
+    return fed;
+  }
+
+  Session& session_;
+  const Plan& plan_;
+  sdk::StreamReader& input_;
+  ValueWriter values_;
+};
+
+// Cleanup after a failure. When the connection itself is gone, the server has already rolled back, and a
+// DROP of a staging table is retried by the next operation (after it reconnects).
+void run_quietly(Session& session, const std::string& sql, bool retry_later = false) {
+  try {
+    session.run(sql, "cleanup");
+  } catch (const std::exception& e) {
+    session.host().debug(std::string("mysql: cleanup statement failed: ") + sql + ": " + e.what());
+    if (retry_later) session.defer_cleanup(sql);
+  }
+}
+
+// START TRANSACTION ... COMMIT around `body`; ROLLBACK on any failure.
+int64_t in_transaction(Session& session, const std::string& context, const std::function<int64_t()>& body) {
+  session.run("START TRANSACTION", context);
+  try {
+    int64_t rows = body();
+    session.host().check_cancelled();
+    session.run("COMMIT", context);
+    return rows;
+  } catch (...) {
+    run_quietly(session, "ROLLBACK");
+    throw;
+  }
+}
+
+Method read_method(sdk::Options& options) {
+  auto method = options.get_string("method");
+  if (!method || *method == "auto") return Method::Auto;
+  if (*method == "load_data") return Method::LoadData;
+  if (*method == "insert") return Method::Insert;
+  throw sdk::invalid_argument("mysql: option method must be \"auto\", \"load_data\" or \"insert\", not \"" + *method + "\"");
+}
+
+}  // namespace
+
+std::string create_table_sql(const std::string& qualified, const sdk::Schema& schema,
+                             const std::vector<std::string>& unique_columns) {
+  auto is_key = [&](const std::string& name) {
+    return std::any_of(unique_columns.begin(), unique_columns.end(), [&](const auto& key) { return same_column(key, name); });
+  };
+  // Split InnoDB's index budget between the variable-width key columns.
+  int fixed = 0, variable = 0;
+  for (const auto& field : schema) {
+    if (!is_key(field.name)) continue;
+    if (variable_width(field.type)) ++variable;
+    else fixed += key_bytes(field.type);
+  }
+  const int budget = variable > 0 ? (kMaxKeyBytes - fixed) / variable : 0;
+  if (variable > 0 && budget < 4)
+    throw sdk::invalid_argument("mysql: the unique key columns do not fit InnoDB's 3072-byte index limit");
+
+  std::string sql = "CREATE TABLE " + qualified + " (";
+  for (size_t i = 0; i < schema.size(); ++i) {
+    const auto& field = schema[i];
+    sql += i > 0 ? ",\n  " : "\n  ";
+    sql += quote_identifier(field.name) + " ";
+    sql += sql_type(field.type, is_key(field.name) && variable_width(field.type) ? std::optional<int>(budget) : std::nullopt);
+    sql += field.nullable ? " NULL" : " NOT NULL";
+  }
+  if (!unique_columns.empty()) {
+    sql += ",\n  UNIQUE KEY `mageio_unique_key` (";
+    for (size_t i = 0; i < unique_columns.size(); ++i) sql += (i > 0 ? ", " : "") + quote_identifier(unique_columns[i]);
+    sql += ")";
+  }
+  sql += "\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+  return sql;
+}
+
+int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequest request, sdk::StreamReader& input) {
+  Session& session = *session_ptr;
+  const sdk::Target& target = request.target;
+  if (target.is_path())
+    throw sdk::invalid_argument("mysql: export writes to a table, not a path ('" + target.path + "')");
+  if (target.table.empty()) throw sdk::invalid_argument("mysql: export needs a table");
+  Method method = read_method(request.options);
+  request.options.finish();
+
+  Plan plan;
+  plan.schema = input.schema();
+  if (plan.schema.empty()) throw sdk::invalid_argument("mysql: cannot export to " + target.describe() + ": the input has no columns");
+  for (size_t i = 0; i < plan.schema.size(); ++i) {
+    if (plan.schema[i].name.empty())
+      throw sdk::invalid_argument("mysql: cannot export to " + target.describe() + ": input column " +
+                                  std::to_string(i + 1) + " has no name");
+    for (size_t j = 0; j < i; ++j)
+      if (same_column(plan.schema[i].name, plan.schema[j].name))
+        throw sdk::invalid_argument("mysql: cannot export to " + target.describe() + ": the input has two columns named \"" +
+                                    plan.schema[i].name + "\" (MySQL column names ignore case)");
+  }
+  for (const auto& key : request.unique_constraints) {
+    auto found = std::find_if(plan.schema.begin(), plan.schema.end(), [&](const auto& f) { return same_column(f.name, key); });
+    if (found == plan.schema.end())
+      throw sdk::invalid_argument("mysql: unique constraint column \"" + key + "\" is not a column of the input");
+  }
+  ValueWriter check_types(plan.schema, true);  // NOT_IMPLEMENTED for a type MySQL cannot hold, before any change
+
+  session.begin("export");
+  const std::string schema = resolve_schema(session, target, "cannot export to");
+  const std::string described = schema + "." + target.table;
+  plan.context = "export to " + described + " failed";
+  auto existing = describe_table(session, schema, target.table);
+  const bool upsert = !request.unique_constraints.empty();
+  plan.conflict = request.conflict_method;
+  plan.backslash_escapes = session.backslash_escapes();
+
+  if (existing && request.if_exists == sdk::IfExists::Fail)
+    throw sdk::already_exists("mysql: table " + described + " already exists (if_exists is fail)");
+  if (existing && existing->is_view && request.if_exists == sdk::IfExists::Replace)
+    throw sdk::invalid_argument("mysql: " + described + " is a view; replace only replaces tables");
+
+  const bool local_infile = session.settings().allow_local_infile && session.server().local_infile;
+  if (method == Method::LoadData && !local_infile)
+    throw sdk::invalid_argument(
+        "mysql: method load_data needs LOAD DATA LOCAL INFILE: set MYSQL_ALLOW_LOCAL_INFILE: true, and the server's "
+        "local_infile must be ON (it is " + std::string(session.server().local_infile ? "ON" : "OFF") + ")");
+  if (method == Method::LoadData && upsert)
+    throw sdk::invalid_argument("mysql: method load_data cannot upsert (LOAD DATA has no ON DUPLICATE KEY UPDATE)");
+  plan.method = method == Method::Auto ? (local_infile && !upsert ? Method::LoadData : Method::Insert) : method;
+  plan.chosen_automatically = method == Method::Auto;
+
+  auto writer_rows = [&] {
+    Writer writer(session, plan, input);
+    return writer.write();
+  };
+
+  const bool create = !existing || request.if_exists == sdk::IfExists::Replace;
+  if (!create) {
+    // Append / upsert into the existing table.
+    const TableInfo& table = *existing;
+    plan.qualified = qualified_name(table.schema, table.name);
+    plan.load_data_set.assign(plan.schema.size(), "");
+    for (size_t i = 0; i < plan.schema.size(); ++i) {
+      auto found = std::find_if(table.columns.begin(), table.columns.end(),
+                                [&](const ColumnInfo& c) { return same_column(c.name, plan.schema[i].name); });
+      if (found == table.columns.end()) {
+        std::string names;
+        for (const auto& c : table.columns) names += (names.empty() ? "" : ", ") + c.name;
+        throw sdk::invalid_argument("mysql: cannot append to " + described + ": input column \"" + plan.schema[i].name +
+                                    "\" is not in the table (its columns: " + names + ")");
+      }
+      plan.columns.push_back(found->name);
+      // LOAD DATA ... CHARACTER SET binary hands BIT columns the digits' bytes and MySQL 8 refuses JSON from
+      // binary strings: read those through a variable.
+      const std::string var = "@mageio_v" + std::to_string(i);
+      if (found->data_type == "bit") plan.load_data_set[i] = "CAST(" + var + " AS UNSIGNED)";
+      else if (found->data_type == "json") plan.load_data_set[i] = "CONVERT(" + var + " USING utf8mb4)";
+    }
+    if (upsert) {
+      for (const auto& key : request.unique_constraints) {
+        auto found = std::find_if(table.columns.begin(), table.columns.end(),
+                                  [&](const ColumnInfo& c) { return same_column(c.name, key); });
+        plan.unique.push_back(found == table.columns.end() ? key : found->name);
+      }
+      bool has_key = false;
+      for (const auto& index : unique_keys(session, table.schema, table.name)) {
+        if (index.size() != plan.unique.size()) continue;
+        has_key = std::all_of(plan.unique.begin(), plan.unique.end(), [&](const std::string& key) {
+          return std::any_of(index.begin(), index.end(), [&](const std::string& c) { return same_column(c, key); });
+        });
+        if (has_key) break;
+      }
+      if (!has_key) {
+        std::string keys;
+        for (const auto& key : plan.unique) keys += (keys.empty() ? "" : ", ") + quote_identifier(key);
+        throw sdk::invalid_argument("mysql: cannot upsert into " + described + ": it has no PRIMARY KEY or UNIQUE index on "
+                                    "exactly (" + keys + "), so ON DUPLICATE KEY UPDATE would never fire and rows would be "
+                                    "duplicated; add one first: ALTER TABLE " + plan.qualified + " ADD UNIQUE KEY (" + keys + ")");
+      }
+    }
+    return in_transaction(session, plan.context, writer_rows);
+  }
+
+  // A new table (or a replacement): build it aside, fill it, swap it in.
+  for (const auto& field : plan.schema) plan.columns.push_back(field.name);
+  for (const auto& key : request.unique_constraints) {
+    auto found = std::find_if(plan.schema.begin(), plan.schema.end(), [&](const auto& f) { return same_column(f.name, key); });
+    plan.unique.push_back(found->name);
+  }
+  const std::string stage = side_table_name(target.table, "stage");
+  const std::string qualified_target = qualified_name(schema, existing ? existing->name : target.table);
+  plan.qualified = qualified_name(schema, stage);
+  session.run(create_table_sql(plan.qualified, plan.schema, plan.unique),
+              "cannot export to " + described + ": creating the staging table " + stage + " failed");
+  try {
+    const int64_t rows = in_transaction(session, plan.context, writer_rows);
+    session.host().check_cancelled();
+    if (existing) {
+      const std::string old = side_table_name(existing->name, "old");
+      session.run("RENAME TABLE " + qualified_target + " TO " + qualified_name(schema, old) + ", " + plan.qualified +
+                      " TO " + qualified_target,
+                  plan.context + " (swapping the new table in)");
+      try {
+        session.run("DROP TABLE " + qualified_name(schema, old), "dropping the replaced table");
+      } catch (const sdk::Error& e) {
+        session.host().warning("mysql: " + described + " was replaced, but its old copy " + schema + "." + old +
+                               " could not be dropped: " + e.what());
+      }
+    } else {
+      session.run("RENAME TABLE " + plan.qualified + " TO " + qualified_target, plan.context + " (creating the table)");
+    }
+    return rows;
+  } catch (...) {
+    run_quietly(session, "DROP TABLE IF EXISTS " + plan.qualified, true);
+    throw;
+  }
+}
+
+}  // namespace mageio::mysql

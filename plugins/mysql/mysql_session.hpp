@@ -1,0 +1,175 @@
+// One connection to a MySQL or MariaDB server through MySQL Connector/C++ 1.1, and what every operation
+// needs around it: the session setup, error translation, reconnecting after a lost connection, the
+// "one open result stream at a time" rule, and cancellation (a watchdog that sends KILL QUERY from a
+// second connection when the host cancels while a statement runs).
+//
+// Session setup on every (re)connect:
+//   - character set utf8mb4 for everything sent and received (4-byte UTF-8 such as emoji survives);
+//   - SET time_zone = '+00:00', so TIMESTAMP columns are read and written as UTC (they load as
+//     timestamp[us, UTC]). A later `SET time_zone` through execute() is noticed before the next load:
+//     TIMESTAMP columns then load as timestamp[us] without a zone (wall-clock time in that zone) and a
+//     warning says so;
+//   - autocommit stays as the server has it; the plugin's own writes run in explicit transactions;
+//   - sql_mode is left alone (exports treat any warning as an error instead, see mysql_export.hpp);
+//   - local infile is switched off unless MYSQL_ALLOW_LOCAL_INFILE is true (libmariadb enables it by
+//     default, which would let a hostile server read any file the client can).
+//
+// TLS (MYSQL_SSL_MODE), as libmariadb under Connector/C++ 1.1 really behaves (checked against a TLS
+// MariaDB 10.11):
+//   DISABLED         no TLS (MYSQL_SSL_CA/CERT/KEY must not be set)
+//   PREFERRED        TLS when the server offers it (certificate not verified unless MYSQL_SSL_CA is given);
+//                    plaintext when it does not. The default.
+//   REQUIRED         TLS or no connection. libmariadb silently falls back to plaintext when the server has
+//                    no TLS even with "enforce" set, so the plugin checks Ssl_cipher after connecting.
+//   VERIFY_CA        REQUIRED + the server certificate must chain to MYSQL_SSL_CA (required).
+//   VERIFY_IDENTITY  VERIFY_CA + the certificate must name the host.
+#pragma once
+
+#include "mysql_errors.hpp"
+
+#include <mageio/sdk/connector.hpp>
+
+#include <cppconn/connection.h>
+#include <cppconn/statement.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mageio::mysql {
+
+enum class SslMode { Disabled, Preferred, Required, VerifyCa, VerifyIdentity };
+
+struct ConnectSettings {
+  std::string host;
+  int64_t port = 3306;
+  std::string socket;  // a unix socket path; used instead of host/port when set
+  std::string user;
+  std::string password;
+  std::string database;  // may be empty: then every target needs a schema
+  int64_t connect_timeout = 10;
+  bool allow_local_infile = false;
+  SslMode ssl_mode = SslMode::Preferred;
+  std::string ssl_ca, ssl_cert, ssl_key;
+
+  /// "user@host:port/database" (or "user@unix:socket/database"), never the password.
+  std::string describe() const;
+};
+
+/// What the server told us right after connecting.
+struct ServerInfo {
+  std::string version;  // VERSION()
+  bool mariadb = false;
+  int64_t max_allowed_packet = 4 << 20;
+  int lower_case_table_names = 0;
+  uint64_t connection_id = 0;
+  bool local_infile = false;  // @@GLOBAL.local_infile: the server accepts LOAD DATA LOCAL
+  std::string tls_cipher;     // empty without TLS
+};
+
+class Session {
+ public:
+  Session(ConnectSettings settings, const sdk::Host& host);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const sdk::Host& host() const { return host_; }
+  const ConnectSettings& settings() const { return settings_; }
+  const ServerInfo& server() const { return server_; }
+
+  /// Starts an operation: refuses while a result stream is still open on the connection, reconnects a
+  /// connection that was lost, and forgets an earlier cancellation.
+  void begin(const std::string& operation);
+
+  sql::Connection& connection() { return *connection_; }
+  /// A statement; `streaming` makes its result sets forward-only, which Connector/C++ 1.1 reads with
+  /// mysql_use_result (row by row from the socket, never the whole result in memory).
+  std::unique_ptr<sql::Statement> statement(bool streaming = false);
+
+  /// Runs one statement, discarding any rows; returns the server's affected-rows count. Throws the
+  /// translated error, prefixed with `context`.
+  int64_t run(const std::string& sql, const std::string& context);
+
+  using Row = std::vector<std::optional<std::string>>;
+  /// A small query with bound string parameters (nullopt binds NULL); every value as text.
+  std::vector<Row> query(const std::string& sql, const std::vector<std::optional<std::string>>& params,
+                         const std::string& context);
+
+  /// The mageio error for a failure of this connection; notes a lost connection so the next operation
+  /// reconnects.
+  sdk::Error error(const sql::SQLException& error, const std::string& context);
+
+  /// Whether the session's sql_mode lets backslashes escape in string literals (no NO_BACKSLASH_ESCAPES).
+  bool backslash_escapes();
+  /// Whether the session time zone is UTC (re-read after statements that may have changed it).
+  bool time_zone_is_utc();
+  /// Called after running user SQL: it may have changed session variables.
+  void user_sql_ran() { time_zone_known_ = false; }
+
+  /// A cleanup statement (DROP TABLE IF EXISTS of a staging table) that failed because the connection was
+  /// lost: begin() runs it once the connection is back.
+  void defer_cleanup(std::string sql) { deferred_cleanup_.push_back(std::move(sql)); }
+
+  /// The one-stream-at-a-time rule: a load or execute stream holds the connection until it ends.
+  void stream_opened() { stream_open_ = true; }
+  void stream_closed() { stream_open_ = false; }
+
+  /// While a Watch lives, a host cancellation kills the running statement (KILL QUERY from a second
+  /// connection), polled every 50 ms. The Watch's end waits for a KILL in flight, so a kill can never land
+  /// on a later statement (a KILL QUERY that finds the connection idle is forgotten when the next
+  /// statement starts).
+  class Watch {
+   public:
+    explicit Watch(Session& session);
+    ~Watch();
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+
+   private:
+    Session& session_;
+  };
+  /// True when the connection was lost (the next operation reconnects).
+  bool broken() const { return broken_; }
+  /// True when the watchdog killed a statement of the current operation for the host.
+  bool cancel_fired() const { return cancel_fired_.load(); }
+  /// KILL QUERY <this connection> from a second connection; errors are logged, not thrown.
+  void kill_running_query() { kill_query(server_.connection_id, side_connection_tls()); }
+
+ private:
+  std::unique_ptr<sql::Connection> open_connection(bool primary, bool with_tls);
+  void connect();
+  void arm();
+  void disarm();
+  void watchdog_loop();
+  void kill_query(uint64_t connection_id, bool tls);
+  bool side_connection_tls() const;
+
+  ConnectSettings settings_;
+  const sdk::Host& host_;
+  std::unique_ptr<sql::Connection> connection_;
+  ServerInfo server_;
+  bool broken_ = false;
+  bool stream_open_ = false;
+  bool time_zone_known_ = true;
+  bool time_zone_utc_ = true;
+  std::vector<std::string> deferred_cleanup_;
+
+  std::mutex watchdog_mutex_;
+  std::condition_variable watchdog_wake_;
+  std::thread watchdog_;
+  bool watchdog_stop_ = false;
+  bool armed_ = false;
+  bool killing_ = false;  // the watchdog is sending KILL QUERY right now
+  uint64_t armed_connection_id_ = 0;  // the connection the armed watch protects (read by the watchdog)
+  bool armed_tls_ = false;
+  std::atomic<bool> cancel_fired_{false};
+};
+
+}  // namespace mageio::mysql
