@@ -19,7 +19,8 @@ want_servers=0
 packages=(build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
   libyaml-cpp-dev doctest-dev libsqlite3-dev sqlite3 libpq-dev libmysqlcppconn7v5 libmariadb-dev)
-[ $want_servers = 1 ] && packages+=(postgresql postgresql-client mariadb-server mariadb-client)
+# /usr/bin/time measures the benchmarks' peak memory.
+[ $want_servers = 1 ] && packages+=(postgresql postgresql-client mariadb-server mariadb-client time)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -78,7 +78,20 @@ EOF
 # --- the data -------------------------------------------------------------------------------------
 csv=$work/t.csv
 echo "bench_mysql: generating $rows rows into $csv" >&2
-awk -v n="$rows" 'BEGIN {
+# Plain POSIX awk (no gawk strftime): dates are computed from day numbers.
+awk -v n="$rows" '
+function civil(z,    era, doe, yoe, doy, mp, d, m) {  # days since 1970-01-01 -> YYYY-MM-DD
+  z += 719468
+  era = int(z / 146097)
+  doe = z - era * 146097
+  yoe = int((doe - int(doe / 1460) + int(doe / 36524) - int(doe / 146096)) / 365)
+  doy = doe - (365 * yoe + int(yoe / 4) - int(yoe / 100))
+  mp = int((5 * doy + 2) / 153)
+  d = doy - int((153 * mp + 2) / 5) + 1
+  m = mp < 10 ? mp + 3 : mp - 9
+  return sprintf("%04d-%02d-%02d", yoe + era * 400 + (m <= 2), m, d)
+}
+BEGIN {
   OFS = ","
   print "id,qty,price,active,label,created_at,day,amount"
   letters = "abcdefghijklmnopqrstuvwxyz"
@@ -87,8 +100,10 @@ awk -v n="$rows" 'BEGIN {
     price = sprintf("%.15g", (i % 10007) * 1.25 / 7)
     active = (i % 3 == 0) ? "true" : "false"
     label = sprintf("item-%07d-%s", i, substr(letters, i % 20 + 1, 6))
-    created = strftime("%Y-%m-%d %H:%M:%S", 1600000000 + i * 37, 1) sprintf(".%06d", (i * 13) % 1000000)
-    day = strftime("%Y-%m-%d", 1500000000 + (i % 5000) * 86400, 1)
+    s = 1600000000 + i * 37
+    t = s % 86400
+    created = civil(int(s / 86400)) sprintf(" %02d:%02d:%02d.%06d", int(t / 3600), int(t / 60) % 60, t % 60, (i * 13) % 1000000)
+    day = civil(int(1500000000 / 86400) + (i % 5000))
     amount = sprintf("%.2f", ((i * 104729) % 100000000) / 100.0 - 400000)
     print i, qty, price, active, label, created, day, amount
   }
