@@ -10,6 +10,13 @@ namespace {
 
 constexpr int64_t kRows = 1000000;
 constexpr int64_t kLimitKib = 64 * 1024;
+// AddressSanitizer keeps freed memory in quarantine, so peak RSS says nothing about streaming there: the
+// bound is asserted in the normal build (the sanitizer build still runs the load and copies).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssMeaningful = false;
+#else
+constexpr bool kRssMeaningful = true;
+#endif
 
 const char* kColumns = "id, qty, price, active, label, created_at, day, amount";
 const char* kExpressions =
@@ -45,7 +52,7 @@ TEST_CASE("a 1M-row load and 1M-row copies keep client memory flat") {
   CHECK(batches >= kRows / 65536);
   MESSAGE("load of " << rows << " rows in " << batches << " batches: peak RSS " << before / 1024 << " -> "
                      << after_load / 1024 << " MiB");
-  CHECK(after_load - before < kLimitKib);
+  if (kRssMeaningful) CHECK(after_load - before < kLimitKib);
 
   auto dest = open(*s);
   for (std::string method : {"load_data", "insert"}) {
@@ -57,7 +64,7 @@ TEST_CASE("a 1M-row load and 1M-row copies keep client memory flat") {
     const int64_t after_copy = peak_rss_kib();
     MESSAGE("copy of " << kRows << " rows with " << method << ": peak RSS " << before / 1024 << " -> " << after_copy / 1024
                        << " MiB");
-    CHECK(after_copy - before < kLimitKib);
+    if (kRssMeaningful) CHECK(after_copy - before < kLimitKib);
     CHECK(scalar(*dest, "SELECT CONCAT(COUNT(*), ' ', SUM(id), ' ', SUM(amount)) FROM " + q(copy)) ==
           scalar(*db, "SELECT CONCAT(COUNT(*), ' ', SUM(id), ' ', SUM(amount)) FROM " + q(table)));
   }
