@@ -18,9 +18,10 @@ want_servers=0
 
 packages=(build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
-  libyaml-cpp-dev doctest-dev libsqlite3-dev sqlite3 libpq-dev libmysqlcppconn7v5 libmariadb-dev)
-# /usr/bin/time measures the benchmarks' peak memory.
-[ $want_servers = 1 ] && packages+=(postgresql postgresql-client mariadb-server mariadb-client time)
+  libyaml-cpp-dev doctest-dev libsqlite3-dev sqlite3 libpq-dev libmysqlcppconn7v5 libmariadb-dev
+  clang-format clang-tidy)
+# The benchmarks (bench/run.sh): /usr/bin/time measures the clients' peak memory, Python writes the report.
+[ $want_servers = 1 ] && packages+=(postgresql postgresql-client mariadb-server mariadb-client time python3)
 
 missing=()
 for p in "${packages[@]}"; do

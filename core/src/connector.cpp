@@ -84,13 +84,17 @@ std::unique_ptr<Connector> Plugin::open(const json::object& config, std::shared_
     instance->handle = nullptr;
     connector->fail(status, slot.error, "open");
   }
-  if (instance->handle == nullptr) throw sdk::Error(MAGEIO_STATUS_INTERNAL, name_ + " open: returned OK but no instance");
+  if (instance->handle == nullptr)
+    throw sdk::Error(MAGEIO_STATUS_INTERNAL, name_ + " open: returned OK but no instance");
   return connector;
 }
 
 Connector::Connector(std::shared_ptr<const Plugin> plugin, std::shared_ptr<Instance> instance,
                      std::shared_ptr<HostCallbacks> host, std::vector<std::string> secrets)
-    : plugin_(std::move(plugin)), instance_(std::move(instance)), host_(std::move(host)), secrets_(std::move(secrets)) {}
+    : plugin_(std::move(plugin)),
+      instance_(std::move(instance)),
+      host_(std::move(host)),
+      secrets_(std::move(secrets)) {}
 
 Connector::~Connector() = default;
 
@@ -126,7 +130,8 @@ BatchReader Connector::load(const LoadOptions& options) {
   ArrowArrayStream stream{};
   MageioStatus status = plugin_->descriptor().load(instance_->handle, text.c_str(), &stream, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "load");
-  if (stream.release == nullptr) throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " load: returned OK but no stream");
+  if (stream.release == nullptr)
+    throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " load: returned OK but no stream");
   return BatchReader(stream, instance_, plugin_->name() + " load");
 }
 

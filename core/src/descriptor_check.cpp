@@ -51,7 +51,8 @@ std::string check_slots(const MageioPluginDescriptor& d) {
   for (const auto& rule : rules)
     if ((d.capabilities & rule.capability) && !rule.set)
       return std::string("bad descriptor: declares the ") + rule.slot + " capability but its slot is NULL";
-  if ((d.capabilities & (MAGEIO_CAP_UPSERT | MAGEIO_CAP_LOAD_QUERY)) && !(d.capabilities & (MAGEIO_CAP_EXPORT | MAGEIO_CAP_LOAD)))
+  if ((d.capabilities & (MAGEIO_CAP_UPSERT | MAGEIO_CAP_LOAD_QUERY)) &&
+      !(d.capabilities & (MAGEIO_CAP_EXPORT | MAGEIO_CAP_LOAD)))
     return "bad descriptor: declares upsert or query capabilities without load or export";
   return {};
 }

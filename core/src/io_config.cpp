@@ -7,10 +7,10 @@
 
 #include <mageio/sdk/error.hpp>
 
+#include <yaml-cpp/yaml.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -58,15 +58,14 @@ std::string where(const std::string& file, int line) {
 // ---------------------------------------------------------------------------------------------------
 // Templates
 
-constexpr std::string_view kSupported =
-    "only {{ env_var('NAME') }} and {{ env_var('NAME', 'default') }} are supported";
+constexpr std::string_view kSupported = "only {{ env_var('NAME') }} and {{ env_var('NAME', 'default') }} are supported";
 
 struct Template {
-  size_t begin = 0, end = 0;  // offsets in the original text
-  int line = 0;               // 1-based line of `{{` / `{%`
-  std::string text;           // as written, braces included
-  bool block = false;         // `{% ... %}`
-  std::string value;          // the rendered text
+  size_t begin = 0, end = 0;         // offsets in the original text
+  int line = 0;                      // 1-based line of `{{` / `{%`
+  std::string text;                  // as written, braces included
+  bool block = false;                // `{% ... %}`
+  std::string value;                 // the rendered text
   std::optional<std::string> error;  // the complete message, thrown when the template is used
 };
 
@@ -87,8 +86,13 @@ std::optional<std::string> string_literal(std::string_view s, size_t& i) {
       switch (next) {
         case 'n': out += '\n'; break;
         case 't': out += '\t'; break;
-        case '\\': case '\'': case '"': out += next; break;
-        default: out += '\\'; out += next; break;
+        case '\\':
+        case '\'':
+        case '"': out += next; break;
+        default:
+          out += '\\';
+          out += next;
+          break;
       }
       i += 2;
     } else {
@@ -109,7 +113,9 @@ struct EnvVarCall {
 std::optional<EnvVarCall> parse_env_var(std::string_view expr) {
   expr = trim(expr);
   size_t i = 0;
-  auto skip = [&] { while (i < expr.size() && is_space(expr[i])) ++i; };
+  auto skip = [&] {
+    while (i < expr.size() && is_space(expr[i])) ++i;
+  };
   constexpr std::string_view fn = "env_var";
   if (expr.substr(0, fn.size()) != fn) return std::nullopt;
   i = fn.size();
@@ -236,12 +242,16 @@ class Source {
     for (size_t i = open + 2; close != "#}" && i < original_.size(); ++i) {
       const char c = original_[i];
       if (quote) {
-        if (c == '\\') ++i;
-        else if (c == quote) quote = 0;
+        if (c == '\\')
+          ++i;
+        else if (c == quote)
+          quote = 0;
         continue;
       }
-      if (c == '\'' || c == '"') quote = c;
-      else if (original_.compare(i, close.size(), close) == 0) return i + close.size();
+      if (c == '\'' || c == '"')
+        quote = c;
+      else if (original_.compare(i, close.size(), close) == 0)
+        return i + close.size();
     }
     // An unbalanced quote: take the first closing marker, if any, and let the expression be rejected.
     const size_t plain = original_.find(close, open + 2);
@@ -253,7 +263,8 @@ class Source {
     while (true) {
       size_t open = std::string::npos;
       for (size_t i = original_.find('{', pos); i != std::string::npos; i = original_.find('{', i + 1)) {
-        if (i + 1 < original_.size() && (original_[i + 1] == '{' || original_[i + 1] == '%' || original_[i + 1] == '#')) {
+        if (i + 1 < original_.size() &&
+            (original_[i + 1] == '{' || original_[i + 1] == '%' || original_[i + 1] == '#')) {
           open = i;
           break;
         }
@@ -266,7 +277,8 @@ class Source {
       const size_t end = find_close(open, close);
       if (end == std::string::npos) {
         const size_t eol = original_.find('\n', open);
-        std::string_view rest = trim(std::string_view(original_).substr(open, eol == std::string::npos ? eol : eol - open));
+        std::string_view rest =
+            trim(std::string_view(original_).substr(open, eol == std::string::npos ? eol : eol - open));
         throw invalid_argument(where(file_, line) + "unterminated template " + std::string(rest) + ": no closing " +
                                std::string(close));
       }
@@ -334,9 +346,7 @@ const char* kind_name(const YAML::Node& node) {
   }
 }
 
-bool is_merge_key(const YAML::Node& key) {
-  return key.IsScalar() && key.Scalar() == "<<" && key.Tag() != "!";
-}
+bool is_merge_key(const YAML::Node& key) { return key.IsScalar() && key.Scalar() == "<<" && key.Tag() != "!"; }
 
 // A map's entries in file order, with YAML merge keys (`<<: *base`) resolved: explicit keys win, then
 // merged maps in the order given.
@@ -346,7 +356,8 @@ std::vector<std::pair<YAML::Node, YAML::Node>> entries(const YAML::Node& map) {
   for (auto it = map.begin(); it != map.end(); ++it) {
     if (is_merge_key(it->first)) {
       std::vector<YAML::Node> sources;
-      if (it->second.IsMap()) sources.push_back(it->second);
+      if (it->second.IsMap())
+        sources.push_back(it->second);
       else if (it->second.IsSequence())
         for (const auto& item : it->second)
           if (item.IsMap()) sources.push_back(item);
@@ -390,8 +401,8 @@ std::string value_text(const YAML::Node& node, const Source& source) {
 
 std::string key_text(const YAML::Node& key, const Source& source, const std::string& context) {
   if (!key.IsScalar())
-    throw invalid_argument(where(source.file(), source.original_line(key.Mark())) + "a key " + context +
-                           " is " + kind_name(key) + "; keys must be plain names");
+    throw invalid_argument(where(source.file(), source.original_line(key.Mark())) + "a key " + context + " is " +
+                           kind_name(key) + "; keys must be plain names");
   return source.render(key.Scalar());
 }
 
@@ -407,7 +418,8 @@ Profile read_profile(const std::string& name, int line, const YAML::Node& node, 
     if (value.IsNull()) continue;  // `KEY:` or `KEY: ~` is unset
     if (value.IsMap()) {
       for (const auto& [nested_key_node, nested_value] : entries(value)) {
-        const std::string nested_key = key_text(nested_key_node, source, "in section " + key + " of profile '" + name + "'");
+        const std::string nested_key =
+            key_text(nested_key_node, source, "in section " + key + " of profile '" + name + "'");
         if (nested_value.IsNull()) continue;
         profile.set_nested(key, nested_key,
                            ConfigEntry{value_text(nested_value, source), source.original_line(nested_key_node.Mark())});
@@ -431,7 +443,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     for (size_t j = 1; j <= b.size(); ++j) {
       const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.size()][b.size()];
@@ -485,8 +498,8 @@ std::string yaml_scalar(const std::string& s) {
     return out + "\"";
   }
   constexpr std::string_view special_first = "-?:,[]{}#&*!|>'\"%@` \t";
-  const bool plain = special_first.find(s.front()) == std::string_view::npos && s.back() != ' ' &&
-                     s.back() != ':' && s.find(": ") == std::string::npos && s.find(" #") == std::string::npos &&
+  const bool plain = special_first.find(s.front()) == std::string_view::npos && s.back() != ' ' && s.back() != ':' &&
+                     s.find(": ") == std::string::npos && s.find(" #") == std::string::npos &&
                      s.find('\t') == std::string::npos;
   if (plain) return s;
   std::string out = "'";
@@ -568,15 +581,19 @@ ConfigSchema ConfigSchema::parse(std::string_view json) {
     if (!key.alias.empty() && !aliases.insert(key.alias).second)
       throw invalid_argument(named + ": alias \"" + key.alias + "\" is used by another key too");
     const std::string type = string_field("type", false);
-    if (type.empty() || type == "string") key.type = sdk::ConfigType::String;
-    else if (type == "integer") key.type = sdk::ConfigType::Integer;
-    else if (type == "boolean") key.type = sdk::ConfigType::Boolean;
+    if (type.empty() || type == "string")
+      key.type = sdk::ConfigType::String;
+    else if (type == "integer")
+      key.type = sdk::ConfigType::Integer;
+    else if (type == "boolean")
+      key.type = sdk::ConfigType::Boolean;
     else
       throw invalid_argument(named + ": \"type\" is \"" + type + "\"; expected \"string\", \"integer\" or \"boolean\"");
     key.required = bool_field("required");
     key.secret = bool_field("secret");
     if (const auto* def = object.if_contains("default"); def && !def->is_null()) {
-      if (def->is_string()) key.default_value = std::string(def->get_string());
+      if (def->is_string())
+        key.default_value = std::string(def->get_string());
       else if (def->is_int64() || def->is_uint64() || def->is_double() || def->is_bool())
         key.default_value = boost::json::serialize(*def);
       else
@@ -644,10 +661,10 @@ boost::json::object Profile::config_for(const std::string& plugin_name, const Co
   if (section) {
     for (const auto& [key, entry] : *section) {
       if (declared_alias(key)) continue;
-      unknown.push_back({entry.line, where(file_, entry.line) + "unknown key " + key + " in section " + schema.section +
-                                         " of profile '" + name_ + "' for plugin " + plugin_name +
-                                         suggestion(key, aliases) + "; accepted keys there: " +
-                                         (aliases.empty() ? std::string("(none)") : join(aliases))});
+      unknown.push_back(
+          {entry.line, where(file_, entry.line) + "unknown key " + key + " in section " + schema.section +
+                           " of profile '" + name_ + "' for plugin " + plugin_name + suggestion(key, aliases) +
+                           "; accepted keys there: " + (aliases.empty() ? std::string("(none)") : join(aliases))});
     }
   }
   if (!unknown.empty()) {
@@ -819,8 +836,8 @@ bool looks_secret(std::string_view key) {
     word += static_cast<char>(c);
   }
   flush();
-  static const std::set<std::string> secret_words = {"SECRET", "SECRETS", "TOKEN", "TOKENS", "KEY", "KEYS",
-                                                      "APIKEY", "PASSWD", "PASSWORD", "PASSWORDS"};
+  static const std::set<std::string> secret_words = {"SECRET", "SECRETS", "TOKEN",  "TOKENS",   "KEY",
+                                                     "KEYS",   "APIKEY",  "PASSWD", "PASSWORD", "PASSWORDS"};
   for (const auto& w : words) {
     if (secret_words.count(w) || w.find("PASSWORD") != std::string::npos || w.find("PASSWD") != std::string::npos)
       return true;
@@ -833,8 +850,9 @@ std::string mask_secrets(std::string text, const std::vector<std::string>& secre
   for (const auto& secret : secrets)
     if (!secret.empty()) sorted.push_back(secret);
   if (sorted.empty()) return text;
-  std::sort(sorted.begin(), sorted.end(),
-            [](const std::string& a, const std::string& b) { return a.size() != b.size() ? a.size() > b.size() : a < b; });
+  std::sort(sorted.begin(), sorted.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  });
   // One pass, longest first at each position, so a replacement is never matched again.
   std::string out;
   out.reserve(text.size());

@@ -69,8 +69,10 @@ std::shared_ptr<const Plugin> Registry::load_file(const fs::path& path) {
     throw sdk::invalid_argument(std::string("cannot be loaded: ") + (detail ? detail : load_error.message()));
   }
   if (!library.has(MAGEIO_PLUGIN_ENTRY_NAME))
-    throw sdk::invalid_argument(std::string("missing entry point ") + MAGEIO_PLUGIN_ENTRY_NAME + " (not a mageio plugin)");
-  auto entry = library.get<MageioStatus(uint32_t, const MageioPluginDescriptor**, MageioError*)>(MAGEIO_PLUGIN_ENTRY_NAME);
+    throw sdk::invalid_argument(std::string("missing entry point ") + MAGEIO_PLUGIN_ENTRY_NAME +
+                                " (not a mageio plugin)");
+  auto entry =
+      library.get<MageioStatus(uint32_t, const MageioPluginDescriptor**, MageioError*)>(MAGEIO_PLUGIN_ENTRY_NAME);
 
   auto loaded = std::make_shared<LoadedLibrary>(std::move(library));
   const MageioPluginDescriptor* descriptor = nullptr;
@@ -121,7 +123,8 @@ void Registry::scan_locked() {
     auto add_default = [&](const fs::path& dir) {
       std::error_code ec;
       fs::path normal = fs::weakly_canonical(dir, ec);
-      if (!ec && fs::is_directory(normal, ec) && seen.insert(normal).second) search_path_.emplace_back(normal, "default");
+      if (!ec && fs::is_directory(normal, ec) && seen.insert(normal).second)
+        search_path_.emplace_back(normal, "default");
     };
     if (auto dir = core_library_dir(); !dir.empty()) add_default(dir / "mageio" / "plugins");
     if (auto dir = executable_dir(); !dir.empty()) add_default(dir / MAGEIO_RELATIVE_PLUGIN_DIR);

@@ -4,13 +4,13 @@
 
 #include <mageio/sdk/error.hpp>
 
-#include <cerrno>
-#include <cstdio>
 #include <fcntl.h>
-#include <filesystem>
-#include <random>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <random>
 
 namespace mageio::file {
 
@@ -84,7 +84,8 @@ void AtomicFile::open_file(const std::string& dir) {
   std::filesystem::path target(path_);
   const std::string base = target.filename().string();
   for (int attempt = 0; attempt < 100; ++attempt) {
-    std::string candidate = (std::filesystem::path(dir) / ("." + base + ".mageio-" + random_suffix() + ".tmp")).string();
+    std::string candidate =
+        (std::filesystem::path(dir) / ("." + base + ".mageio-" + random_suffix() + ".tmp")).string();
     fd_ = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ >= 0) {
       temp_path_ = candidate;
@@ -103,9 +104,7 @@ AtomicFile::~AtomicFile() {
   if (!committed_) rollback();
 }
 
-void AtomicFile::fail(const std::string& what, int err) {
-  throw sdk::io_error(what + ": " + describe_errno(err));
-}
+void AtomicFile::fail(const std::string& what, int err) { throw sdk::io_error(what + ": " + describe_errno(err)); }
 
 void AtomicFile::write_all(std::string_view data) {
   const char* p = data.data();

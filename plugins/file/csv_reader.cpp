@@ -43,9 +43,9 @@ void CsvTokenizer::end_field(CsvRecord& out) {
 
 void CsvTokenizer::check_size(const CsvRecord& out) const {
   if (out.data.size() > kMaxRecordBytes) {
-    throw sdk::invalid_argument(display_path_ + ":" + std::to_string(out.line) + ": the record starting on this line is " +
-                                "larger than " + std::to_string(kMaxRecordBytes >> 20) +
-                                " MiB; is a quoted field never closed, or is this not a CSV file?");
+    throw sdk::invalid_argument(
+        display_path_ + ":" + std::to_string(out.line) + ": the record starting on this line is " + "larger than " +
+        std::to_string(kMaxRecordBytes >> 20) + " MiB; is a quoted field never closed, or is this not a CSV file?");
   }
 }
 

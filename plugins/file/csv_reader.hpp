@@ -48,8 +48,7 @@ struct CsvRecord {
 class CsvTokenizer {
  public:
   /// `display_path` names the file in error messages.
-  CsvTokenizer(InputFile& input, std::string display_path, char delimiter,
-               size_t chunk_bytes = kReadChunkBytes);
+  CsvTokenizer(InputFile& input, std::string display_path, char delimiter, size_t chunk_bytes = kReadChunkBytes);
 
   /// Reads the next record into `out`; false at the end of the file. Throws Error(INVALID_ARGUMENT)
   /// naming the file and line on malformed input (unterminated quote, text after a closing quote, a

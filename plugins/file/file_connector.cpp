@@ -11,9 +11,9 @@
 
 #include <mageio/sdk/plugin.hpp>
 
+#include <sys/stat.h>
 #include <cerrno>
 #include <set>
-#include <sys/stat.h>
 
 namespace mageio::file {
 
@@ -114,8 +114,8 @@ int64_t FileConnector::export_data(const sdk::ExportRequest& request, sdk::Strea
           }
         } else if (existing.size() != schema.size()) {
           throw sdk::invalid_argument("cannot append to " + path + ": its first row has " +
-                                      std::to_string(existing.size()) + " fields but " +
-                                      std::to_string(schema.size()) + " columns are being written");
+                                      std::to_string(existing.size()) + " fields but " + std::to_string(schema.size()) +
+                                      " columns are being written");
         }
       }
     }

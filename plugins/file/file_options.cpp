@@ -23,7 +23,8 @@ FormatChoice format_from_name(const std::string& name) {
   if (n == "csv") return {Format::Csv, false};
   if (n == "tsv") return {Format::Csv, true};
   if (n == "jsonl" || n == "ndjson") return {Format::Jsonl, false};
-  throw sdk::invalid_argument("options.format: unknown format \"" + name + "\"; expected \"csv\", \"tsv\" or \"jsonl\"");
+  throw sdk::invalid_argument("options.format: unknown format \"" + name +
+                              "\"; expected \"csv\", \"tsv\" or \"jsonl\"");
 }
 
 FormatChoice format_from_path(const std::string& path) {
@@ -43,8 +44,9 @@ void common_options(sdk::Options& options, const std::string& path, char default
                     CsvSettings& csv) {
   auto format_name = options.get_string("format");
   if (!format_name && path == kStdioPath) {
-    throw sdk::invalid_argument("the path \"-\" (standard input or output) needs options.format: \"csv\", \"tsv\" "
-                                "or \"jsonl\"");
+    throw sdk::invalid_argument(
+        "the path \"-\" (standard input or output) needs options.format: \"csv\", \"tsv\" "
+        "or \"jsonl\"");
   }
   FormatChoice choice = format_name ? format_from_name(*format_name) : format_from_path(path);
   format = choice.format;
@@ -101,8 +103,9 @@ LoadSettings load_settings(const sdk::LoadRequest& request, char default_delimit
 
   if (const boost::json::value* columns = options.get("columns")) {
     if (!columns->is_object()) {
-      throw sdk::invalid_argument("options.columns must be an object of column name -> type name, e.g. "
-                                  "{\"amount\": \"decimal128(12, 2)\"}");
+      throw sdk::invalid_argument(
+          "options.columns must be an object of column name -> type name, e.g. "
+          "{\"amount\": \"decimal128(12, 2)\"}");
     }
     for (const auto& [key, value] : columns->as_object()) {
       std::string name(key);

@@ -2,11 +2,11 @@
 
 #include <mageio/sdk/error.hpp>
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 namespace mageio::file {
 

@@ -16,8 +16,8 @@ constexpr size_t kMaxRecordBytes = size_t{64} << 20;
 
 class InputFile {
  public:
-  /// Opens `path` for reading ("-": standard input). Errors: NOT_FOUND (no such file, naming the path), INVALID_ARGUMENT (a
-  /// directory or other non-regular file), IO (permission and other system errors).
+  /// Opens `path` for reading ("-": standard input). Errors: NOT_FOUND (no such file, naming the path),
+  /// INVALID_ARGUMENT (a directory or other non-regular file), IO (permission and other system errors).
   explicit InputFile(const std::string& path);
   ~InputFile();
   InputFile(const InputFile&) = delete;

@@ -156,10 +156,10 @@ struct RowHandler {
 
   JsonRow* row = nullptr;
   JsonMember* current = nullptr;
-  int depth = 0;             // 0 outside the line's object, 1 inside it, 2+ inside a nested value
-  std::string part;          // a key, string or number being assembled from parts
-  std::string nested;        // the JSON text of the nested value being read
-  std::vector<bool> comma;   // per nested container: an element was written
+  int depth = 0;            // 0 outside the line's object, 1 inside it, 2+ inside a nested value
+  std::string part;         // a key, string or number being assembled from parts
+  std::string nested;       // the JSON text of the nested value being read
+  std::vector<bool> comma;  // per nested container: an element was written
   bool after_key = false;
   std::string error;
   JsonValue ignored;
@@ -432,8 +432,7 @@ Mismatch append_json(sdk::ColumnBuilder& col, const JsonValue& v, bool inferred,
         return append_text(col, v.text, inferred);  // exact, with range checks
       }
       return Mismatch::NotOfType;
-    default:
-      return Mismatch::NotOfType;
+    default: return Mismatch::NotOfType;
   }
 }
 
@@ -617,10 +616,10 @@ class JsonlSource final : public sdk::BatchSource {
     }
     const sdk::DataType& type = schema_[col].type;
     if (type.is_string() && inferred_[col]) {
-      throw sdk::invalid_argument(s_.display + ":" + std::to_string(line) + ": key " + quote_for_message(schema_[col].name, 200) +
-                                  ": " + shown(v) + " is " + kind_name(v.kind) + ", but the values in the first " +
-                                  std::to_string(sample_rows_) + " rows are strings; set " +
-                                  override_hint(schema_[col].name, "utf8") + " to read every value as text");
+      throw sdk::invalid_argument(
+          s_.display + ":" + std::to_string(line) + ": key " + quote_for_message(schema_[col].name, 200) + ": " +
+          shown(v) + " is " + kind_name(v.kind) + ", but the values in the first " + std::to_string(sample_rows_) +
+          " rows are strings; set " + override_hint(schema_[col].name, "utf8") + " to read every value as text");
     }
     throw sdk::invalid_argument(value_error(s_.display, line, "key", schema_[col].name, shown(v), type, why,
                                             inferred_[col] ? sample_rows_ : -1, suggest_type(type, v.text, why)));

@@ -42,8 +42,7 @@ size_t invalid_utf8_offset(std::string_view text) {
       if ((cc & 0xC0) != 0x80) return i;
       cp = (cp << 6) | (cc & 0x3F);
     }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) {
       return i;
     }
     i += len;
@@ -101,8 +100,6 @@ std::string ascii_lower(std::string_view text) {
   return out;
 }
 
-const char* article_for(std::string_view type_name) {
-  return (!type_name.empty() && type_name[0] == 'i') ? "an" : "a";
-}
+const char* article_for(std::string_view type_name) { return (!type_name.empty() && type_name[0] == 'i') ? "an" : "a"; }
 
 }  // namespace mageio::file

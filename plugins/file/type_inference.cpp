@@ -247,9 +247,7 @@ Mismatch append_text(sdk::ColumnBuilder& column, std::string_view text, bool inf
       return Mismatch::None;
     }
     case TypeId::Utf8:
-    case TypeId::LargeUtf8:
-      column.append_string(text);
-      return Mismatch::None;
+    case TypeId::LargeUtf8: column.append_string(text); return Mismatch::None;
     case TypeId::Binary:
     case TypeId::LargeBinary: {
       auto bytes = decode_hex_binary(text);
@@ -279,8 +277,7 @@ Mismatch append_text(sdk::ColumnBuilder& column, std::string_view text, bool inf
       column.append_time_us(*v);
       return Mismatch::None;
     }
-    case TypeId::Null:
-      return Mismatch::NotOfType;
+    case TypeId::Null: return Mismatch::NotOfType;
   }
   return Mismatch::NotOfType;
 }

@@ -25,11 +25,11 @@
 
 namespace mageio::file {
 
-bool looks_like_int(std::string_view text);      // the int64 form above (syntax and range)
-bool looks_like_number(std::string_view text);   // the float64 digit forms above (not nan/inf)
-bool is_float_word(std::string_view text);       // nan, inf, -inf, +inf, infinity, -infinity, any case
+bool looks_like_int(std::string_view text);                     // the int64 form above (syntax and range)
+bool looks_like_number(std::string_view text);                  // the float64 digit forms above (not nan/inf)
+bool is_float_word(std::string_view text);                      // nan, inf, -inf, +inf, infinity, -infinity, any case
 std::optional<double> float_word_value(std::string_view text);  // the value of a float word
-bool looks_like_date(std::string_view text);     // YYYY-MM-DD that parses
+bool looks_like_date(std::string_view text);                    // YYYY-MM-DD that parses
 /// A timestamp that parses; *has_offset tells whether it carries a UTC offset.
 bool looks_like_timestamp(std::string_view text, bool* has_offset);
 
@@ -56,10 +56,10 @@ class TextTypeGuesser {
 /// Why a text value did not convert (for the message).
 enum class Mismatch {
   None,
-  NotOfType,          // "... is not a float64"
-  OffsetOnNaive,      // a UTC offset in a timestamp[us] column that was inferred without offsets
-  NoOffsetOnZoned,    // no offset in a timestamp[us, UTC] column that was inferred with offsets
-  OutOfRange,         // a number of the right form that does not fit the column's width or precision
+  NotOfType,        // "... is not a float64"
+  OffsetOnNaive,    // a UTC offset in a timestamp[us] column that was inferred without offsets
+  NoOffsetOnZoned,  // no offset in a timestamp[us, UTC] column that was inferred with offsets
+  OutOfRange,       // a number of the right form that does not fit the column's width or precision
 };
 
 /// Appends a non-null text value converted to the builder's type. `inferred`: the type was inferred

@@ -65,7 +65,8 @@ std::optional<TableInfo> describe_table(Session& session, const std::string& sch
   return info;
 }
 
-std::vector<std::vector<std::string>> unique_keys(Session& session, const std::string& schema, const std::string& table) {
+std::vector<std::vector<std::string>> unique_keys(Session& session, const std::string& schema,
+                                                  const std::string& table) {
   auto rows = session.query(
       "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
       "AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, SEQ_IN_INDEX",

@@ -18,7 +18,7 @@ namespace mageio::mysql {
 
 struct ColumnInfo {
   std::string name;
-  std::string data_type;  // information_schema's DATA_TYPE, lower case ("bigint", "json", "bit", ...)
+  std::string data_type;    // information_schema's DATA_TYPE, lower case ("bigint", "json", "bit", ...)
   std::string column_type;  // the full type ("bigint(20) unsigned")
   bool nullable = true;
 };
@@ -43,7 +43,8 @@ std::optional<TableInfo> describe_table(Session& session, const std::string& sch
                                         bool with_columns = true);
 
 /// The column sets of the table's PRIMARY KEY and UNIQUE indexes.
-std::vector<std::vector<std::string>> unique_keys(Session& session, const std::string& schema, const std::string& table);
+std::vector<std::vector<std::string>> unique_keys(Session& session, const std::string& schema,
+                                                  const std::string& table);
 
 /// ASCII case-insensitive equality (MySQL column names).
 bool same_column(std::string_view a, std::string_view b);

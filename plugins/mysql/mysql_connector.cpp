@@ -14,7 +14,8 @@ namespace mageio::mysql {
 namespace {
 
 sdk::ConfigKey key(std::string name, std::string alias, sdk::ConfigType type, std::string description,
-                   std::optional<std::string> default_value = std::nullopt, bool required = false, bool secret = false) {
+                   std::optional<std::string> default_value = std::nullopt, bool required = false,
+                   bool secret = false) {
   sdk::ConfigKey out;
   out.name = std::move(name);
   out.alias = std::move(alias);
@@ -48,7 +49,8 @@ sdk::PluginInfo MysqlConnector::info() {
       key("MYSQL_ALLOW_LOCAL_INFILE", "allow_local_infile", ConfigType::Boolean,
           "Let exports use LOAD DATA LOCAL INFILE (fastest; the server's local_infile must be ON)", "false"),
       key("MYSQL_CONNECT_TIMEOUT", "connect_timeout", ConfigType::Integer, "Seconds to wait for a connection", "10"),
-      key("MYSQL_UNIX_SOCKET", "unix_socket", ConfigType::String, "Connect through this unix socket instead of host/port"),
+      key("MYSQL_UNIX_SOCKET", "unix_socket", ConfigType::String,
+          "Connect through this unix socket instead of host/port"),
       key("MYSQL_SSL_MODE", "ssl_mode", ConfigType::String,
           "TLS: DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY", "PREFERRED"),
       key("MYSQL_SSL_CA", "ssl_ca", ConfigType::String, "PEM file of the CA that signed the server certificate"),
@@ -59,9 +61,24 @@ sdk::PluginInfo MysqlConnector::info() {
   // timestamp[us, UTC] (stored as DATETIME(6) in UTC, loads as timestamp[us]), large_utf8/large_binary
   // (load as utf8/binary), null (TEXT, loads as utf8), and NaN/infinite floats (MySQL cannot store them).
   // float32 is exact through table loads (see mysql_load.hpp on FLOAT).
-  info.supported_types = {"bool",    "int8",    "int16",   "int32",  "int64",  "uint8",
-                          "uint16",  "uint32",  "uint64",  "float32", "float64", "decimal128(12, 2)",
-                          "decimal128(38, 10)", "utf8", "binary", "date32", "timestamp[us]", "time64[us]"};
+  info.supported_types = {"bool",
+                          "int8",
+                          "int16",
+                          "int32",
+                          "int64",
+                          "uint8",
+                          "uint16",
+                          "uint32",
+                          "uint64",
+                          "float32",
+                          "float64",
+                          "decimal128(12, 2)",
+                          "decimal128(38, 10)",
+                          "utf8",
+                          "binary",
+                          "date32",
+                          "timestamp[us]",
+                          "time64[us]"};
   return info;
 }
 
@@ -86,23 +103,34 @@ ConnectSettings read_settings(const sdk::Config& config) {
     throw sdk::invalid_argument("mysql: MYSQL_CONNECT_TIMEOUT must be at least 1 second, not " +
                                 std::to_string(settings.connect_timeout));
   std::string mode = config.get_string("MYSQL_SSL_MODE");
-  std::transform(mode.begin(), mode.end(), mode.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (mode.empty() || mode == "PREFERRED") settings.ssl_mode = SslMode::Preferred;
-  else if (mode == "DISABLED") settings.ssl_mode = SslMode::Disabled;
-  else if (mode == "REQUIRED") settings.ssl_mode = SslMode::Required;
-  else if (mode == "VERIFY_CA") settings.ssl_mode = SslMode::VerifyCa;
-  else if (mode == "VERIFY_IDENTITY") settings.ssl_mode = SslMode::VerifyIdentity;
+  std::transform(mode.begin(), mode.end(), mode.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (mode.empty() || mode == "PREFERRED")
+    settings.ssl_mode = SslMode::Preferred;
+  else if (mode == "DISABLED")
+    settings.ssl_mode = SslMode::Disabled;
+  else if (mode == "REQUIRED")
+    settings.ssl_mode = SslMode::Required;
+  else if (mode == "VERIFY_CA")
+    settings.ssl_mode = SslMode::VerifyCa;
+  else if (mode == "VERIFY_IDENTITY")
+    settings.ssl_mode = SslMode::VerifyIdentity;
   else
-    throw sdk::invalid_argument("mysql: MYSQL_SSL_MODE must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or "
-                                "VERIFY_IDENTITY, not '" + mode + "'");
+    throw sdk::invalid_argument(
+        "mysql: MYSQL_SSL_MODE must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or "
+        "VERIFY_IDENTITY, not '" +
+        mode + "'");
   const bool files = !settings.ssl_ca.empty() || !settings.ssl_cert.empty() || !settings.ssl_key.empty();
   if (settings.ssl_mode == SslMode::Disabled && files)
-    throw sdk::invalid_argument("mysql: MYSQL_SSL_MODE is DISABLED but MYSQL_SSL_CA/CERT/KEY are set; drop them or "
-                                "choose another mode");
+    throw sdk::invalid_argument(
+        "mysql: MYSQL_SSL_MODE is DISABLED but MYSQL_SSL_CA/CERT/KEY are set; drop them or "
+        "choose another mode");
   if (settings.ssl_mode >= SslMode::VerifyCa && settings.ssl_ca.empty())
-    throw sdk::invalid_argument("mysql: MYSQL_SSL_MODE " + mode + " needs MYSQL_SSL_CA (the CA to verify the server with)");
+    throw sdk::invalid_argument("mysql: MYSQL_SSL_MODE " + mode +
+                                " needs MYSQL_SSL_CA (the CA to verify the server with)");
   if (settings.ssl_cert.empty() != settings.ssl_key.empty())
-    throw sdk::invalid_argument("mysql: MYSQL_SSL_CERT and MYSQL_SSL_KEY go together (a client certificate and its key)");
+    throw sdk::invalid_argument(
+        "mysql: MYSQL_SSL_CERT and MYSQL_SSL_KEY go together (a client certificate and its key)");
   return settings;
 }
 
@@ -152,7 +180,8 @@ int64_t MysqlConnector::execute_queries(const std::vector<std::string>& queries)
       if (reports_affected_rows(queries[i]) && affected > 0) changed += affected;
       // The implicit commit also ended our transaction: without a new one, the statements after it would
       // each commit on their own (autocommit).
-      if (last_ddl == i && i + 1 < count) session_->run("START TRANSACTION", "execute_queries cannot start a transaction");
+      if (last_ddl == i && i + 1 < count)
+        session_->run("START TRANSACTION", "execute_queries cannot start a transaction");
     } catch (const sdk::Error& error) {
       try {
         session_->run("ROLLBACK", "rollback");
@@ -169,8 +198,9 @@ int64_t MysqlConnector::execute_queries(const std::vector<std::string>& queries)
           message += "; note: MySQL commits DDL implicitly, and " + label(d) + " (" + statement_excerpt(queries[d]) +
                      ") is DDL, so statements 1 to " + std::to_string(committed) +
                      " were committed and could not be rolled back";
-          if (committed + 1 < i + 1) message += "; statements " + std::to_string(committed + 1) + " to " +
-                                                std::to_string(i) + " were rolled back";
+          if (committed + 1 < i + 1)
+            message +=
+                "; statements " + std::to_string(committed + 1) + " to " + std::to_string(i) + " were rolled back";
         } else if (d == i) {
           message += "; nothing was committed";
         }
@@ -202,7 +232,8 @@ void MysqlConnector::alter_table(const sdk::AlterTableRequest& request) {
     if (found == table->columns.end()) {
       std::string names;
       for (const auto& c : table->columns) names += (names.empty() ? "" : ", ") + c.name;
-      throw sdk::not_found("mysql: column \"" + request.column + "\" is not in " + described + " (its columns: " + names + ")");
+      throw sdk::not_found("mysql: column \"" + request.column + "\" is not in " + described +
+                           " (its columns: " + names + ")");
     }
     return *found;
   };
@@ -224,8 +255,9 @@ void MysqlConnector::alter_table(const sdk::AlterTableRequest& request) {
       if (!same_column(request.column, request.new_name) && find(request.new_name) != table->columns.end())
         throw sdk::already_exists("mysql: cannot rename column \"" + request.column + "\" of " + described + " to \"" +
                                   request.new_name + "\": that column already exists");
-      session_->run(alter + " RENAME COLUMN " + quote_identifier(existing.name) + " TO " + quote_identifier(request.new_name),
-                    "cannot rename column \"" + request.column + "\" of " + described);
+      session_->run(
+          alter + " RENAME COLUMN " + quote_identifier(existing.name) + " TO " + quote_identifier(request.new_name),
+          "cannot rename column \"" + request.column + "\" of " + described);
       return;
     }
     case sdk::AlterAction::AlterColumnType: {

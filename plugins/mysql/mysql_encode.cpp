@@ -41,7 +41,8 @@ void append_date(std::string& out, int32_t days, DateCache* cache) {
   unsigned month, day;
   sdk::civil_from_days(days, year, month, day);
   if (year < 0 || year > 9999)
-    throw sdk::invalid_argument("the date is outside MySQL's range 0000-01-01..9999-12-31 (year " + std::to_string(year) + ")");
+    throw sdk::invalid_argument("the date is outside MySQL's range 0000-01-01..9999-12-31 (year " +
+                                std::to_string(year) + ")");
   char text[10];
   int64_t y = year;
   for (int i = 3; i >= 0; --i, y /= 10) text[i] = static_cast<char>('0' + y % 10);
@@ -124,7 +125,8 @@ void append_decimal(std::string& out, sdk::int128 unscaled, int32_t scale) {
   char* end = buffer + sizeof buffer;
   char* p = end;
   const bool negative = unscaled < 0;
-  unsigned __int128 magnitude = negative ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled);
+  unsigned __int128 magnitude =
+      negative ? -static_cast<unsigned __int128>(unscaled) : static_cast<unsigned __int128>(unscaled);
   int written = 0;
   do {
     *--p = static_cast<char>('0' + static_cast<int>(magnitude % 10));
@@ -166,17 +168,26 @@ ValueWriter::ValueWriter(const sdk::Schema& schema, bool backslash_escapes)
     switch (type.id) {
       case TypeId::Null: kind = Kind::Null; break;
       case TypeId::Bool: kind = Kind::Bool; break;
-      case TypeId::Int8: case TypeId::Int16: case TypeId::Int32: case TypeId::Int64:
-      case TypeId::UInt8: case TypeId::UInt16: case TypeId::UInt32: kind = Kind::Signed; break;
+      case TypeId::Int8:
+      case TypeId::Int16:
+      case TypeId::Int32:
+      case TypeId::Int64:
+      case TypeId::UInt8:
+      case TypeId::UInt16:
+      case TypeId::UInt32: kind = Kind::Signed; break;
       case TypeId::UInt64: kind = Kind::Unsigned; break;
       case TypeId::Float32: kind = Kind::Float32; break;
       case TypeId::Float64: kind = Kind::Float64; break;
       case TypeId::Decimal128: kind = Kind::Decimal; break;
-      case TypeId::Utf8: case TypeId::LargeUtf8: kind = Kind::Text; break;
-      case TypeId::Binary: case TypeId::LargeBinary: kind = Kind::Binary; break;
-      case TypeId::Date32: case TypeId::Date64: kind = Kind::Date; break;
+      case TypeId::Utf8:
+      case TypeId::LargeUtf8: kind = Kind::Text; break;
+      case TypeId::Binary:
+      case TypeId::LargeBinary: kind = Kind::Binary; break;
+      case TypeId::Date32:
+      case TypeId::Date64: kind = Kind::Date; break;
       case TypeId::Timestamp: kind = Kind::Timestamp; break;
-      case TypeId::Time32: case TypeId::Time64: kind = Kind::Time; break;
+      case TypeId::Time32:
+      case TypeId::Time64: kind = Kind::Time; break;
       default: throw sdk::not_implemented("mysql: cannot export column \"" + field.name + "\" of type " + type.name());
     }
     kinds_.push_back(kind);
@@ -205,8 +216,9 @@ void ValueWriter::append_value(const sdk::ColumnView& column, size_t c, int64_t 
       case Kind::Float64: {
         const double value = column.get_double(row);
         if (!std::isfinite(value))
-          bad_value(c, row_number, std::string(std::isnan(value) ? "NaN" : "an infinity") +
-                                       " cannot be stored in a MySQL FLOAT/DOUBLE column");
+          bad_value(c, row_number,
+                    std::string(std::isnan(value) ? "NaN" : "an infinity") +
+                        " cannot be stored in a MySQL FLOAT/DOUBLE column");
         // Float32 too is written as the shortest text of its (exact) double value: the server parses a
         // literal as a double before narrowing it to FLOAT, and the float's own shortest text can round
         // outside FLOAT's range (FLT_MAX prints as 3.4028235e38, which is above it as a double).
@@ -215,12 +227,16 @@ void ValueWriter::append_value(const sdk::ColumnView& column, size_t c, int64_t 
       }
       case Kind::Decimal: append_decimal(out, column.get_decimal(row), column.type().scale); break;
       case Kind::Text:
-        if (sql) append_string_literal(out, column.get_string(row), backslash_escapes_);
-        else append_escaped_field(out, column.get_string(row));
+        if (sql)
+          append_string_literal(out, column.get_string(row), backslash_escapes_);
+        else
+          append_escaped_field(out, column.get_string(row));
         break;
       case Kind::Binary:
-        if (sql) append_hex_literal(out, column.get_string(row));
-        else append_escaped_field(out, column.get_string(row));
+        if (sql)
+          append_hex_literal(out, column.get_string(row));
+        else
+          append_escaped_field(out, column.get_string(row));
         break;
       case Kind::Date:
         if (sql) out += '\'';
@@ -239,7 +255,8 @@ void ValueWriter::append_value(const sdk::ColumnView& column, size_t c, int64_t 
         break;
     }
   } catch (const sdk::Error& error) {
-    if (error.status() != MAGEIO_STATUS_INVALID_ARGUMENT || std::string_view(error.what()).starts_with("mysql: row ")) throw;
+    if (error.status() != MAGEIO_STATUS_INVALID_ARGUMENT || std::string_view(error.what()).starts_with("mysql: row "))
+      throw;
     bad_value(c, row_number, error.what());
   }
 }

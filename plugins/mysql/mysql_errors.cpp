@@ -73,8 +73,9 @@ sdk::Error translate(const sql::SQLException& error, const std::string& context,
       message += "]";
     }
     if (connection_lost(code))
-      message += "; the connection is gone: the next call opens a new one (session state such as variables, "
-                 "temporary tables and an open transaction is lost)";
+      message +=
+          "; the connection is gone: the next call opens a new one (session state such as variables, "
+          "temporary tables and an open transaction is lost)";
   }
   return sdk::Error(status, mask_secret(std::move(message), secret), state, code);
 }

@@ -32,8 +32,8 @@ MageioStatus status_for(int code, Phase phase, bool cancel_requested);
 
 /// The mageio error for a Connector/C++ exception. `context` says what failed ("cannot connect to ...",
 /// "load failed"); `secret` is scrubbed from the text.
-sdk::Error translate(const sql::SQLException& error, const std::string& context, Phase phase,
-                     bool cancel_requested, const std::string& secret);
+sdk::Error translate(const sql::SQLException& error, const std::string& context, Phase phase, bool cancel_requested,
+                     const std::string& secret);
 
 /// `text` with every occurrence of `secret` replaced by "****" (secrets shorter than 4 bytes are left
 /// alone: masking every "a" would only garble messages).

@@ -14,9 +14,9 @@
 #include <exception>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <optional>
 #include <random>
+#include <thread>
 
 namespace mageio::mysql {
 namespace {
@@ -42,9 +42,9 @@ std::string side_table_name(const std::string& table, const std::string& role) {
 
 // Warnings that say nothing about the data written.
 bool harmless_warning(int code) {
-  return code == 1287    // ER_WARN_DEPRECATED_SYNTAX: VALUES() in ON DUPLICATE KEY UPDATE on MySQL 8.0.20+
-         || code == 1681  // ER_WARN_DEPRECATED_SYNTAX_NO_REPLACEMENT
-         || code == 1592; // ER_BINLOG_UNSAFE_STATEMENT: statement-based binlog and ON DUPLICATE KEY
+  return code == 1287      // ER_WARN_DEPRECATED_SYNTAX: VALUES() in ON DUPLICATE KEY UPDATE on MySQL 8.0.20+
+         || code == 1681   // ER_WARN_DEPRECATED_SYNTAX_NO_REPLACEMENT
+         || code == 1592;  // ER_BINLOG_UNSAFE_STATEMENT: statement-based binlog and ON DUPLICATE KEY
 }
 
 // Throws the first warning that matters: exports are strict whatever sql_mode says. (A statement the
@@ -59,8 +59,8 @@ void check_warnings(Session& session, const sql::SQLWarning* warning, const std:
     if (status_for(code, Phase::Run, cancelled) == MAGEIO_STATUS_CANCELLED)
       throw sdk::Error(MAGEIO_STATUS_CANCELLED, "mysql: " + context + ": cancelled by the host", state, code);
     throw sdk::Error(MAGEIO_STATUS_BACKEND,
-                     "mysql: " + context + ": the server reported: " + std::string(warning->getMessage()) + " [warning " +
-                         std::to_string(code) + (state.empty() ? "" : ", SQLSTATE " + state) +
+                     "mysql: " + context + ": the server reported: " + std::string(warning->getMessage()) +
+                         " [warning " + std::to_string(code) + (state.empty() ? "" : ", SQLSTATE " + state) +
                          "]; exports treat warnings as errors, so nothing was written",
                      state, code);
   }
@@ -138,11 +138,11 @@ class Prefetcher {
 };
 
 struct Plan {
-  std::string qualified;              // where the rows go
-  sdk::Schema schema;                 // the input's
-  std::vector<std::string> columns;   // target column names, in input order (the table's spelling)
+  std::string qualified;                   // where the rows go
+  sdk::Schema schema;                      // the input's
+  std::vector<std::string> columns;        // target column names, in input order (the table's spelling)
   std::vector<std::string> load_data_set;  // per column: "" or the SET expression over @vN (LOAD DATA)
-  std::vector<std::string> unique;    // key columns (upsert), the table's spelling
+  std::vector<std::string> unique;         // key columns (upsert), the table's spelling
   sdk::ConflictMethod conflict = sdk::ConflictMethod::Update;
   Method method = Method::Insert;
   bool chosen_automatically = false;  // "auto": LOAD DATA may fall back to INSERT before sending any row
@@ -168,7 +168,7 @@ class Writer {
     for (size_t i = 0; i < plan_.columns.size(); ++i) {
       if (i > 0) out += ", ";
       out += plan_.load_data_set.empty() || plan_.load_data_set[i].empty() ? quote_identifier(plan_.columns[i])
-                                                                            : "@mageio_v" + std::to_string(i);
+                                                                           : "@mageio_v" + std::to_string(i);
     }
     return out;
   }
@@ -197,13 +197,15 @@ class Writer {
 
   int64_t write_inserts() {
     std::string prefix = "INSERT INTO " + plan_.qualified + " (";
-    for (size_t i = 0; i < plan_.columns.size(); ++i) prefix += (i > 0 ? ", " : "") + quote_identifier(plan_.columns[i]);
+    for (size_t i = 0; i < plan_.columns.size(); ++i)
+      prefix += (i > 0 ? ", " : "") + quote_identifier(plan_.columns[i]);
     prefix += ") VALUES ";
     const std::string suffix = upsert_clause();
     const int64_t packet = session_.server().max_allowed_packet;
     // Statements of at most 4 MiB (bounded client memory), always below max_allowed_packet.
-    const size_t limit = packet > (64 << 10) ? std::min<size_t>(kMaxStatementBytes, static_cast<size_t>(packet) - (16 << 10))
-                                             : static_cast<size_t>(std::max<int64_t>(packet / 2, 1024));
+    const size_t limit = packet > (64 << 10)
+                             ? std::min<size_t>(kMaxStatementBytes, static_cast<size_t>(packet) - (16 << 10))
+                             : static_cast<size_t>(std::max<int64_t>(packet / 2, 1024));
 
     std::unique_ptr<sql::Statement> statement = session_.statement();
     std::string sql;
@@ -271,8 +273,8 @@ class Writer {
       return std::nullopt;
     }
     InfilePipe& pipe = *pipe_holder;
-    std::string sql = "LOAD DATA LOCAL INFILE " + string_literal(pipe.path(), plan_.backslash_escapes) + " INTO TABLE " +
-                      plan_.qualified +
+    std::string sql = "LOAD DATA LOCAL INFILE " + string_literal(pipe.path(), plan_.backslash_escapes) +
+                      " INTO TABLE " + plan_.qualified +
                       " CHARACTER SET binary FIELDS TERMINATED BY X'09' ESCAPED BY X'5C' LINES TERMINATED BY X'0A' (" +
                       column_list() + ")";
     std::string set;
@@ -330,16 +332,16 @@ class Writer {
     if (feeder.error()) std::rethrow_exception(feeder.error());
     if (failure) throw *failure;
     if (!feeder.completed())
-      throw sdk::Error(MAGEIO_STATUS_BACKEND, "mysql: " + plan_.context +
-                                                  ": the client library stopped reading the rows before their end");
+      throw sdk::Error(MAGEIO_STATUS_BACKEND,
+                       "mysql: " + plan_.context + ": the client library stopped reading the rows before their end");
     try {
       check_warnings(session_, statement->getWarnings(), plan_.context);
     } catch (const sql::SQLException& e) {
       throw session_.error(e, plan_.context);
     }
     if (affected != fed)
-      throw sdk::Error(MAGEIO_STATUS_BACKEND, "mysql: " + plan_.context + ": LOAD DATA wrote " + std::to_string(affected) +
-                                                  " of " + std::to_string(fed) + " rows");
+      throw sdk::Error(MAGEIO_STATUS_BACKEND, "mysql: " + plan_.context + ": LOAD DATA wrote " +
+                                                  std::to_string(affected) + " of " + std::to_string(fed) + " rows");
     session_.host().progress(fed, -1, -1);
     return fed;
   }
@@ -380,22 +382,26 @@ Method read_method(sdk::Options& options) {
   if (!method || *method == "auto") return Method::Auto;
   if (*method == "load_data") return Method::LoadData;
   if (*method == "insert") return Method::Insert;
-  throw sdk::invalid_argument("mysql: option method must be \"auto\", \"load_data\" or \"insert\", not \"" + *method + "\"");
+  throw sdk::invalid_argument("mysql: option method must be \"auto\", \"load_data\" or \"insert\", not \"" + *method +
+                              "\"");
 }
 
 }  // namespace
 
 std::string create_table_sql(const std::string& qualified, const sdk::Schema& schema,
-                             const std::vector<std::string>& unique_columns) {
+                             const std::vector<std::string>& unique_columns, std::string_view key_text_collation) {
   auto is_key = [&](const std::string& name) {
-    return std::any_of(unique_columns.begin(), unique_columns.end(), [&](const auto& key) { return same_column(key, name); });
+    return std::any_of(unique_columns.begin(), unique_columns.end(),
+                       [&](const auto& key) { return same_column(key, name); });
   };
   // Split InnoDB's index budget between the variable-width key columns.
   int fixed = 0, variable = 0;
   for (const auto& field : schema) {
     if (!is_key(field.name)) continue;
-    if (variable_width(field.type)) ++variable;
-    else fixed += key_bytes(field.type);
+    if (variable_width(field.type))
+      ++variable;
+    else
+      fixed += key_bytes(field.type);
   }
   const int budget = variable > 0 ? (kMaxKeyBytes - fixed) / variable : 0;
   if (variable > 0 && budget < 4)
@@ -406,7 +412,8 @@ std::string create_table_sql(const std::string& qualified, const sdk::Schema& sc
     const auto& field = schema[i];
     sql += i > 0 ? ",\n  " : "\n  ";
     sql += quote_identifier(field.name) + " ";
-    sql += sql_type(field.type, is_key(field.name) && variable_width(field.type) ? std::optional<int>(budget) : std::nullopt);
+    const bool sized_key = is_key(field.name) && variable_width(field.type);
+    sql += sql_type(field.type, sized_key ? std::optional<KeyColumn>({budget, key_text_collation}) : std::nullopt);
     sql += field.nullable ? " NULL" : " NOT NULL";
   }
   if (!unique_columns.empty()) {
@@ -429,18 +436,21 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
 
   Plan plan;
   plan.schema = input.schema();
-  if (plan.schema.empty()) throw sdk::invalid_argument("mysql: cannot export to " + target.describe() + ": the input has no columns");
+  if (plan.schema.empty())
+    throw sdk::invalid_argument("mysql: cannot export to " + target.describe() + ": the input has no columns");
   for (size_t i = 0; i < plan.schema.size(); ++i) {
     if (plan.schema[i].name.empty())
       throw sdk::invalid_argument("mysql: cannot export to " + target.describe() + ": input column " +
                                   std::to_string(i + 1) + " has no name");
     for (size_t j = 0; j < i; ++j)
       if (same_column(plan.schema[i].name, plan.schema[j].name))
-        throw sdk::invalid_argument("mysql: cannot export to " + target.describe() + ": the input has two columns named \"" +
-                                    plan.schema[i].name + "\" (MySQL column names ignore case)");
+        throw sdk::invalid_argument("mysql: cannot export to " + target.describe() +
+                                    ": the input has two columns named \"" + plan.schema[i].name +
+                                    "\" (MySQL column names ignore case)");
   }
   for (const auto& key : request.unique_constraints) {
-    auto found = std::find_if(plan.schema.begin(), plan.schema.end(), [&](const auto& f) { return same_column(f.name, key); });
+    auto found =
+        std::find_if(plan.schema.begin(), plan.schema.end(), [&](const auto& f) { return same_column(f.name, key); });
     if (found == plan.schema.end())
       throw sdk::invalid_argument("mysql: unique constraint column \"" + key + "\" is not a column of the input");
   }
@@ -464,7 +474,8 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
   if (method == Method::LoadData && !local_infile)
     throw sdk::invalid_argument(
         "mysql: method load_data needs LOAD DATA LOCAL INFILE: set MYSQL_ALLOW_LOCAL_INFILE: true, and the server's "
-        "local_infile must be ON (it is " + std::string(session.server().local_infile ? "ON" : "OFF") + ")");
+        "local_infile must be ON (it is " +
+        std::string(session.server().local_infile ? "ON" : "OFF") + ")");
   if (method == Method::LoadData && upsert)
     throw sdk::invalid_argument("mysql: method load_data cannot upsert (LOAD DATA has no ON DUPLICATE KEY UPDATE)");
   plan.method = method == Method::Auto ? (local_infile && !upsert ? Method::LoadData : Method::Insert) : method;
@@ -494,8 +505,10 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
       // LOAD DATA ... CHARACTER SET binary hands BIT columns the digits' bytes and MySQL 8 refuses JSON from
       // binary strings: read those through a variable.
       const std::string var = "@mageio_v" + std::to_string(i);
-      if (found->data_type == "bit") plan.load_data_set[i] = "CAST(" + var + " AS UNSIGNED)";
-      else if (found->data_type == "json") plan.load_data_set[i] = "CONVERT(" + var + " USING utf8mb4)";
+      if (found->data_type == "bit")
+        plan.load_data_set[i] = "CAST(" + var + " AS UNSIGNED)";
+      else if (found->data_type == "json")
+        plan.load_data_set[i] = "CONVERT(" + var + " USING utf8mb4)";
     }
     if (upsert) {
       for (const auto& key : request.unique_constraints) {
@@ -514,9 +527,13 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
       if (!has_key) {
         std::string keys;
         for (const auto& key : plan.unique) keys += (keys.empty() ? "" : ", ") + quote_identifier(key);
-        throw sdk::invalid_argument("mysql: cannot upsert into " + described + ": it has no PRIMARY KEY or UNIQUE index on "
-                                    "exactly (" + keys + "), so ON DUPLICATE KEY UPDATE would never fire and rows would be "
-                                    "duplicated; add one first: ALTER TABLE " + plan.qualified + " ADD UNIQUE KEY (" + keys + ")");
+        throw sdk::invalid_argument("mysql: cannot upsert into " + described +
+                                    ": it has no PRIMARY KEY or UNIQUE index on "
+                                    "exactly (" +
+                                    keys +
+                                    "), so ON DUPLICATE KEY UPDATE would never fire and rows would be "
+                                    "duplicated; add one first: ALTER TABLE " +
+                                    plan.qualified + " ADD UNIQUE KEY (" + keys + ")");
       }
     }
     return in_transaction(session, plan.context, writer_rows);
@@ -525,14 +542,16 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
   // A new table (or a replacement): build it aside, fill it, swap it in.
   for (const auto& field : plan.schema) plan.columns.push_back(field.name);
   for (const auto& key : request.unique_constraints) {
-    auto found = std::find_if(plan.schema.begin(), plan.schema.end(), [&](const auto& f) { return same_column(f.name, key); });
+    auto found =
+        std::find_if(plan.schema.begin(), plan.schema.end(), [&](const auto& f) { return same_column(f.name, key); });
     plan.unique.push_back(found->name);
   }
   const std::string stage = side_table_name(target.table, "stage");
   const std::string qualified_target = qualified_name(schema, existing ? existing->name : target.table);
   plan.qualified = qualified_name(schema, stage);
-  session.run(create_table_sql(plan.qualified, plan.schema, plan.unique),
-              "cannot export to " + described + ": creating the staging table " + stage + " failed");
+  session.run(
+      create_table_sql(plan.qualified, plan.schema, plan.unique, exact_text_collation(session.server().mariadb)),
+      "cannot export to " + described + ": creating the staging table " + stage + " failed");
   try {
     const int64_t rows = in_transaction(session, plan.context, writer_rows);
     session.host().check_cancelled();

@@ -57,8 +57,9 @@ namespace mageio::mysql {
 
 int64_t export_rows(const std::shared_ptr<Session>& session, sdk::ExportRequest request, sdk::StreamReader& input);
 
-/// The CREATE TABLE statement export uses for `schema` (exposed for alter_table and tests).
+/// The CREATE TABLE statement export uses for `schema` (exposed for alter_table and tests);
+/// `key_text_collation` as exact_text_collation gives it for the server.
 std::string create_table_sql(const std::string& qualified, const sdk::Schema& schema,
-                             const std::vector<std::string>& unique_columns);
+                             const std::vector<std::string>& unique_columns, std::string_view key_text_collation);
 
 }  // namespace mageio::mysql

@@ -41,7 +41,8 @@ InfilePipe::~InfilePipe() {
   rmdir(directory_.c_str());
 }
 
-InfileFeeder::InfileFeeder(std::string path, Producer producer) : path_(std::move(path)), producer_(std::move(producer)) {}
+InfileFeeder::InfileFeeder(std::string path, Producer producer)
+    : path_(std::move(path)), producer_(std::move(producer)) {}
 
 InfileFeeder::~InfileFeeder() { finish(); }
 
@@ -149,7 +150,8 @@ void InfileFeeder::write() {
       if (n < 0) {
         if (errno == EINTR) continue;
         std::lock_guard lock(mutex_);
-        if (errno == EPIPE) reader_gone_ = true;
+        if (errno == EPIPE)
+          reader_gone_ = true;
         else if (!error_)
           error_ = std::make_exception_ptr(
               sdk::io_error(std::string("mysql: writing to the LOAD DATA pipe failed: ") + std::strerror(errno)));

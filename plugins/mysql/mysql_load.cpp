@@ -50,16 +50,20 @@ class ResultSource : public sdk::BatchSource {
       }
       // At the limit: one more fetch tells whether the server has more (then the rest is abandoned).
       if (!at_end && settings_.limit && produced_ + builder_.rows() >= *settings_.limit) {
-        if (!result_->next()) at_end = true;
-        else limit_reached_ = true;
+        if (!result_->next())
+          at_end = true;
+        else
+          limit_reached_ = true;
       }
     } catch (const sql::SQLException& e) {
       throw session_->error(e, settings_.context);
     }
     const int64_t rows = builder_.rows();
     produced_ += rows;
-    if (at_end) finish();
-    else if (limit_reached_) abandon();
+    if (at_end)
+      finish();
+    else if (limit_reached_)
+      abandon();
     if (rows == 0) return false;
     builder_.finish(out);
     session_->host().progress(produced_, -1, -1);
@@ -87,9 +91,9 @@ class ResultSource : public sdk::BatchSource {
 
   [[noreturn]] void bad_value(size_t c, const std::string& text, const std::string& why) const {
     const LoadColumn& column = columns_[c];
-    throw sdk::invalid_argument("mysql: " + settings_.context + ": row " + std::to_string(produced_ + builder_.rows() + 1) +
-                                ", column \"" + column.name + "\" (" + column.mysql_type + "): value '" + text + "' " +
-                                why);
+    throw sdk::invalid_argument("mysql: " + settings_.context + ": row " +
+                                std::to_string(produced_ + builder_.rows() + 1) + ", column \"" + column.name + "\" (" +
+                                column.mysql_type + "): value '" + text + "' " + why);
   }
 
   template <typename T>
@@ -121,10 +125,14 @@ class ResultSource : public sdk::BatchSource {
       switch (columns_[c].kind) {
         case ColumnKind::Null: column.append_null(); break;
         case ColumnKind::Bool:
-          if (text == "0") column.append_bool(false);
-          else if (text == "1") column.append_bool(true);
-          else bad_value(c, text, "is not a boolean (0 or 1); load TINYINT(1) columns as integers with the option "
-                                  "{\"tinyint1_as\": \"int8\"}");
+          if (text == "0")
+            column.append_bool(false);
+          else if (text == "1")
+            column.append_bool(true);
+          else
+            bad_value(c, text,
+                      "is not a boolean (0 or 1); load TINYINT(1) columns as integers with the option "
+                      "{\"tinyint1_as\": \"int8\"}");
           break;
         case ColumnKind::Int:
         case ColumnKind::Year: column.append_int(parse_number<int64_t>(c, text)); break;
@@ -135,7 +143,8 @@ class ResultSource : public sdk::BatchSource {
         case ColumnKind::Decimal: {
           const auto& type = columns_[c].type;
           auto unscaled = parse_decimal_text(text, type.precision, type.scale);
-          if (!unscaled) bad_value(c, text, "does not fit " + type.name() + "; CAST the column to CHAR to load it as text");
+          if (!unscaled)
+            bad_value(c, text, "does not fit " + type.name() + "; CAST the column to CHAR to load it as text");
           column.append_decimal(*unscaled);
           break;
         }
@@ -145,17 +154,23 @@ class ResultSource : public sdk::BatchSource {
         case ColumnKind::Date: {
           bool invalid = false;
           auto days = parse_date_text(text, &invalid);
-          if (days) column.append_date32(*days);
-          else if (invalid) invalid_date(c, text);
-          else bad_value(c, text, "is not a date");
+          if (days)
+            column.append_date32(*days);
+          else if (invalid)
+            invalid_date(c, text);
+          else
+            bad_value(c, text, "is not a date");
           break;
         }
         case ColumnKind::DateTime: {
           bool invalid = false;
           auto micros = parse_datetime_text(text, &invalid);
-          if (micros) column.append_timestamp_us(*micros);
-          else if (invalid) invalid_date(c, text);
-          else bad_value(c, text, "is not a date and time");
+          if (micros)
+            column.append_timestamp_us(*micros);
+          else if (invalid)
+            invalid_date(c, text);
+          else
+            bad_value(c, text, "is not a date and time");
           break;
         }
         case ColumnKind::Time: {
@@ -165,7 +180,8 @@ class ResultSource : public sdk::BatchSource {
             bad_value(c, text,
                       "is outside time64[us]'s range 00:00:00..23:59:59.999999 (MySQL's TIME is a duration up to "
                       "+-838:59:59); load TIME columns as text with the option {\"time_as\": \"utf8\"}, or "
-                      "CAST(" + quote_identifier(columns_[c].name) + " AS CHAR)");
+                      "CAST(" +
+                          quote_identifier(columns_[c].name) + " AS CHAR)");
           column.append_time_us(*micros);
           break;
         }
@@ -254,12 +270,14 @@ std::unique_ptr<sdk::BatchSource> run_streaming(const std::shared_ptr<Session>& 
 LoadTypeOptions read_load_options(sdk::Options& options) {
   LoadTypeOptions types;
   if (auto time_as = options.get_string("time_as")) {
-    if (*time_as == "utf8") types.time_as_text = true;
+    if (*time_as == "utf8")
+      types.time_as_text = true;
     else if (*time_as != "time64")
       throw sdk::invalid_argument("mysql: option time_as must be \"time64\" or \"utf8\", not \"" + *time_as + "\"");
   }
   if (auto tinyint = options.get_string("tinyint1_as")) {
-    if (*tinyint == "int8") types.tinyint1_as_bool = false;
+    if (*tinyint == "int8")
+      types.tinyint1_as_bool = false;
     else if (*tinyint != "bool")
       throw sdk::invalid_argument("mysql: option tinyint1_as must be \"bool\" or \"int8\", not \"" + *tinyint + "\"");
   }
@@ -310,7 +328,8 @@ std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Session>& sess
   settings.types.timestamp_utc = session->time_zone_is_utc();
   auto source = run_streaming(session, sql, settings, nullptr);
   if (!source)
-    throw sdk::invalid_argument("mysql: " + settings.context + ": the statement returned no result set; run statements "
+    throw sdk::invalid_argument("mysql: " + settings.context +
+                                ": the statement returned no result set; run statements "
                                 "that return no rows with execute");
   return source;
 }

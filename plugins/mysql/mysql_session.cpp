@@ -163,7 +163,8 @@ void Session::begin(const std::string& operation) {
       try {
         run(sql, "cleanup");
       } catch (const std::exception& e) {
-        host_.warning(std::string("mysql: cleanup after an earlier failure did not succeed (") + sql + "): " + e.what());
+        host_.warning(std::string("mysql: cleanup after an earlier failure did not succeed (") + sql +
+                      "): " + e.what());
       }
     }
   }
@@ -239,8 +240,8 @@ bool Session::time_zone_is_utc() {
   if (!time_zone_known_) {
     auto rows = query("SELECT @@SESSION.time_zone", {}, "cannot read the session time zone");
     std::string zone = rows.empty() || !rows[0][0] ? std::string() : *rows[0][0];
-    time_zone_utc_ = zone == "+00:00" || zone == "+0:00" || zone == "UTC" || zone == "Etc/UTC" ||
-                     zone == "GMT" || zone == "Etc/GMT" || zone == "-00:00";
+    time_zone_utc_ = zone == "+00:00" || zone == "+0:00" || zone == "UTC" || zone == "Etc/UTC" || zone == "GMT" ||
+                     zone == "Etc/GMT" || zone == "-00:00";
     time_zone_known_ = true;
     if (!time_zone_utc_)
       host_.warning("mysql: the session time zone is '" + zone +
@@ -305,8 +306,8 @@ void Session::kill_query(uint64_t connection_id, bool tls) {
     std::unique_ptr<sql::Statement> statement(side->createStatement());
     statement->execute("KILL QUERY " + std::to_string(connection_id));
   } catch (const sql::SQLException& e) {
-    host_.debug(mask_secret(std::string("mysql: KILL QUERY from a second connection failed: ") + e.what(),
-                            settings_.password));
+    host_.debug(
+        mask_secret(std::string("mysql: KILL QUERY from a second connection failed: ") + e.what(), settings_.password));
   } catch (const std::exception& e) {
     host_.debug(std::string("mysql: KILL QUERY from a second connection failed: ") + e.what());
   }

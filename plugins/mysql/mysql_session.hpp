@@ -166,7 +166,7 @@ class Session {
   std::thread watchdog_;
   bool watchdog_stop_ = false;
   bool armed_ = false;
-  bool killing_ = false;  // the watchdog is sending KILL QUERY right now
+  bool killing_ = false;              // the watchdog is sending KILL QUERY right now
   uint64_t armed_connection_id_ = 0;  // the connection the armed watch protects (read by the watchdog)
   bool armed_tls_ = false;
   std::atomic<bool> cancel_fired_{false};

@@ -122,7 +122,7 @@ bool commits_implicitly(std::string_view sql) {
   if (starts_with_word(words, "CREATE OR REPLACE TEMPORARY")) return false;
   // The statements the MySQL and MariaDB manuals list under "Statements That Cause an Implicit Commit".
   static constexpr std::array<std::string_view, 22> kCommitting = {
-      "ALTER",   "CREATE",  "DROP",  "RENAME", "TRUNCATE", "GRANT",     "REVOKE", "LOCK",  "UNLOCK", "ANALYZE", "CHECK",
+      "ALTER",    "CREATE", "DROP",  "RENAME",  "TRUNCATE",  "GRANT", "REVOKE", "LOCK",  "UNLOCK", "ANALYZE", "CHECK",
       "OPTIMIZE", "REPAIR", "FLUSH", "INSTALL", "UNINSTALL", "RESET", "CACHE",  "BEGIN", "START",  "STOP",    "CHANGE"};
   for (auto word : kCommitting)
     if (starts_with_word(words, word)) return true;

@@ -11,7 +11,8 @@
 namespace mageio::mysql {
 
 int32_t decimal_precision(uint32_t display_length, int32_t scale, bool is_unsigned) {
-  int64_t precision = static_cast<int64_t>(display_length) - (scale > 0 ? 1 : 0) - (is_unsigned || display_length == 0 ? 0 : 1);
+  int64_t precision =
+      static_cast<int64_t>(display_length) - (scale > 0 ? 1 : 0) - (is_unsigned || display_length == 0 ? 0 : 1);
   return static_cast<int32_t>(std::max<int64_t>(precision, std::max<int32_t>(scale, 1)));
 }
 
@@ -167,8 +168,8 @@ bool fraction(std::string_view text, size_t& at, int64_t& micros) {
 std::optional<int32_t> parse_date_text(std::string_view text, bool* invalid) {
   *invalid = false;
   int64_t year, month, day;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !digits(text, 0, 4, year) || !digits(text, 5, 2, month) ||
-      !digits(text, 8, 2, day))
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !digits(text, 0, 4, year) ||
+      !digits(text, 5, 2, month) || !digits(text, 8, 2, day))
     return std::nullopt;
   if (!valid_date(year, month, day)) {
     *invalid = true;
@@ -183,8 +184,9 @@ std::optional<int64_t> parse_datetime_text(std::string_view text, bool* invalid)
   auto date = parse_date_text(text.substr(0, 10), invalid);
   if (*invalid) return std::nullopt;
   int64_t hour, minute, second, micros;
-  if (!date || (text[10] != ' ' && text[10] != 'T') || text[13] != ':' || text[16] != ':' || !digits(text, 11, 2, hour) ||
-      !digits(text, 14, 2, minute) || !digits(text, 17, 2, second) || hour > 23 || minute > 59 || second > 59)
+  if (!date || (text[10] != ' ' && text[10] != 'T') || text[13] != ':' || text[16] != ':' ||
+      !digits(text, 11, 2, hour) || !digits(text, 14, 2, minute) || !digits(text, 17, 2, second) || hour > 23 ||
+      minute > 59 || second > 59)
     return std::nullopt;
   size_t at = 19;
   if (!fraction(text, at, micros)) return std::nullopt;
@@ -199,8 +201,8 @@ std::optional<int64_t> parse_time_text(std::string_view text) {
   while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])) && at - start < 4)
     hours = hours * 10 + (text[at++] - '0');
   int64_t minute, second, micros;
-  if (at == start || at + 6 > text.size() || text[at] != ':' || text[at + 3] != ':' || !digits(text, at + 1, 2, minute) ||
-      !digits(text, at + 4, 2, second) || minute > 59 || second > 59)
+  if (at == start || at + 6 > text.size() || text[at] != ':' || text[at + 3] != ':' ||
+      !digits(text, at + 1, 2, minute) || !digits(text, at + 4, 2, second) || minute > 59 || second > 59)
     return std::nullopt;
   at += 6;
   if (!fraction(text, at, micros)) return std::nullopt;
@@ -244,27 +246,46 @@ std::optional<sdk::int128> parse_decimal_text(std::string_view text, int32_t pre
 
 // --- Export -------------------------------------------------------------------------------------
 
-bool variable_width(const sdk::DataType& type) { return type.is_string() || type.is_binary() || type.id == sdk::TypeId::Null; }
+bool variable_width(const sdk::DataType& type) {
+  return type.is_string() || type.is_binary() || type.id == sdk::TypeId::Null;
+}
 
 int key_bytes(const sdk::DataType& type) {
   using sdk::TypeId;
   switch (type.id) {
-    case TypeId::Bool: case TypeId::Int8: case TypeId::UInt8: return 1;
-    case TypeId::Int16: case TypeId::UInt16: return 2;
-    case TypeId::Int32: case TypeId::UInt32: case TypeId::Float32: return 4;
-    case TypeId::Date32: case TypeId::Date64: return 3;
-    case TypeId::Time32: case TypeId::Time64: return 6;
+    case TypeId::Bool:
+    case TypeId::Int8:
+    case TypeId::UInt8: return 1;
+    case TypeId::Int16:
+    case TypeId::UInt16: return 2;
+    case TypeId::Int32:
+    case TypeId::UInt32:
+    case TypeId::Float32: return 4;
+    case TypeId::Date32:
+    case TypeId::Date64: return 3;
+    case TypeId::Time32:
+    case TypeId::Time64: return 6;
     case TypeId::Timestamp: return 8;
     case TypeId::Decimal128: return (type.precision + 8) / 9 * 4 + 1;
     default: return 8;
   }
 }
 
-std::string sql_type(const sdk::DataType& type, std::optional<int> key_budget) {
+std::string_view exact_text_collation(bool mariadb) { return mariadb ? "utf8mb4_nopad_bin" : "utf8mb4_0900_bin"; }
+
+namespace {
+
+// 4 bytes per character in the index; VARCHAR lengths count characters.
+std::string key_varchar(const KeyColumn& key) {
+  return "VARCHAR(" + std::to_string(std::max(1, key.budget / 4)) + ") COLLATE " + std::string(key.text_collation);
+}
+
+}  // namespace
+
+std::string sql_type(const sdk::DataType& type, std::optional<KeyColumn> key) {
   using sdk::TypeId;
   switch (type.id) {
-    case TypeId::Null:
-      return key_budget ? "VARCHAR(" + std::to_string(std::max(1, *key_budget / 4)) + ") COLLATE utf8mb4_bin" : "TEXT";
+    case TypeId::Null: return key ? key_varchar(*key) : "TEXT";
     case TypeId::Bool: return "BOOLEAN";
     case TypeId::Int8: return "TINYINT";
     case TypeId::Int16: return "SMALLINT";
@@ -279,13 +300,9 @@ std::string sql_type(const sdk::DataType& type, std::optional<int> key_budget) {
     case TypeId::Decimal128:
       return "DECIMAL(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + ")";
     case TypeId::Utf8:
-    case TypeId::LargeUtf8:
-      // 4 bytes per character in the index; VARCHAR lengths count characters.
-      return key_budget ? "VARCHAR(" + std::to_string(std::max(1, *key_budget / 4)) + ") COLLATE utf8mb4_bin"
-                        : "LONGTEXT";
+    case TypeId::LargeUtf8: return key ? key_varchar(*key) : "LONGTEXT";
     case TypeId::Binary:
-    case TypeId::LargeBinary:
-      return key_budget ? "VARBINARY(" + std::to_string(std::max(1, *key_budget)) + ")" : "LONGBLOB";
+    case TypeId::LargeBinary: return key ? "VARBINARY(" + std::to_string(std::max(1, key->budget)) + ")" : "LONGBLOB";
     case TypeId::Date32:
     case TypeId::Date64: return "DATE";
     case TypeId::Timestamp: return "DATETIME(6)";

@@ -37,8 +37,9 @@
 //   float64 DOUBLE (never DECIMAL); decimal128(p, s) DECIMAL(p, s); utf8/large_utf8 LONGTEXT;
 //   binary/large_binary LONGBLOB; date32/date64 DATE; timestamp (any unit, any zone) DATETIME(6) holding
 //   UTC for zoned timestamps; time32/time64 TIME(6); null TEXT.
-//   Columns of a unique key must be indexable: text becomes VARCHAR(n) COLLATE utf8mb4_bin (exact
-//   comparison, like the other backends) and binary VARBINARY(n), with n chosen so the key fits InnoDB's
+//   Columns of a unique key must be indexable: text becomes VARCHAR(n) with a binary NO PAD collation
+//   (exact comparison, like the other backends: 'pad' and 'pad ' are two keys, which utf8mb4_bin, a PAD
+//   SPACE collation, would merge) and binary VARBINARY(n), with n chosen so the key fits InnoDB's
 //   3072-byte limit. A longer value fails the export (which then changes nothing).
 #pragma once
 
@@ -56,12 +57,28 @@ class ResultSetMetaData;
 
 namespace mageio::mysql {
 
-enum class ColumnKind { Null, Bool, Int, UInt, Float32, Float64, Decimal, Text, Binary, Date, DateTime, Time, TimeText, Bit, Year };
+enum class ColumnKind {
+  Null,
+  Bool,
+  Int,
+  UInt,
+  Float32,
+  Float64,
+  Decimal,
+  Text,
+  Binary,
+  Date,
+  DateTime,
+  Time,
+  TimeText,
+  Bit,
+  Year
+};
 
 struct LoadTypeOptions {
-  bool time_as_text = false;      // {"time_as": "utf8"}
-  bool tinyint1_as_bool = true;   // {"tinyint1_as": "bool" | "int8"}
-  bool timestamp_utc = true;      // the session time zone is UTC
+  bool time_as_text = false;     // {"time_as": "utf8"}
+  bool tinyint1_as_bool = true;  // {"tinyint1_as": "bool" | "int8"}
+  bool timestamp_utc = true;     // the session time zone is UTC
 };
 
 struct LoadColumn {
@@ -100,8 +117,18 @@ bool variable_width(const sdk::DataType& type);
 /// Bytes a fixed-width type takes in an index.
 int key_bytes(const sdk::DataType& type);
 
-/// The column type export creates for `type`. `key_budget`: when the column is part of a unique key and
-/// variable width, the index bytes it may use.
-std::string sql_type(const sdk::DataType& type, std::optional<int> key_budget = std::nullopt);
+/// A variable-width column of a unique key: the index bytes it may use, and the collation for text.
+struct KeyColumn {
+  int budget = 0;
+  std::string_view text_collation;
+};
+
+/// The exact (binary, NO PAD) utf8mb4 collation of the server: MariaDB has utf8mb4_nopad_bin, MySQL 8
+/// utf8mb4_0900_bin; neither knows the other's.
+std::string_view exact_text_collation(bool mariadb);
+
+/// The column type export creates for `type`; `key` when the column is part of a unique key and variable
+/// width.
+std::string sql_type(const sdk::DataType& type, std::optional<KeyColumn> key = std::nullopt);
 
 }  // namespace mageio::mysql

@@ -20,8 +20,10 @@ void release_column(ArrowArray* array) {
   auto* storage = static_cast<ColumnStorage*>(array->private_data);
   for (int i = 0; i < 3; ++i) {
     if (storage->buffers[i] == nullptr) continue;
-    if (storage->pool) storage->pool->give(storage->buffers[i], storage->capacities[i]);
-    else std::free(storage->buffers[i]);
+    if (storage->pool)
+      storage->pool->give(storage->buffers[i], storage->capacities[i]);
+    else
+      std::free(storage->buffers[i]);
   }
   delete storage;
   array->release = nullptr;
@@ -121,7 +123,8 @@ void Buffer::grow(size_t needed) {
   capacity_ = capacity;
 }
 
-OutColumn::OutColumn(sdk::DataType type, std::shared_ptr<BufferPool> pool) : type_(std::move(type)), pool_(std::move(pool)) {
+OutColumn::OutColumn(sdk::DataType type, std::shared_ptr<BufferPool> pool)
+    : type_(std::move(type)), pool_(std::move(pool)) {
   validity_.set_pool(pool_);
   values_.set_pool(pool_);
   offsets_.set_pool(pool_);

@@ -244,7 +244,8 @@ void CopyBinaryDecoder::decode_tuple(const uint8_t* p, std::vector<OutColumn>& c
           int64_t unix_micros;
           if (__builtin_add_overflow(micros, kEpochMicrosOffset, &unix_micros) ||
               unix_micros == std::numeric_limits<int64_t>::max() || unix_micros == std::numeric_limits<int64_t>::min())
-            fail_value(i, "the timestamp is beyond what 64-bit microseconds since 1970 can hold (after the year 294246)");
+            fail_value(i,
+                       "the timestamp is beyond what 64-bit microseconds since 1970 can hold (after the year 294246)");
           column.append(unix_micros);
         }
         break;
@@ -259,8 +260,9 @@ void CopyBinaryDecoder::decode_tuple(const uint8_t* p, std::vector<OutColumn>& c
           case NumericValue::NegativeInfinity: {
             scratch_.clear();
             numeric_to_text(value, length, scratch_);
-            fail_value(i, "the numeric value " + scratch_ + " has no decimal128 representation; load with options "
-                          "{\"numeric_as_text\": true} or cast the column to text in the query");
+            fail_value(i, "the numeric value " + scratch_ +
+                              " has no decimal128 representation; load with options "
+                              "{\"numeric_as_text\": true} or cast the column to text in the query");
           }
           case NumericValue::DoesNotFit: {
             scratch_.clear();

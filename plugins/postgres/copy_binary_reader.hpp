@@ -37,8 +37,8 @@ class CopyBinaryDecoder {
 
   struct Batch {
     std::vector<OutColumn>& columns;
-    int64_t rows = 0;   // rows in the batch so far
-    size_t bytes = 0;   // COPY bytes decoded into it (a close proxy of the Arrow size)
+    int64_t rows = 0;  // rows in the batch so far
+    size_t bytes = 0;  // COPY bytes decoded into it (a close proxy of the Arrow size)
     int64_t max_rows;
     size_t max_bytes;
   };

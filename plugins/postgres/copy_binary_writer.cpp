@@ -10,7 +10,7 @@
 namespace mageio::postgres {
 namespace {
 
-constexpr size_t kChunkBytes = size_t{1} << 20;    // what one PQputCopyData sends
+constexpr size_t kChunkBytes = size_t{1} << 20;     // what one PQputCopyData sends
 constexpr size_t kDirectBytes = size_t{256} << 10;  // fields this large skip the chunk buffer
 constexpr uint8_t kHeader[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xFF, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
@@ -39,8 +39,10 @@ bool parse_uuid(std::string_view text, uint8_t out[16]) {
     }
     int v = hex_value(c);
     if (v < 0 || digits >= 32) return false;
-    if (digits % 2 == 0) out[digits / 2] = static_cast<uint8_t>(v << 4);
-    else out[digits / 2] |= static_cast<uint8_t>(v);
+    if (digits % 2 == 0)
+      out[digits / 2] = static_cast<uint8_t>(v << 4);
+    else
+      out[digits / 2] |= static_cast<uint8_t>(v);
     ++digits;
   }
   return digits == 32;
@@ -260,12 +262,14 @@ void CopyBinaryWriter::write(const ArrowArray& batch) {
           bool too_big = false;
           const int64_t v = read_int(s, r, too_big);
           if (encode == Encode::Int2) {
-            if (too_big || v < INT16_MIN || v > INT16_MAX) fail(c, r, "value " + std::to_string(v) + " does not fit in smallint");
+            if (too_big || v < INT16_MIN || v > INT16_MAX)
+              fail(c, r, "value " + std::to_string(v) + " does not fit in smallint");
             ensure(6);
             put32(2);
             put16(static_cast<uint16_t>(static_cast<int16_t>(v)));
           } else if (encode == Encode::Int4) {
-            if (too_big || v < INT32_MIN || v > INT32_MAX) fail(c, r, "value " + std::to_string(v) + " does not fit in integer");
+            if (too_big || v < INT32_MIN || v > INT32_MAX)
+              fail(c, r, "value " + std::to_string(v) + " does not fit in integer");
             ensure(8);
             put32(4);
             put32(static_cast<uint32_t>(static_cast<int32_t>(v)));
@@ -312,7 +316,8 @@ void CopyBinaryWriter::write(const ArrowArray& batch) {
         case Encode::Float8FromFloat64: {
           ensure(12);
           put32(8);
-          const double d = encode == Encode::Float8FromFloat32 ? static_cast<double>(s.read<float>(r)) : s.read<double>(r);
+          const double d =
+              encode == Encode::Float8FromFloat32 ? static_cast<double>(s.read<float>(r)) : s.read<double>(r);
           uint64_t bits;
           std::memcpy(&bits, &d, 8);
           put64(bits);
@@ -385,7 +390,8 @@ void CopyBinaryWriter::write(const ArrowArray& batch) {
               case sdk::TimeUnit::Micro: break;
               case sdk::TimeUnit::Nano: micros = raw / 1000 - (raw % 1000 < 0 ? 1 : 0); break;
             }
-            if (overflow || __builtin_sub_overflow(micros, kEpochMicrosOffset, &pg) || pg == INT64_MAX || pg == INT64_MIN)
+            if (overflow || __builtin_sub_overflow(micros, kEpochMicrosOffset, &pg) || pg == INT64_MAX ||
+                pg == INT64_MIN)
               fail(c, r, "the timestamp is out of PostgreSQL's range");
           }
           ensure(12);

@@ -13,8 +13,8 @@ namespace mageio::postgres {
 
 struct TableColumn {
   std::string name;
-  Oid type_oid = 0;    // the column's type (a domain's own OID)
-  Oid base_oid = 0;    // for a domain, its base type (binary COPY takes the base type's format)
+  Oid type_oid = 0;  // the column's type (a domain's own OID)
+  Oid base_oid = 0;  // for a domain, its base type (binary COPY takes the base type's format)
   int32_t typmod = -1;
   std::string type_text;  // format_type(): valid SQL for the type, e.g. "numeric(12,2)"
   bool not_null = false;

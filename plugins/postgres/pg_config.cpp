@@ -38,9 +38,9 @@ std::vector<std::pair<std::string, std::string>> parse_connection_params(const s
     std::string message = error ? error : "out of memory";
     if (error) PQfreemem(error);
     while (!message.empty() && message.back() == '\n') message.pop_back();
-    throw sdk::invalid_argument(
-        mask_secrets(text.empty() ? message : "POSTGRES_CONNECTION_PARAMS is not a libpq connection string or URI: " + message,
-                     secrets));
+    throw sdk::invalid_argument(mask_secrets(
+        text.empty() ? message : "POSTGRES_CONNECTION_PARAMS is not a libpq connection string or URI: " + message,
+        secrets));
   }
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> guard(options, &PQconninfoFree);
   std::vector<std::pair<std::string, std::string>> out;
@@ -49,7 +49,8 @@ std::vector<std::pair<std::string, std::string>> parse_connection_params(const s
   return out;
 }
 
-void set(std::vector<std::pair<std::string, std::string>>& params, const std::string& keyword, const std::string& value) {
+void set(std::vector<std::pair<std::string, std::string>>& params, const std::string& keyword,
+         const std::string& value) {
   for (auto& [k, v] : params)
     if (k == keyword) {
       v = value;
@@ -92,7 +93,8 @@ std::vector<sdk::ConfigKey> config_keys() {
 
 ConnectionSettings settings_from(const sdk::Config& config) {
   ConnectionSettings settings;
-  if (!config.get_string("POSTGRES_PASSWORD").empty()) settings.secrets.push_back(config.get_string("POSTGRES_PASSWORD"));
+  if (!config.get_string("POSTGRES_PASSWORD").empty())
+    settings.secrets.push_back(config.get_string("POSTGRES_PASSWORD"));
 
   std::string method = config.get_string("POSTGRES_CONNECTION_METHOD");
   std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -109,7 +111,8 @@ ConnectionSettings settings_from(const sdk::Config& config) {
 
   // The dedicated keys win over the same parameter in POSTGRES_CONNECTION_PARAMS.
   auto take = [&](const char* config_key, const char* keyword) {
-    if (config.has(config_key) && !config.get_string(config_key).empty()) set(params, keyword, config.get_string(config_key));
+    if (config.has(config_key) && !config.get_string(config_key).empty())
+      set(params, keyword, config.get_string(config_key));
   };
   take("POSTGRES_HOST", "host");
   take("POSTGRES_PORT", "port");

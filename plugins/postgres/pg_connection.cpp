@@ -40,7 +40,8 @@ std::pair<std::string, std::string> parse_connect_error(const std::string& raw) 
       size_t at = line.find(severity);
       if (at == std::string::npos) continue;
       size_t code = at + std::strlen(severity);
-      if (line.size() >= code + 7 && is_sqlstate(std::string_view(line).substr(code, 5)) && line.compare(code + 5, 2, ": ") == 0) {
+      if (line.size() >= code + 7 && is_sqlstate(std::string_view(line).substr(code, 5)) &&
+          line.compare(code + 5, 2, ": ") == 0) {
         if (sqlstate.empty()) sqlstate = line.substr(code, 5);
         line.erase(code, 7);
       }
@@ -114,9 +115,10 @@ Connection::Connection(const ConnectionSettings& settings, const sdk::Host* host
     if (sqlstate.empty()) sqlstate = "08001";
     PQfinish(conn_);
     conn_ = nullptr;
-    return sdk::Error(status_for_sqlstate(sqlstate),
-                      mask("cannot connect to " + settings.describe + ": " + (message.empty() ? "unknown error" : message)),
-                      sqlstate);
+    return sdk::Error(
+        status_for_sqlstate(sqlstate),
+        mask("cannot connect to " + settings.describe + ": " + (message.empty() ? "unknown error" : message)),
+        sqlstate);
   };
 
   PQsetErrorVerbosity(conn_, PQERRORS_VERBOSE);
@@ -244,7 +246,8 @@ Result Connection::next_result(const std::string& what) {
   return Result(PQgetResult(conn_));
 }
 
-bool Connection::end_unexpected_copy(const Result& result, const std::string& what, std::optional<sdk::Error>& failure) {
+bool Connection::end_unexpected_copy(const Result& result, const std::string& what,
+                                     std::optional<sdk::Error>& failure) {
   switch (result.status()) {
     case PGRES_COPY_IN:
     case PGRES_COPY_BOTH:
@@ -292,7 +295,8 @@ Result Connection::exec_params(const std::string& sql, const std::vector<std::op
   if (!cleanup_) reset_cancel();
   std::vector<const char*> values;
   for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
-  if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0))
+  if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+                         0))
     throw connection_error(what);
   return finish_command(what);
 }
@@ -355,7 +359,8 @@ ConnectionPool::Lease ConnectionPool::acquire() {
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
       // The lowest order first: the primary connection (order 0) whenever it is free.
-      auto best = std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      auto best =
+          std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
       auto entry = std::move(*best);
       idle_.erase(best);
       return Lease(shared_from_this(), std::move(entry.second), entry.first);
@@ -394,9 +399,10 @@ Transaction::Transaction(Connection& connection, const std::string& what) : conn
       connection.exec("SAVEPOINT mageio_operation", what + ": SAVEPOINT failed");
       break;
     case PQTRANS_INERROR:
-      throw sdk::Error(MAGEIO_STATUS_BACKEND,
-                       what + ": the session's transaction is aborted (a statement failed after BEGIN); run ROLLBACK first",
-                       "25P02");
+      throw sdk::Error(
+          MAGEIO_STATUS_BACKEND,
+          what + ": the session's transaction is aborted (a statement failed after BEGIN); run ROLLBACK first",
+          "25P02");
     default: throw connection.connection_error(what);
   }
   open_ = true;
@@ -410,7 +416,8 @@ void Transaction::commit() {
   open_ = false;
   // COMMIT of a transaction that failed answers "ROLLBACK" instead of an error.
   if (!savepoint_ && result && std::strcmp(PQcmdStatus(result.get()), "ROLLBACK") == 0)
-    throw sdk::Error(MAGEIO_STATUS_BACKEND, "COMMIT failed: the transaction had been aborted and was rolled back", "25P02");
+    throw sdk::Error(MAGEIO_STATUS_BACKEND, "COMMIT failed: the transaction had been aborted and was rolled back",
+                     "25P02");
 }
 
 void Transaction::rollback() noexcept {
@@ -419,8 +426,9 @@ void Transaction::rollback() noexcept {
   if (PQstatus(connection_.raw()) != CONNECTION_OK) return;  // the server rolled back when it lost us
   try {
     Connection::CleanupScope cleanup(connection_);
-    connection_.exec(savepoint_ ? "ROLLBACK TO SAVEPOINT mageio_operation; RELEASE SAVEPOINT mageio_operation" : "ROLLBACK",
-                     "ROLLBACK failed");
+    connection_.exec(
+        savepoint_ ? "ROLLBACK TO SAVEPOINT mageio_operation; RELEASE SAVEPOINT mageio_operation" : "ROLLBACK",
+        "ROLLBACK failed");
   } catch (...) {
     // Nothing to add: the original error is what the caller reports.
   }

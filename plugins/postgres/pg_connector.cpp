@@ -25,9 +25,19 @@ sdk::PluginInfo PostgresConnector::info() {
   // Not listed because they come back as another type: int8 and uint8 (smallint -> int16), uint16
   // (integer -> int32), uint32 (bigint -> int64), uint64 (numeric(20,0) -> decimal128(20, 0)), null
   // (text -> utf8), large_utf8 and large_binary (-> utf8, binary).
-  info.supported_types = {"bool",          "int16",      "int32",   "int64",   "float32",
-                          "float64",       "decimal128(12, 2)", "decimal128(38, 10)", "utf8",
-                          "binary",        "date32",     "timestamp[us]",      "timestamp[us, UTC]",
+  info.supported_types = {"bool",
+                          "int16",
+                          "int32",
+                          "int64",
+                          "float32",
+                          "float64",
+                          "decimal128(12, 2)",
+                          "decimal128(38, 10)",
+                          "utf8",
+                          "binary",
+                          "date32",
+                          "timestamp[us]",
+                          "timestamp[us, UTC]",
                           "time64[us]"};
   return info;
 }
@@ -76,7 +86,8 @@ sdk::ExecuteResult PostgresConnector::execute(const std::string& sql) {
     for (auto& result : results) {
       if (result.status() == PGRES_COMMAND_OK && result.affected_rows() >= 0)
         outcome.rows_affected = (outcome.rows_affected < 0 ? 0 : outcome.rows_affected) + result.affected_rows();
-      if (result.status() == PGRES_TUPLES_OK) outcome.rows = text_result_source(std::move(result), sdk::kDefaultBatchRows);
+      if (result.status() == PGRES_TUPLES_OK)
+        outcome.rows = text_result_source(std::move(result), sdk::kDefaultBatchRows);
     }
     return outcome;
   }
@@ -100,8 +111,10 @@ sdk::ExecuteResult PostgresConnector::execute(const std::string& sql) {
   // Not a statement COPY can hold: run it as it is and return its text output.
   auto retry = pool_->acquire();
   Result result = retry->exec(sql, what);
-  if (result && result.status() == PGRES_TUPLES_OK) outcome.rows = text_result_source(std::move(result), sdk::kDefaultBatchRows);
-  else if (result) outcome.rows_affected = result.affected_rows();
+  if (result && result.status() == PGRES_TUPLES_OK)
+    outcome.rows = text_result_source(std::move(result), sdk::kDefaultBatchRows);
+  else if (result)
+    outcome.rows_affected = result.affected_rows();
   return outcome;
 }
 

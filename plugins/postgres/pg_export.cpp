@@ -93,7 +93,8 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
   for (const auto& key : keys) {
     if (name_set.count(key) == 0)
       throw sdk::invalid_argument("unique constraint column \"" + key + "\" is not a column of the input");
-    if (!key_set.insert(key).second) throw sdk::invalid_argument("unique constraint column \"" + key + "\" is given twice");
+    if (!key_set.insert(key).second)
+      throw sdk::invalid_argument("unique constraint column \"" + key + "\" is given twice");
   }
   const bool upsert = !keys.empty();
 
@@ -109,8 +110,7 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
                                 "'); export writes to tables");
   if (kind) {
     switch (request.if_exists) {
-      case sdk::IfExists::Fail:
-        throw sdk::already_exists("table " + described + " already exists (if_exists is fail)");
+      case sdk::IfExists::Fail: throw sdk::already_exists("table " + described + " already exists (if_exists is fail)");
       case sdk::IfExists::Append: break;
       case sdk::IfExists::Replace: {
         auto columns = table_columns(connection, schema, table);
@@ -149,8 +149,8 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
     for (const auto& column : columns)
       if (column.name == field.name) match = &column;
     if (match == nullptr)
-      throw sdk::not_found("column \"" + field.name + "\" of the input is not in " + described + " (its columns: " +
-                           column_names(columns) + ")");
+      throw sdk::not_found("column \"" + field.name + "\" of the input is not in " + described +
+                           " (its columns: " + column_names(columns) + ")");
     targets.push_back(match);
   }
   std::vector<EncodePlan> direct_plan;
@@ -185,8 +185,8 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
       } else {
         definition += column + " " + pg_type_for(fields[i].type);
         select_list += "s." + column + "::" + targets[i]->type_text;
-        staging_plan.push_back(
-            EncodePlan{fields[i].name, fields[i].type, encoding_for(fields[i].type, pg_oid_for(fields[i].type)).value()});
+        staging_plan.push_back(EncodePlan{fields[i].name, fields[i].type,
+                                          encoding_for(fields[i].type, pg_oid_for(fields[i].type)).value()});
       }
     }
     definition += ", " + quote_identifier(ord, "column") + " bigint GENERATED ALWAYS AS IDENTITY";
@@ -227,8 +227,10 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
       if (error.sqlstate() != "42P10") throw;
       throw sdk::Error(MAGEIO_STATUS_INVALID_ARGUMENT,
                        what + ": " + described + " has no unique index or constraint on exactly (" +
-                           identifier_list(keys) + "), which an upsert on those columns needs; create one (CREATE "
-                           "UNIQUE INDEX ON " + target + " (" + identifier_list(keys) + "))",
+                           identifier_list(keys) +
+                           "), which an upsert on those columns needs; create one (CREATE "
+                           "UNIQUE INDEX ON " +
+                           target + " (" + identifier_list(keys) + "))",
                        error.sqlstate());
     }
   }

@@ -106,7 +106,8 @@ class CopyOutSource : public sdk::BatchSource {
     // Size the next batch's buffers like this one's, so they rarely grow.
     reserve_rows_ = batch.rows;
     for (size_t i = 0; i < columns_.size(); ++i)
-      reserve_bytes_[i] = columns_[i].type().is_string() || columns_[i].type().is_binary() ? columns_[i].byte_size() : 0;
+      reserve_bytes_[i] =
+          columns_[i].type().is_string() || columns_[i].type().is_binary() ? columns_[i].byte_size() : 0;
     finish_struct(columns_, batch.rows, out);
     connection.host().progress(decoder_.rows_decoded(), decoder_.bytes_received(), -1);
     return true;
@@ -202,7 +203,8 @@ class CopyOutSource : public sdk::BatchSource {
 class TextResultSource : public sdk::BatchSource {
  public:
   TextResultSource(Result result, int64_t batch_rows) : result_(std::move(result)), batch_rows_(batch_rows) {
-    for (int c = 0; c < result_.columns(); ++c) schema_.push_back(sdk::Field{PQfname(result_.get(), c), sdk::utf8(), true});
+    for (int c = 0; c < result_.columns(); ++c)
+      schema_.push_back(sdk::Field{PQfname(result_.get(), c), sdk::utf8(), true});
   }
   const sdk::Schema& schema() const override { return schema_; }
   bool next(ArrowArray* out) override {
@@ -213,8 +215,11 @@ class TextResultSource : public sdk::BatchSource {
     int64_t rows = 0;
     for (; row_ < total && rows < batch_rows_; ++row_, ++rows)
       for (int c = 0; c < static_cast<int>(columns.size()); ++c) {
-        if (result_.is_null(row_, c)) columns[c].append_null();
-        else columns[c].append_bytes(PQgetvalue(result_.get(), row_, c), static_cast<size_t>(PQgetlength(result_.get(), row_, c)));
+        if (result_.is_null(row_, c))
+          columns[c].append_null();
+        else
+          columns[c].append_bytes(PQgetvalue(result_.get(), row_, c),
+                                  static_cast<size_t>(PQgetlength(result_.get(), row_, c)));
       }
     finish_struct(columns, rows, out);
     return true;

@@ -40,8 +40,10 @@ std::string strip_query(std::string_view query) {
   size_t end = query.size();
   while (end > 0) {
     char c = query[end - 1];
-    if (c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') --end;
-    else break;
+    if (c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
+      --end;
+    else
+      break;
   }
   size_t begin = 0;
   while (begin < end && (query[begin] == ' ' || query[begin] == '\t' || query[begin] == '\n' || query[begin] == '\r'))

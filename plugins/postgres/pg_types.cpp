@@ -76,7 +76,8 @@ std::string pg_type_for(const sdk::DataType& type) {
     case TypeId::UInt64: return "numeric(20,0)";
     case TypeId::Float32: return "real";
     case TypeId::Float64: return "double precision";
-    case TypeId::Decimal128: return "numeric(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + ")";
+    case TypeId::Decimal128:
+      return "numeric(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + ")";
     case TypeId::Utf8:
     case TypeId::LargeUtf8: return "text";
     case TypeId::Binary:

@@ -39,8 +39,8 @@ using Oid = uint32_t;
 namespace oid {
 constexpr Oid kBool = 16, kBytea = 17, kChar = 18, kName = 19, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25,
               kOid = 26, kJson = 114, kXml = 142, kFloat4 = 700, kFloat8 = 701, kUnknown = 705, kBpchar = 1042,
-              kVarchar = 1043, kDate = 1082, kTime = 1083, kTimestamp = 1114, kTimestamptz = 1184,
-              kInterval = 1186, kTimetz = 1266, kNumeric = 1700, kUuid = 2950, kJsonb = 3802;
+              kVarchar = 1043, kDate = 1082, kTime = 1083, kTimestamp = 1114, kTimestamptz = 1184, kInterval = 1186,
+              kTimetz = 1266, kNumeric = 1700, kUuid = 2950, kJsonb = 3802;
 }  // namespace oid
 
 // Days and microseconds between 1970-01-01 (Arrow) and 2000-01-01 (PostgreSQL's epoch).

@@ -36,9 +36,24 @@ sdk::PluginInfo SqliteConnector::info() {
   // Exactly what export declares and load maps back (sqlite_types.hpp). Not listed: uint64 (values
   // above 2^63-1 do not fit SQLite's INTEGER), null (exported as TEXT, loads as utf8), large_utf8 and
   // large_binary (load as utf8 and binary), and NaN in floats (SQLite stores it as NULL).
-  info.supported_types = {"bool",    "int8",    "int16", "int32",  "int64",  "uint8",         "uint16",
-                          "uint32",  "float32", "float64", "utf8", "binary", "date32", "timestamp[us]",
-                          "timestamp[us, UTC]", "time64[us]", "decimal128(12, 2)", "decimal128(38, 10)"};
+  info.supported_types = {"bool",
+                          "int8",
+                          "int16",
+                          "int32",
+                          "int64",
+                          "uint8",
+                          "uint16",
+                          "uint32",
+                          "float32",
+                          "float64",
+                          "utf8",
+                          "binary",
+                          "date32",
+                          "timestamp[us]",
+                          "timestamp[us, UTC]",
+                          "time64[us]",
+                          "decimal128(12, 2)",
+                          "decimal128(38, 10)"};
   return info;
 }
 
@@ -100,8 +115,8 @@ void SqliteConnector::alter_table(const sdk::AlterTableRequest& request) {
   const std::string column = quote_identifier(request.column);
   auto require_column = [&] {
     if (find_column(columns, request.column) == nullptr)
-      throw sdk::not_found("sqlite: column \"" + request.column + "\" is not in " + target + " (its columns: " +
-                           column_list(columns) + ")");
+      throw sdk::not_found("sqlite: column \"" + request.column + "\" is not in " + target +
+                           " (its columns: " + column_list(columns) + ")");
   };
   switch (request.action) {
     case sdk::AlterAction::AddColumn:

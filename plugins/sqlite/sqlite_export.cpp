@@ -14,9 +14,9 @@ namespace {
 struct Plan {
   std::string schema;
   std::string table;
-  std::string target;                   // "schema.table", for messages
-  std::vector<std::string> types;       // declared type per input column
-  std::vector<std::string> keys;        // unique_constraints, spelled as in the input
+  std::string target;              // "schema.table", for messages
+  std::vector<std::string> types;  // declared type per input column
+  std::vector<std::string> keys;   // unique_constraints, spelled as in the input
 };
 
 std::string join_quoted(const std::vector<std::string>& names, const std::string& prefix = {}) {
@@ -31,7 +31,8 @@ Plan make_plan(const sdk::ExportRequest& request, const sdk::Schema& fields) {
   plan.schema = schema_of(request.target, "export");
   plan.table = request.target.table;
   plan.target = plan.schema + "." + plan.table;
-  if (fields.empty()) throw sdk::invalid_argument("sqlite: cannot export to " + plan.target + ": the input has no columns");
+  if (fields.empty())
+    throw sdk::invalid_argument("sqlite: cannot export to " + plan.target + ": the input has no columns");
   for (size_t i = 0; i < fields.size(); ++i) {
     for (size_t j = 0; j < i; ++j)
       if (same_identifier(fields[i].name, fields[j].name))
@@ -44,9 +45,11 @@ Plan make_plan(const sdk::ExportRequest& request, const sdk::Schema& fields) {
     for (const auto& field : fields)
       if (same_identifier(field.name, key)) match = &field;
     if (match == nullptr)
-      throw sdk::invalid_argument("sqlite: unique_constraints names \"" + key + "\", which is not a column of the input");
+      throw sdk::invalid_argument("sqlite: unique_constraints names \"" + key +
+                                  "\", which is not a column of the input");
     for (const auto& seen : plan.keys)
-      if (same_identifier(seen, key)) throw sdk::invalid_argument("sqlite: unique_constraints names \"" + key + "\" twice");
+      if (same_identifier(seen, key))
+        throw sdk::invalid_argument("sqlite: unique_constraints names \"" + key + "\" twice");
     plan.keys.push_back(match->name);
   }
   return plan;
@@ -69,7 +72,8 @@ bool is_key(const Plan& plan, const std::string& column) {
 
 Statement prepare_insert(const std::shared_ptr<Database>& db, const Plan& plan, const std::vector<std::string>& columns,
                          sdk::ConflictMethod method) {
-  std::string sql = "INSERT INTO " + qualified_name(plan.schema, plan.table) + " (" + join_quoted(columns) + ") VALUES (";
+  std::string sql =
+      "INSERT INTO " + qualified_name(plan.schema, plan.table) + " (" + join_quoted(columns) + ") VALUES (";
   for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 1);
   sql += ")";
   if (!plan.keys.empty()) {
@@ -89,14 +93,16 @@ Statement prepare_insert(const std::shared_ptr<Database>& db, const Plan& plan, 
     throw sdk::Error(MAGEIO_STATUS_INVALID_ARGUMENT,
                      "sqlite: cannot upsert into " + plan.target + " on (" + keys +
                          "): the table has no PRIMARY KEY or UNIQUE index on exactly these columns; create one "
-                         "(CREATE UNIQUE INDEX ... ON " + quote_identifier(plan.table) + " (" + join_quoted(plan.keys) +
+                         "(CREATE UNIQUE INDEX ... ON " +
+                         quote_identifier(plan.table) + " (" + join_quoted(plan.keys) +
                          ")) or export without unique_constraints",
                      {}, error.vendor_code());
   }
 }
 
 // The table's own spelling of each input column; a column the table lacks is an error.
-std::vector<std::string> match_columns(const std::shared_ptr<Database>& db, const Plan& plan, const sdk::Schema& fields) {
+std::vector<std::string> match_columns(const std::shared_ptr<Database>& db, const Plan& plan,
+                                       const sdk::Schema& fields) {
   auto existing = table_columns(db, plan.schema, plan.table);
   std::vector<std::string> columns;
   for (const auto& field : fields) {
@@ -181,9 +187,10 @@ int64_t export_rows(const std::shared_ptr<Database>& db, const sdk::ExportReques
     try {
       written = write_rows(db, plan, insert, input);
     } catch (const sdk::Error& error) {
-      throw sdk::Error(error.status(),
-                       std::string(error.what()) + " (the export to " + plan.target + " was rolled back; nothing was written)",
-                       error.sqlstate(), error.vendor_code());
+      throw sdk::Error(
+          error.status(),
+          std::string(error.what()) + " (the export to " + plan.target + " was rolled back; nothing was written)",
+          error.sqlstate(), error.vendor_code());
     }
   }
   transaction.commit();

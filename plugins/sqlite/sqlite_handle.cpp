@@ -11,8 +11,7 @@ constexpr int kProgressInterval = 4096;
 
 MageioStatus status_for(int extended_code, const std::string& message) {
   switch (extended_code & 0xff) {
-    case SQLITE_ERROR:
-      return message.rfind("no such table", 0) == 0 ? MAGEIO_STATUS_NOT_FOUND : MAGEIO_STATUS_BACKEND;
+    case SQLITE_ERROR: return message.rfind("no such table", 0) == 0 ? MAGEIO_STATUS_NOT_FOUND : MAGEIO_STATUS_BACKEND;
     case SQLITE_INTERRUPT: return MAGEIO_STATUS_CANCELLED;
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
@@ -114,9 +113,9 @@ Database::Database(const std::string& path, int64_t busy_timeout_ms, const sdk::
     throw sdk::invalid_argument("sqlite: SQLITE_BUSY_TIMEOUT_MS must be between 0 and 2147483647, not " +
                                 std::to_string(busy_timeout_ms));
   const std::string what = "cannot open database '" + path + "'";
-  int rc = sqlite3_open_v2(path.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     int code = db_ != nullptr ? sqlite3_extended_errcode(db_) : rc;
@@ -210,13 +209,13 @@ bool Statement::step(const std::string& what) {
   std::string message = sqlite3_errmsg(handle);
   int code = sqlite3_extended_errcode(handle);
   sqlite3_reset(stmt_);
-  if ((code & 0xff) == SQLITE_INTERRUPT) throw sdk::Error(MAGEIO_STATUS_CANCELLED, "sqlite: " + what + ": cancelled", {}, code);
+  if ((code & 0xff) == SQLITE_INTERRUPT)
+    throw sdk::Error(MAGEIO_STATUS_CANCELLED, "sqlite: " + what + ": cancelled", {}, code);
   throw sqlite_error(code, what, message);
 }
 
 void Statement::check_bind(int rc, int index) {
-  if (rc != SQLITE_OK)
-    throw sqlite_error(rc, "cannot bind parameter " + std::to_string(index), sqlite3_errstr(rc));
+  if (rc != SQLITE_OK) throw sqlite_error(rc, "cannot bind parameter " + std::to_string(index), sqlite3_errstr(rc));
 }
 
 void Statement::bind_null(int index) { check_bind(sqlite3_bind_null(stmt_, index), index); }
@@ -226,8 +225,9 @@ void Statement::bind_double(int index, double value) { check_bind(sqlite3_bind_d
 void Statement::bind_text(int index, std::string_view value, bool copy) {
   // A NULL pointer would bind SQL NULL: an empty string needs a real one.
   const char* data = value.empty() ? "" : value.data();
-  check_bind(sqlite3_bind_text64(stmt_, index, data, value.size(), copy ? SQLITE_TRANSIENT : SQLITE_STATIC, SQLITE_UTF8),
-             index);
+  check_bind(
+      sqlite3_bind_text64(stmt_, index, data, value.size(), copy ? SQLITE_TRANSIENT : SQLITE_STATIC, SQLITE_UTF8),
+      index);
 }
 
 void Statement::bind_blob(int index, std::string_view value) {
@@ -272,8 +272,8 @@ int64_t run_script(const std::shared_ptr<Database>& db, std::string_view sql, co
     sqlite3_finalize(raw);
     if (kind.dml) changed += sqlite3_changes64(handle);
     if (in_transaction && sqlite3_get_autocommit(handle) != 0)
-      throw sdk::invalid_argument("sqlite: " + what +
-                                  ": it ended the transaction the statements run in; leave out BEGIN, COMMIT and ROLLBACK");
+      throw sdk::invalid_argument(
+          "sqlite: " + what + ": it ended the transaction the statements run in; leave out BEGIN, COMMIT and ROLLBACK");
   }
   return changed;
 }

@@ -51,7 +51,8 @@ class RowSource : public sdk::BatchSource {
       pending_.push_back(std::move(row));
     }
     for (int i = 0; i < count; ++i)
-      if (inferred_[static_cast<size_t>(i)]) schema_[static_cast<size_t>(i)].type = infer_type(seen[static_cast<size_t>(i)]);
+      if (inferred_[static_cast<size_t>(i)])
+        schema_[static_cast<size_t>(i)].type = infer_type(seen[static_cast<size_t>(i)]);
   }
 
   const sdk::Schema& schema() const override { return schema_; }
@@ -177,7 +178,8 @@ std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Database>& db,
     if (!object_type(db, schema, table))
       throw sdk::not_found("sqlite: table " + schema + "." + table + " does not exist");
     what = "cannot read table " + schema + "." + table;
-    statement = Statement(db, "SELECT * FROM " + qualified_name(schema, table) + (request.limit ? " LIMIT ?1" : ""), what);
+    statement =
+        Statement(db, "SELECT * FROM " + qualified_name(schema, table) + (request.limit ? " LIMIT ?1" : ""), what);
     if (request.limit) statement.bind_int(1, *request.limit);
   }
   return make_row_source(std::move(statement), request.batch_rows, request.limit, std::move(what));

@@ -299,9 +299,14 @@ void append_value(sdk::ColumnBuilder& out, sqlite3_value* value) {
       }
       not_a(value, type);
     }
-    case TypeId::Int8: case TypeId::Int16: case TypeId::Int32: case TypeId::Int64:
-    case TypeId::UInt8: case TypeId::UInt16: case TypeId::UInt32: case TypeId::UInt64:
-      return append_integer(out, value);
+    case TypeId::Int8:
+    case TypeId::Int16:
+    case TypeId::Int32:
+    case TypeId::Int64:
+    case TypeId::UInt8:
+    case TypeId::UInt16:
+    case TypeId::UInt32:
+    case TypeId::UInt64: return append_integer(out, value);
     case TypeId::Float32:
     case TypeId::Float64: return append_floating(out, value);
     case TypeId::Decimal128: return append_decimal(out, value);
@@ -325,10 +330,13 @@ bool bind_value(Statement& statement, int index, const sdk::ColumnView& column, 
   switch (type.id) {
     case TypeId::Null: statement.bind_null(index); return true;
     case TypeId::Bool: statement.bind_int(index, column.get_bool(row) ? 1 : 0); return true;
-    case TypeId::Int8: case TypeId::Int16: case TypeId::Int32: case TypeId::Int64:
-    case TypeId::UInt8: case TypeId::UInt16: case TypeId::UInt32:
-      statement.bind_int(index, column.get_int(row));
-      return true;
+    case TypeId::Int8:
+    case TypeId::Int16:
+    case TypeId::Int32:
+    case TypeId::Int64:
+    case TypeId::UInt8:
+    case TypeId::UInt16:
+    case TypeId::UInt32: statement.bind_int(index, column.get_int(row)); return true;
     case TypeId::UInt64: {
       uint64_t value = column.get_uint(row);
       if (value > static_cast<uint64_t>(INT64_MAX))
@@ -376,10 +384,14 @@ bool valid_utf8(std::string_view text) {
     }
     int extra;
     uint32_t code;
-    if (c >= 0xC2 && c <= 0xDF) extra = 1, code = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) extra = 2, code = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4) extra = 3, code = c & 0x07;
-    else return false;
+    if (c >= 0xC2 && c <= 0xDF)
+      extra = 1, code = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+      extra = 2, code = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+      extra = 3, code = c & 0x07;
+    else
+      return false;
     if (end - p <= extra) return false;
     for (int i = 1; i <= extra; ++i) {
       if ((p[i] & 0xC0) != 0x80) return false;

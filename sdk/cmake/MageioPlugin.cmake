@@ -31,3 +31,6 @@ function(mageio_add_plugin name)
   endif()
   set_property(GLOBAL APPEND PROPERTY MAGEIO_PLUGIN_TARGETS ${target})
 endfunction()
+
+# mageio_add_conformance_test(): a ctest running `mageio test-plugin` on a plugin.
+include(${CMAKE_CURRENT_LIST_DIR}/MageioConformance.cmake)

@@ -117,11 +117,15 @@ void ColumnBuilder::append_null() {
       offsets_.insert(offsets_.end(), offsets_.end() - width, offsets_.end());
       break;
     }
-    case TypeId::Int8: case TypeId::UInt8: values_.resize(values_.size() + 1, 0); break;
-    case TypeId::Int16: case TypeId::UInt16: values_.resize(values_.size() + 2, 0); break;
-    case TypeId::Int32: case TypeId::UInt32: case TypeId::Float32: case TypeId::Date32: case TypeId::Time32:
-      values_.resize(values_.size() + 4, 0);
-      break;
+    case TypeId::Int8:
+    case TypeId::UInt8: values_.resize(values_.size() + 1, 0); break;
+    case TypeId::Int16:
+    case TypeId::UInt16: values_.resize(values_.size() + 2, 0); break;
+    case TypeId::Int32:
+    case TypeId::UInt32:
+    case TypeId::Float32:
+    case TypeId::Date32:
+    case TypeId::Time32: values_.resize(values_.size() + 4, 0); break;
     case TypeId::Decimal128: values_.resize(values_.size() + 16, 0); break;
     default: values_.resize(values_.size() + 8, 0); break;
   }
@@ -157,7 +161,10 @@ void ColumnBuilder::append_int(int64_t value) {
       if (value < INT32_MIN || value > INT32_MAX) throw out_of_range();
       return append_fixed(static_cast<int32_t>(value));
     case TypeId::Int64: return append_fixed(value);
-    case TypeId::UInt8: case TypeId::UInt16: case TypeId::UInt32: case TypeId::UInt64:
+    case TypeId::UInt8:
+    case TypeId::UInt16:
+    case TypeId::UInt32:
+    case TypeId::UInt64:
       if (value < 0) throw out_of_range();
       return append_uint(static_cast<uint64_t>(value));
     default: require(false, "append_int");
@@ -179,7 +186,10 @@ void ColumnBuilder::append_uint(uint64_t value) {
       if (value > UINT32_MAX) throw out_of_range();
       return append_fixed(static_cast<uint32_t>(value));
     case TypeId::UInt64: return append_fixed(value);
-    case TypeId::Int8: case TypeId::Int16: case TypeId::Int32: case TypeId::Int64:
+    case TypeId::Int8:
+    case TypeId::Int16:
+    case TypeId::Int32:
+    case TypeId::Int64:
       if (value > static_cast<uint64_t>(INT64_MAX)) throw out_of_range();
       return append_int(static_cast<int64_t>(value));
     default: require(false, "append_uint");

@@ -170,19 +170,26 @@ std::string ColumnView::to_text(int64_t row) const {
   switch (type_.id) {
     case TypeId::Null: return "";
     case TypeId::Bool: return get_bool(row) ? "true" : "false";
-    case TypeId::Int8: case TypeId::Int16: case TypeId::Int32: case TypeId::Int64:
-    case TypeId::UInt8: case TypeId::UInt16: case TypeId::UInt32:
-      return std::to_string(get_int(row));
+    case TypeId::Int8:
+    case TypeId::Int16:
+    case TypeId::Int32:
+    case TypeId::Int64:
+    case TypeId::UInt8:
+    case TypeId::UInt16:
+    case TypeId::UInt32: return std::to_string(get_int(row));
     case TypeId::UInt64: return std::to_string(get_uint(row));
-    case TypeId::Float32:
-      return format_double(static_cast<double>(read_value<float>(*array_, 1, row)));
+    case TypeId::Float32: return format_double(static_cast<double>(read_value<float>(*array_, 1, row)));
     case TypeId::Float64: return format_double(get_double(row));
     case TypeId::Decimal128: return format_decimal(get_decimal(row), type_.scale);
-    case TypeId::Utf8: case TypeId::LargeUtf8: return std::string(get_string(row));
-    case TypeId::Binary: case TypeId::LargeBinary: return format_hex_binary(get_string(row));
-    case TypeId::Date32: case TypeId::Date64: return format_date(get_date32(row));
+    case TypeId::Utf8:
+    case TypeId::LargeUtf8: return std::string(get_string(row));
+    case TypeId::Binary:
+    case TypeId::LargeBinary: return format_hex_binary(get_string(row));
+    case TypeId::Date32:
+    case TypeId::Date64: return format_date(get_date32(row));
     case TypeId::Timestamp: return format_timestamp(get_timestamp_us(row), !type_.timezone.empty());
-    case TypeId::Time32: case TypeId::Time64: return format_time(get_time_us(row));
+    case TypeId::Time32:
+    case TypeId::Time64: return format_time(get_time_us(row));
   }
   return "";
 }
@@ -220,7 +227,8 @@ BatchView::BatchView(const ArrowArray& batch, const Schema& schema) : rows_(batc
 // --- StreamReader -------------------------------------------------------------------------------
 
 StreamReader::StreamReader(ArrowArrayStream* stream, std::string label) : stream_(stream), label_(std::move(label)) {
-  if (stream_ == nullptr || stream_->release == nullptr) throw invalid_argument("the input stream is not valid (released)");
+  if (stream_ == nullptr || stream_->release == nullptr)
+    throw invalid_argument("the input stream is not valid (released)");
   if (stream_->get_schema == nullptr || stream_->get_next == nullptr)
     throw invalid_argument("the input stream has no get_schema or get_next callback");
   OwnedSchema owned;

@@ -37,8 +37,9 @@ Config::Config(const std::vector<ConfigKey>& keys, const json::object& values) :
     if (key == nullptr) {
       std::string accepted;
       for (const auto& candidate : keys_) accepted += (accepted.empty() ? "" : ", ") + candidate.name;
-      throw invalid_argument("unknown config key " + std::string(entry.key()) +
-                             (accepted.empty() ? "; this plugin takes no configuration" : "; accepted keys: " + accepted));
+      throw invalid_argument(
+          "unknown config key " + std::string(entry.key()) +
+          (accepted.empty() ? "; this plugin takes no configuration" : "; accepted keys: " + accepted));
     }
     if (entry.value().is_null()) continue;
     std::string text = as_text(entry.value());
@@ -51,9 +52,11 @@ Config::Config(const std::vector<ConfigKey>& keys, const json::object& values) :
   }
   for (const auto& key : keys_) {
     if (values_.contains(key.name)) continue;
-    if (key.default_value) values_[key.name] = *key.default_value;
+    if (key.default_value)
+      values_[key.name] = *key.default_value;
     else if (key.required)
-      throw invalid_argument("missing config key " + key.name + (key.description.empty() ? "" : " (" + key.description + ")"));
+      throw invalid_argument("missing config key " + key.name +
+                             (key.description.empty() ? "" : " (" + key.description + ")"));
   }
 }
 

@@ -31,7 +31,9 @@ void Host::check_cancelled() const {
 // A Connector only overrides what its capabilities declare; the SDK never calls the others (the host
 // cannot reach them, since their slots stay empty), but a derived class may call up by mistake.
 std::unique_ptr<BatchSource> Connector::load(const LoadRequest&) { throw not_implemented("load is not implemented"); }
-int64_t Connector::export_data(const ExportRequest&, StreamReader&) { throw not_implemented("export is not implemented"); }
+int64_t Connector::export_data(const ExportRequest&, StreamReader&) {
+  throw not_implemented("export is not implemented");
+}
 ExecuteResult Connector::execute(const std::string&) { throw not_implemented("execute is not implemented"); }
 int64_t Connector::execute_queries(const std::vector<std::string>&) {
   throw not_implemented("execute_queries is not implemented");

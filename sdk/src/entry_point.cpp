@@ -118,7 +118,8 @@ MageioStatus execute(MageioInstance* instance, const char* request, int64_t* row
   });
 }
 
-MageioStatus execute_queries(MageioInstance* instance, const char* request, int64_t* rows_affected, MageioError* error) {
+MageioStatus execute_queries(MageioInstance* instance, const char* request, int64_t* rows_affected,
+                             MageioError* error) {
   return guarded(error, [&] {
     int64_t rows = connector_of(instance).execute_queries(parse_execute_queries_request(request ? request : ""));
     if (rows_affected != nullptr) *rows_affected = rows;

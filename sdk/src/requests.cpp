@@ -25,8 +25,8 @@ void reject_unknown_keys(const json::object& object, std::initializer_list<std::
     if (std::find(known.begin(), known.end(), std::string_view(entry.key())) == known.end()) {
       std::string accepted;
       for (auto key : known) accepted += (accepted.empty() ? "" : ", ") + std::string(key);
-      throw invalid_argument("unknown key '" + std::string(entry.key()) + "' in " + what + " request; accepted: " +
-                             accepted);
+      throw invalid_argument("unknown key '" + std::string(entry.key()) + "' in " + what +
+                             " request; accepted: " + accepted);
     }
   }
 }
@@ -65,7 +65,8 @@ std::vector<std::string> string_list(const json::object& object, std::string_vie
 Options options_field(const json::object& object, const char* what) {
   auto it = object.find("options");
   if (it == object.end() || it->value().is_null()) return Options{};
-  if (!it->value().is_object()) throw invalid_argument(std::string("'options' in ") + what + " request must be an object");
+  if (!it->value().is_object())
+    throw invalid_argument(std::string("'options' in ") + what + " request must be an object");
   return Options(it->value().as_object());
 }
 
@@ -136,8 +137,8 @@ void Options::finish() const {
   if (unknown.empty()) return;
   std::string accepted;
   for (const auto& key : read_) accepted += (accepted.empty() ? "" : ", ") + key;
-  throw invalid_argument("unknown option " + unknown + (accepted.empty() ? "; this operation takes no options"
-                                                                           : "; accepted options: " + accepted));
+  throw invalid_argument("unknown option " + unknown +
+                         (accepted.empty() ? "; this operation takes no options" : "; accepted options: " + accepted));
 }
 
 LoadRequest parse_load_request(std::string_view text) {
@@ -161,24 +162,31 @@ LoadRequest parse_load_request(std::string_view text) {
 
 ExportRequest parse_export_request(std::string_view text) {
   json::object object = parse_object(text, "export");
-  reject_unknown_keys(object,
-                      {"table", "schema", "path", "if_exists", "unique_constraints", "unique_conflict_method", "options"},
-                      "export");
+  reject_unknown_keys(
+      object, {"table", "schema", "path", "if_exists", "unique_constraints", "unique_conflict_method", "options"},
+      "export");
   ExportRequest request;
   request.target = target_fields(object, "export");
   if (request.target.table.empty() && request.target.path.empty())
     throw invalid_argument("export request needs a 'table' or a 'path'");
   std::string if_exists = string_field(object, "if_exists", "export");
-  if (if_exists.empty() || if_exists == "fail") request.if_exists = IfExists::Fail;
-  else if (if_exists == "replace") request.if_exists = IfExists::Replace;
-  else if (if_exists == "append") request.if_exists = IfExists::Append;
-  else throw invalid_argument("'if_exists' must be fail, replace or append, not '" + if_exists + "'");
+  if (if_exists.empty() || if_exists == "fail")
+    request.if_exists = IfExists::Fail;
+  else if (if_exists == "replace")
+    request.if_exists = IfExists::Replace;
+  else if (if_exists == "append")
+    request.if_exists = IfExists::Append;
+  else
+    throw invalid_argument("'if_exists' must be fail, replace or append, not '" + if_exists + "'");
   request.unique_constraints = string_list(object, "unique_constraints", "export");
   std::string method = string_field(object, "unique_conflict_method", "export");
   std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::toupper(c); });
-  if (method.empty() || method == "UPDATE") request.conflict_method = ConflictMethod::Update;
-  else if (method == "IGNORE") request.conflict_method = ConflictMethod::Ignore;
-  else throw invalid_argument("'unique_conflict_method' must be UPDATE or IGNORE, not '" + method + "'");
+  if (method.empty() || method == "UPDATE")
+    request.conflict_method = ConflictMethod::Update;
+  else if (method == "IGNORE")
+    request.conflict_method = ConflictMethod::Ignore;
+  else
+    throw invalid_argument("'unique_conflict_method' must be UPDATE or IGNORE, not '" + method + "'");
   if (!method.empty() && request.unique_constraints.empty())
     throw invalid_argument("'unique_conflict_method' needs 'unique_constraints'");
   request.options = options_field(object, "export");
@@ -210,10 +218,14 @@ AlterTableRequest parse_alter_table_request(std::string_view text) {
   request.column = string_field(object, "column", "alter_table");
   if (request.column.empty()) throw invalid_argument("alter_table request needs a 'column'");
   std::string action = string_field(object, "action", "alter_table");
-  if (action == "add_column") request.action = AlterAction::AddColumn;
-  else if (action == "drop_column") request.action = AlterAction::DropColumn;
-  else if (action == "rename_column") request.action = AlterAction::RenameColumn;
-  else if (action == "alter_column_type") request.action = AlterAction::AlterColumnType;
+  if (action == "add_column")
+    request.action = AlterAction::AddColumn;
+  else if (action == "drop_column")
+    request.action = AlterAction::DropColumn;
+  else if (action == "rename_column")
+    request.action = AlterAction::RenameColumn;
+  else if (action == "alter_column_type")
+    request.action = AlterAction::AlterColumnType;
   else
     throw invalid_argument("'action' must be add_column, drop_column, rename_column or alter_column_type, not '" +
                            action + "'");
@@ -232,7 +244,8 @@ Target parse_target_request(std::string_view text) {
   json::object object = parse_object(text, "table_exists");
   reject_unknown_keys(object, {"table", "schema", "path"}, "table_exists");
   Target target = target_fields(object, "table_exists");
-  if (target.table.empty() && target.path.empty()) throw invalid_argument("table_exists request needs a 'table' or a 'path'");
+  if (target.table.empty() && target.path.empty())
+    throw invalid_argument("table_exists request needs a 'table' or a 'path'");
   return target;
 }
 

@@ -15,15 +15,15 @@ struct SimpleType {
 
 // Types whose format and name carry no parameters.
 constexpr SimpleType kSimpleTypes[] = {
-    {TypeId::Null, "n", "null"},          {TypeId::Bool, "b", "bool"},
-    {TypeId::Int8, "c", "int8"},          {TypeId::Int16, "s", "int16"},
-    {TypeId::Int32, "i", "int32"},        {TypeId::Int64, "l", "int64"},
-    {TypeId::UInt8, "C", "uint8"},        {TypeId::UInt16, "S", "uint16"},
-    {TypeId::UInt32, "I", "uint32"},      {TypeId::UInt64, "L", "uint64"},
-    {TypeId::Float32, "f", "float32"},    {TypeId::Float64, "g", "float64"},
-    {TypeId::Utf8, "u", "utf8"},          {TypeId::LargeUtf8, "U", "large_utf8"},
-    {TypeId::Binary, "z", "binary"},      {TypeId::LargeBinary, "Z", "large_binary"},
-    {TypeId::Date32, "tdD", "date32"},    {TypeId::Date64, "tdm", "date64"},
+    {TypeId::Null, "n", "null"},       {TypeId::Bool, "b", "bool"},
+    {TypeId::Int8, "c", "int8"},       {TypeId::Int16, "s", "int16"},
+    {TypeId::Int32, "i", "int32"},     {TypeId::Int64, "l", "int64"},
+    {TypeId::UInt8, "C", "uint8"},     {TypeId::UInt16, "S", "uint16"},
+    {TypeId::UInt32, "I", "uint32"},   {TypeId::UInt64, "L", "uint64"},
+    {TypeId::Float32, "f", "float32"}, {TypeId::Float64, "g", "float64"},
+    {TypeId::Utf8, "u", "utf8"},       {TypeId::LargeUtf8, "U", "large_utf8"},
+    {TypeId::Binary, "z", "binary"},   {TypeId::LargeBinary, "Z", "large_binary"},
+    {TypeId::Date32, "tdD", "date32"}, {TypeId::Date64, "tdm", "date64"},
 };
 
 char unit_letter(TimeUnit unit) {
@@ -187,10 +187,27 @@ DataType timestamp_us(std::string timezone) {
 DataType time64_us() { return {.id = TypeId::Time64, .unit = TimeUnit::Micro}; }
 
 const std::vector<std::string>& all_type_names() {
-  static const std::vector<std::string> names = {
-      "null",    "bool",    "int8",    "int16",           "int32",  "int64",      "uint8",
-      "uint16",  "uint32",  "uint64",  "float32",         "float64", "decimal128(P, S)", "utf8",
-      "large_utf8", "binary", "large_binary", "date32", "timestamp[us]", "timestamp[us, UTC]", "time64[us]"};
+  static const std::vector<std::string> names = {"null",
+                                                 "bool",
+                                                 "int8",
+                                                 "int16",
+                                                 "int32",
+                                                 "int64",
+                                                 "uint8",
+                                                 "uint16",
+                                                 "uint32",
+                                                 "uint64",
+                                                 "float32",
+                                                 "float64",
+                                                 "decimal128(P, S)",
+                                                 "utf8",
+                                                 "large_utf8",
+                                                 "binary",
+                                                 "large_binary",
+                                                 "date32",
+                                                 "timestamp[us]",
+                                                 "timestamp[us, UTC]",
+                                                 "time64[us]"};
   return names;
 }
 

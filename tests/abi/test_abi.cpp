@@ -110,8 +110,9 @@ TEST_CASE("a plugin never writes past the error struct size the host gave it") {
 TEST_CASE("every broken plugin is rejected with its own reason and the good ones still load") {
   auto registry = registry_with_fixtures();
   CHECK(rejection_for(registry, "no_entry").find("missing entry point mageio_plugin_entry") != std::string::npos);
-  CHECK(rejection_for(registry, "refuses").find("refused ABI 1.0 (NOT_IMPLEMENTED): this plugin refuses every ABI "
-                                                "version") != std::string::npos);
+  CHECK(rejection_for(registry, "refuses")
+            .find("refused ABI 1.0 (NOT_IMPLEMENTED): this plugin refuses every ABI "
+                  "version") != std::string::npos);
   CHECK(rejection_for(registry, "newer_abi") ==
         "ABI too new: the plugin answered ABI 2.0 but this host speaks 1.0 at most");
   CHECK(rejection_for(registry, "older_abi").starts_with("ABI too old: the plugin answered ABI 0.0"));
@@ -184,15 +185,25 @@ TEST_CASE("every exception a plugin throws becomes an error with its status; the
       CHECK(std::string(error.what()) == message);
     }
   };
-  expect_error([&] { plugin->open({{"THROWING_MODE", "open"}}); }, MAGEIO_STATUS_INTERNAL, "throwing open: open exploded");
-  expect_error([&] { plugin->open({{"NO_SUCH_KEY", "x"}}); }, MAGEIO_STATUS_INVALID_ARGUMENT,
-               "throwing open: unknown config key NO_SUCH_KEY; accepted keys: THROWING_MODE");
+  expect_error(
+      [&] {
+        plugin->open({{"THROWING_MODE", "open"}});
+      },
+      MAGEIO_STATUS_INTERNAL, "throwing open: open exploded");
+  expect_error(
+      [&] {
+        plugin->open({{"NO_SUCH_KEY", "x"}});
+      },
+      MAGEIO_STATUS_INVALID_ARGUMENT, "throwing open: unknown config key NO_SUCH_KEY; accepted keys: THROWING_MODE");
 
   auto connector = plugin->open({});
   expect_error([&] { connector->load({.table = "t"}); }, MAGEIO_STATUS_INTERNAL, "throwing load: load exploded");
   expect_error([&] { connector->execute("select 1"); }, MAGEIO_STATUS_INTERNAL, "throwing execute: unknown exception");
-  expect_error([&] { connector->execute_queries({"a", "b"}); }, MAGEIO_STATUS_INTERNAL,
-               "throwing execute_queries: out of memory");
+  expect_error(
+      [&] {
+        connector->execute_queries({"a", "b"});
+      },
+      MAGEIO_STATUS_INTERNAL, "throwing execute_queries: out of memory");
   expect_error([&] { connector->table_exists("t"); }, MAGEIO_STATUS_INTERNAL,
                "throwing table_exists: table_exists exploded");
   try {

@@ -111,8 +111,8 @@ TEST_CASE("quick start: copy the sample CSV into SQLite and read it back") {
   const std::string db = (dir / "quickstart.db").string();
   const std::map<std::string, std::string> env{{"MAGEIO_QUICKSTART_DB", db}};
 
-  CommandResult copy = ok({"copy", "file", "sqlite", "--path", kSample, "--to-table", "orders", "--if-exists", "replace",
-                           "--config", kQuickstartConfig},
+  CommandResult copy = ok({"copy", "file", "sqlite", "--path", kSample, "--to-table", "orders", "--if-exists",
+                           "replace", "--config", kQuickstartConfig},
                           dir.path(), env);
   CHECK(contains(copy.err, "copied 20 rows from file path " + kSample + " to sqlite table orders"));
   CHECK(copy.out.empty());
@@ -154,7 +154,8 @@ TEST_CASE("quick start: copy the sample CSV into SQLite and read it back") {
   mageio::Profile profile("test", "default", 0);
   profile.set_flat("SQLITE_DATABASE", {db, 1});
   auto sqlite = mageio::open_connector(registry, "sqlite", profile);
-  auto reader = sqlite->load({.query = "SELECT id, customer, city, note FROM orders WHERE id IN (1003, 1005) ORDER BY id"});
+  auto reader =
+      sqlite->load({.query = "SELECT id, customer, city, note FROM orders WHERE id IN (1003, 1005) ORDER BY id"});
   auto rows = mageio::test::read_all_text(reader);
   REQUIRE(rows.size() == 2);
   CHECK(rows[0][1] == "山田 太郎");
@@ -163,8 +164,8 @@ TEST_CASE("quick start: copy the sample CSV into SQLite and read it back") {
   CHECK(rows[1][3] == "Call before delivery:\n+1 212 555 0199");
 
   // The row count alone.
-  CommandResult count = ok({"load", "sqlite", "--config", kQuickstartConfig, "--table", "orders", "--format", "null"},
-                           dir.path(), env);
+  CommandResult count =
+      ok({"load", "sqlite", "--config", kQuickstartConfig, "--table", "orders", "--format", "null"}, dir.path(), env);
   CHECK(count.out == "20 rows\n");
 }
 
@@ -281,14 +282,16 @@ TEST_CASE("runtime errors exit 1 and name what failed") {
   const std::string db = "SQLITE_DATABASE=" + (dir / "db.sqlite").string();
   check_runtime_error({"load", "sqlite", "--set", db, "--table", "no_such_table"}, "no_such_table", dir.path());
 
-  CommandResult unknown = check_runtime_error({"load", "nosuchplugin", "--table", "t"}, "plugin 'nosuchplugin' not found");
+  CommandResult unknown =
+      check_runtime_error({"load", "nosuchplugin", "--table", "t"}, "plugin 'nosuchplugin' not found");
   CHECK(contains(unknown.err, "searched (in order):"));
   CHECK(contains(unknown.err, "available plugins:"));
 
   check_runtime_error({"load", "file", "--path", "x.csv", "--config", (dir / "missing.yaml").string()},
                       "config file not found: " + (dir / "missing.yaml").string());
 
-  write_file(dir / "io_config.yaml", "version: 0.1.1\ndefault:\n  SQLITE_DATABASE: a.db\ndev:\n  SQLITE_DATABASE: b.db\n");
+  write_file(dir / "io_config.yaml",
+             "version: 0.1.1\ndefault:\n  SQLITE_DATABASE: a.db\ndev:\n  SQLITE_DATABASE: b.db\n");
   CommandResult profile = check_runtime_error(
       {"load", "sqlite", "--table", "t", "--config", (dir / "io_config.yaml").string(), "--profile", "staging"},
       "profile 'staging' not found");
@@ -367,13 +370,12 @@ TEST_CASE("config show masks every secret") {
   CHECK_FALSE(contains(nested.out + nested.err, "nested-pa55word"));
 
   // --set adds or overrides keys; a secret set there is masked too.
-  CommandResult set = ok({"config", "show", "--set", "SQLITE_DATABASE=/tmp/other.db", "--set",
-                          "POSTGRES_PASSWORD=cli-pa55word"},
-                         dir.path());
+  CommandResult set =
+      ok({"config", "show", "--set", "SQLITE_DATABASE=/tmp/other.db", "--set", "POSTGRES_PASSWORD=cli-pa55word"},
+         dir.path());
   CHECK(contains(set.out, "SQLITE_DATABASE: /tmp/other.db"));
   CHECK_FALSE(contains(set.out, "local.db"));
   CHECK_FALSE(contains(set.out + set.err, "pa55word"));
-
 }
 
 TEST_CASE("--set and the config file: no file needed, --set overrides the file") {
@@ -395,8 +397,8 @@ TEST_CASE("--set and the config file: no file needed, --set overrides the file")
   CHECK(fs::exists(dir / "from_set.db"));
   CHECK_FALSE(fs::exists(dir / "from_file.db"));
   // Common options may also come before the command.
-  CommandResult before = ok({"--set", "SQLITE_DATABASE=from_set.db", "load", "sqlite", "--table", "t", "--format", "null"},
-                            dir.path());
+  CommandResult before =
+      ok({"--set", "SQLITE_DATABASE=from_set.db", "load", "sqlite", "--table", "t", "--format", "null"}, dir.path());
   CHECK(before.out == "3 rows\n");
 }
 
@@ -432,8 +434,7 @@ TEST_CASE("load --format null, csv and jsonl, --limit, --column-type") {
   // CSV and JSON Lines to stdout (the file plugin writes to "-").
   CommandResult to_stdout = ok({"load", "file", "--path", kSample, "--limit", "2", "--format", "csv"}, dir.path());
   CHECK(to_stdout.out.starts_with("id,customer,city,ordered_on,amount,shipped,note\n1001,"));
-  CommandResult jsonl_stdout =
-      ok({"load", "file", "--path", kSample, "--limit", "2", "--format", "jsonl"}, dir.path());
+  CommandResult jsonl_stdout = ok({"load", "file", "--path", kSample, "--limit", "2", "--format", "jsonl"}, dir.path());
   CHECK_FALSE(fs::exists(dir / "-"));  // stdout, not a file named "-"
   CHECK(lines_of(jsonl_stdout.out).size() == 2);
 
@@ -550,7 +551,7 @@ TEST_CASE("copy between plugins, both ways") {
 
 TEST_CASE("--help at every level exits 0") {
   CommandResult top = ok({"--help"});
-  for (const char* command : {"plugins", "load", "export", "copy", "exec", "config"})
+  for (const char* command : {"plugins", "load", "export", "copy", "exec", "config", "new", "test-plugin"})
     CHECK_MESSAGE(contains(top.out, std::string("  ") + command + " "), command);
   CHECK(top.err.empty());
   CHECK(ok({"-h"}).out == top.out);

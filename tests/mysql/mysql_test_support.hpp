@@ -51,9 +51,10 @@ inline std::optional<Server> server() {
 }
 
 inline boost::json::object config(const Server& s, bool local_infile = true) {
-  return boost::json::object{{"MYSQL_HOST", s.host},         {"MYSQL_PORT", s.port},
-                             {"MYSQL_USER", s.user},         {"MYSQL_PASSWORD", s.password},
-                             {"MYSQL_DATABASE", s.database}, {"MYSQL_ALLOW_LOCAL_INFILE", local_infile ? "true" : "false"}};
+  return boost::json::object{
+      {"MYSQL_HOST", s.host},         {"MYSQL_PORT", s.port},
+      {"MYSQL_USER", s.user},         {"MYSQL_PASSWORD", s.password},
+      {"MYSQL_DATABASE", s.database}, {"MYSQL_ALLOW_LOCAL_INFILE", local_infile ? "true" : "false"}};
 }
 
 inline std::shared_ptr<const mageio::Plugin> plugin() {
@@ -131,8 +132,10 @@ struct DropTable {
 /// Tables the plugin left behind: staging or old copies (<table>__mageio_stage_..., __mageio_old_...).
 inline std::vector<std::string> leftovers(Connector& db, const std::string& table) {
   std::vector<std::string> names;
-  for (const auto& row : query(db, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
-                                   "TABLE_NAME LIKE " + lit(table + "\\_\\_mageio\\_%")))
+  for (const auto& row : query(db,
+                               "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+                               "TABLE_NAME LIKE " +
+                                   lit(table + "\\_\\_mageio\\_%")))
     names.push_back(row[0]);
   return names;
 }
@@ -140,8 +143,10 @@ inline std::vector<std::string> leftovers(Connector& db, const std::string& tabl
 /// The COLUMN_TYPE of every column of a table, in order.
 inline std::vector<std::string> column_types(Connector& db, const std::string& table) {
   std::vector<std::string> types;
-  for (const auto& row : query(db, "SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-                                   "AND TABLE_NAME = " + lit(table) + " ORDER BY ORDINAL_POSITION"))
+  for (const auto& row : query(db,
+                               "SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+                               "AND TABLE_NAME = " +
+                                   lit(table) + " ORDER BY ORDINAL_POSITION"))
     types.push_back(row[0]);
   return types;
 }
@@ -210,8 +215,8 @@ inline int64_t peak_rss_kib() {
 
 /// Fills `table` (created by the caller) with rows 1..n of `select_expr`, server-side, using a numbers
 /// table built by cross-joining a 1000-row table with itself (portable MariaDB/MySQL 8 SQL).
-inline void fill_numbers(Connector& db, const std::string& table, const std::string& columns, const std::string& select_expr,
-                         int64_t n) {
+inline void fill_numbers(Connector& db, const std::string& table, const std::string& columns,
+                         const std::string& select_expr, int64_t n) {
   const std::string digits = unique_name("digits");
   exec(db, "CREATE TABLE " + q(digits) + " (d INT PRIMARY KEY)");
   std::string values;
@@ -220,8 +225,8 @@ inline void fill_numbers(Connector& db, const std::string& table, const std::str
   for (int64_t start = 0; start < n; start += 1000000) {
     const int64_t count = std::min<int64_t>(1000000, n - start);
     exec(db, "INSERT INTO " + q(table) + " (" + columns + ") SELECT " + select_expr + " FROM (SELECT " +
-                 std::to_string(start) + " + a.d * 1000 + b.d + 1 AS n FROM " + q(digits) + " a CROSS JOIN " + q(digits) +
-                 " b) numbers WHERE n <= " + std::to_string(start + count));
+                 std::to_string(start) + " + a.d * 1000 + b.d + 1 AS n FROM " + q(digits) + " a CROSS JOIN " +
+                 q(digits) + " b) numbers WHERE n <= " + std::to_string(start + count));
   }
   exec(db, "DROP TABLE " + q(digits));
 }

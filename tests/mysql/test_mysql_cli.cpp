@@ -31,8 +31,9 @@ std::unique_ptr<Setup> setup() {
   yaml += "  SQLITE_DATABASE: " + (out->dir / "copy.sqlite").string() + "\n";
   if (std::getenv("MAGEIO_TEST_PG_HOST") != nullptr) {
     out->postgres = true;
-    yaml += std::string("  POSTGRES_HOST: ") + std::getenv("MAGEIO_TEST_PG_HOST") + "\n  POSTGRES_PORT: " +
-            std::getenv("MAGEIO_TEST_PG_PORT") + "\n  POSTGRES_USER: " + std::getenv("MAGEIO_TEST_PG_USER") +
+    yaml += std::string("  POSTGRES_HOST: ") + std::getenv("MAGEIO_TEST_PG_HOST") +
+            "\n  POSTGRES_PORT: " + std::getenv("MAGEIO_TEST_PG_PORT") +
+            "\n  POSTGRES_USER: " + std::getenv("MAGEIO_TEST_PG_USER") +
             "\n  POSTGRES_PASSWORD: \"{{ env_var('MAGEIO_TEST_PG_PASSWORD') }}\"\n  POSTGRES_DBNAME: " +
             std::getenv("MAGEIO_TEST_PG_DBNAME") + "\n  POSTGRES_SCHEMA: public\n";
   }
@@ -43,13 +44,16 @@ std::unique_ptr<Setup> setup() {
 // A MariaDB table of the types every destination keeps: integers, doubles, decimals, text with 4-byte
 // UTF-8 and CSV-hostile characters, booleans, dates, timestamps and NULLs.
 void create_source(Connector& db, const std::string& table) {
-  exec(db, "CREATE TABLE " + q(table) + " (id BIGINT PRIMARY KEY, qty INT, price DOUBLE, amount DECIMAL(12,2), "
-           "label VARCHAR(64), active BOOLEAN, day DATE, created_at DATETIME(6))");
-  exec(db, "INSERT INTO " + q(table) + " VALUES "
-           "(1, -5, 0.1, -1234567890.12, 'plain', TRUE, '2024-02-29', '2024-01-02 03:04:05.123456'), "
-           "(2, 2147483647, 1e300, 0.01, 'emoji \xF0\x9F\x98\x80, \"quoted\", comma', FALSE, '1970-01-01', '1999-12-31 23:59:59'), "
-           "(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
-           "(4, 0, -2.5, 99.99, 'line\nbreak and tab\t', TRUE, '9999-12-31', '2038-01-19 03:14:08')");
+  exec(db, "CREATE TABLE " + q(table) +
+               " (id BIGINT PRIMARY KEY, qty INT, price DOUBLE, amount DECIMAL(12,2), "
+               "label VARCHAR(64), active BOOLEAN, day DATE, created_at DATETIME(6))");
+  exec(db, "INSERT INTO " + q(table) +
+               " VALUES "
+               "(1, -5, 0.1, -1234567890.12, 'plain', TRUE, '2024-02-29', '2024-01-02 03:04:05.123456'), "
+               "(2, 2147483647, 1e300, 0.01, 'emoji \xF0\x9F\x98\x80, \"quoted\", comma', FALSE, '1970-01-01', "
+               "'1999-12-31 23:59:59'), "
+               "(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
+               "(4, 0, -2.5, 99.99, 'line\nbreak and tab\t', TRUE, '9999-12-31', '2038-01-19 03:14:08')");
 }
 
 void check_ok(const mageio::test::CommandResult& result) {
@@ -91,10 +95,11 @@ TEST_CASE("mageio copy mysql -> CSV -> mysql, and mageio export/load with every 
   const std::string csv = (t.dir / "rows.csv").string();
 
   check_ok(run_cli({"copy", "mysql", "file", "--table", source, "--to-path", csv, "--config", t.config}));
-  const std::vector<std::string> types = {"--column-type", "id=int64", "--column-type", "qty=int32", "--column-type",
-                                          "price=float64", "--column-type", "amount=decimal128(12, 2)", "--column-type",
-                                          "label=utf8", "--column-type", "active=bool", "--column-type", "day=date32",
-                                          "--column-type", "created_at=timestamp[us]"};
+  const std::vector<std::string> types = {
+      "--column-type", "id=int64",      "--column-type", "qty=int32",
+      "--column-type", "price=float64", "--column-type", "amount=decimal128(12, 2)",
+      "--column-type", "label=utf8",    "--column-type", "active=bool",
+      "--column-type", "day=date32",    "--column-type", "created_at=timestamp[us]"};
   std::vector<std::string> args = {"export", "mysql", "--input", csv, "--table", back, "--config", t.config};
   args.insert(args.end(), types.begin(), types.end());
   check_ok(run_cli(args));
@@ -117,14 +122,15 @@ TEST_CASE("mageio copy mysql -> CSV -> mysql, and mageio export/load with every 
   CHECK(load_text(*db, {.query = "SELECT * FROM " + q(back) + " ORDER BY id"}) == expected);
   // upsert through the CLI.
   auto upsert = args;
-  upsert.insert(upsert.end(), {"--if-exists", "append", "--unique-constraints", "id", "--unique-conflict-method", "update"});
+  upsert.insert(upsert.end(),
+                {"--if-exists", "append", "--unique-constraints", "id", "--unique-conflict-method", "update"});
   exec(*db, "ALTER TABLE " + q(back) + " ADD PRIMARY KEY (id)");
   exec(*db, "UPDATE " + q(back) + " SET label = 'changed'");
   check_ok(run_cli(upsert));
   CHECK(load_text(*db, {.query = "SELECT * FROM " + q(back) + " ORDER BY id"}) == expected);
 
-  auto loaded = run_cli({"load", "mysql", "--query", "SELECT id, label FROM " + q(back) + " WHERE id = 2", "--format", "csv",
-                         "--config", t.config});
+  auto loaded = run_cli({"load", "mysql", "--query", "SELECT id, label FROM " + q(back) + " WHERE id = 2", "--format",
+                         "csv", "--config", t.config});
   check_ok(loaded);
   CHECK(loaded.out.find("emoji \xF0\x9F\x98\x80") != std::string::npos);
   auto counted = run_cli({"load", "mysql", "--table", back, "--format", "null", "--config", t.config});
@@ -157,8 +163,8 @@ TEST_CASE("the CLI never prints the MySQL password") {
   auto setup_ = setup();
   if (!setup_) return;
   auto& t = *setup_;
-  auto result = run_cli({"load", "mysql", "--query", "SELECT 1", "--config", t.config, "--set",
-                         "MYSQL_PASSWORD=Wr0ng-Pa55word-cli"});
+  auto result = run_cli(
+      {"load", "mysql", "--query", "SELECT 1", "--config", t.config, "--set", "MYSQL_PASSWORD=Wr0ng-Pa55word-cli"});
   CHECK(result.exit_code == 1);
   CHECK(result.err.find("Access denied") != std::string::npos);
   CHECK(result.err.find("Wr0ng-Pa55word-cli") == std::string::npos);

@@ -32,10 +32,13 @@ int closed_port() {
   return port;
 }
 
-boost::json::object with(boost::json::object config, std::initializer_list<std::pair<std::string, std::string>> changes) {
+boost::json::object with(boost::json::object config,
+                         std::initializer_list<std::pair<std::string, std::string>> changes) {
   for (const auto& [key, value] : changes) {
-    if (value.empty()) config.erase(key);
-    else config[key] = value;
+    if (value.empty())
+      config.erase(key);
+    else
+      config[key] = value;
   }
   return config;
 }
@@ -49,8 +52,9 @@ TEST_CASE("connects with flat keys, through the unix socket, and from Mage's nes
   auto socket = open(with(config(*s), {{"MYSQL_HOST", ""}, {"MYSQL_PORT", ""}, {"MYSQL_UNIX_SOCKET", s->socket}}));
   CHECK(scalar(*socket, "SELECT @@session.time_zone") == "+00:00");
 
-  const std::string yaml = "version: 0.1.1\ndefault:\n  MySQL:\n    database: " + s->database + "\n    host: " + s->host +
-                           "\n    port: " + s->port + "\n    user: " + s->user + "\n    password: \"{{ env_var('MAGEIO_TEST_MYSQL_PASSWORD') }}\"\n";
+  const std::string yaml = "version: 0.1.1\ndefault:\n  MySQL:\n    database: " + s->database +
+                           "\n    host: " + s->host + "\n    port: " + s->port + "\n    user: " + s->user +
+                           "\n    password: \"{{ env_var('MAGEIO_TEST_MYSQL_PASSWORD') }}\"\n";
   auto io_config = mageio::IoConfig::parse(yaml, "nested.yaml");
   mageio::Registry registry = mageio::test::bundled_registry();
   auto nested = mageio::open_connector(registry, "mysql", io_config.profile("default"));
@@ -101,10 +105,14 @@ TEST_CASE("an unknown database is NOT_FOUND (1049); an unreachable server is UNA
   CHECK((refused.vendor_code() == 2002 || refused.vendor_code() == 2003));
   CHECK(std::string(refused.what()).find(s->password) == std::string::npos);
 
-  auto host = error_of([&] { open(with(config(*s), {{"MYSQL_HOST", "no-such-host.invalid"}, {"MYSQL_CONNECT_TIMEOUT", "3"}})); });
+  auto host = error_of([&] {
+    open(with(config(*s), {{"MYSQL_HOST", "no-such-host.invalid"}, {"MYSQL_CONNECT_TIMEOUT", "3"}}));
+  });
   CHECK(host.status() == MAGEIO_STATUS_UNAVAILABLE);
 
-  auto socket = error_of([&] { open(with(config(*s), {{"MYSQL_UNIX_SOCKET", "/nonexistent/mysqld.sock"}, {"MYSQL_HOST", ""}})); });
+  auto socket = error_of([&] {
+    open(with(config(*s), {{"MYSQL_UNIX_SOCKET", "/nonexistent/mysqld.sock"}, {"MYSQL_HOST", ""}}));
+  });
   CHECK(socket.status() == MAGEIO_STATUS_UNAVAILABLE);
 }
 
@@ -218,21 +226,26 @@ TEST_CASE("alter_table adds, drops, renames and retypes columns") {
   db->alter_table({.table = table, .action = "rename_column", .column = "price", .new_name = "unit price"});
   db->alter_table({.table = table, .action = "alter_column_type", .column = "id", .type = "int64"});
   CHECK(column_types(*db, table) == std::vector<std::string>{"bigint(20)", "double", "decimal(12,2)", "datetime(6)"});
-  CHECK(query(*db, "SELECT COLUMN_NAME, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
-                   "TABLE_NAME = " + lit(table) + " ORDER BY ORDINAL_POSITION") ==
+  CHECK(query(*db,
+              "SELECT COLUMN_NAME, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+              "TABLE_NAME = " +
+                  lit(table) + " ORDER BY ORDINAL_POSITION") ==
         Rows{{"id", "NO"}, {"unit price", "YES"}, {"amount", "YES"}, {"seen", "YES"}});
 
   CHECK(error_of([&] { db->alter_table({.table = table, .action = "drop_column", .column = "nope"}); }).status() ==
         MAGEIO_STATUS_NOT_FOUND);
-  CHECK(error_of([&] { db->alter_table({.table = table, .action = "add_column", .column = "ID", .type = "utf8"}); }).status() ==
-        MAGEIO_STATUS_ALREADY_EXISTS);
+  CHECK(error_of([&] {
+          db->alter_table({.table = table, .action = "add_column", .column = "ID", .type = "utf8"});
+        }).status() == MAGEIO_STATUS_ALREADY_EXISTS);
   CHECK(error_of([&] {
           db->alter_table({.table = table, .action = "rename_column", .column = "id", .new_name = "amount"});
         }).status() == MAGEIO_STATUS_ALREADY_EXISTS);
-  CHECK(error_of([&] { db->alter_table({.table = "no_such_table_q", .action = "drop_column", .column = "x"}); }).status() ==
-        MAGEIO_STATUS_NOT_FOUND);
-  CHECK(error_of([&] { db->alter_table({.table = table, .action = "add_column", .column = "x", .type = "varchar"}); }).status() ==
-        MAGEIO_STATUS_INVALID_ARGUMENT);
+  CHECK(error_of([&] {
+          db->alter_table({.table = "no_such_table_q", .action = "drop_column", .column = "x"});
+        }).status() == MAGEIO_STATUS_NOT_FOUND);
+  CHECK(error_of([&] {
+          db->alter_table({.table = table, .action = "add_column", .column = "x", .type = "varchar"});
+        }).status() == MAGEIO_STATUS_INVALID_ARGUMENT);
 }
 
 TEST_CASE("table_exists asks information_schema: schemas, case, views") {
@@ -280,7 +293,8 @@ TEST_CASE("sample and limit: the first rows, in the query's order, without readi
   // statement after it.
   for (int i = 0; i < 20; ++i) {
     CAPTURE(i);
-    CHECK(load_text(*db, {.query = "SELECT id FROM " + q(table) + " WHERE id <= 3 ORDER BY id", .limit = 1}) == Rows{{"1"}});
+    CHECK(load_text(*db, {.query = "SELECT id FROM " + q(table) + " WHERE id <= 3 ORDER BY id", .limit = 1}) ==
+          Rows{{"1"}});
     CHECK(scalar(*db, "SELECT COUNT(*) FROM " + q(table) + " WHERE id <= 3") == "3");
   }
 }

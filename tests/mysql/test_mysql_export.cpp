@@ -65,8 +65,11 @@ TEST_CASE("if_exists replace swaps in a new table with the new schema and rows")
     CHECK(db->export_data({.table = table, .if_exists = "replace", .options = {{"method", method}}}, input.get()) == 3);
     CHECK(ordered(*db, table) == Rows{{"1", "one"}, {"2", "two"}, {"3", "three"}});
     CHECK(column_types(*db, table) == std::vector<std::string>{"bigint(20)", "longtext"});
-    CHECK(scalar(*db, "SELECT CONCAT(ENGINE, ' ', TABLE_COLLATION) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
-                      "DATABASE() AND TABLE_NAME = " + lit(table)).starts_with("InnoDB utf8mb4_"));
+    CHECK(scalar(*db,
+                 "SELECT CONCAT(ENGINE, ' ', TABLE_COLLATION) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                 "DATABASE() AND TABLE_NAME = " +
+                     lit(table))
+              .starts_with("InnoDB utf8mb4_"));
     CHECK(leftovers(*db, table).empty());
     // Replacing a table that does not exist creates it.
     const std::string fresh = unique_name("replace_new");
@@ -121,11 +124,13 @@ TEST_CASE("append through LOAD DATA reaches BIT and JSON columns, and a duplicat
                              b.column(1).append_uint(row == 0 ? 2730 : 1);
                              b.column(2).append_string(row == 0 ? "{\"k\": \"\xF0\x9F\x98\x80\"}" : "[1, 2]");
                            });
-  CHECK(db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, input.get()) == 2);
+  CHECK(db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, input.get()) ==
+        2);
   CHECK(ordered(*db, table) == Rows{{"1", "2730", "{\"k\": \"\xF0\x9F\x98\x80\"}"}, {"2", "1", "[1, 2]"}});
 
   // LOAD DATA LOCAL turns a duplicate key into a warning and skips the row; the plugin fails instead.
-  auto duplicate = rows_stream({{"id", sdk::int32()}}, 3, [](sdk::BatchBuilder& b, int64_t row) { b.column(0).append_int(row + 2); });
+  auto duplicate = rows_stream({{"id", sdk::int32()}}, 3,
+                               [](sdk::BatchBuilder& b, int64_t row) { b.column(0).append_int(row + 2); });
   auto error = error_of([&] {
     db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, duplicate.get());
   });
@@ -152,12 +157,13 @@ TEST_CASE("upsert UPDATE and IGNORE on an existing table, single and composite k
     CAPTURE(method);
     const std::string table = unique_name("upsert");
     DropTable drop{*db, table};
-    exec(*db, "CREATE TABLE " + q(table) + " (id INT PRIMARY KEY, name VARCHAR(20), qty INT, note VARCHAR(10) DEFAULT 'kept')");
+    exec(*db, "CREATE TABLE " + q(table) +
+                  " (id INT PRIMARY KEY, name VARCHAR(20), qty INT, note VARCHAR(10) DEFAULT 'kept')");
     exec(*db, "INSERT INTO " + q(table) + " (id, name, qty) VALUES (1, 'a', 1), (2, 'b', 2)");
     auto input = rows({{2, "B", 20}, {3, "c", 3}, {3, "C", 30}});
-    CHECK(db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"id"},
-                           .unique_conflict_method = method},
-                          input.get()) == 3);
+    CHECK(db->export_data(
+              {.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = method},
+              input.get()) == 3);
     if (method == "UPDATE")
       CHECK(ordered(*db, table) == Rows{{"1", "a", "1", "kept"}, {"2", "B", "20", "kept"}, {"3", "C", "30", "kept"}});
     else
@@ -168,7 +174,9 @@ TEST_CASE("upsert UPDATE and IGNORE on an existing table, single and composite k
     exec(*db, "CREATE TABLE " + q(composite) + " (id INT, name VARCHAR(20), qty INT, UNIQUE KEY (name, id))");
     exec(*db, "INSERT INTO " + q(composite) + " VALUES (1, 'a', 1), (1, 'b', 2)");
     auto input2 = rows({{1, "b", 20}, {2, "b", 3}});
-    db->export_data({.table = composite, .if_exists = "append", .unique_constraints = {"id", "NAME"},
+    db->export_data({.table = composite,
+                     .if_exists = "append",
+                     .unique_constraints = {"id", "NAME"},
                      .unique_conflict_method = method},
                     input2.get());
     CHECK(load_text(*db, {.query = "SELECT * FROM " + q(composite) + " ORDER BY id, name"}) ==
@@ -185,11 +193,13 @@ TEST_CASE("upsert into a new table creates a UNIQUE KEY; text keys compare exact
   DropTable drop{*db, table};
   auto input = id_name({{1, "k"}, {2, "K"}, {3, "k"}});
   // Key on the text column: 'k' and 'K' are different keys (utf8mb4_bin), the second 'k' updates the first.
-  CHECK(db->export_data({.table = table, .unique_constraints = {"name"}, .unique_conflict_method = "UPDATE"}, input.get()) == 3);
+  CHECK(db->export_data({.table = table, .unique_constraints = {"name"}, .unique_conflict_method = "UPDATE"},
+                        input.get()) == 3);
   CHECK(load_text(*db, {.query = "SELECT id, name FROM " + q(table) + " ORDER BY id"}) == Rows{{"2", "K"}, {"3", "k"}});
   CHECK(column_types(*db, table) == std::vector<std::string>{"bigint(20)", "varchar(768)"});
-  CHECK(scalar(*db, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = " +
-                        lit(table) + " AND NON_UNIQUE = 0 AND COLUMN_NAME = 'name'") == "1");
+  CHECK(scalar(*db,
+               "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = " +
+                   lit(table) + " AND NON_UNIQUE = 0 AND COLUMN_NAME = 'name'") == "1");
   // A later upsert finds that key.
   auto more = id_name({{9, "K"}});
   db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"name"}}, more.get());
@@ -204,11 +214,13 @@ TEST_CASE("upsert needs a unique index on exactly the constraint columns, which 
   DropTable drop{*db, table};
   exec(*db, "CREATE TABLE " + q(table) + " (id BIGINT, name VARCHAR(20), UNIQUE KEY (id, name))");
   auto input = id_name({{1, "x"}});
-  auto error = error_of([&] { db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"id"}}, input.get()); });
+  auto error = error_of(
+      [&] { db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"id"}}, input.get()); });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("no PRIMARY KEY or UNIQUE index on exactly (`id`)") != std::string::npos);
   auto input2 = id_name({{1, "x"}});
-  auto missing = error_of([&] { db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"zzz"}}, input2.get()); });
+  auto missing = error_of(
+      [&] { db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"zzz"}}, input2.get()); });
   CHECK(missing.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(scalar(*db, "SELECT COUNT(*) FROM " + q(table)) == "0");
 }
@@ -224,11 +236,15 @@ TEST_CASE("a bad row N of a large export changes nothing: fail, replace, append,
   enum class Bad { StreamFails, NaN, TooLong };
   // Upserts start with the original rows' keys (1 and 2), so a rollback must also undo updates.
   auto input = [&](Bad bad, int64_t first_id) {
-    return rows_stream(schema, rows, [bad, first_id](sdk::BatchBuilder& b, int64_t row) {
-      b.column(0).append_int(row + first_id);
-      b.column(1).append_string(bad == Bad::TooLong && row == 100000 ? std::string(30, 'x') : "n" + std::to_string(row));
-      b.column(2).append_double(bad == Bad::NaN && row == 100000 ? std::nan("") : row * 0.5);
-    }, batch, bad == Bad::StreamFails ? 10 : -1);
+    return rows_stream(
+        schema, rows,
+        [bad, first_id](sdk::BatchBuilder& b, int64_t row) {
+          b.column(0).append_int(row + first_id);
+          b.column(1).append_string(bad == Bad::TooLong && row == 100000 ? std::string(30, 'x')
+                                                                         : "n" + std::to_string(row));
+          b.column(2).append_double(bad == Bad::NaN && row == 100000 ? std::nan("") : row * 0.5);
+        },
+        batch, bad == Bad::StreamFails ? 10 : -1);
   };
   auto original_table = [&](const std::string& table) {
     exec(*db, "CREATE TABLE " + q(table) + " (id BIGINT PRIMARY KEY, name VARCHAR(10), score DOUBLE, keep_me INT)");
@@ -249,7 +265,8 @@ TEST_CASE("a bad row N of a large export changes nothing: fail, replace, append,
                                Mode{"append", true, true}}) {
         CAPTURE(mode.if_exists);
         CAPTURE(mode.upsert);
-        if (bad == Bad::TooLong && (!mode.existing || mode.if_exists == "replace")) continue;  // new tables take any length
+        if (bad == Bad::TooLong && (!mode.existing || mode.if_exists == "replace"))
+          continue;                                          // new tables take any length
         if (mode.upsert && method == "load_data") continue;  // upserts always INSERT
         const std::string table = unique_name("atomic");
         DropTable drop{*db, table};
@@ -259,7 +276,8 @@ TEST_CASE("a bad row N of a large export changes nothing: fail, replace, append,
         if (mode.upsert) options.unique_constraints = {"id"};
         auto error = error_of([&] { db->export_data(options, stream.get()); });
         CHECK(error.status() != MAGEIO_STATUS_OK);
-        if (bad == Bad::StreamFails) CHECK(std::string(error.what()).find("test source fails at batch 10") != std::string::npos);
+        if (bad == Bad::StreamFails)
+          CHECK(std::string(error.what()).find("test source fails at batch 10") != std::string::npos);
         if (bad == Bad::NaN) CHECK(std::string(error.what()).find("row 100001, column \"score\"") != std::string::npos);
         if (bad == Bad::TooLong) CHECK(std::string(error.what()).find("name") != std::string::npos);
         if (mode.existing)
@@ -286,11 +304,19 @@ TEST_CASE("a cancelled export changes nothing and says CANCELLED") {
     for (std::string mode : {"append", "replace"}) {
       CAPTURE(mode);
       host->cancel_requested = false;
-      auto stream = rows_stream(kIdName, 100000, [](sdk::BatchBuilder& b, int64_t row) {
-        b.column(0).append_int(row);
-        b.column(1).append_string("row");
-      }, 5000, -1, [&](int index) { if (index == 6) host->cancel_requested = true; });
-      auto error = error_of([&] { db->export_data({.table = table, .if_exists = mode, .options = {{"method", method}}}, stream.get()); });
+      auto stream = rows_stream(
+          kIdName, 100000,
+          [](sdk::BatchBuilder& b, int64_t row) {
+            b.column(0).append_int(row);
+            b.column(1).append_string("row");
+          },
+          5000, -1,
+          [&](int index) {
+            if (index == 6) host->cancel_requested = true;
+          });
+      auto error = error_of([&] {
+        db->export_data({.table = table, .if_exists = mode, .options = {{"method", method}}}, stream.get());
+      });
       CHECK(error.status() == MAGEIO_STATUS_CANCELLED);
       host->cancel_requested = false;
       CHECK(ordered(*db, table) == Rows{{"1", "kept"}});
@@ -305,7 +331,8 @@ TEST_CASE("identifiers with backticks, spaces, reserved words and non-ASCII lett
   auto db = open(*s);
   const std::string table = unique_name("we`ird tab le");
   DropTable drop{*db, table};
-  const sdk::Schema schema = {{"select", sdk::int32()}, {"order by", sdk::utf8()}, {"a`b", sdk::float64()}, {"na\xC3\xAFve", sdk::bool_type()}};
+  const sdk::Schema schema = {
+      {"select", sdk::int32()}, {"order by", sdk::utf8()}, {"a`b", sdk::float64()}, {"na\xC3\xAFve", sdk::bool_type()}};
   auto fill = [](sdk::BatchBuilder& b, int64_t row) {
     b.column(0).append_int(row);
     b.column(1).append_string("v" + std::to_string(row));
@@ -320,7 +347,8 @@ TEST_CASE("identifiers with backticks, spaces, reserved words and non-ASCII lett
     std::vector<std::string> names;
     for (const auto& field : reader.schema()) names.push_back(field.name);
     CHECK(names == std::vector<std::string>{"select", "order by", "a`b", "na\xC3\xAFve"});
-    CHECK(mageio::test::read_all_text(reader) == Rows{{"0", "v0", "0.25", "true"}, {"1", "v1", "1.25", "false"}, {"2", "v2", "2.25", "true"}});
+    CHECK(mageio::test::read_all_text(reader) ==
+          Rows{{"0", "v0", "0.25", "true"}, {"1", "v1", "1.25", "false"}, {"2", "v2", "2.25", "true"}});
   }
   CHECK(db->table_exists(table));
   CHECK(db->table_exists(table, s->database));
@@ -333,7 +361,8 @@ TEST_CASE("identifiers with backticks, spaces, reserved words and non-ASCII lett
     b.column(3).append_bool(true);
   });
   db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"select", "a`b"}}, update.get());
-  CHECK(load_text(*db, {.query = "SELECT `order by` FROM " + q(table) + " ORDER BY `select`"}) == Rows{{"v0"}, {"updated"}});
+  CHECK(load_text(*db, {.query = "SELECT `order by` FROM " + q(table) + " ORDER BY `select`"}) ==
+        Rows{{"v0"}, {"updated"}});
   db->alter_table({.table = table, .action = "rename_column", .column = "order by", .new_name = "group`by"});
   CHECK(load_text(*db, {.query = "SELECT `group``by` FROM " + q(table) + " ORDER BY 1"}) == Rows{{"updated"}, {"v0"}});
 }
@@ -346,10 +375,13 @@ TEST_CASE("the INSERT path splits large exports into statements that fit max_all
   DropTable drop{*db, table};
   const int64_t rows = 30000;
   const std::string text(700, 'z');  // ~21 MB in all: several 4 MiB statements
-  auto input = rows_stream(kIdName, rows, [&](sdk::BatchBuilder& b, int64_t row) {
-    b.column(0).append_int(row);
-    b.column(1).append_string(text + std::to_string(row));
-  }, 7000);
+  auto input = rows_stream(
+      kIdName, rows,
+      [&](sdk::BatchBuilder& b, int64_t row) {
+        b.column(0).append_int(row);
+        b.column(1).append_string(text + std::to_string(row));
+      },
+      7000);
   CHECK(db->export_data({.table = table, .options = {{"method", "insert"}}}, input.get()) == rows);
   int64_t bytes = 0;
   for (int64_t r = 0; r < rows; ++r) bytes += 700 + static_cast<int64_t>(std::to_string(r).size());
@@ -370,9 +402,12 @@ TEST_CASE("export refuses what MySQL cannot hold before touching anything") {
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("two columns named \"A\"") != std::string::npos);
   auto path = id_name({{1, "x"}});
-  CHECK(error_of([&] { db->export_data({.path = "/tmp/x.csv"}, path.get()); }).status() == MAGEIO_STATUS_INVALID_ARGUMENT);
+  CHECK(error_of([&] { db->export_data({.path = "/tmp/x.csv"}, path.get()); }).status() ==
+        MAGEIO_STATUS_INVALID_ARGUMENT);
   auto bad_option = id_name({{1, "x"}});
-  auto option_error = error_of([&] { db->export_data({.table = table, .options = {{"method", "copy"}}}, bad_option.get()); });
+  auto option_error = error_of([&] {
+    db->export_data({.table = table, .options = {{"method", "copy"}}}, bad_option.get());
+  });
   CHECK(option_error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK_FALSE(db->table_exists(table));
 }
@@ -398,10 +433,16 @@ TEST_CASE("when LOAD DATA cannot be used, auto falls back to INSERT before writi
       db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, again.get());
     });
   } catch (...) {
-    if (saved) setenv("TMPDIR", previous.c_str(), 1); else unsetenv("TMPDIR");
+    if (saved)
+      setenv("TMPDIR", previous.c_str(), 1);
+    else
+      unsetenv("TMPDIR");
     throw;
   }
-  if (saved) setenv("TMPDIR", previous.c_str(), 1); else unsetenv("TMPDIR");
+  if (saved)
+    setenv("TMPDIR", previous.c_str(), 1);
+  else
+    unsetenv("TMPDIR");
   CHECK(written == 2);
   CHECK(ordered(*db, table) == Rows{{"1", "one"}, {"2", "two"}});
   CHECK(log.contains(MAGEIO_LOG_WARNING, "writing with INSERT statements instead"));
@@ -419,7 +460,9 @@ TEST_CASE("without MYSQL_ALLOW_LOCAL_INFILE exports use INSERT, and load_data is
   auto input = id_name({{1, "one"}});
   CHECK(db->export_data({.table = table}, input.get()) == 1);
   auto again = id_name({{2, "two"}});
-  auto error = error_of([&] { db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, again.get()); });
+  auto error = error_of([&] {
+    db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, again.get());
+  });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("MYSQL_ALLOW_LOCAL_INFILE") != std::string::npos);
   // The connection does not offer local infile to the server at all.

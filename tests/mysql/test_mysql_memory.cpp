@@ -20,8 +20,10 @@ constexpr bool kRssMeaningful = true;
 
 const char* kColumns = "id, qty, price, active, label, created_at, day, amount";
 const char* kExpressions =
-    "n, (n * 7919) % 100000 - 50000, n / 7.0e0, n % 3 = 0, CONCAT('item-', LPAD(n, 7, '0'), '-', SUBSTRING('abcdefghijklmnop', "
-    "n % 10 + 1, 6)), TIMESTAMPADD(MICROSECOND, n * 37000013, '2020-01-01'), DATE_ADD('2017-01-01', INTERVAL n % 5000 DAY), "
+    "n, (n * 7919) % 100000 - 50000, n / 7.0e0, n % 3 = 0, CONCAT('item-', LPAD(n, 7, '0'), '-', "
+    "SUBSTRING('abcdefghijklmnop', "
+    "n % 10 + 1, 6)), TIMESTAMPADD(MICROSECOND, n * 37000013, '2020-01-01'), DATE_ADD('2017-01-01', INTERVAL n % 5000 "
+    "DAY), "
     "(n * 104729 % 100000000) / 100 - 400000";
 
 }  // namespace
@@ -32,8 +34,9 @@ TEST_CASE("a 1M-row load and 1M-row copies keep client memory flat") {
   auto db = open(*s);
   const std::string table = unique_name("million");
   DropTable drop{*db, table};
-  exec(*db, "CREATE TABLE " + q(table) + " (id BIGINT PRIMARY KEY, qty INT, price DOUBLE, active BOOLEAN, label VARCHAR(32), "
-            "created_at DATETIME(6), day DATE, amount DECIMAL(12,2))");
+  exec(*db, "CREATE TABLE " + q(table) +
+                " (id BIGINT PRIMARY KEY, qty INT, price DOUBLE, active BOOLEAN, label VARCHAR(32), "
+                "created_at DATETIME(6), day DATE, amount DECIMAL(12,2))");
   fill_numbers(*db, table, kColumns, kExpressions, kRows);
 
   const int64_t before = peak_rss_kib();
@@ -62,8 +65,8 @@ TEST_CASE("a 1M-row load and 1M-row copies keep client memory flat") {
     auto reader = db->load({.table = table});
     CHECK(dest->export_data({.table = copy, .options = {{"method", method}}}, reader.stream()) == kRows);
     const int64_t after_copy = peak_rss_kib();
-    MESSAGE("copy of " << kRows << " rows with " << method << ": peak RSS " << before / 1024 << " -> " << after_copy / 1024
-                       << " MiB");
+    MESSAGE("copy of " << kRows << " rows with " << method << ": peak RSS " << before / 1024 << " -> "
+                       << after_copy / 1024 << " MiB");
     if (kRssMeaningful) CHECK(after_copy - before < kLimitKib);
     CHECK(scalar(*dest, "SELECT CONCAT(COUNT(*), ' ', SUM(id), ' ', SUM(amount)) FROM " + q(copy)) ==
           scalar(*db, "SELECT CONCAT(COUNT(*), ' ', SUM(id), ' ', SUM(amount)) FROM " + q(table)));

@@ -51,19 +51,79 @@ const char* kAllTypesRow = R"SQL((1, 0, -128, 255, -32768, 65535, -8388608, 1677
   '2024-02-29', '2024-01-02 03:04:05', '1970-01-01 00:00:00.000001', '2038-01-19 03:14:07.999', '23:59:59',
   '12:34:56.789012', '{"a": [1, 2]}', 'b', 'x,y', b'1', b'101010101010', 2155))SQL";
 
-const std::vector<std::string> kAllTypesArrow = {
-    "bool",          "bool",   "int8",          "uint8",   "int16",         "uint16",           "int32",
-    "uint32",        "int32",  "uint32",        "int64",   "uint64",        "float32",          "float64",
-    "decimal128(12, 2)", "decimal128(10, 3)", "decimal128(38, 10)", "utf8", "utf8", "utf8", "utf8", "binary",
-    "binary",        "binary", "date32",        "timestamp[us]", "timestamp[us]", "timestamp[us, UTC]", "time64[us]",
-    "time64[us]",    "utf8",   "utf8",          "utf8",    "uint64",        "uint64",           "int16"};
+const std::vector<std::string> kAllTypesArrow = {"bool",
+                                                 "bool",
+                                                 "int8",
+                                                 "uint8",
+                                                 "int16",
+                                                 "uint16",
+                                                 "int32",
+                                                 "uint32",
+                                                 "int32",
+                                                 "uint32",
+                                                 "int64",
+                                                 "uint64",
+                                                 "float32",
+                                                 "float64",
+                                                 "decimal128(12, 2)",
+                                                 "decimal128(10, 3)",
+                                                 "decimal128(38, 10)",
+                                                 "utf8",
+                                                 "utf8",
+                                                 "utf8",
+                                                 "utf8",
+                                                 "binary",
+                                                 "binary",
+                                                 "binary",
+                                                 "date32",
+                                                 "timestamp[us]",
+                                                 "timestamp[us]",
+                                                 "timestamp[us, UTC]",
+                                                 "time64[us]",
+                                                 "time64[us]",
+                                                 "utf8",
+                                                 "utf8",
+                                                 "utf8",
+                                                 "uint64",
+                                                 "uint64",
+                                                 "int16"};
 
-const std::vector<std::string> kAllTypesText = {
-    "true", "false", "-128", "255", "-32768", "65535", "-8388608", "16777215", "-2147483648", "4294967295",
-    "-9223372036854775808", "18446744073709551615", "0.5", "0.30000000000000004", "-1234567890.12", "1234567.891",
-    "1234567890123456789012345678.0123456789", "ab", "héllo", "text", "long", "\\x00010200", "\\xff00fe",
-    "\\x000102", "2024-02-29", "2024-01-02 03:04:05", "1970-01-01 00:00:00.000001", "2038-01-19 03:14:07.999000+00:00",
-    "23:59:59", "12:34:56.789012", "{\"a\": [1, 2]}", "b", "x,y", "1", "2730", "2155"};
+const std::vector<std::string> kAllTypesText = {"true",
+                                                "false",
+                                                "-128",
+                                                "255",
+                                                "-32768",
+                                                "65535",
+                                                "-8388608",
+                                                "16777215",
+                                                "-2147483648",
+                                                "4294967295",
+                                                "-9223372036854775808",
+                                                "18446744073709551615",
+                                                "0.5",
+                                                "0.30000000000000004",
+                                                "-1234567890.12",
+                                                "1234567.891",
+                                                "1234567890123456789012345678.0123456789",
+                                                "ab",
+                                                "héllo",
+                                                "text",
+                                                "long",
+                                                "\\x00010200",
+                                                "\\xff00fe",
+                                                "\\x000102",
+                                                "2024-02-29",
+                                                "2024-01-02 03:04:05",
+                                                "1970-01-01 00:00:00.000001",
+                                                "2038-01-19 03:14:07.999000+00:00",
+                                                "23:59:59",
+                                                "12:34:56.789012",
+                                                "{\"a\": [1, 2]}",
+                                                "b",
+                                                "x,y",
+                                                "1",
+                                                "2730",
+                                                "2155"};
 
 }  // namespace
 
@@ -109,7 +169,8 @@ TEST_CASE("every MySQL type round-trips MariaDB -> Arrow -> MariaDB with the sam
   for (std::string method : {"insert", "load_data"}) {
     CAPTURE(method);
     auto reader = source->load({.table = table});
-    CHECK(dest->export_data({.table = copy, .if_exists = "replace", .options = {{"method", method}}}, reader.stream()) == 2);
+    CHECK(dest->export_data({.table = copy, .if_exists = "replace", .options = {{"method", method}}},
+                            reader.stream()) == 2);
     CHECK(load_text(*dest, {.table = copy}) == original);
     auto copied_reader = dest->load({.table = copy, .limit = 0});
     CHECK(type_names(copied_reader.schema()) == expected_types);
@@ -123,7 +184,8 @@ TEST_CASE("every supported Arrow type round-trips Arrow -> MariaDB -> Arrow and 
   const std::vector<std::string> names = plugin()->supported_types();
   REQUIRE(names.size() == 18);
   sdk::Schema schema;
-  for (const auto& name : names) schema.push_back({"c_" + std::to_string(schema.size()), sdk::DataType::from_name(name)});
+  for (const auto& name : names)
+    schema.push_back({"c_" + std::to_string(schema.size()), sdk::DataType::from_name(name)});
 
   auto fill = [&](sdk::BatchBuilder& b, int64_t row) {
     for (size_t c = 0; c < schema.size(); ++c) {
@@ -164,14 +226,18 @@ TEST_CASE("every supported Arrow type round-trips Arrow -> MariaDB -> Arrow and 
           column.append_decimal(low ? -(max - 1) : max - 1);
           break;
         }
-        case TypeId::Utf8: column.append_string(low ? "" : "\xF0\x9F\x98\x80 caf\xC3\xA9 \\N 'q' \"d\" \t\n\r\\ \x1A end"); break;
+        case TypeId::Utf8:
+          column.append_string(low ? "" : "\xF0\x9F\x98\x80 caf\xC3\xA9 \\N 'q' \"d\" \t\n\r\\ \x1A end");
+          break;
         case TypeId::Binary: {
           std::string bytes;
           for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
           column.append_string(low ? std::string() : bytes);
           break;
         }
-        case TypeId::Date32: column.append_date32(low ? sdk::days_from_civil(1000, 1, 1) : sdk::days_from_civil(9999, 12, 31)); break;
+        case TypeId::Date32:
+          column.append_date32(low ? sdk::days_from_civil(1000, 1, 1) : sdk::days_from_civil(9999, 12, 31));
+          break;
         case TypeId::Timestamp:
           column.append_timestamp_us(low ? int64_t{sdk::days_from_civil(1000, 1, 1)} * sdk::kMicrosPerDay
                                          : int64_t{sdk::days_from_civil(9999, 12, 31)} * sdk::kMicrosPerDay +
@@ -232,10 +298,13 @@ TEST_CASE("floats round-trip bit for bit, and NaN/infinity are refused with the 
     CAPTURE(method);
     const std::string table = unique_name("floats");
     DropTable drop{*db, table};
-    auto input = rows_stream(schema, static_cast<int64_t>(doubles.size()), [&](sdk::BatchBuilder& b, int64_t row) {
-      b.column(0).append_double(doubles[static_cast<size_t>(row)]);
-      b.column(1).append_double(floats[static_cast<size_t>(row)]);
-    }, 500);
+    auto input = rows_stream(
+        schema, static_cast<int64_t>(doubles.size()),
+        [&](sdk::BatchBuilder& b, int64_t row) {
+          b.column(0).append_double(doubles[static_cast<size_t>(row)]);
+          b.column(1).append_double(floats[static_cast<size_t>(row)]);
+        },
+        500);
     db->export_data({.table = table, .options = {{"method", method}}}, input.get());
     CHECK(column_types(*db, table) == std::vector<std::string>{"double", "float"});
     // A table load reads FLOAT exactly (MariaDB's text for FLOAT has only 6 digits; the plugin selects
@@ -276,11 +345,18 @@ TEST_CASE("4-byte UTF-8, quotes, backslashes, control characters and '\\N' survi
   auto s = server();
   if (!s) return;
   auto db = open(*s);
-  const std::vector<std::string> texts = {
-      "\xF0\x9F\x98\x80\xF0\x9F\x8E\x89",  // emoji
-      "\xF0\x9D\x84\x9E clef, \xE4\xB8\xAD\xE6\x96\x87, \xD0\xBA\xD0\xB8\xD1\x80",
-      "it's \"quoted\" `ticked`", "back\\slash \\N \\0 \\t", "tab\there\nnewline\r\n", "\\N", "N", "", std::string("nul\0byte", 8),
-      "\x1A ctrl-z", "%_ like wildcards", "-- not a comment; DROP TABLE x;"};
+  const std::vector<std::string> texts = {"\xF0\x9F\x98\x80\xF0\x9F\x8E\x89",  // emoji
+                                          "\xF0\x9D\x84\x9E clef, \xE4\xB8\xAD\xE6\x96\x87, \xD0\xBA\xD0\xB8\xD1\x80",
+                                          "it's \"quoted\" `ticked`",
+                                          "back\\slash \\N \\0 \\t",
+                                          "tab\there\nnewline\r\n",
+                                          "\\N",
+                                          "N",
+                                          "",
+                                          std::string("nul\0byte", 8),
+                                          "\x1A ctrl-z",
+                                          "%_ like wildcards",
+                                          "-- not a comment; DROP TABLE x;"};
   const sdk::Schema schema = {{"id", sdk::int32()}, {"text", sdk::utf8()}};
   for (std::string method : {"insert", "load_data"}) {
     CAPTURE(method);
@@ -288,8 +364,10 @@ TEST_CASE("4-byte UTF-8, quotes, backslashes, control characters and '\\N' survi
     DropTable drop{*db, table};
     auto input = rows_stream(schema, static_cast<int64_t>(texts.size()) + 1, [&](sdk::BatchBuilder& b, int64_t row) {
       b.column(0).append_int(row);
-      if (row == static_cast<int64_t>(texts.size())) b.column(1).append_null();
-      else b.column(1).append_string(texts[static_cast<size_t>(row)]);
+      if (row == static_cast<int64_t>(texts.size()))
+        b.column(1).append_null();
+      else
+        b.column(1).append_string(texts[static_cast<size_t>(row)]);
     });
     db->export_data({.table = table, .options = {{"method", method}}}, input.get());
     auto rows = load_text(*db, {.query = "SELECT text, CHAR_LENGTH(text) FROM " + q(table) + " ORDER BY id"});
@@ -312,8 +390,10 @@ TEST_CASE("zero and invalid dates load as NULL with a warning; TIME outside a da
   DropTable drop{*db, table};
   exec(*db, "SET SESSION sql_mode = 'ALLOW_INVALID_DATES'");
   exec(*db, "CREATE TABLE " + q(table) + " (id INT, d DATE, dt DATETIME, tm TIME)");
-  exec(*db, "INSERT INTO " + q(table) + " VALUES (1, '0000-00-00', '0000-00-00 00:00:00', '-838:59:59'), "
-            "(2, '2024-02-30', '2024-02-30 10:00:00', '100:00:00'), (3, '2024-02-29', '2024-02-29 10:00:00', '10:00:00')");
+  exec(*db, "INSERT INTO " + q(table) +
+                " VALUES (1, '0000-00-00', '0000-00-00 00:00:00', '-838:59:59'), "
+                "(2, '2024-02-30', '2024-02-30 10:00:00', '100:00:00'), (3, '2024-02-29', '2024-02-29 10:00:00', "
+                "'10:00:00')");
 
   auto rows = load_text(*db, {.query = "SELECT id, d, dt FROM " + q(table) + " ORDER BY id"});
   CHECK(rows == std::vector<std::vector<std::string>>{
@@ -323,12 +403,14 @@ TEST_CASE("zero and invalid dates load as NULL with a warning; TIME outside a da
 
   auto error = error_of([&] { load_text(*db, {.query = "SELECT tm FROM " + q(table) + " ORDER BY id"}); });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
-  CHECK(std::string(error.what()).find("column \"tm\" (TIME): value '-838:59:59' is outside time64[us]") != std::string::npos);
+  CHECK(std::string(error.what()).find("column \"tm\" (TIME): value '-838:59:59' is outside time64[us]") !=
+        std::string::npos);
   CHECK(std::string(error.what()).find("{\"time_as\": \"utf8\"}") != std::string::npos);
 
   auto reader = db->load({.query = "SELECT tm FROM " + q(table) + " ORDER BY id", .options = {{"time_as", "utf8"}}});
   CHECK(reader.schema()[0].type.name() == "utf8");
-  CHECK(mageio::test::read_all_text(reader) == std::vector<std::vector<std::string>>{{"-838:59:59"}, {"100:00:00"}, {"10:00:00"}});
+  CHECK(mageio::test::read_all_text(reader) ==
+        std::vector<std::vector<std::string>>{{"-838:59:59"}, {"100:00:00"}, {"10:00:00"}});
 
   auto unknown = error_of([&] { db->load({.table = table, .options = {{"time_as", "duration"}}}); });
   CHECK(unknown.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
@@ -374,7 +456,8 @@ TEST_CASE("TIMESTAMP is UTC in the session; a changed session time zone is notic
   const std::string exported = unique_name("tstz_out");
   DropTable drop2{*db, exported};
   auto input = rows_stream({{"t", sdk::timestamp_us("UTC")}}, 1, [](sdk::BatchBuilder& b, int64_t) {
-    b.column(0).append_timestamp_us(int64_t{sdk::days_from_civil(2024, 6, 1)} * sdk::kMicrosPerDay + 3600 * sdk::kMicrosPerSecond);
+    b.column(0).append_timestamp_us(int64_t{sdk::days_from_civil(2024, 6, 1)} * sdk::kMicrosPerDay +
+                                    3600 * sdk::kMicrosPerSecond);
   });
   db->export_data({.table = exported}, input.get());
   CHECK(scalar(*db, "SELECT CAST(t AS CHAR) FROM " + q(exported)) == "2024-06-01 01:00:00.000000");

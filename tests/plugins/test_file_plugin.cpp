@@ -12,6 +12,8 @@
 
 #include <boost/json.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -22,8 +24,6 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <fcntl.h>
-#include <unistd.h>
 #include <vector>
 
 namespace doctest {
@@ -46,7 +46,8 @@ namespace {
 // Helpers
 
 mageio::Registry& registry() {
-  static mageio::Registry reg({.plugin_dirs = {MAGEIO_PLUGIN_DIR}, .use_environment = false, .use_default_dirs = false});
+  static mageio::Registry reg(
+      {.plugin_dirs = {MAGEIO_PLUGIN_DIR}, .use_environment = false, .use_default_dirs = false});
   return reg;
 }
 
@@ -252,8 +253,12 @@ sdk::Field field(const std::string& name, sdk::DataType type) { return {name, st
 
 // The table used by the round-trip tests: every supported type, nulls, and text that needs quoting.
 sdk::Schema roundtrip_schema() {
-  return {field("i", sdk::int64()),          field("f", sdk::float64()),        field("b", sdk::bool_type()),
-          field("s", sdk::utf8()),           field("d", sdk::date32()),         field("ts", sdk::timestamp_us()),
+  return {field("i", sdk::int64()),
+          field("f", sdk::float64()),
+          field("b", sdk::bool_type()),
+          field("s", sdk::utf8()),
+          field("d", sdk::date32()),
+          field("ts", sdk::timestamp_us()),
           field("tz", sdk::timestamp_us("UTC"))};
 }
 
@@ -284,8 +289,8 @@ TEST_CASE("file plugin: descriptor") {
   CHECK(p->has(MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_PATHS));
   CHECK_FALSE(p->has(MAGEIO_CAP_TABLES));
   CHECK_FALSE(p->has(MAGEIO_CAP_UPSERT));
-  CHECK(p->supported_types() == std::vector<std::string>{"bool", "int64", "float64", "utf8", "date32",
-                                                         "timestamp[us]", "timestamp[us, UTC]"});
+  CHECK(p->supported_types() ==
+        std::vector<std::string>{"bool", "int64", "float64", "utf8", "date32", "timestamp[us]", "timestamp[us, UTC]"});
   CHECK(p->config_schema().section == "");
   REQUIRE(p->config_schema().keys.size() == 1);
   CHECK(p->config_schema().keys[0].name == "FILE_DELIMITER");
@@ -341,7 +346,7 @@ TEST_CASE("file plugin: CSV type inference") {
              "300,-1e-3,2.5,True,2000-02-29,2024-02-01 00:00,2024-02-01 00:00:00-05:30,90210,2,2024-01-02,,7\n");
   Loaded t = load_path(path);
   CHECK(t.types() == std::vector<std::string>{"int64", "float64", "float64", "bool", "date32", "timestamp[us]",
-                                               "timestamp[us, UTC]", "utf8", "utf8", "utf8", "utf8", "utf8"});
+                                              "timestamp[us, UTC]", "utf8", "utf8", "utf8", "utf8", "utf8"});
   REQUIRE(t.rows.size() == 4);
   CHECK(t.at(1, "int") == Cell{"-20"});
   CHECK(t.at(2, "int") == Cell{});
@@ -357,7 +362,7 @@ TEST_CASE("file plugin: CSV type inference") {
   CHECK(t.at(0, "tsz") == Cell{"2024-01-31 10:00:00+00:00"});
   CHECK(t.at(1, "tsz") == Cell{"2024-01-31 08:00:00+00:00"});  // offsets applied
   CHECK(t.at(3, "tsz") == Cell{"2024-02-01 05:30:00+00:00"});
-  CHECK(t.at(0, "zip") == Cell{"02134"});  // leading zeros keep the column text
+  CHECK(t.at(0, "zip") == Cell{"02134"});                 // leading zeros keep the column text
   CHECK(t.at(0, "big") == Cell{"99999999999999999999"});  // too big for int64: text, not a rounded float
   CHECK(t.at(2, "empty") == Cell{""});
   CHECK(t.at(0, "empty") == Cell{});
@@ -373,12 +378,10 @@ TEST_CASE("file plugin: per-column type overrides (options.columns)") {
   TempDir dir;
   const std::string path = dir.file("o.csv");
   write_file(path, "zip,amount,when,flag\n02134,1234.50,2024-01-31 10:00:00+01:00,yes\n10001,0.10,2024-02-01,no\n");
-  Loaded t = load_path(path, {{"columns", {{"zip", "int64"},
-                                           {"amount", "decimal128(12, 2)"},
-                                           {"when", "timestamp[us, UTC]"},
-                                           {"flag", "bool"}}}});
-  CHECK(t.types() ==
-        std::vector<std::string>{"int64", "decimal128(12, 2)", "timestamp[us, UTC]", "bool"});
+  Loaded t = load_path(
+      path, {{"columns",
+              {{"zip", "int64"}, {"amount", "decimal128(12, 2)"}, {"when", "timestamp[us, UTC]"}, {"flag", "bool"}}}});
+  CHECK(t.types() == std::vector<std::string>{"int64", "decimal128(12, 2)", "timestamp[us, UTC]", "bool"});
   CHECK(t.at(0, "zip") == Cell{"2134"});
   CHECK(t.at(0, "amount") == Cell{"1234.50"});
   CHECK(t.at(1, "amount") == Cell{"0.10"});
@@ -530,8 +533,8 @@ TEST_CASE("file plugin: CSV round trip keeps every supported type and value") {
   std::string text = read_file(path);
   CHECK(text.rfind("i,f,b,s,d,ts,tz\n0,3.0,true,plain,2024-02-29,2024-01-02 03:04:05,2024-01-02 03:04:05+00:00\n", 0) ==
         0);
-  CHECK(contains(text, ",\"\",1970-01-01,"));             // empty string
-  CHECK(contains(text, "\n,,,,,,\n"));                      // all null
+  CHECK(contains(text, ",\"\",1970-01-01,"));  // empty string
+  CHECK(contains(text, "\n,,,,,,\n"));         // all null
   CHECK(contains(text, ",\"comma, inside; \"\"quotes\"\" and\nnewline\","));
   CHECK(contains(text, ",\" leading and trailing \","));
 }
@@ -701,8 +704,9 @@ TEST_CASE("file plugin: if_exists") {
   sdk::Schema other = {field("id", sdk::int64()), field("title", sdk::utf8())};
   e = expect_error([&] { export_rows(path, other, second, "append"); });
   CHECK(status_of(e) == "INVALID_ARGUMENT");
-  CHECK(contains(e.what(), "cannot append to " + path + ": its header (\"id\", \"name\") does not match the columns "
-                                                        "being written (\"id\", \"title\")"));
+  CHECK(contains(e.what(), "cannot append to " + path +
+                               ": its header (\"id\", \"name\") does not match the columns "
+                               "being written (\"id\", \"title\")"));
   CHECK(read_file(path) == "id,name\n1,a\n3,c\n");
 
   // JSON Lines append adds lines.
@@ -715,9 +719,9 @@ TEST_CASE("file plugin: if_exists") {
   ArrowArrayStream stream{};
   sdk::export_stream(std::make_unique<TextSource>(schema, first, 10, -1, nullptr), &stream);
   e = expect_error([&] {
-    plugin().export_data({.path = path, .if_exists = "append", .unique_constraints = {"id"},
-                          .unique_conflict_method = "UPDATE"},
-                         &stream);
+    plugin().export_data(
+        {.path = path, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
+        &stream);
   });
   stream.release(&stream);
   CHECK(status_of(e) == "NOT_IMPLEMENTED");
@@ -826,7 +830,7 @@ TEST_CASE("file plugin: header=false and null_string") {
   Loaded t = load_path(path, {{"header", false}, {"null_string", "NA"}});
   CHECK(t.names() == std::vector<std::string>{"column_1", "column_2", "column_3"});
   CHECK(t.at(0, "column_2") == Cell{});
-  CHECK(t.at(0, "column_3") == Cell{""});  // with null_string set, an empty field is an empty string
+  CHECK(t.at(0, "column_3") == Cell{""});    // with null_string set, an empty field is an empty string
   CHECK(t.at(1, "column_3") == Cell{"NA"});  // quoted: the text NA
 
   const std::string out = dir.file("n.csv");
@@ -842,7 +846,8 @@ TEST_CASE("file plugin: JSON Lines inference and errors") {
              "{\"id\": 1, \"price\": 2, \"ok\": true, \"name\": \"a\", \"day\": \"2024-01-01\", \"tags\": [1, \"x\"]}\n"
              "\n"
              "{\"id\": 2, \"price\": 2.5, \"ok\": null, \"name\": \"Zürich 🎉\", \"extra\": null}\r\n"
-             "{\"price\": 1e3, \"id\": 3, \"name\": \"c\\n\\\"d\\\"\", \"day\": \"2024-02-29\", \"tags\": {\"k\": [true, null]}}\n");
+             "{\"price\": 1e3, \"id\": 3, \"name\": \"c\\n\\\"d\\\"\", \"day\": \"2024-02-29\", \"tags\": {\"k\": "
+             "[true, null]}}\n");
   Loaded t = load_path(path);
   CHECK(t.names() == std::vector<std::string>{"id", "price", "ok", "name", "day", "tags", "extra"});
   CHECK(t.types() == std::vector<std::string>{"int64", "float64", "bool", "utf8", "date32", "utf8", "utf8"});
@@ -884,8 +889,9 @@ TEST_CASE("file plugin: JSON Lines inference and errors") {
     write_file(path, "{\"v\": 1}\n{\"v\": \"one\"}\n");
     auto e = expect_error([&] { load_path(path); });
     CHECK(status_of(e) == "INVALID_ARGUMENT");
-    CHECK(contains(e.what(), "key \"v\" has values of different JSON types in the first 2 rows: a number on line 1 "
-                             "and a string on line 2"));
+    CHECK(contains(e.what(),
+                   "key \"v\" has values of different JSON types in the first 2 rows: a number on line 1 "
+                   "and a string on line 2"));
     CHECK(load_path(path, {{"columns", {{"v", "utf8"}}}}).at(0, "v") == Cell{"1"});
   }
   SUBCASE("not an object, invalid JSON, duplicate keys, bad UTF-8") {
@@ -970,8 +976,9 @@ TEST_CASE("file plugin: \"-\" is standard input and output (with options.format)
   TempDir dir;
   const std::string out = dir.file("stdout.txt");
   sdk::Schema schema = {field("id", sdk::int64()), field("name", sdk::utf8())};
-  with_fd_redirected(1, out, [&] { CHECK(export_rows("-", schema, {{"1", "a, b"}, {"2", Cell{}}}, "replace",
-                                                     {{"format", "csv"}}) == 2); });
+  with_fd_redirected(1, out, [&] {
+    CHECK(export_rows("-", schema, {{"1", "a, b"}, {"2", Cell{}}}, "replace", {{"format", "csv"}}) == 2);
+  });
   CHECK(read_file(out) == "id,name\n1,\"a, b\"\n2,\n");
   with_fd_redirected(1, out, [&] { export_rows("-", schema, {{"1", "x"}}, "fail", {{"format", "jsonl"}}); });
   CHECK(read_file(out) == "{\"id\":1,\"name\":\"x\"}\n");
@@ -996,8 +1003,7 @@ TEST_CASE("file plugin: \"-\" is standard input and output (with options.format)
 TEST_CASE("file plugin: the quick start sample") {
   const std::string path = std::string(MAGEIO_SOURCE_DIR) + "/tools/quickstart/sample.csv";
   Loaded t = load_path(path);
-  CHECK(t.names() ==
-        std::vector<std::string>{"id", "customer", "city", "ordered_on", "amount", "shipped", "note"});
+  CHECK(t.names() == std::vector<std::string>{"id", "customer", "city", "ordered_on", "amount", "shipped", "note"});
   CHECK(t.types() == std::vector<std::string>{"int64", "utf8", "utf8", "date32", "float64", "bool", "utf8"});
   REQUIRE(t.rows.size() == 20);
   CHECK(t.at(0, "id") == Cell{"1001"});

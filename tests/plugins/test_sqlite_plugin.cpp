@@ -19,7 +19,6 @@
 #include <string>
 #include <vector>
 
-
 namespace fs = std::filesystem;
 namespace sdk = mageio::sdk;
 
@@ -38,8 +37,7 @@ struct Db {
   TempDir dir;
   std::string file = (dir / "test.db").string();
   std::shared_ptr<mageio::HostCallbacks> host = std::make_shared<mageio::HostCallbacks>();
-  std::unique_ptr<mageio::Connector> conn =
-      sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", file}}, host);
+  std::unique_ptr<mageio::Connector> conn = sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", file}}, host);
   mageio::Connector* operator->() { return conn.get(); }
   operator mageio::Connector&() { return *conn; }
 };
@@ -187,22 +185,21 @@ void append_sample(sdk::ColumnBuilder& column, int row) {
     case sdk::TypeId::UInt64: return column.append_uint(first ? 0 : static_cast<uint64_t>(INT64_MAX));
     case sdk::TypeId::Float32:
       return column.append_double(first ? 1.5 : static_cast<double>(std::numeric_limits<float>::lowest()));
-    case sdk::TypeId::Float64:
-      return column.append_double(first ? 0.1 : -std::numeric_limits<double>::infinity());
+    case sdk::TypeId::Float64: return column.append_double(first ? 0.1 : -std::numeric_limits<double>::infinity());
     case sdk::TypeId::Decimal128: {
       sdk::int128 max = nines(type.precision);
       return column.append_decimal(first ? max : -max);
     }
     case sdk::TypeId::Utf8:
     case sdk::TypeId::LargeUtf8:
-      return column.append_string(first ? "h\xC3\xA9llo \xF0\x9F\x98\x80 \xF0\x9D\x84\x9E \xE4\xB8\xAD 'q' \"dq\"" : "");
+      return column.append_string(first ? "h\xC3\xA9llo \xF0\x9F\x98\x80 \xF0\x9D\x84\x9E \xE4\xB8\xAD 'q' \"dq\""
+                                        : "");
     case sdk::TypeId::Binary:
     case sdk::TypeId::LargeBinary:
       return column.append_string(first ? std::string("\x00\x01\xFF\xFE", 4) : std::string());
     case sdk::TypeId::Date32:
       return column.append_date32(first ? sdk::days_from_civil(1, 1, 1) : sdk::days_from_civil(9999, 12, 31));
-    case sdk::TypeId::Timestamp:
-      return column.append_timestamp_us(first ? -1 : int64_t{253402300799999999});
+    case sdk::TypeId::Timestamp: return column.append_timestamp_us(first ? -1 : int64_t{253402300799999999});
     case sdk::TypeId::Time64: return column.append_time_us(first ? 0 : sdk::kMicrosPerDay - 1);
     default: FAIL("no sample for " << type.name());
   }
@@ -259,9 +256,9 @@ TEST_CASE("sqlite: describes itself") {
   CHECK(plugin->name() == "sqlite");
   CHECK(plugin->version() == "0.1.0");
   CHECK(!plugin->description().empty());
-  for (uint64_t cap : {MAGEIO_CAP_LOAD, MAGEIO_CAP_EXPORT, MAGEIO_CAP_EXECUTE, MAGEIO_CAP_EXECUTE_QUERIES,
-                       MAGEIO_CAP_ALTER_TABLE, MAGEIO_CAP_TABLE_EXISTS, MAGEIO_CAP_UPSERT, MAGEIO_CAP_TRANSACTIONS,
-                       MAGEIO_CAP_LOAD_QUERY, MAGEIO_CAP_TABLES})
+  for (uint64_t cap :
+       {MAGEIO_CAP_LOAD, MAGEIO_CAP_EXPORT, MAGEIO_CAP_EXECUTE, MAGEIO_CAP_EXECUTE_QUERIES, MAGEIO_CAP_ALTER_TABLE,
+        MAGEIO_CAP_TABLE_EXISTS, MAGEIO_CAP_UPSERT, MAGEIO_CAP_TRANSACTIONS, MAGEIO_CAP_LOAD_QUERY, MAGEIO_CAP_TABLES})
     CHECK(plugin->has(cap));
   CHECK(!plugin->has(MAGEIO_CAP_PATHS));
   CHECK(plugin->config_schema().section == "SQLite");
@@ -279,14 +276,20 @@ TEST_CASE("sqlite: describes itself") {
 TEST_CASE("sqlite: open errors name the database") {
   TempDir dir;
   auto missing = (dir / "no" / "such" / "dir" / "x.db").string();
-  expect_error([&] { sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", missing}}); }, MAGEIO_STATUS_IO,
-               {"cannot open database '" + missing + "'", "unable to open database file", "does not exist"});
+  expect_error(
+      [&] {
+        sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", missing}});
+      },
+      MAGEIO_STATUS_IO, {"cannot open database '" + missing + "'", "unable to open database file", "does not exist"});
   CHECK(!fs::exists(dir / "no"));  // never created
 
   auto garbage = (dir / "garbage.db").string();
   std::ofstream(garbage) << std::string(4096, 'x');
-  expect_error([&] { sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", garbage}}); }, MAGEIO_STATUS_IO,
-               {"garbage.db", "not a database"});
+  expect_error(
+      [&] {
+        sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", garbage}});
+      },
+      MAGEIO_STATUS_IO, {"garbage.db", "not a database"});
 
   expect_error([&] { sqlite_plugin()->open(boost::json::object{}); }, MAGEIO_STATUS_INVALID_ARGUMENT,
                {"SQLITE_DATABASE"});
@@ -333,8 +336,8 @@ TEST_CASE("sqlite: every supported type round-trips, with NULLs and 4-byte UTF-8
   // The values are stored as SQLite users would expect them: decimals, dates and times as exact text.
   auto quoted = [&](const std::string& type) { return "\"" + schema[column_of(type)].name + "\""; };
   auto stored = query(db, "SELECT typeof(" + quoted("decimal128(12, 2)") + "), " + quoted("decimal128(12, 2)") +
-                              ", typeof(" + quoted("date32") + "), " + quoted("date32") + ", typeof(" +
-                              quoted("bool") + "), " + quoted("bool") + " + 0 FROM all_types LIMIT 1");
+                              ", typeof(" + quoted("date32") + "), " + quoted("date32") + ", typeof(" + quoted("bool") +
+                              "), " + quoted("bool") + " + 0 FROM all_types LIMIT 1");
   CHECK(stored.rows == Rows{{"text", "9999999999.99", "text", "0001-01-01", "integer", "1"}});
 }
 
@@ -355,8 +358,8 @@ TEST_CASE("sqlite: an empty input creates an empty table with the exact types") 
 
 TEST_CASE("sqlite: identifiers with quotes, spaces, mixed case and reserved words") {
   Db db;
-  const sdk::Schema schema = {{"select", sdk::int64()}, {"odd name", sdk::utf8()}, {"Mixed\"Quote", sdk::int32()},
-                              {"from", sdk::bool_type()}};
+  const sdk::Schema schema = {
+      {"select", sdk::int64()}, {"odd name", sdk::utf8()}, {"Mixed\"Quote", sdk::int32()}, {"from", sdk::bool_type()}};
   Fill rows = [](sdk::BatchBuilder& b) {
     b.column(0).append_int(1);
     b.column(1).append_string("x");
@@ -386,8 +389,11 @@ TEST_CASE("sqlite: if_exists fail, replace and append") {
   seed(db);
 
   SUBCASE("fail leaves the table alone") {
-    expect_error([&] { export_batches(db, {.table = "t"}, kIdName, {id_name_rows({{9, "z"}})}); },
-                 MAGEIO_STATUS_ALREADY_EXISTS, {"main.t", "already exists"});
+    expect_error(
+        [&] {
+          export_batches(db, {.table = "t"}, kIdName, {id_name_rows({{9, "z"}})});
+        },
+        MAGEIO_STATUS_ALREADY_EXISTS, {"main.t", "already exists"});
     CHECK(table(db, "t").rows == kSeeded);
   }
   SUBCASE("replace swaps rows and columns") {
@@ -446,22 +452,25 @@ TEST_CASE("sqlite: upsert with UPDATE and IGNORE") {
   CHECK(export_batches(db, create, kIdName, {id_name_rows({{1, "a"}, {2, "b"}})}) == 2);
 
   SUBCASE("UPDATE overwrites the conflicting rows") {
-    mageio::ExportOptions upsert{.table = "u", .if_exists = "append", .unique_constraints = {"id"},
-                                 .unique_conflict_method = "UPDATE"};
+    mageio::ExportOptions upsert{
+        .table = "u", .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"};
     CHECK(export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}, {3, "c"}})}) == 2);
     CHECK(query(db, "SELECT * FROM u ORDER BY id").rows == Rows{{"1", "a"}, {"2", "B"}, {"3", "c"}});
   }
   SUBCASE("IGNORE keeps the existing rows") {
-    mageio::ExportOptions upsert{.table = "u", .if_exists = "append", .unique_constraints = {"id"},
-                                 .unique_conflict_method = "IGNORE"};
+    mageio::ExportOptions upsert{
+        .table = "u", .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "IGNORE"};
     CHECK(export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}, {3, "c"}})}) == 1);
     CHECK(query(db, "SELECT * FROM u ORDER BY id").rows == Rows{{"1", "a"}, {"2", "b"}, {"3", "c"}});
   }
   SUBCASE("the key must have a unique index") {
     seed(db, "plain");
     mageio::ExportOptions upsert{.table = "plain", .if_exists = "append", .unique_constraints = {"id"}};
-    expect_error([&] { export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}})}); },
-                 MAGEIO_STATUS_INVALID_ARGUMENT, {"main.plain", "UNIQUE", "id"});
+    expect_error(
+        [&] {
+          export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}})});
+        },
+        MAGEIO_STATUS_INVALID_ARGUMENT, {"main.plain", "UNIQUE", "id"});
     CHECK(table(db, "plain").rows == kSeeded);
     // With a unique index the same upsert works.
     db->execute("CREATE UNIQUE INDEX plain_id ON plain (id)");
@@ -470,8 +479,11 @@ TEST_CASE("sqlite: upsert with UPDATE and IGNORE") {
   }
   SUBCASE("a key that is not an input column is an error") {
     mageio::ExportOptions upsert{.table = "u", .if_exists = "append", .unique_constraints = {"nope"}};
-    expect_error([&] { export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}})}); },
-                 MAGEIO_STATUS_INVALID_ARGUMENT, {"\"nope\""});
+    expect_error(
+        [&] {
+          export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}})});
+        },
+        MAGEIO_STATUS_INVALID_ARGUMENT, {"\"nope\""});
   }
 }
 
@@ -520,15 +532,24 @@ TEST_CASE("sqlite: a failing export leaves the table exactly as it was") {
       const auto before_schema = table(db, "t").schema;
 
       if (failure == 0) {  // the stream itself fails at its 3rd batch
-        expect_error([&] { export_batches(db, mode, input, {good(first), good(20), good(30)}, 2); },
-                     MAGEIO_STATUS_INVALID_ARGUMENT, {"test source fails at batch 2", "rolled back"});
+        expect_error(
+            [&] {
+              export_batches(db, mode, input, {good(first), good(20), good(30)}, 2);
+            },
+            MAGEIO_STATUS_INVALID_ARGUMENT, {"test source fails at batch 2", "rolled back"});
       } else if (failure == 1) {  // the 3rd batch holds a value SQLite cannot store
-        expect_error([&] { export_batches(db, mode, input, {good(first), good(20), too_big}); },
-                     MAGEIO_STATUS_INVALID_ARGUMENT, {"\"n\"", "row 5", "18446744073709551615", "rolled back"});
+        expect_error(
+            [&] {
+              export_batches(db, mode, input, {good(first), good(20), too_big});
+            },
+            MAGEIO_STATUS_INVALID_ARGUMENT, {"\"n\"", "row 5", "18446744073709551615", "rolled back"});
       } else if (failure == 2) {  // the 3rd batch breaks a constraint of the existing table (append only)
         if (mode.if_exists == "replace") continue;
-        expect_error([&] { export_batches(db, mode, input, {good(first), good(20), null_name}); }, MAGEIO_STATUS_BACKEND,
-                     {"row 5", "NOT NULL", "rolled back"});
+        expect_error(
+            [&] {
+              export_batches(db, mode, input, {good(first), good(20), null_name});
+            },
+            MAGEIO_STATUS_BACKEND, {"row 5", "NOT NULL", "rolled back"});
       } else {  // the host cancels while the 3rd batch is being produced
         auto* host = db.host.get();
         expect_error(
@@ -552,8 +573,11 @@ TEST_CASE("sqlite: an append that breaks a constraint midway names the row") {
   Db db;
   seed(db);
   db->execute("CREATE UNIQUE INDEX t_id ON t (id)");
-  expect_error([&] { export_batches(db, {.table = "t", .if_exists = "append"}, kIdName, {id_name_rows({{4, "d"}, {2, "dup"}})}); },
-               MAGEIO_STATUS_BACKEND, {"row 2", "main.t", "UNIQUE constraint failed"});
+  expect_error(
+      [&] {
+        export_batches(db, {.table = "t", .if_exists = "append"}, kIdName, {id_name_rows({{4, "d"}, {2, "dup"}})});
+      },
+      MAGEIO_STATUS_BACKEND, {"row 2", "main.t", "UNIQUE constraint failed"});
   CHECK(table(db, "t").rows == kSeeded);
 }
 
@@ -600,8 +624,11 @@ TEST_CASE("sqlite: execute_queries is all or nothing") {
       MAGEIO_STATUS_NOT_FOUND, {"statement 2 of 3 failed: no such table: missing"});
   CHECK(table(db, "t").rows == kSeeded);
 
-  expect_error([&] { db->execute_queries({"INSERT INTO t VALUES (10, 'ten')", "COMMIT", "DELETE FROM t"}); },
-               MAGEIO_STATUS_INVALID_ARGUMENT, {"statement 2 of 3 failed", "transaction"});
+  expect_error(
+      [&] {
+        db->execute_queries({"INSERT INTO t VALUES (10, 'ten')", "COMMIT", "DELETE FROM t"});
+      },
+      MAGEIO_STATUS_INVALID_ARGUMENT, {"statement 2 of 3 failed", "transaction"});
   CHECK(table(db, "t").rows == kSeeded);
 
   CHECK(db->execute_queries({"INSERT INTO t VALUES (10, 'ten')", "CREATE TABLE other (x INT)",
@@ -612,8 +639,11 @@ TEST_CASE("sqlite: execute_queries is all or nothing") {
   // Inside a transaction the user opened, it nests (a savepoint) and still undoes its own work.
   db->execute("BEGIN");
   db->execute("INSERT INTO t VALUES (20, 'mine')");
-  expect_error([&] { db->execute_queries({"DELETE FROM t", "SELECT * FROM nope"}); }, MAGEIO_STATUS_NOT_FOUND,
-               {"statement 2 of 2"});
+  expect_error(
+      [&] {
+        db->execute_queries({"DELETE FROM t", "SELECT * FROM nope"});
+      },
+      MAGEIO_STATUS_NOT_FOUND, {"statement 2 of 2"});
   db->execute("COMMIT");
   CHECK(query(db, "SELECT count(*) FROM t").rows == Rows{{"4"}});
 }
@@ -670,14 +700,19 @@ TEST_CASE("sqlite: attached databases are schemas") {
   CHECK(db->table_exists("t", "aux"));
   CHECK(!db->table_exists("t"));
   CHECK(table(db, "t", "aux").rows == Rows{{"1", "x"}});
-  expect_error([&] { export_batches(db, {.table = "t", .schema = "nope"}, kIdName, {id_name_rows({{1, "x"}})}); },
-               MAGEIO_STATUS_NOT_FOUND, {"'nope'", "main"});
+  expect_error(
+      [&] {
+        export_batches(db, {.table = "t", .schema = "nope"}, kIdName, {id_name_rows({{1, "x"}})});
+      },
+      MAGEIO_STATUS_NOT_FOUND, {"'nope'", "main"});
 }
 
 TEST_CASE("sqlite: load with a limit") {
   Db db;
   db->execute("CREATE TABLE n (x INTEGER, y TEXT, z BLOB)");
-  db->execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100) INSERT INTO n (x) SELECT x FROM c");
+  db->execute(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100) INSERT INTO n (x) SELECT x FROM "
+      "c");
 
   auto top = load(db, {.query = "SELECT x FROM n ORDER BY x DESC;  \n", .limit = 3});
   CHECK(top.rows == Rows{{"100"}, {"99"}, {"98"}});
@@ -699,8 +734,9 @@ TEST_CASE("sqlite: a large load streams in bounded batches") {
   std::atomic<int64_t> last_progress{0};
   db.host->on_progress = [&](int64_t rows, int64_t, int64_t) { last_progress = rows; };
   db->execute("CREATE TABLE big (id INTEGER PRIMARY KEY, label TEXT, score DOUBLE)");
-  db->execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) "
-              "INSERT INTO big SELECT x, 'row ' || x, x / 4.0 FROM c");
+  db->execute(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) "
+      "INSERT INTO big SELECT x, 'row ' || x, x / 4.0 FROM c");
 
   auto reader = db->load({.table = "big", .batch_rows = 30000});
   sdk::OwnedArray batch;
@@ -732,8 +768,9 @@ TEST_CASE("sqlite: a large load streams in bounded batches") {
 TEST_CASE("sqlite: batches are bounded in bytes too") {
   Db db;
   db->execute("CREATE TABLE blobs (id INTEGER, data BLOB)");
-  db->execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 40) "
-              "INSERT INTO blobs SELECT x, zeroblob(1000000) FROM c");
+  db->execute(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 40) "
+      "INSERT INTO blobs SELECT x, zeroblob(1000000) FROM c");
   auto reader = db->load({.table = "blobs"});
   sdk::OwnedArray batch;
   int batches = 0;
@@ -751,10 +788,14 @@ TEST_CASE("sqlite: batches are bounded in bytes too") {
 TEST_CASE("sqlite: a lock held by another connection fails after the busy timeout") {
   Db db;
   seed(db);
-  auto other = sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", db.file}, {"SQLITE_BUSY_TIMEOUT_MS", "50"}});
+  auto other =
+      sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", db.file}, {"SQLITE_BUSY_TIMEOUT_MS", "50"}});
   db->execute("BEGIN IMMEDIATE");
-  expect_error([&] { export_batches(*other, {.table = "t", .if_exists = "append"}, kIdName, {id_name_rows({{9, "z"}})}); },
-               MAGEIO_STATUS_UNAVAILABLE, {"locked"});
+  expect_error(
+      [&] {
+        export_batches(*other, {.table = "t", .if_exists = "append"}, kIdName, {id_name_rows({{9, "z"}})});
+      },
+      MAGEIO_STATUS_UNAVAILABLE, {"locked"});
   db->execute("ROLLBACK");
   CHECK(export_batches(*other, {.table = "t", .if_exists = "append"}, kIdName, {id_name_rows({{9, "z"}})}) == 1);
   CHECK(table(db, "t").rows.size() == 4);
@@ -774,8 +815,11 @@ TEST_CASE("sqlite: errors for bad SQL and missing tables") {
   expect_error([&] { query(db, "CREATE TABLE made_by_load (x INT)"); }, MAGEIO_STATUS_INVALID_ARGUMENT,
                {"returns no columns"});
   CHECK(!db->table_exists("made_by_load"));
-  expect_error([&] { load(db, {.query = "SELECT 1", .options = {{"bogus", 1}}}); }, MAGEIO_STATUS_INVALID_ARGUMENT,
-               {"bogus"});
+  expect_error(
+      [&] {
+        load(db, {.query = "SELECT 1", .options = {{"bogus", 1}}});
+      },
+      MAGEIO_STATUS_INVALID_ARGUMENT, {"bogus"});
 }
 
 TEST_CASE("sqlite: values that do not fit their column are errors, never NULLs") {
@@ -806,8 +850,8 @@ TEST_CASE("sqlite: types of columns without a usable declared type") {
   auto loaded = table(db, "loose");
   std::vector<std::string> types;
   for (const auto& field : loaded.schema) types.push_back(field.type.name());
-  CHECK(types == std::vector<std::string>{"int64", "float64", "utf8", "float64", "binary", "int64",
-                                          "decimal128(10, 2)", "utf8"});
+  CHECK(types == std::vector<std::string>{"int64", "float64", "utf8", "float64", "binary", "int64", "decimal128(10, 2)",
+                                          "utf8"});
   CHECK(loaded.rows == Rows{{"1", "2.5", "x", "1", "\\x00ff", "7", "3.14", "{\"k\": 1}"}});
 
   // Mixed storage classes in the first batch widen; an all-NULL expression is utf8.

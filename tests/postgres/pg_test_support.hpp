@@ -35,9 +35,10 @@ struct Server {
 /// under CI=true server_env has already FAILED it).
 inline std::optional<Server> server() {
   Server s;
-  for (auto [name, field] : {std::pair{"MAGEIO_TEST_PG_HOST", &s.host}, std::pair{"MAGEIO_TEST_PG_PORT", &s.port},
-                             std::pair{"MAGEIO_TEST_PG_USER", &s.user}, std::pair{"MAGEIO_TEST_PG_PASSWORD", &s.password},
-                             std::pair{"MAGEIO_TEST_PG_DBNAME", &s.dbname}}) {
+  for (auto [name, field] :
+       {std::pair{"MAGEIO_TEST_PG_HOST", &s.host}, std::pair{"MAGEIO_TEST_PG_PORT", &s.port},
+        std::pair{"MAGEIO_TEST_PG_USER", &s.user}, std::pair{"MAGEIO_TEST_PG_PASSWORD", &s.password},
+        std::pair{"MAGEIO_TEST_PG_DBNAME", &s.dbname}}) {
     auto value = mageio::test::server_env(name);
     if (!value) return std::nullopt;
     *field = *value;
@@ -46,9 +47,9 @@ inline std::optional<Server> server() {
 }
 
 inline boost::json::object config(const Server& s) {
-  return boost::json::object{{"POSTGRES_HOST", s.host},         {"POSTGRES_PORT", s.port},
-                             {"POSTGRES_USER", s.user},         {"POSTGRES_PASSWORD", s.password},
-                             {"POSTGRES_DBNAME", s.dbname},     {"POSTGRES_SCHEMA", "public"}};
+  return boost::json::object{{"POSTGRES_HOST", s.host},     {"POSTGRES_PORT", s.port},
+                             {"POSTGRES_USER", s.user},     {"POSTGRES_PASSWORD", s.password},
+                             {"POSTGRES_DBNAME", s.dbname}, {"POSTGRES_SCHEMA", "public"}};
 }
 
 inline std::shared_ptr<const mageio::Plugin> plugin() {

@@ -81,7 +81,8 @@ TEST_CASE("postgres config: extra libpq parameters, the default schema and Mage'
   if (!server) return;
   const std::string app = pgtest::unique_name("mageio_app");
   auto cfg = pgtest::config(*server);
-  cfg["POSTGRES_CONNECTION_PARAMS"] = "sslmode=disable application_name=" + app + " options='-c statement_timeout=12345'";
+  cfg["POSTGRES_CONNECTION_PARAMS"] =
+      "sslmode=disable application_name=" + app + " options='-c statement_timeout=12345'";
   auto db = pgtest::open(cfg);
   CHECK(pgtest::scalar(*db, "SHOW application_name") == app);
   CHECK(pgtest::scalar(*db, "SHOW statement_timeout") == "12345ms");
@@ -115,14 +116,15 @@ TEST_CASE("postgres config: extra libpq parameters, the default schema and Mage'
   pgtest::exec(*db, "DROP SCHEMA " + q(schema) + " CASCADE");
 
   // Mage's nested form, read by the host from an io_config.yaml.
-  auto io = IoConfig::parse("version: 0.1.1\ndefault:\n  PostgreSQL:\n    database: " + server->dbname + "\n    host: " +
-                                server->host + "\n    port: " + server->port + "\n    user: " + server->user +
-                                "\n    password: " + server->password + "\n    schema: public\n",
+  auto io = IoConfig::parse("version: 0.1.1\ndefault:\n  PostgreSQL:\n    database: " + server->dbname +
+                                "\n    host: " + server->host + "\n    port: " + server->port + "\n    user: " +
+                                server->user + "\n    password: " + server->password + "\n    schema: public\n",
                             "io_config.yaml");
   auto nested = io.profile("default").config_for("postgres", pgtest::plugin()->config_schema());
   CHECK(pgtest::scalar(*pgtest::open(nested), "SELECT current_user") == server->user);
-  auto secret = std::find_if(pgtest::plugin()->config_schema().keys.begin(), pgtest::plugin()->config_schema().keys.end(),
-                             [](const auto& key) { return key.name == "POSTGRES_PASSWORD"; });
+  auto secret =
+      std::find_if(pgtest::plugin()->config_schema().keys.begin(), pgtest::plugin()->config_schema().keys.end(),
+                   [](const auto& key) { return key.name == "POSTGRES_PASSWORD"; });
   REQUIRE(secret != pgtest::plugin()->config_schema().keys.end());
   CHECK(secret->secret);
   CHECK(pgtest::plugin()->config_schema().section == "PostgreSQL");
@@ -137,11 +139,13 @@ TEST_CASE("postgres load: a backend terminated mid-load fails cleanly as UNAVAIL
   auto db = pgtest::open(cfg);
   auto killer = pgtest::open(*server);
 
-  auto reader = db->load({.query = "SELECT g, repeat('x', 100) FROM (SELECT generate_series(1, 20000000) AS g) s", .batch_rows = 1000});
+  auto reader = db->load(
+      {.query = "SELECT g, repeat('x', 100) FROM (SELECT generate_series(1, 20000000) AS g) s", .batch_rows = 1000});
   sdk::OwnedArray batch;
   REQUIRE(reader.next(batch));
-  CHECK(pgtest::scalar(*killer, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '" + app +
-                                    "'") == "1");
+  CHECK(pgtest::scalar(
+            *killer, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '" + app +
+                         "'") == "1");
   std::string message;
   MageioStatus status = MAGEIO_STATUS_OK;
   try {
@@ -178,7 +182,8 @@ TEST_CASE("postgres load: cancel_requested stops a running load promptly and the
 
   SUBCASE("between batches") {
     // generate_series in the select list streams; in FROM it would be materialized before the first row.
-    auto reader = db->load({.query = "SELECT g, md5(g::text) FROM (SELECT generate_series(1, 50000000) AS g) s", .batch_rows = 10000});
+    auto reader = db->load(
+        {.query = "SELECT g, md5(g::text) FROM (SELECT generate_series(1, 50000000) AS g) s", .batch_rows = 10000});
     sdk::OwnedArray batch;
     REQUIRE(reader.next(batch));
     host->cancel_requested = true;

@@ -15,7 +15,8 @@ TEST_CASE("postgres execute: rows affected, typed rows, RETURNING, SHOW, several
 
   auto created = db->execute("CREATE TABLE " + q(table) + " (id int PRIMARY KEY, amount numeric(8,2), at timestamptz)");
   CHECK_FALSE(created.rows.has_value());
-  CHECK(pgtest::exec(*db, "INSERT INTO " + q(table) + " SELECT g, g / 4.0, '2024-01-01'::timestamptz FROM generate_series(1, 7) g") == 7);
+  CHECK(pgtest::exec(*db, "INSERT INTO " + q(table) +
+                              " SELECT g, g / 4.0, '2024-01-01'::timestamptz FROM generate_series(1, 7) g") == 7);
   CHECK(pgtest::exec(*db, "UPDATE " + q(table) + " SET amount = amount + 1 WHERE id > 4;") == 3);
 
   // A SELECT streams typed columns, like a load.
@@ -23,7 +24,8 @@ TEST_CASE("postgres execute: rows affected, typed rows, RETURNING, SHOW, several
   REQUIRE(selected.rows.has_value());
   CHECK(selected.rows->schema()[1].type.name() == "decimal128(8, 2)");
   CHECK(selected.rows->schema()[2].type.name() == "timestamp[us, UTC]");
-  CHECK(test::read_all_text(*selected.rows) == Rows{{"1", "0.25", "2024-01-01 00:00:00+00:00"}, {"2", "0.50", "2024-01-01 00:00:00+00:00"}});
+  CHECK(test::read_all_text(*selected.rows) ==
+        Rows{{"1", "0.25", "2024-01-01 00:00:00+00:00"}, {"2", "0.50", "2024-01-01 00:00:00+00:00"}});
 
   // RETURNING gives rows, and the change happens even when nobody reads them.
   auto returned = db->execute("INSERT INTO " + q(table) + " VALUES (100, 1, now()) RETURNING id, amount");
@@ -35,7 +37,8 @@ TEST_CASE("postgres execute: rows affected, typed rows, RETURNING, SHOW, several
   }
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "4");
   // An error at the start of a row-returning statement fails execute itself.
-  auto duplicate = pgtest::error_of([&] { db->execute("INSERT INTO " + q(table) + " VALUES (1, 1, now()) RETURNING id"); });
+  auto duplicate =
+      pgtest::error_of([&] { db->execute("INSERT INTO " + q(table) + " VALUES (1, 1, now()) RETURNING id"); });
   CHECK(duplicate.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(duplicate.sqlstate() == "23505");
 
@@ -52,8 +55,10 @@ TEST_CASE("postgres execute: rows affected, typed rows, RETURNING, SHOW, several
   CHECK(test::read_all_text(*several.rows) == Rows{{"5"}});
 
   // COPY to or from the client is what load and export are for; execute refuses it cleanly.
-  CHECK(pgtest::error_of([&] { db->execute("COPY " + q(table) + " FROM STDIN"); }).status() == MAGEIO_STATUS_INVALID_ARGUMENT);
-  CHECK(pgtest::error_of([&] { db->execute("COPY " + q(table) + " TO STDOUT"); }).status() == MAGEIO_STATUS_INVALID_ARGUMENT);
+  CHECK(pgtest::error_of([&] { db->execute("COPY " + q(table) + " FROM STDIN"); }).status() ==
+        MAGEIO_STATUS_INVALID_ARGUMENT);
+  CHECK(pgtest::error_of([&] { db->execute("COPY " + q(table) + " TO STDOUT"); }).status() ==
+        MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "5");
 
   auto syntax = pgtest::error_of([&] { db->execute("SELEC 1"); });
@@ -86,8 +91,8 @@ TEST_CASE("postgres execute_queries: all or nothing, naming the statement that f
 
   // DDL is transactional in PostgreSQL: a failing batch leaves no table behind either.
   auto ddl = pgtest::error_of([&] {
-    db->execute_queries({"CREATE TABLE " + q(table + "_new") + " (x int)", "INSERT INTO " + q(table + "_new") + " VALUES (1)",
-                         "SELECT 1/0"});
+    db->execute_queries({"CREATE TABLE " + q(table + "_new") + " (x int)",
+                         "INSERT INTO " + q(table + "_new") + " VALUES (1)", "SELECT 1/0"});
   });
   CHECK(ddl.sqlstate() == "22012");
   CHECK(std::string(ddl.what()).find("statement 3 of 3") != std::string::npos);
@@ -117,10 +122,13 @@ TEST_CASE("postgres operations inside a transaction the user opened stay inside 
   CHECK(db->execute_queries({"INSERT INTO " + q(table) + " VALUES (10, 'x')"}) == 1);
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "4");
   // A failing export inside it is undone (savepoint) without aborting the user's transaction.
-  auto bad = pgtest::rows_stream(schema, 2, [](sdk::BatchBuilder& b, int64_t) {
-    b.column(0).append_int(1);
-    b.column(1).append_string("y");
-  }, 1, 1);
+  auto bad = pgtest::rows_stream(
+      schema, 2,
+      [](sdk::BatchBuilder& b, int64_t) {
+        b.column(0).append_int(1);
+        b.column(1).append_string("y");
+      },
+      1, 1);
   pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "append"}, bad.get()); });
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "4");
   pgtest::exec(*db, "ROLLBACK");

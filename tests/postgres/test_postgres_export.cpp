@@ -12,11 +12,14 @@ namespace {
 sdk::Schema id_name_schema() { return {{"id", sdk::int64()}, {"name", sdk::utf8()}}; }
 
 test::OwnedStream id_name_rows(std::vector<std::pair<int64_t, std::string>> rows) {
-  return pgtest::rows_stream(id_name_schema(), static_cast<int64_t>(rows.size()), [rows](sdk::BatchBuilder& b, int64_t i) {
-    b.column(0).append_int(rows[static_cast<size_t>(i)].first);
-    if (rows[static_cast<size_t>(i)].second == "NULL") b.column(1).append_null();
-    else b.column(1).append_string(rows[static_cast<size_t>(i)].second);
-  });
+  return pgtest::rows_stream(id_name_schema(), static_cast<int64_t>(rows.size()),
+                             [rows](sdk::BatchBuilder& b, int64_t i) {
+                               b.column(0).append_int(rows[static_cast<size_t>(i)].first);
+                               if (rows[static_cast<size_t>(i)].second == "NULL")
+                                 b.column(1).append_null();
+                               else
+                                 b.column(1).append_string(rows[static_cast<size_t>(i)].second);
+                             });
 }
 
 Rows table_rows(Connector& db, const std::string& table, const std::string& order = "1") {
@@ -95,7 +98,8 @@ TEST_CASE("postgres export if_exists: fail creates and then refuses, append adds
   // Append of a subset of the columns; a column the table does not have is NOT_FOUND.
   {
     sdk::Schema schema = {{"code", sdk::utf8()}};
-    auto input = pgtest::rows_stream(schema, 1, [](sdk::BatchBuilder& b, int64_t) { b.column(0).append_string("only"); });
+    auto input =
+        pgtest::rows_stream(schema, 1, [](sdk::BatchBuilder& b, int64_t) { b.column(0).append_string("only"); });
     CHECK(db->export_data({.table = table, .if_exists = "append"}, input.get()) == 1);
     sdk::Schema other = {{"code", sdk::utf8()}, {"missing", sdk::int32()}};
     auto bad = pgtest::rows_stream(other, 1, [](sdk::BatchBuilder& b, int64_t) {
@@ -118,71 +122,94 @@ TEST_CASE("postgres upsert: UPDATE keeps the last duplicate, IGNORE the existing
   {
     // Created by the export: it also gets the unique index the upsert needs.
     auto input = id_name_rows({{1, "one"}, {2, "two"}});
-    CHECK(db->export_data({.table = table, .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"}, input.get()) == 2);
+    CHECK(db->export_data({.table = table, .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
+                          input.get()) == 2);
   }
-  CHECK(pgtest::scalar(*db, "SELECT count(*) FROM pg_indexes WHERE tablename = '" + table + "' AND indexdef LIKE 'CREATE UNIQUE%'") == "1");
+  CHECK(pgtest::scalar(*db, "SELECT count(*) FROM pg_indexes WHERE tablename = '" + table +
+                                "' AND indexdef LIKE 'CREATE UNIQUE%'") == "1");
   {
     auto input = id_name_rows({{2, "two-a"}, {3, "three"}, {2, "two-b"}, {3, "three-b"}});
-    CHECK(db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
-                          input.get()) == 4);
+    CHECK(db->export_data(
+              {.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
+              input.get()) == 4);
   }
   CHECK(table_rows(*db, q(table)) == Rows{{"1", "one"}, {"2", "two-b"}, {"3", "three-b"}});
   {
     auto input = id_name_rows({{1, "ignored"}, {4, "four"}, {4, "four-again"}});
-    CHECK(db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "IGNORE"},
-                          input.get()) == 3);
+    CHECK(db->export_data(
+              {.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "IGNORE"},
+              input.get()) == 3);
   }
   CHECK(table_rows(*db, q(table)) == Rows{{"1", "one"}, {"2", "two-b"}, {"3", "three-b"}, {"4", "four"}});
 
   // Two-column keys with NULLs: rows whose key has a NULL are all inserted.
   const std::string pair_table = pgtest::unique_name("upsert_pair");
-  pgtest::exec(*db, "CREATE TABLE " + q(pair_table) + " (a int, b text, v text, extra text DEFAULT 'dflt', UNIQUE (a, b))");
+  pgtest::exec(*db,
+               "CREATE TABLE " + q(pair_table) + " (a int, b text, v text, extra text DEFAULT 'dflt', UNIQUE (a, b))");
   sdk::Schema schema = {{"a", sdk::int32()}, {"b", sdk::utf8()}, {"v", sdk::utf8()}};
   auto pairs = pgtest::rows_stream(schema, 4, [](sdk::BatchBuilder& builder, int64_t i) {
     builder.column(0).append_int(1);
-    if (i < 2) builder.column(1).append_null();
-    else builder.column(1).append_string("k");
+    if (i < 2)
+      builder.column(1).append_null();
+    else
+      builder.column(1).append_string("k");
     builder.column(2).append_string("v" + std::to_string(i));
   });
-  CHECK(db->export_data({.table = pair_table, .if_exists = "append", .unique_constraints = {"a", "b"}, .unique_conflict_method = "UPDATE"},
+  CHECK(db->export_data({.table = pair_table,
+                         .if_exists = "append",
+                         .unique_constraints = {"a", "b"},
+                         .unique_conflict_method = "UPDATE"},
                         pairs.get()) == 4);
-  CHECK(table_rows(*db, q(pair_table), "v") == Rows{{"1", "NULL", "v0", "dflt"}, {"1", "NULL", "v1", "dflt"}, {"1", "k", "v3", "dflt"}});
+  CHECK(table_rows(*db, q(pair_table), "v") ==
+        Rows{{"1", "NULL", "v0", "dflt"}, {"1", "NULL", "v1", "dflt"}, {"1", "k", "v3", "dflt"}});
 
   // An existing table without a matching unique index: a clear INVALID_ARGUMENT, nothing written.
   const std::string plain = pgtest::unique_name("upsert_plain");
   pgtest::exec(*db, "CREATE TABLE " + q(plain) + " (id bigint, name text)");
   auto input = id_name_rows({{1, "x"}});
   auto error = pgtest::error_of([&] {
-    db->export_data({.table = plain, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"}, input.get());
+    db->export_data(
+        {.table = plain, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
+        input.get());
   });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("unique index") != std::string::npos);
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(plain)) == "0");
   // A key that is not an input column.
   auto other = id_name_rows({{1, "x"}});
-  CHECK(pgtest::error_of([&] {
-          db->export_data({.table = plain, .if_exists = "append", .unique_constraints = {"nope"}, .unique_conflict_method = "IGNORE"},
-                          other.get());
-        }).status() == MAGEIO_STATUS_INVALID_ARGUMENT);
+  CHECK(
+      pgtest::error_of([&] {
+        db->export_data(
+            {.table = plain, .if_exists = "append", .unique_constraints = {"nope"}, .unique_conflict_method = "IGNORE"},
+            other.get());
+      }).status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   pgtest::exec(*db, "DROP TABLE " + q(table) + ", " + q(pair_table) + ", " + q(plain));
 }
 
-TEST_CASE("postgres export is atomic: a failure near the end of 300k rows leaves rows, schema and grants as they were") {
+TEST_CASE(
+    "postgres export is atomic: a failure near the end of 300k rows leaves rows, schema and grants as they were") {
   auto server = pgtest::server();
   if (!server) return;
   auto db = pgtest::open(*server);
   const std::string table = pgtest::unique_name("atomic");
-  pgtest::exec(*db, "CREATE TABLE " + q(table) + " (id bigint PRIMARY KEY, v integer NOT NULL CHECK (v >= 0), note text)");
+  pgtest::exec(*db,
+               "CREATE TABLE " + q(table) + " (id bigint PRIMARY KEY, v integer NOT NULL CHECK (v >= 0), note text)");
   pgtest::exec(*db, "INSERT INTO " + q(table) + " SELECT g, g, 'original' FROM generate_series(1, 1000) g");
   Role reader(*db, pgtest::unique_name("atomic_reader"));
   pgtest::exec(*db, "GRANT SELECT ON " + q(table) + " TO " + q(reader.name));
-  const std::string before_schema =
-      pgtest::scalar(*db, "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute "
-                          "WHERE attrelid = '" + q(table) + "'::regclass AND attnum > 0");
+  const std::string before_schema = pgtest::scalar(
+      *db,
+      "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute "
+      "WHERE attrelid = '" +
+          q(table) + "'::regclass AND attnum > 0");
   auto unchanged = [&] {
-    CHECK(pgtest::scalar(*db, "SELECT count(*) || ' ' || sum(v) || ' ' || min(note) FROM " + q(table)) == "1000 500500 original");
-    CHECK(pgtest::scalar(*db, "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM "
-                              "pg_attribute WHERE attrelid = '" + q(table) + "'::regclass AND attnum > 0") == before_schema);
+    CHECK(pgtest::scalar(*db, "SELECT count(*) || ' ' || sum(v) || ' ' || min(note) FROM " + q(table)) ==
+          "1000 500500 original");
+    CHECK(pgtest::scalar(
+              *db,
+              "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM "
+              "pg_attribute WHERE attrelid = '" +
+                  q(table) + "'::regclass AND attnum > 0") == before_schema);
     CHECK(reader.can_select(q(table)));
   };
   constexpr int64_t kRows = 300000;
@@ -207,7 +234,8 @@ TEST_CASE("postgres export is atomic: a failure near the end of 300k rows leaves
   SUBCASE("replace (DROP + CREATE path, other columns) with the input stream failing in its last batch") {
     sdk::Schema other = {{"id", sdk::int64()}, {"other", sdk::utf8()}};
     auto input = pgtest::rows_stream(
-        other, kRows, [](sdk::BatchBuilder& b, int64_t i) {
+        other, kRows,
+        [](sdk::BatchBuilder& b, int64_t i) {
           b.column(0).append_int(i);
           b.column(1).append_string("x");
         },
@@ -219,8 +247,10 @@ TEST_CASE("postgres export is atomic: a failure near the end of 300k rows leaves
     sdk::Schema nullable = {{"id", sdk::int64()}, {"v", sdk::int32()}};
     auto input = pgtest::rows_stream(nullable, kRows, [](sdk::BatchBuilder& b, int64_t i) {
       b.column(0).append_int(100000 + i);
-      if (i == kRows - 1) b.column(1).append_null();
-      else b.column(1).append_int(1);
+      if (i == kRows - 1)
+        b.column(1).append_null();
+      else
+        b.column(1).append_int(1);
     });
     auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "append"}, input.get()); });
     CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
@@ -239,8 +269,9 @@ TEST_CASE("postgres export is atomic: a failure near the end of 300k rows leaves
   SUBCASE("upsert with a duplicate-free input failing its CHECK near the end") {
     auto input = rows_with(kRows - 10, -1);
     auto error = pgtest::error_of([&] {
-      db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
-                      input.get());
+      db->export_data(
+          {.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
+          input.get());
     });
     CHECK(error.sqlstate() == "23514");
   }
@@ -258,10 +289,13 @@ TEST_CASE("postgres export with if_exists fail leaves no table behind when it fa
   auto db = pgtest::open(*server);
   const std::string schema = pgtest::unique_name("fresh_schema");
   const std::string table = pgtest::unique_name("fresh");
-  auto input = pgtest::rows_stream(id_name_schema(), 50000, [](sdk::BatchBuilder& b, int64_t i) {
-    b.column(0).append_int(i);
-    b.column(1).append_string("n");
-  }, 10000, 3);
+  auto input = pgtest::rows_stream(
+      id_name_schema(), 50000,
+      [](sdk::BatchBuilder& b, int64_t i) {
+        b.column(0).append_int(i);
+        b.column(1).append_string("n");
+      },
+      10000, 3);
   pgtest::error_of([&] { db->export_data({.table = table, .schema = schema}, input.get()); });
   CHECK_FALSE(db->table_exists(table, schema));
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'") == "0");
@@ -273,8 +307,11 @@ TEST_CASE("postgres identifiers with quotes, spaces, mixed case and reserved wor
   auto db = pgtest::open(*server);
   const std::string schema = pgtest::unique_name("My \"Odd\" Schema");
   const std::string table = pgtest::unique_name("Select From \"Where\"");
-  sdk::Schema fields = {{"Order", sdk::int64()}, {"user name", sdk::utf8()}, {"select", sdk::bool_type()},
-                        {"Quote\"d", sdk::float64()}, {"lower", sdk::int32()}};
+  sdk::Schema fields = {{"Order", sdk::int64()},
+                        {"user name", sdk::utf8()},
+                        {"select", sdk::bool_type()},
+                        {"Quote\"d", sdk::float64()},
+                        {"lower", sdk::int32()}};
   auto make = [&](int64_t first) {
     return pgtest::rows_stream(fields, 3, [first](sdk::BatchBuilder& b, int64_t i) {
       b.column(0).append_int(first + i);
@@ -285,15 +322,19 @@ TEST_CASE("postgres identifiers with quotes, spaces, mixed case and reserved wor
     });
   };
   auto input = make(1);
-  CHECK(db->export_data({.table = table, .schema = schema, .unique_constraints = {"Order"}, .unique_conflict_method = "UPDATE"},
-                        input.get()) == 3);
+  CHECK(db->export_data(
+            {.table = table, .schema = schema, .unique_constraints = {"Order"}, .unique_conflict_method = "UPDATE"},
+            input.get()) == 3);
   CHECK(db->table_exists(table, schema));
   CHECK_FALSE(db->table_exists(table));  // not in the default schema
   auto columns = pgtest::query(*db, "SELECT attname FROM pg_attribute WHERE attrelid = '" + q(schema) + "." + q(table) +
                                         "'::regclass AND attnum > 0 ORDER BY attnum");
   CHECK(columns == Rows{{"Order"}, {"user name"}, {"select"}, {"Quote\"d"}, {"lower"}});
   auto again = make(3);  // upsert on the quoted key: row 3 updated, 4 and 5 added
-  CHECK(db->export_data({.table = table, .schema = schema, .if_exists = "append", .unique_constraints = {"Order"},
+  CHECK(db->export_data({.table = table,
+                         .schema = schema,
+                         .if_exists = "append",
+                         .unique_constraints = {"Order"},
                          .unique_conflict_method = "UPDATE"},
                         again.get()) == 3);
   auto loaded = db->load({.table = table, .schema = schema});
@@ -303,14 +344,21 @@ TEST_CASE("postgres identifiers with quotes, spaces, mixed case and reserved wor
   CHECK(rows.size() == 5);
 
   // alter_table on the same odd names.
-  db->alter_table({.table = table, .schema = schema, .action = "add_column", .column = "New \"Col\"", .type = "decimal128(10, 3)"});
-  db->alter_table({.table = table, .schema = schema, .action = "rename_column", .column = "user name", .new_name = "User Name"});
+  db->alter_table(
+      {.table = table, .schema = schema, .action = "add_column", .column = "New \"Col\"", .type = "decimal128(10, 3)"});
+  db->alter_table(
+      {.table = table, .schema = schema, .action = "rename_column", .column = "user name", .new_name = "User Name"});
   db->alter_table({.table = table, .schema = schema, .action = "alter_column_type", .column = "lower", .type = "utf8"});
-  db->alter_table({.table = table, .schema = schema, .action = "alter_column_type", .column = "lower", .type = "int64"});
+  db->alter_table(
+      {.table = table, .schema = schema, .action = "alter_column_type", .column = "lower", .type = "int64"});
   db->alter_table({.table = table, .schema = schema, .action = "drop_column", .column = "select"});
-  columns = pgtest::query(*db, "SELECT attname || ' ' || format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '" +
-                                   q(schema) + "." + q(table) + "'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum");
-  CHECK(columns == Rows{{"Order bigint"}, {"User Name text"}, {"Quote\"d double precision"}, {"lower bigint"},
+  columns = pgtest::query(
+      *db, "SELECT attname || ' ' || format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '" +
+               q(schema) + "." + q(table) + "'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum");
+  CHECK(columns == Rows{{"Order bigint"},
+                        {"User Name text"},
+                        {"Quote\"d double precision"},
+                        {"lower bigint"},
                         {"New \"Col\" numeric(10,3)"}});
   pgtest::exec(*db, "DROP SCHEMA " + q(schema) + " CASCADE");
 }
@@ -332,12 +380,15 @@ TEST_CASE("postgres alter_table and table_exists: errors and defaults") {
   CHECK(bad_cast.sqlstate() == "22P02");
   pgtest::exec(*db, "CREATE VIEW " + q(table + "_v") + " AS SELECT * FROM " + q(table));
   CHECK(db->table_exists(table + "_v"));
-  CHECK(pgtest::error_of([&] { db->alter_table({.table = table, .action = "drop_column", .column = "nope"}); }).status() ==
-        MAGEIO_STATUS_NOT_FOUND);
-  CHECK(pgtest::error_of([&] { db->alter_table({.table = table + "_missing", .action = "drop_column", .column = "a"}); }).status() ==
-        MAGEIO_STATUS_NOT_FOUND);
-  CHECK(pgtest::error_of([&] { db->alter_table({.table = table, .action = "add_column", .column = "a", .type = "int64"}); }).status() ==
-        MAGEIO_STATUS_ALREADY_EXISTS);
+  CHECK(pgtest::error_of([&] {
+          db->alter_table({.table = table, .action = "drop_column", .column = "nope"});
+        }).status() == MAGEIO_STATUS_NOT_FOUND);
+  CHECK(pgtest::error_of([&] {
+          db->alter_table({.table = table + "_missing", .action = "drop_column", .column = "a"});
+        }).status() == MAGEIO_STATUS_NOT_FOUND);
+  CHECK(pgtest::error_of([&] {
+          db->alter_table({.table = table, .action = "add_column", .column = "a", .type = "int64"});
+        }).status() == MAGEIO_STATUS_ALREADY_EXISTS);
   // The view makes a replace with other columns fail (it is not dropped behind the user's back).
   auto input = id_name_rows({{1, "x"}});
   auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "replace"}, input.get()); });

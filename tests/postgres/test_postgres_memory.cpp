@@ -37,10 +37,13 @@ TEST_CASE("postgres: a 1M-row load and a 1M-row export keep peak memory flat") {
   if (!server) return;
   auto db = pgtest::open(*server);
   const std::string table = pgtest::unique_name("memory");
-  pgtest::exec(*db, "CREATE TABLE " + q(table) + " AS SELECT g::bigint AS id, (g % 1000)::int AS n, g * 0.5::float8 AS x, "
-                    "g % 2 = 0 AS flag, 'text value ' || lpad(g::text, 9, '0') AS label, "
-                    "timestamp '2020-01-01' + g * interval '1 second' AS at, date '2020-01-01' + (g % 3650) AS day, "
-                    "((g % 100000) / 7.0)::numeric(12,2) AS amount FROM generate_series(1, " + std::to_string(kRows) + ") g");
+  pgtest::exec(*db,
+               "CREATE TABLE " + q(table) +
+                   " AS SELECT g::bigint AS id, (g % 1000)::int AS n, g * 0.5::float8 AS x, "
+                   "g % 2 = 0 AS flag, 'text value ' || lpad(g::text, 9, '0') AS label, "
+                   "timestamp '2020-01-01' + g * interval '1 second' AS at, date '2020-01-01' + (g % 3650) AS day, "
+                   "((g % 100000) / 7.0)::numeric(12,2) AS amount FROM generate_series(1, " +
+                   std::to_string(kRows) + ") g");
 
   const int64_t before_load = peak_rss();
   int64_t rows = 0, data_bytes = 0;
@@ -66,7 +69,7 @@ TEST_CASE("postgres: a 1M-row load and a 1M-row export keep peak memory flat") {
   const int64_t export_growth = peak_rss() - before_export;
   MESSAGE("copy of " << kRows << " rows into a new table: peak RSS grew by " << export_growth / 1024 << " KiB");
   if (kRssMeaningful) CHECK(export_growth < kMaxGrowth);
-  CHECK(pgtest::scalar(*db, "SELECT count(*) FROM (SELECT * FROM " + q(table) + " EXCEPT SELECT * FROM " + q(table + "_copy") +
-                                ") x") == "0");
+  CHECK(pgtest::scalar(*db, "SELECT count(*) FROM (SELECT * FROM " + q(table) + " EXCEPT SELECT * FROM " +
+                                q(table + "_copy") + ") x") == "0");
   pgtest::exec(*db, "DROP TABLE " + q(table) + ", " + q(table + "_copy"));
 }

@@ -102,7 +102,8 @@ TEST_CASE("postgres load: every type maps to its Arrow type, with NULLs, infinit
     }
   }
   REQUIRE(text_rows.size() == 4);
-  std::sort(text_rows.begin(), text_rows.end(), [](auto& a, auto& b) { return std::stoi(a["id"]) < std::stoi(b["id"]); });
+  std::sort(text_rows.begin(), text_rows.end(),
+            [](auto& a, auto& b) { return std::stoi(a["id"]) < std::stoi(b["id"]); });
   auto& r1 = text_rows[0];
   CHECK(r1["b"] == "true");
   CHECK(r1["i2"] == "-32768");
@@ -143,9 +144,9 @@ TEST_CASE("postgres load: every type maps to its Arrow type, with NULLs, infinit
   CHECK(r2["ch"] == "     ");
   CHECK(r2["by"] == "\\x");
   CHECK(r2["d"] == "infinity");
-  CHECK(raw[2]["d"] == std::numeric_limits<int32_t>::max());       // date 'infinity'
-  CHECK(raw[2]["ts"] == std::numeric_limits<int64_t>::max());      // timestamp 'infinity'
-  CHECK(raw[2]["tstz"] == std::numeric_limits<int64_t>::min());    // timestamptz '-infinity'
+  CHECK(raw[2]["d"] == std::numeric_limits<int32_t>::max());     // date 'infinity'
+  CHECK(raw[2]["ts"] == std::numeric_limits<int64_t>::max());    // timestamp 'infinity'
+  CHECK(raw[2]["tstz"] == std::numeric_limits<int64_t>::min());  // timestamptz '-infinity'
   CHECK(r2["u"] == "NULL");
   CHECK(r2["j"] == "null");
   CHECK(r2["jb"] == "[]");
@@ -200,9 +201,11 @@ TEST_CASE("postgres round trip: PostgreSQL -> Arrow -> PostgreSQL keeps every va
       "SELECT count(*) FROM " + q(source) + " s JOIN " + q(copy) +
       " c USING (id) WHERE s.b IS NOT DISTINCT FROM c.b AND s.i2 IS NOT DISTINCT FROM c.i2 AND "
       "s.i8 IS NOT DISTINCT FROM c.i8 AND s.f4 IS NOT DISTINCT FROM c.f4 AND s.f8 IS NOT DISTINCT FROM c.f8 AND "
-      "s.n12 IS NOT DISTINCT FROM c.n12 AND s.n38 IS NOT DISTINCT FROM c.n38 AND s.nfree::text IS NOT DISTINCT FROM c.nfree "
+      "s.n12 IS NOT DISTINCT FROM c.n12 AND s.n38 IS NOT DISTINCT FROM c.n38 AND s.nfree::text IS NOT DISTINCT FROM "
+      "c.nfree "
       "AND s.by IS NOT DISTINCT FROM c.by AND s.d IS NOT DISTINCT FROM c.d AND s.ts IS NOT DISTINCT FROM c.ts AND "
-      "s.tstz IS NOT DISTINCT FROM c.tstz AND s.tm IS NOT DISTINCT FROM c.tm AND s.u::text IS NOT DISTINCT FROM c.u AND "
+      "s.tstz IS NOT DISTINCT FROM c.tstz AND s.tm IS NOT DISTINCT FROM c.tm AND s.u::text IS NOT DISTINCT FROM c.u "
+      "AND "
       "s.jb::text IS NOT DISTINCT FROM c.jb AND s.iv::text IS NOT DISTINCT FROM c.iv";
   CHECK(pgtest::scalar(*db, same) == "4");
   CHECK(pgtest::scalar(*db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '" + q(copy) +
@@ -213,14 +216,18 @@ TEST_CASE("postgres round trip: PostgreSQL -> Arrow -> PostgreSQL keeps every va
   // Appending the Arrow rows into the original table's own types (uuid, jsonb, enum, interval, inet,
   // arrays, money ... from utf8) also works: direct binary where possible, a server-side cast otherwise.
   {
-    auto reader = db->load({.query = "SELECT id + 100 AS id, b, i2, i4, i8, f4, f8, n12, n38, nfree, t, vc, ch, nm, by, d, ts, "
-                                     "tstz, tm, u, j, jb, iv, arr, tarr, e, inet_col, tz, mon FROM " + q(source)});
+    auto reader =
+        db->load({.query = "SELECT id + 100 AS id, b, i2, i4, i8, f4, f8, n12, n38, nfree, t, vc, ch, nm, by, d, ts, "
+                           "tstz, tm, u, j, jb, iv, arr, tarr, e, inet_col, tz, mon FROM " +
+                           q(source)});
     CHECK(db->export_data({.table = source, .if_exists = "append"}, reader.stream()) == 4);
   }
-  const std::string columns = "b, i2, i4, i8, f4, f8, n12, n38, nfree, t, vc, ch, nm, by, d, ts, tstz, tm, u, j::text, jb, "
-                              "iv, arr, tarr, e, inet_col, tz, mon";
-  CHECK(pgtest::scalar(*db, "SELECT count(*) FROM (SELECT " + columns + " FROM " + q(source) + " WHERE id < 100 EXCEPT SELECT " +
-                                columns + " FROM " + q(source) + " WHERE id > 100) x") == "0");
+  const std::string columns =
+      "b, i2, i4, i8, f4, f8, n12, n38, nfree, t, vc, ch, nm, by, d, ts, tstz, tm, u, j::text, jb, "
+      "iv, arr, tarr, e, inet_col, tz, mon";
+  CHECK(pgtest::scalar(*db, "SELECT count(*) FROM (SELECT " + columns + " FROM " + q(source) +
+                                " WHERE id < 100 EXCEPT SELECT " + columns + " FROM " + q(source) +
+                                " WHERE id > 100) x") == "0");
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(source)) == "8");
 
   pgtest::exec(*db, "DROP TABLE " + q(source) + ", " + q(copy));
@@ -232,14 +239,27 @@ TEST_CASE("postgres export creates tables with the inverse type map") {
   if (!server) return;
   auto db = pgtest::open(*server);
   const std::string table = pgtest::unique_name("arrow_types");
-  sdk::Schema schema = {
-      {"i8", sdk::int8()},       {"i16", sdk::int16()},      {"i32", sdk::int32()},      {"i64", sdk::int64()},
-      {"u8", sdk::uint8()},      {"u16", sdk::uint16()},     {"u32", sdk::uint32()},     {"u64", sdk::uint64()},
-      {"f32", sdk::float32()},   {"f64", sdk::float64()},    {"dec", sdk::decimal128(12, 2)},
-      {"s", sdk::utf8()},        {"ls", sdk::large_utf8()},  {"bin", sdk::binary()},     {"d", sdk::date32()},
-      {"ts", sdk::timestamp_us()}, {"tstz", sdk::timestamp_us("UTC")}, {"t", sdk::time64_us()},
-      {"flag", sdk::bool_type()}, {"nothing", sdk::null_type()},
-      {"req", sdk::int32(), false}};
+  sdk::Schema schema = {{"i8", sdk::int8()},
+                        {"i16", sdk::int16()},
+                        {"i32", sdk::int32()},
+                        {"i64", sdk::int64()},
+                        {"u8", sdk::uint8()},
+                        {"u16", sdk::uint16()},
+                        {"u32", sdk::uint32()},
+                        {"u64", sdk::uint64()},
+                        {"f32", sdk::float32()},
+                        {"f64", sdk::float64()},
+                        {"dec", sdk::decimal128(12, 2)},
+                        {"s", sdk::utf8()},
+                        {"ls", sdk::large_utf8()},
+                        {"bin", sdk::binary()},
+                        {"d", sdk::date32()},
+                        {"ts", sdk::timestamp_us()},
+                        {"tstz", sdk::timestamp_us("UTC")},
+                        {"t", sdk::time64_us()},
+                        {"flag", sdk::bool_type()},
+                        {"nothing", sdk::null_type()},
+                        {"req", sdk::int32(), false}};
   auto input = pgtest::rows_stream(schema, 3, [](sdk::BatchBuilder& b, int64_t row) {
     int c = 0;
     for (int i = 0; i < 3; ++i) b.column(c++).append_int(row == 2 ? -100 + i : 100 + i);
@@ -258,25 +278,46 @@ TEST_CASE("postgres export creates tables with the inverse type map") {
     b.column(c++).append_timestamp_us(1700000000123456 + row);
     b.column(c++).append_timestamp_us(-1);
     b.column(c++).append_time_us(1);
-    if (row == 0) b.column(c++).append_null();
-    else b.column(c++).append_bool(row == 1);
+    if (row == 0)
+      b.column(c++).append_null();
+    else
+      b.column(c++).append_bool(row == 1);
     b.column(c++).append_null();
     b.column(c++).append_int(row);
   });
   CHECK(db->export_data({.table = table}, input.get()) == 3);
 
-  auto rows = pgtest::query(*db, "SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute WHERE attrelid = '" +
-                                     q(table) + "'::regclass AND attnum > 0 ORDER BY attnum");
+  auto rows = pgtest::query(
+      *db, "SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute WHERE attrelid = '" +
+               q(table) + "'::regclass AND attnum > 0 ORDER BY attnum");
   std::vector<std::string> declared;
   for (auto& row : rows) declared.push_back(row[0] + " " + row[1] + (row[2] == "true" ? " NOT NULL" : ""));
-  CHECK(declared == std::vector<std::string>{
-                        "i8 smallint", "i16 smallint", "i32 integer", "i64 bigint", "u8 smallint", "u16 integer",
-                        "u32 bigint", "u64 numeric(20,0)", "f32 real", "f64 double precision", "dec numeric(12,2)",
-                        "s text", "ls text", "bin bytea", "d date", "ts timestamp without time zone",
-                        "tstz timestamp with time zone", "t time without time zone", "flag boolean", "nothing text",
-                        "req integer NOT NULL"});
-  CHECK(pgtest::query(*db, "SELECT i64::text, u64::text, f32::text, dec::text, bin::text, d::text, ts::text, tstz AT TIME ZONE 'UTC', "
-                           "t::text, flag::text, nothing FROM " + q(table) + " ORDER BY req") ==
+  CHECK(declared == std::vector<std::string>{"i8 smallint",
+                                             "i16 smallint",
+                                             "i32 integer",
+                                             "i64 bigint",
+                                             "u8 smallint",
+                                             "u16 integer",
+                                             "u32 bigint",
+                                             "u64 numeric(20,0)",
+                                             "f32 real",
+                                             "f64 double precision",
+                                             "dec numeric(12,2)",
+                                             "s text",
+                                             "ls text",
+                                             "bin bytea",
+                                             "d date",
+                                             "ts timestamp without time zone",
+                                             "tstz timestamp with time zone",
+                                             "t time without time zone",
+                                             "flag boolean",
+                                             "nothing text",
+                                             "req integer NOT NULL"});
+  CHECK(pgtest::query(
+            *db,
+            "SELECT i64::text, u64::text, f32::text, dec::text, bin::text, d::text, ts::text, tstz AT TIME ZONE 'UTC', "
+            "t::text, flag::text, nothing FROM " +
+                q(table) + " ORDER BY req") ==
         std::vector<std::vector<std::string>>{
             {"9223372036854775807", "18446744073709551615", "0.1", "123.45", "\\x000102", "2022-01-08",
              "2023-11-14 22:13:20.123456", "1969-12-31 23:59:59.999999", "00:00:00.000001", "NULL", "NULL"},
@@ -320,7 +361,8 @@ TEST_CASE("postgres load: limit on any query, trailing semicolons, comments and 
   const std::string schema = pgtest::unique_name("Mixed Schema");
   const std::string table = "Table \"quoted\"";
   pgtest::exec(*db, "CREATE SCHEMA " + q(schema));
-  pgtest::exec(*db, "CREATE TABLE " + q(schema) + "." + q(table) + " AS SELECT g AS \"Value\" FROM generate_series(1, 5) g");
+  pgtest::exec(*db,
+               "CREATE TABLE " + q(schema) + "." + q(table) + " AS SELECT g AS \"Value\" FROM generate_series(1, 5) g");
   CHECK(pgtest::load_text(*db, {.table = table, .schema = schema, .limit = 2}).size() == 2);
   CHECK(db->sample(table, schema, 4).schema()[0].name == "Value");
   auto missing = pgtest::error_of([&] { db->load({.table = "no_such_table_here"}); });
@@ -357,14 +399,15 @@ TEST_CASE("postgres round trip through the CLI: PostgreSQL -> CSV -> PostgreSQL"
   if (!server) return;
   auto db = pgtest::open(*server);
   test::TempDir dir;
-  test::write_file(dir / "io_config.yaml", "version: 0.1.1\ndefault:\n  POSTGRES_HOST: " + server->host +
-                                               "\n  POSTGRES_PORT: " + server->port + "\n  POSTGRES_USER: " + server->user +
-                                               "\n  POSTGRES_PASSWORD: " + server->password +
-                                               "\n  POSTGRES_DBNAME: " + server->dbname + "\n  POSTGRES_SCHEMA: public\n");
+  test::write_file(dir / "io_config.yaml",
+                   "version: 0.1.1\ndefault:\n  POSTGRES_HOST: " + server->host + "\n  POSTGRES_PORT: " + server->port +
+                       "\n  POSTGRES_USER: " + server->user + "\n  POSTGRES_PASSWORD: " + server->password +
+                       "\n  POSTGRES_DBNAME: " + server->dbname + "\n  POSTGRES_SCHEMA: public\n");
   const std::string source = pgtest::unique_name("csv_src");
   const std::string target = pgtest::unique_name("csv_dst");
   pgtest::exec(*db, "CREATE TABLE " + q(source) +
-                        " (id bigint, amount numeric(12,2), name text, flag boolean, day date, at timestamp, score double precision)");
+                        " (id bigint, amount numeric(12,2), name text, flag boolean, day date, at timestamp, score "
+                        "double precision)");
   pgtest::exec(*db, "INSERT INTO " + q(source) + R"SQL( VALUES
       (1, 12.50, 'plain', true, '2024-01-02', '2024-01-02 03:04:05.000006', 1.25),
       (2, -0.01, 'comma, "quote" and
@@ -380,13 +423,13 @@ newline', false, '1999-12-31', '1999-12-31 23:59:59', -1e-300),
   // CSV carries no types (the file plugin infers float64 for 12.50): append into a table of the source's
   // types, which makes the way back exact (numeric(12,2) from float64 goes through a server-side cast).
   pgtest::exec(*db, "CREATE TABLE " + q(target) + " (LIKE " + q(source) + ")");
-  auto in = test::run_cli({"copy", "file", "postgres", "--path", csv, "--to-table", target, "--if-exists", "append",
-                           "--config", config});
+  auto in = test::run_cli(
+      {"copy", "file", "postgres", "--path", csv, "--to-table", target, "--if-exists", "append", "--config", config});
   INFO(in.out, in.err);
   REQUIRE(in.exit_code == 0);
-  const std::string compare = "SELECT count(*) FROM (SELECT id, amount::text, name, flag, day::text, at::text, score::text FROM " +
-                              q(source) + " EXCEPT SELECT id, amount::text, name, flag, day::text, at::text, score::text FROM " +
-                              q(target) + ") x";
+  const std::string compare =
+      "SELECT count(*) FROM (SELECT id, amount::text, name, flag, day::text, at::text, score::text FROM " + q(source) +
+      " EXCEPT SELECT id, amount::text, name, flag, day::text, at::text, score::text FROM " + q(target) + ") x";
   CHECK(pgtest::scalar(*db, compare) == "0");
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(target)) == "3");
   // The password never shows in what the CLI prints.
@@ -399,26 +442,33 @@ TEST_CASE("postgres: large values cross both ways, and values the target column 
   if (!server) return;
   auto db = pgtest::open(*server);
   const std::string table = pgtest::unique_name("large");
-  pgtest::exec(*db, "CREATE TABLE " + q(table) + " (id int, blob bytea, body text, doc jsonb, code varchar(3), u uuid)");
+  pgtest::exec(*db,
+               "CREATE TABLE " + q(table) + " (id int, blob bytea, body text, doc jsonb, code varchar(3), u uuid)");
   sdk::Schema schema = {{"id", sdk::int32()}, {"blob", sdk::binary()}, {"body", sdk::large_utf8()},
                         {"doc", sdk::utf8()}, {"code", sdk::utf8()},   {"u", sdk::utf8()}};
   std::string blob(3 << 20, '\0');
   for (size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>(i * 7 % 251);
   const std::string body(1 << 20, 'b');
   const std::string doc = "{\"k\": \"" + std::string(400000, 'v') + "\"}";
-  auto input = pgtest::rows_stream(schema, 3, [&](sdk::BatchBuilder& b, int64_t i) {
-    b.column(0).append_int(i);
-    b.column(1).append_string(i == 1 ? std::string_view(blob) : std::string_view("small"));
-    b.column(2).append_string(i == 1 ? std::string_view(body) : std::string_view("tiny"));
-    b.column(3).append_string(i == 1 ? std::string_view(doc) : std::string_view("{\"n\": 1}"));
-    b.column(4).append_string("abc");
-    b.column(5).append_string(i == 0 ? "{A0EEBC99-9C0B4EF8-BB6D6BB9-BD380A11}" : "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
-  }, 2);
+  auto input = pgtest::rows_stream(
+      schema, 3,
+      [&](sdk::BatchBuilder& b, int64_t i) {
+        b.column(0).append_int(i);
+        b.column(1).append_string(i == 1 ? std::string_view(blob) : std::string_view("small"));
+        b.column(2).append_string(i == 1 ? std::string_view(body) : std::string_view("tiny"));
+        b.column(3).append_string(i == 1 ? std::string_view(doc) : std::string_view("{\"n\": 1}"));
+        b.column(4).append_string("abc");
+        b.column(5).append_string(i == 0 ? "{A0EEBC99-9C0B4EF8-BB6D6BB9-BD380A11}"
+                                         : "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+      },
+      2);
   CHECK(db->export_data({.table = table, .if_exists = "append"}, input.get()) == 3);
-  CHECK(pgtest::query(*db, "SELECT id, length(blob), length(body), length(doc->>'k'), u::text FROM " + q(table) + " ORDER BY id")[1] ==
-        std::vector<std::string>{"1", std::to_string(blob.size()), std::to_string(body.size()), "400000",
-                                 "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"});
-  CHECK(pgtest::scalar(*db, "SELECT u::text FROM " + q(table) + " WHERE id = 0") == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+  CHECK(pgtest::query(*db, "SELECT id, length(blob), length(body), length(doc->>'k'), u::text FROM " + q(table) +
+                               " ORDER BY id")[1] == std::vector<std::string>{"1", std::to_string(blob.size()),
+                                                                              std::to_string(body.size()), "400000",
+                                                                              "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"});
+  CHECK(pgtest::scalar(*db, "SELECT u::text FROM " + q(table) + " WHERE id = 0") ==
+        "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
   auto reader = db->load({.query = "SELECT blob, body, doc FROM " + q(table) + " WHERE id = 1"});
   sdk::OwnedArray batch;
   REQUIRE(reader.next(batch));

@@ -119,15 +119,17 @@ void write_file(const fs::path& path, const std::string& content) {
 }
 
 Registry bundled_registry() {
-  return Registry(RegistryOptions{.plugin_dirs = {MAGEIO_PLUGIN_DIR}, .use_environment = false, .use_default_dirs = false});
+  return Registry(
+      RegistryOptions{.plugin_dirs = {MAGEIO_PLUGIN_DIR}, .use_environment = false, .use_default_dirs = false});
 }
 
 bool servers_available() {
   if (std::getenv("MAGEIO_TEST_SERVERS") != nullptr) return true;
   const char* ci = std::getenv("CI");
   if (ci != nullptr && std::string(ci) == "true") {
-    FAIL("the test servers are not running (CI=true, so this is a failure, not a skip): run the suite through "
-         "tools/test.sh, which starts PostgreSQL and MariaDB");
+    FAIL(
+        "the test servers are not running (CI=true, so this is a failure, not a skip): run the suite through "
+        "tools/test.sh, which starts PostgreSQL and MariaDB");
     return false;
   }
   MESSAGE("test servers not running; this case needs them (run tools/test.sh, which starts them)");

@@ -64,8 +64,7 @@ bool servers_available();
 /// A BatchSource over batches built by `fill(builder, batch_index)`, which appends rows and returns
 /// false when there are no more batches. If `fail_at_batch` >= 0, next() throws at that batch, to test
 /// that a failed export leaves the destination as it was.
-std::unique_ptr<sdk::BatchSource> make_source(sdk::Schema schema,
-                                              std::function<bool(sdk::BatchBuilder&, int)> fill,
+std::unique_ptr<sdk::BatchSource> make_source(sdk::Schema schema, std::function<bool(sdk::BatchBuilder&, int)> fill,
                                               int fail_at_batch = -1);
 
 /// Wraps make_source into an ArrowArrayStream the caller owns (release it, or use OwnedStream).

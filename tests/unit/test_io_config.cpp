@@ -6,12 +6,12 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 using mageio::ConfigSchema;
@@ -67,8 +67,10 @@ std::string str(const boost::json::object& o, const char* key) {
 struct EnvVar {
   std::string name;
   EnvVar(std::string n, const char* value) : name(std::move(n)) {
-    if (value) setenv(name.c_str(), value, 1);
-    else unsetenv(name.c_str());
+    if (value)
+      setenv(name.c_str(), value, 1);
+    else
+      unsetenv(name.c_str());
   }
   ~EnvVar() { unsetenv(name.c_str()); }
 };
@@ -85,7 +87,8 @@ default:
   POSTGRES_SCHEMA: 'true'
   SQLITE_DATABASE: /tmp/x.db
   SQLITE_TIMEOUT: 2.50
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto pg = config.profile("default").config_for("postgres", postgres());
   CHECK(pg.size() == 5);
   CHECK(str(pg, "POSTGRES_DBNAME") == "analytics");
@@ -112,7 +115,8 @@ default:
     user: loader
     password: s3cret
     schema: staging
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto& profile = config.profile("default");
   CHECK(profile.sections().at("PostgreSQL").at("host").value == "pg.example.com");
   CHECK(profile.sections().at("PostgreSQL").at("host").line == 5);
@@ -132,7 +136,8 @@ TEST_CASE("a flat key wins over the nested section's alias") {
   PostgreSQL:
     host: nested-host
     database: nested-db
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto pg = config.profile("default").config_for("postgres", postgres());
   CHECK(str(pg, "POSTGRES_HOST") == "flat-host");
   CHECK(str(pg, "POSTGRES_DBNAME") == "nested-db");
@@ -143,7 +148,8 @@ TEST_CASE("section names and aliases match case-sensitively") {
   POSTGRES_DBNAME: db
   postgresql:
     host: ignored
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto pg = config.profile("default").config_for("postgres", postgres());
   CHECK(pg.size() == 1);
   CHECK(str(pg, "POSTGRES_HOST") == "<absent>");
@@ -156,7 +162,8 @@ TEST_CASE("YAML null is unset; an empty string is a value") {
 dev:
   SQLITE_DATABASE: ""
   SQLITE_TIMEOUT: "null"
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   CHECK(config.profile("default").flat().empty());
   const auto f = failure_of([&] { config.profile("default").config_for("sqlite", sqlite()); });
   CHECK(f.status == MAGEIO_STATUS_INVALID_ARGUMENT);
@@ -175,7 +182,8 @@ default:
 dev:
   SQLITE_DATABASE: b.db
 empty:
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   CHECK(config.profile_names() == std::vector<std::string>{"default", "dev", "empty"});
   CHECK_FALSE(config.has_profile("version"));
   CHECK(config.has_profile("dev"));
@@ -217,7 +225,8 @@ TEST_CASE("env_var templates, with and without a default") {
   POSTGRES_SCHEMA: {{ env_var('MAGEIO_TEST_PG_HOST', 'unused-default') }}
   POSTGRES_PASSWORD: "{{ env_var('MAGEIO_TEST_EMPTY', 'not-used') }}"
   POSTGRES_DSN: "postgres://{{ env_var('MAGEIO_TEST_PG_USER') }}@{{ env_var('MAGEIO_TEST_PG_HOST') }}:5432/db"
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto pg = config.profile("default").config_for("postgres", postgres());
   CHECK(str(pg, "POSTGRES_HOST") == "env-host");
   CHECK(str(pg, "POSTGRES_USER") == "env-user");
@@ -237,7 +246,8 @@ TEST_CASE("a rendered value with YAML-special characters survives intact") {
     password: '{{ env_var("MAGEIO_TEST_TRICKY") }}'
     user: {{ env_var('MAGEIO_TEST_MISSING', 'a: b # c') }}
     host: {{ env_var('MAGEIO_TEST_MISSING', 'x}}y\'z') }}
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto& profile = config.profile("default");
   CHECK(profile.flat().at("POSTGRES_PASSWORD").value == tricky);
   CHECK(profile.flat().at("POSTGRES_DSN").value == tricky);
@@ -249,8 +259,9 @@ TEST_CASE("a rendered value with YAML-special characters survives intact") {
 TEST_CASE("an unset variable with no default is an error naming file, line and variable") {
   EnvVar unset("MAGEIO_TEST_PG_PASSWORD", nullptr);
   const auto f = failure_of([] {
-    IoConfig::parse("version: 1\ndefault:\n  POSTGRES_HOST: x\n  POSTGRES_PASSWORD: \"{{ env_var('MAGEIO_TEST_PG_PASSWORD') }}\"\n",
-                    "io_config.yaml");
+    IoConfig::parse(
+        "version: 1\ndefault:\n  POSTGRES_HOST: x\n  POSTGRES_PASSWORD: \"{{ env_var('MAGEIO_TEST_PG_PASSWORD') }}\"\n",
+        "io_config.yaml");
   });
   CHECK(f.status == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(f.message ==
@@ -275,16 +286,18 @@ TEST_CASE("a template in a YAML comment is not rendered") {
   const auto config = IoConfig::parse(R"(default:
   # POSTGRES_PASSWORD: "{{ env_var('MAGEIO_TEST_PG_PASSWORD') }}"
   POSTGRES_DBNAME: db  # {{ env_var('MAGEIO_TEST_PG_PASSWORD') }} | upper
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   CHECK(str(config.profile("default").config_for("postgres", postgres()), "POSTGRES_DBNAME") == "db");
   CHECK(config.profile("default").flat().size() == 1);
 }
 
 TEST_CASE("line numbers after a template that spans lines") {
   EnvVar host("MAGEIO_TEST_PG_HOST", "h");
-  const auto config = IoConfig::parse("default:\n  POSTGRES_HOST: \"{{ env_var(\n    'MAGEIO_TEST_PG_HOST') }}\"\n"
-                                      "  POSTGRES_HSOT: x\n",
-                                      "io_config.yaml");
+  const auto config = IoConfig::parse(
+      "default:\n  POSTGRES_HOST: \"{{ env_var(\n    'MAGEIO_TEST_PG_HOST') }}\"\n"
+      "  POSTGRES_HSOT: x\n",
+      "io_config.yaml");
   CHECK(config.profile("default").flat().at("POSTGRES_HOST").value == "h");
   CHECK(config.profile("default").flat().at("POSTGRES_HSOT").line == 4);
 }
@@ -321,9 +334,8 @@ TEST_CASE("Jinja comments render as nothing") {
 }
 
 TEST_CASE("an unterminated template is an error with its line") {
-  const auto f = failure_of([] {
-    IoConfig::parse("default:\n  A: 1\n  B: \"{{ env_var('X')\"\n  C: 3\n", "io_config.yaml");
-  });
+  const auto f =
+      failure_of([] { IoConfig::parse("default:\n  A: 1\n  B: \"{{ env_var('X')\"\n  C: 3\n", "io_config.yaml"); });
   CHECK(f.status == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(f.message == "io_config.yaml:3: unterminated template {{ env_var('X')\": no closing }}");
 
@@ -332,9 +344,7 @@ TEST_CASE("an unterminated template is an error with its line") {
 }
 
 TEST_CASE("YAML syntax errors give file, 1-based line and column") {
-  const auto f = failure_of([] {
-    IoConfig::parse("default:\n  A: 1\n  B: [1, 2\n", "io_config.yaml");
-  });
+  const auto f = failure_of([] { IoConfig::parse("default:\n  A: 1\n  B: [1, 2\n", "io_config.yaml"); });
   CHECK(f.status == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(f.message.rfind("io_config.yaml:4:1: YAML syntax error: ", 0) == 0);
   CHECK(f.message == "io_config.yaml:4:1: YAML syntax error: end of sequence flow not found");
@@ -382,7 +392,8 @@ default:
   MYSQL_HOST: other-plugin
   POSTGRES_HSOT: typo
   postgres_user: lower
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto f = failure_of([&] { config.profile("default").config_for("postgres", postgres()); });
   CHECK(f.status == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(f.message ==
@@ -413,7 +424,8 @@ TEST_CASE("keys of other plugins are ignored") {
   BigQuery:
     nonsense: 1
   GOOGLE_SCOPES: [a, b]
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto lite = config.profile("default").config_for("sqlite", sqlite());
   CHECK(lite.size() == 1);
   CHECK(str(lite, "SQLITE_DATABASE") == "x.db");
@@ -426,7 +438,8 @@ TEST_CASE("an unknown key in the plugin's nested section is an error") {
   PostgreSQL:
     database: db
     hots: h
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto f = failure_of([&] { config.profile("default").config_for("postgres", postgres()); });
   CHECK(f.status == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(f.message ==
@@ -442,7 +455,8 @@ default:
   POSTGRES_HOST: h
   Postgresql:
     database: wrong-case
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto f = failure_of([&] { config.profile("default").config_for("sqlite", sqlite()); });
   CHECK(f.status == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(f.message ==
@@ -472,7 +486,8 @@ TEST_CASE("YAML merge keys") {
 default:
   <<: *base
   POSTGRES_DBNAME: own-db
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto pg = config.profile("default").config_for("postgres", postgres());
   CHECK(str(pg, "POSTGRES_HOST") == "base-host");
   CHECK(str(pg, "POSTGRES_DBNAME") == "own-db");
@@ -494,7 +509,8 @@ TEST_CASE("show() masks secrets; secret_values() lists them") {
     api_key: other-key
   GOOGLE_SERVICE_ACC_KEY:
     project_id: proj-1
-)", "io_config.yaml");
+)",
+                                      "io_config.yaml");
   const auto& profile = config.profile("default");
   const std::string shown = profile.show({postgres()});
   CHECK(shown ==
@@ -520,11 +536,10 @@ TEST_CASE("show() masks secrets; secret_values() lists them") {
   // Without the schema, POSTGRES_DSN is not known to be secret.
   CHECK(profile.show().find("  POSTGRES_DSN: postgres://u:dsn-pass@h/db\n") != std::string::npos);
 
-  CHECK(profile.secret_values({postgres()}) ==
-        std::vector<std::string>{"hunter2", "nested-pw", "other-key", "postgres://u:dsn-pass@h/db", "proj-1",
-                                 "tok-123"});
-  CHECK(profile.secret_values() ==
-        std::vector<std::string>{"hunter2", "nested-pw", "other-key", "proj-1", "tok-123"});
+  CHECK(profile.secret_values({postgres()}) == std::vector<std::string>{"hunter2", "nested-pw", "other-key",
+                                                                        "postgres://u:dsn-pass@h/db", "proj-1",
+                                                                        "tok-123"});
+  CHECK(profile.secret_values() == std::vector<std::string>{"hunter2", "nested-pw", "other-key", "proj-1", "tok-123"});
 }
 
 TEST_CASE("mask_secrets") {
@@ -543,15 +558,32 @@ TEST_CASE("looks_secret") {
     bool secret;
   };
   const Row rows[] = {
-      {"MYSQL_PASSWORD", true},      {"password", true},          {"AWS_SECRET_ACCESS_KEY", true},
-      {"api_key", true},             {"apiKey", true},            {"APIKey", true},
-      {"APIKEY", true},              {"GITHUB_TOKEN", true},      {"refreshToken", true},
-      {"DB_PASSWD", true},           {"dbPassword", true},        {"client_secret", true},
-      {"PRIVATE_KEY", true},         {"key", true},               {"POSTGRES_KEYSPACE", false},
-      {"MONKEY", false},             {"POSTGRES_HOST", false},    {"user", false},
-      {"TOKENIZER", false},          {"SECRETARY_NAME", false},   {"KEYS_ORDER", true},
-      {"PASSWORD2", true},           {"", false},                 {"keyspace", false},
-      {"OAUTHToken", true},          {"Keyspace", false},
+      {"MYSQL_PASSWORD", true},
+      {"password", true},
+      {"AWS_SECRET_ACCESS_KEY", true},
+      {"api_key", true},
+      {"apiKey", true},
+      {"APIKey", true},
+      {"APIKEY", true},
+      {"GITHUB_TOKEN", true},
+      {"refreshToken", true},
+      {"DB_PASSWD", true},
+      {"dbPassword", true},
+      {"client_secret", true},
+      {"PRIVATE_KEY", true},
+      {"key", true},
+      {"POSTGRES_KEYSPACE", false},
+      {"MONKEY", false},
+      {"POSTGRES_HOST", false},
+      {"user", false},
+      {"TOKENIZER", false},
+      {"SECRETARY_NAME", false},
+      {"KEYS_ORDER", true},
+      {"PASSWORD2", true},
+      {"", false},
+      {"keyspace", false},
+      {"OAUTHToken", true},
+      {"Keyspace", false},
   };
   for (const auto& row : rows) {
     CAPTURE(row.key);
@@ -575,7 +607,8 @@ TEST_CASE("ConfigSchema::parse reads config_schema_json") {
   CHECK(schema.keys[4].secret);
   CHECK(schema.keys[6].alias.empty());
 
-  const auto b = ConfigSchema::parse(R"({"section": "", "keys": [{"name": "X_FLAG", "type": "boolean", "default": true}]})");
+  const auto b =
+      ConfigSchema::parse(R"({"section": "", "keys": [{"name": "X_FLAG", "type": "boolean", "default": true}]})");
   CHECK(b.keys[0].type == mageio::sdk::ConfigType::Boolean);
   CHECK(b.keys[0].default_value == std::optional<std::string>("true"));
 }

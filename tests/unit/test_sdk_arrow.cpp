@@ -14,12 +14,27 @@ using namespace mageio::sdk;
 namespace {
 
 Schema every_type() {
-  return {{"b", bool_type()},          {"i8", int8()},          {"i16", int16()},        {"i32", int32()},
-          {"i64", int64()},            {"u8", uint8()},         {"u16", uint16()},       {"u32", uint32()},
-          {"u64", uint64()},           {"f32", float32()},      {"f64", float64()},      {"dec", decimal128(12, 2)},
-          {"s", utf8()},               {"ls", large_utf8()},    {"bin", binary()},       {"lbin", large_binary()},
-          {"d", date32()},             {"ts", timestamp_us()},  {"tstz", timestamp_us("UTC")},
-          {"t", time64_us()},          {"nothing", null_type()}};
+  return {{"b", bool_type()},
+          {"i8", int8()},
+          {"i16", int16()},
+          {"i32", int32()},
+          {"i64", int64()},
+          {"u8", uint8()},
+          {"u16", uint16()},
+          {"u32", uint32()},
+          {"u64", uint64()},
+          {"f32", float32()},
+          {"f64", float64()},
+          {"dec", decimal128(12, 2)},
+          {"s", utf8()},
+          {"ls", large_utf8()},
+          {"bin", binary()},
+          {"lbin", large_binary()},
+          {"d", date32()},
+          {"ts", timestamp_us()},
+          {"tstz", timestamp_us("UTC")},
+          {"t", time64_us()},
+          {"nothing", null_type()}};
 }
 
 void append_row(BatchBuilder& b, int64_t i) {

@@ -22,8 +22,7 @@ TEST_CASE("load requests need exactly one source") {
                        Error);
   CHECK_THROWS_WITH_AS(parse_load_request(R"({"table":"t","limit":-1})"), "'limit' must not be negative", Error);
   CHECK_THROWS_WITH_AS(parse_load_request("{"), doctest::Contains("load request is not valid JSON"), Error);
-  CHECK(parse_load_request(R"({"table":"my \"odd\" table","schema":"S"})").target.describe() ==
-        "S.my \"odd\" table");
+  CHECK(parse_load_request(R"({"table":"my \"odd\" table","schema":"S"})").target.describe() == "S.my \"odd\" table");
 }
 
 TEST_CASE("export requests validate if_exists and upsert options") {

@@ -50,8 +50,8 @@ TEST_CASE("decimals are exact: no rounding, no overflow past the precision") {
   CHECK(parse_decimal("-0.01", 12, 2) == -1);
   CHECK(parse_decimal("+7", 3, 0) == 7);
   CHECK(parse_decimal("1.2300", 12, 2) == 123);
-  CHECK_FALSE(parse_decimal("1.234", 12, 2));   // would need rounding
-  CHECK_FALSE(parse_decimal("12345", 5, 2));    // three integer digits at most
+  CHECK_FALSE(parse_decimal("1.234", 12, 2));  // would need rounding
+  CHECK_FALSE(parse_decimal("12345", 5, 2));   // three integer digits at most
   CHECK_FALSE(parse_decimal("1e5", 12, 2));
   CHECK_FALSE(parse_decimal(".", 12, 2));
   CHECK(format_decimal(-1, 2) == "-0.01");

@@ -77,8 +77,8 @@ const std::vector<std::string>& ParsedArgs::all(const std::string& name) const {
 
 const std::vector<OptionSpec>& common_options() {
   static const std::vector<OptionSpec> options = {
-      {"--config", true, false},     {"--profile", true, false}, {"--plugin-dir", true, true},
-      {"--set", true, true},         {"--quiet", false, false},
+      {"--config", true, false}, {"--profile", true, false}, {"--plugin-dir", true, true},
+      {"--set", true, true},     {"--quiet", false, false},
   };
   return options;
 }
@@ -116,13 +116,14 @@ ParsedArgs parse_arguments(const CommandSpec& spec, const std::vector<std::strin
       continue;
     }
     if (!arg.starts_with("--"))
-      throw UsageError(command, "unknown option '" + arg + "' for " + display_command(spec) +
-                                    " (options are spelled out: --name)");
+      throw UsageError(
+          command, "unknown option '" + arg + "' for " + display_command(spec) + " (options are spelled out: --name)");
     const size_t equals = arg.find('=');
     const std::string name = arg.substr(0, equals);
     const OptionSpec* option = find_option(options, name);
     if (option == nullptr)
-      throw UsageError(command, "unknown option '" + name + "' for " + display_command(spec) + did_you_mean(options, name));
+      throw UsageError(command,
+                       "unknown option '" + name + "' for " + display_command(spec) + did_you_mean(options, name));
     std::string value;
     if (option->takes_value) {
       if (equals != std::string::npos) {
@@ -135,15 +136,15 @@ ParsedArgs parse_arguments(const CommandSpec& spec, const std::vector<std::strin
     } else if (equals != std::string::npos) {
       throw UsageError(command, "option " + name + " takes no value");
     }
-    if (!option->repeatable && parsed.has(name))
-      throw UsageError(command, "option " + name + " given more than once");
+    if (!option->repeatable && parsed.has(name)) throw UsageError(command, "option " + name + " given more than once");
     parsed.add(name, std::move(value));
   }
 
   const auto& names = spec.positional_names;
   if (parsed.positionals.size() < names.size()) {
     std::string missing;
-    for (size_t i = parsed.positionals.size(); i < names.size(); ++i) missing += (missing.empty() ? "" : " ") + names[i];
+    for (size_t i = parsed.positionals.size(); i < names.size(); ++i)
+      missing += (missing.empty() ? "" : " ") + names[i];
     throw UsageError(command, "missing " + missing + " (a plugin name; 'mageio plugins' lists them)");
   }
   if (parsed.positionals.size() > names.size())
@@ -182,7 +183,8 @@ std::vector<std::string> split_list(const std::string& command, const std::strin
   while (true) {
     size_t comma = text.find(',', start);
     std::string item = trim(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (item.empty()) throw UsageError(command, option + " expects a comma-separated list of names, got '" + text + "'");
+    if (item.empty())
+      throw UsageError(command, option + " expects a comma-separated list of names, got '" + text + "'");
     items.push_back(std::move(item));
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -196,8 +198,7 @@ std::string exactly_one_of(const std::string& command, const ParsedArgs& args, c
   for (const auto& name : names)
     if (args.has(name)) given.push_back(name);
   std::string list;
-  for (size_t i = 0; i < names.size(); ++i)
-    list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  for (size_t i = 0; i < names.size(); ++i) list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
   if (given.size() > 1)
     throw UsageError(command, given[0] + " and " + given[1] + " cannot be used together (give one of " + list + ")");
   if (given.empty()) {

@@ -73,7 +73,8 @@ int run_copy(const Arguments& args) {
   read_write_mode(spec.name, parsed, options);
   options.options = plugin_options(spec.name, parsed, OptionSide::Destination, false);
   const std::string to_profile = parsed.get_or("--to-profile", "");
-  if (parsed.has("--to-profile") && to_profile.empty()) throw UsageError(spec.name, "--to-profile needs a profile name");
+  if (parsed.has("--to-profile") && to_profile.empty())
+    throw UsageError(spec.name, "--to-profile needs a profile name");
 
   CliContext context(CommonOptions::from(spec.name, parsed));
   check_can_load(*context.plugin(source_name), from);

@@ -42,8 +42,9 @@ int run_exec(const Arguments& args) {
     if (sql.empty()) throw UsageError(spec.name, "--sql needs an SQL statement");
   const OutputOptions output = read_output_options(spec.name, parsed);
   if (statements.size() > 1 && (parsed.has("--format") || parsed.has("--output")))
-    throw UsageError(spec.name, "--format and --output apply to a single --sql (several run as one transaction "
-                                "and their rows are discarded)");
+    throw UsageError(spec.name,
+                     "--format and --output apply to a single --sql (several run as one transaction "
+                     "and their rows are discarded)");
 
   CliContext context(CommonOptions::from(spec.name, parsed));
   auto plugin = context.plugin(source);

@@ -8,7 +8,8 @@
 namespace mageio::cli {
 namespace {
 
-constexpr const char* kUsage = R"TEXT(usage: mageio export DEST --input FILE (--table T [--schema S] | --path P) [options]
+constexpr const char* kUsage =
+    R"TEXT(usage: mageio export DEST --input FILE (--table T [--schema S] | --path P) [options]
 
 Reads FILE through the file plugin (CSV, TSV, JSON Lines; format from the extension) and writes its
 rows into plugin DEST. Prints "exported N rows to DEST ..." on stderr.

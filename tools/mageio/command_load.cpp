@@ -8,7 +8,8 @@
 namespace mageio::cli {
 namespace {
 
-constexpr const char* kUsage = R"TEXT(usage: mageio load SOURCE (--query SQL | --table T [--schema S] | --path P) [options]
+constexpr const char* kUsage =
+    R"TEXT(usage: mageio load SOURCE (--query SQL | --table T [--schema S] | --path P) [options]
 
 Reads rows from plugin SOURCE and prints them.
 

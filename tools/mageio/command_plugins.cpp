@@ -73,7 +73,7 @@ json::object plugin_json(const Plugin& plugin) {
   json::array capabilities, keys, types;
   for (const auto& name : capability_names(plugin.capabilities())) capabilities.emplace_back(name);
   for (const auto& key : plugin.config_schema().keys) {
-    json::object item{{"name", key.name},         {"alias", key.alias},     {"type", type_name(key.type)},
+    json::object item{{"name", key.name},         {"alias", key.alias},   {"type", type_name(key.type)},
                       {"required", key.required}, {"secret", key.secret}, {"description", key.description}};
     item["default"] = key.default_value ? json::value(*key.default_value) : json::value(nullptr);
     keys.emplace_back(std::move(item));
@@ -152,12 +152,13 @@ int run_plugins(const Arguments& args) {
       pretty(std::cout, list);
     } else {
       json::array dirs, rejected;
-      for (const auto& [dir, origin] : search_path) dirs.emplace_back(json::object{{"path", dir.string()}, {"origin", origin}});
+      for (const auto& [dir, origin] : search_path)
+        dirs.emplace_back(json::object{{"path", dir.string()}, {"origin", origin}});
       for (const auto& rejection : rejections)
         rejected.emplace_back(json::object{{"path", rejection.path.string()}, {"reason", rejection.reason}});
-      pretty(std::cout, json::object{{"plugins", std::move(list)},
-                                     {"search_path", std::move(dirs)},
-                                     {"rejected", std::move(rejected)}});
+      pretty(std::cout,
+             json::object{
+                 {"plugins", std::move(list)}, {"search_path", std::move(dirs)}, {"rejected", std::move(rejected)}});
     }
     std::cout << '\n';
     return 0;

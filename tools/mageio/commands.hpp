@@ -15,6 +15,8 @@ int run_export(const Arguments& args);
 int run_copy(const Arguments& args);
 int run_exec(const Arguments& args);
 int run_config(const Arguments& args);
+int run_new(const Arguments& args);
+int run_test_plugin(const Arguments& args);
 
 struct CommandEntry {
   const char* name;

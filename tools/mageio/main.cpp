@@ -9,8 +9,10 @@
 #include <mageio/core/io_config.hpp>
 #include <mageio/sdk/error.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mageio::cli {
@@ -35,6 +37,8 @@ const std::vector<CommandEntry>& commands() {
       {"copy", "stream rows from one plugin into another", run_copy},
       {"exec", "run SQL statements (several in one transaction)", run_exec},
       {"config", "show a resolved io_config.yaml profile, secrets masked (config show)", run_config},
+      {"new", "create a new plugin (IO class) from the template, ready to build and test", run_new},
+      {"test-plugin", "run the conformance kit on a plugin (by name or .so path)", run_test_plugin},
   };
   return entries;
 }
@@ -56,15 +60,19 @@ examples:
   mageio load sqlite --query 'SELECT * FROM orders' --format csv --output orders_out.csv
   mageio exec sqlite --sql 'DELETE FROM orders WHERE id = 1' --sql 'UPDATE totals SET n = n - 1'
   mageio config show --profile dev
+  mageio new my_io_class
 
 Run 'mageio COMMAND --help' for a command's options.
 )TEXT";
 
 void print_top_help(std::ostream& out) {
   out << kTopUsage;
+  // The summaries start in one column, two spaces after the longest command name.
+  size_t width = 0;
+  for (const auto& command : commands()) width = std::max(width, std::string_view(command.name).size());
   for (const auto& command : commands()) {
     std::string name = command.name;
-    name.resize(10, ' ');
+    name.resize(width + 2, ' ');
     out << "  " << name << command.summary << '\n';
   }
   out << kCommonOptionsHelp << kTopExamples;

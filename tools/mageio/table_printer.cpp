@@ -143,7 +143,8 @@ void TablePrinter::measure(const std::vector<std::vector<std::string>>& rows) {
 void TablePrinter::print_line(const std::vector<std::string>& cells, bool header) {
   std::string line;
   for (size_t c = 0; c < widths_.size(); ++c) {
-    const std::string cell = truncate_to_width(c < cells.size() ? std::string_view(cells[c]) : std::string_view(), widths_[c]);
+    const std::string cell =
+        truncate_to_width(c < cells.size() ? std::string_view(cells[c]) : std::string_view(), widths_[c]);
     const std::string padding(widths_[c] - display_width(cell), ' ');
     if (c > 0) line += " | ";
     if (right_align_[c] && !header)

@@ -182,17 +182,17 @@ struct ArrowArrayStream {
  */
 typedef int32_t MageioStatus;
 
-#define MAGEIO_STATUS_OK 0                /**< Success. */
-#define MAGEIO_STATUS_INVALID_ARGUMENT 1  /**< A bad request, option, config value or input data. */
-#define MAGEIO_STATUS_NOT_FOUND 2         /**< A table, file, schema or column that does not exist. */
-#define MAGEIO_STATUS_ALREADY_EXISTS 3    /**< The target exists and if_exists is "fail". */
-#define MAGEIO_STATUS_NOT_IMPLEMENTED 4   /**< The operation, option or ABI version is not supported. */
-#define MAGEIO_STATUS_IO 5                /**< A local file or stream could not be read or written. */
-#define MAGEIO_STATUS_BACKEND 6           /**< The database reported an error (see sqlstate). */
-#define MAGEIO_STATUS_UNAUTHENTICATED 7   /**< Bad credentials. */
-#define MAGEIO_STATUS_UNAVAILABLE 8       /**< The backend could not be reached or the connection broke. */
-#define MAGEIO_STATUS_CANCELLED 9         /**< The host asked to stop (MageioHostServices.is_cancelled). */
-#define MAGEIO_STATUS_INTERNAL 10         /**< A bug: an unexpected exception or broken invariant. */
+#define MAGEIO_STATUS_OK 0               /**< Success. */
+#define MAGEIO_STATUS_INVALID_ARGUMENT 1 /**< A bad request, option, config value or input data. */
+#define MAGEIO_STATUS_NOT_FOUND 2        /**< A table, file, schema or column that does not exist. */
+#define MAGEIO_STATUS_ALREADY_EXISTS 3   /**< The target exists and if_exists is "fail". */
+#define MAGEIO_STATUS_NOT_IMPLEMENTED 4  /**< The operation, option or ABI version is not supported. */
+#define MAGEIO_STATUS_IO 5               /**< A local file or stream could not be read or written. */
+#define MAGEIO_STATUS_BACKEND 6          /**< The database reported an error (see sqlstate). */
+#define MAGEIO_STATUS_UNAUTHENTICATED 7  /**< Bad credentials. */
+#define MAGEIO_STATUS_UNAVAILABLE 8      /**< The backend could not be reached or the connection broke. */
+#define MAGEIO_STATUS_CANCELLED 9        /**< The host asked to stop (MageioHostServices.is_cancelled). */
+#define MAGEIO_STATUS_INTERNAL 10        /**< A bug: an unexpected exception or broken invariant. */
 
 /* ================================================================================================
  * Errors
@@ -318,8 +318,8 @@ typedef void (*MageioCloseFn)(MageioInstance* instance);
  *   children are the columns; each batch is bounded in rows and bytes, so the whole result is never
  *   held in memory. The stream may refer to the instance: release it before close.
  */
-typedef MageioStatus (*MageioLoadFn)(MageioInstance* instance, const char* request_json,
-                                     struct ArrowArrayStream* out, struct MageioError* error);
+typedef MageioStatus (*MageioLoadFn)(MageioInstance* instance, const char* request_json, struct ArrowArrayStream* out,
+                                     struct MageioError* error);
 
 /**
  * Writes data. Since 1.0. Capability MAGEIO_CAP_EXPORT.
@@ -346,9 +346,8 @@ typedef MageioStatus (*MageioExportFn)(MageioInstance* instance, const char* req
  * out: may be NULL (result rows are then discarded). Otherwise, on success, out->release is NULL when
  *   the statement returns no rows, else out is a stream the caller owns (as for load).
  */
-typedef MageioStatus (*MageioExecuteFn)(MageioInstance* instance, const char* request_json,
-                                        int64_t* rows_affected, struct ArrowArrayStream* out,
-                                        struct MageioError* error);
+typedef MageioStatus (*MageioExecuteFn)(MageioInstance* instance, const char* request_json, int64_t* rows_affected,
+                                        struct ArrowArrayStream* out, struct MageioError* error);
 
 /**
  * Runs several statements, in one transaction where the backend has them (MAGEIO_CAP_TRANSACTIONS):
@@ -382,8 +381,8 @@ typedef MageioStatus (*MageioAlterTableFn)(MageioInstance* instance, const char*
  * request_json: {"table": T, "schema": S?} (or {"path": P} for MAGEIO_CAP_PATHS plugins).
  * exists: receives 1 or 0.
  */
-typedef MageioStatus (*MageioTableExistsFn)(MageioInstance* instance, const char* request_json,
-                                            int32_t* exists, struct MageioError* error);
+typedef MageioStatus (*MageioTableExistsFn)(MageioInstance* instance, const char* request_json, int32_t* exists,
+                                            struct MageioError* error);
 
 /* ================================================================================================
  * The descriptor
@@ -449,8 +448,7 @@ struct MageioPluginDescriptor {
  * Returns MAGEIO_STATUS_NOT_IMPLEMENTED (with a message) when the plugin cannot work with that host.
  * Thread contract: any thread; cheap; no side effects beyond building the static descriptor.
  */
-typedef MageioStatus (*MageioPluginEntryFn)(uint32_t host_abi_version,
-                                            const struct MageioPluginDescriptor** out,
+typedef MageioStatus (*MageioPluginEntryFn)(uint32_t host_abi_version, const struct MageioPluginDescriptor** out,
                                             struct MageioError* error);
 
 #ifdef __cplusplus

@@ -8,8 +8,8 @@
 //   while (reader.next(batch)) { ... }
 #pragma once
 
-#include <mageio/core/registry.hpp>
 #include <mageio/mageio_abi.h>
+#include <mageio/core/registry.hpp>
 #include <mageio/sdk/arrow_reader.hpp>
 #include <mageio/sdk/error.hpp>
 
@@ -54,7 +54,7 @@ struct ExportOptions {
   std::string if_exists = "fail";  // fail | replace | append
   std::vector<std::string> unique_constraints;
   std::string unique_conflict_method;  // UPDATE | IGNORE (with unique_constraints)
-  boost::json::object options;          // plugin-specific
+  boost::json::object options;         // plugin-specific
 };
 
 struct AlterTableOptions {

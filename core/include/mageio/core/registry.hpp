@@ -6,8 +6,8 @@
 // mageio_*.so in those directories, or any file passed by path.
 #pragma once
 
-#include <mageio/core/io_config.hpp>
 #include <mageio/mageio_abi.h>
+#include <mageio/core/io_config.hpp>
 
 #include <filesystem>
 #include <memory>

@@ -8,5 +8,5 @@
 #define MAGEIO_PLUGIN(ConnectorClass)                                                                    \
   extern "C" __attribute__((visibility("default"))) MageioStatus mageio_plugin_entry(                    \
       uint32_t host_abi_version, const struct MageioPluginDescriptor** out, struct MageioError* error) { \
-    return ::mageio::sdk::detail::plugin_entry<ConnectorClass>(host_abi_version, out, error);           \
+    return ::mageio::sdk::detail::plugin_entry<ConnectorClass>(host_abi_version, out, error);            \
   }

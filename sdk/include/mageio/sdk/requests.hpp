@@ -48,9 +48,9 @@ class Options {
 
 struct LoadRequest {
   std::optional<std::string> query;
-  Target target;                  // when there is no query
-  std::optional<int64_t> limit;   // at most this many rows
-  int64_t batch_rows = 65536;     // a hint
+  Target target;                 // when there is no query
+  std::optional<int64_t> limit;  // at most this many rows
+  int64_t batch_rows = 65536;    // a hint
   Options options;
 };
 

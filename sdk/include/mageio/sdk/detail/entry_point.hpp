@@ -17,8 +17,7 @@ MageioStatus negotiate(uint32_t host_abi_version, PluginInfo (*info)(), Factory 
                        const MageioPluginDescriptor** out, MageioError* error) noexcept;
 
 template <typename ConnectorClass>
-MageioStatus plugin_entry(uint32_t host_abi_version, const MageioPluginDescriptor** out,
-                          MageioError* error) noexcept {
+MageioStatus plugin_entry(uint32_t host_abi_version, const MageioPluginDescriptor** out, MageioError* error) noexcept {
   return negotiate(
       host_abi_version, &ConnectorClass::info,
       [](const Config& config, Host& host) -> std::unique_ptr<Connector> {
