@@ -6,6 +6,7 @@
 #include <mageio/sdk/arrow_builder.hpp>
 #include <mageio/sdk/error.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct ValueDeleter {
 using OwnedValue = std::unique_ptr<sqlite3_value, ValueDeleter>;
 
 class RowSource : public sdk::BatchSource {
+  static constexpr size_t kValueOverhead = 64;
+
  public:
   RowSource(Statement statement, int64_t batch_rows, std::optional<int64_t> limit, std::string what)
       : stmt_(std::move(statement)),
@@ -34,16 +37,23 @@ class RowSource : public sdk::BatchSource {
       inferred_.push_back(!type.has_value());
       schema_.push_back(sdk::Field{name != nullptr ? name : "", type.value_or(sdk::utf8()), true});
     }
-    // The first batch, held as copies until next() turns it into Arrow.
+    // Columns without a declared type (expressions, some views) get their type from the values of the first
+    // batch, so those rows are held as copies until next() turns them into Arrow. Declared types need no
+    // look-ahead beyond the first row, which is stepped here all the same: that runs the statement now
+    // (an INSERT ... RETURNING takes effect even if its rows are never read) and surfaces its errors.
+    const bool infer = std::any_of(inferred_.begin(), inferred_.end(), [](bool inferred) { return inferred; });
+    const int64_t look_ahead = infer ? batch_rows_ : 1;
     size_t bytes = 0;
-    while (static_cast<int64_t>(pending_.size()) < batch_rows_ && bytes < sdk::kDefaultBatchBytes && fetch()) {
+    while (static_cast<int64_t>(pending_.size()) < look_ahead && bytes < sdk::kDefaultBatchBytes && fetch()) {
       std::vector<OwnedValue> row;
       row.reserve(static_cast<size_t>(count));
       for (int i = 0; i < count; ++i) {
         sqlite3_value* value = sqlite3_column_value(stmt_.get(), i);
         int kind = sqlite3_value_type(value);
         seen[static_cast<size_t>(i)] |= storage_class_bit(kind);
-        bytes += (kind == SQLITE_TEXT || kind == SQLITE_BLOB) ? static_cast<size_t>(sqlite3_value_bytes(value)) : 8;
+        // A copied value costs its bytes plus SQLite's value object and the allocator's overhead (~64 bytes).
+        bytes += kValueOverhead +
+                 ((kind == SQLITE_TEXT || kind == SQLITE_BLOB) ? static_cast<size_t>(sqlite3_value_bytes(value)) : 0);
         OwnedValue copy(sqlite3_value_dup(value));
         if (!copy) throw sdk::Error(MAGEIO_STATUS_INTERNAL, "sqlite: out of memory copying a value");
         row.push_back(std::move(copy));
