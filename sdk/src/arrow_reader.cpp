@@ -40,6 +40,54 @@ int expected_buffers(TypeId id) {
   }
 }
 
+// Bytes per value of a fixed-width type; 0 for the types whose values are bits or variable-length.
+int64_t value_width(TypeId id) {
+  switch (id) {
+    case TypeId::Int8:
+    case TypeId::UInt8: return 1;
+    case TypeId::Int16:
+    case TypeId::UInt16: return 2;
+    case TypeId::Int32:
+    case TypeId::UInt32:
+    case TypeId::Float32:
+    case TypeId::Date32:
+    case TypeId::Time32: return 4;
+    case TypeId::Int64:
+    case TypeId::UInt64:
+    case TypeId::Float64:
+    case TypeId::Date64:
+    case TypeId::Timestamp:
+    case TypeId::Time64: return 8;
+    case TypeId::Decimal128: return 16;
+    default: return 0;
+  }
+}
+
+// Offsets plus the data bytes between the first and the last offset of `rows` values.
+template <typename Offset>
+int64_t variable_bytes(const ArrowArray& column, int64_t rows) {
+  if (column.n_buffers < 3 || column.buffers[1] == nullptr) return 0;
+  Offset first = 0, last = 0;
+  const auto* offsets = static_cast<const uint8_t*>(column.buffers[1]);
+  std::memcpy(&first, offsets + column.offset * sizeof(Offset), sizeof(Offset));
+  std::memcpy(&last, offsets + (column.offset + rows) * sizeof(Offset), sizeof(Offset));
+  return (rows + 1) * static_cast<int64_t>(sizeof(Offset)) + static_cast<int64_t>(last - first);
+}
+
+int64_t column_bytes(const ArrowArray& column, const DataType& type, int64_t rows) {
+  if (type.id == TypeId::Null || column.n_buffers < 2 || column.buffers == nullptr) return 0;
+  const int64_t bitmap = (rows + 7) / 8;
+  const int64_t validity = column.buffers[0] != nullptr ? bitmap : 0;
+  switch (type.id) {
+    case TypeId::Bool: return validity + bitmap;
+    case TypeId::Utf8:
+    case TypeId::Binary: return validity + variable_bytes<int32_t>(column, rows);
+    case TypeId::LargeUtf8:
+    case TypeId::LargeBinary: return validity + variable_bytes<int64_t>(column, rows);
+    default: return validity + rows * value_width(type.id);
+  }
+}
+
 [[noreturn]] void wrong_type(const DataType& type, const char* getter) {
   throw Error(MAGEIO_STATUS_INTERNAL, std::string(getter) + " called on a column of type " + type.name());
 }
@@ -224,6 +272,17 @@ BatchView::BatchView(const ArrowArray& batch, const Schema& schema) : rows_(batc
   }
 }
 
+int64_t buffer_bytes(const ArrowArray& batch, const Schema& schema) {
+  if (batch.n_children != static_cast<int64_t>(schema.size()) || batch.children == nullptr || batch.length <= 0)
+    return 0;
+  int64_t bytes = 0;
+  for (size_t i = 0; i < schema.size(); ++i) {
+    const ArrowArray* child = batch.children[i];
+    if (child != nullptr && child->length >= batch.length) bytes += column_bytes(*child, schema[i].type, batch.length);
+  }
+  return bytes;
+}
+
 // --- StreamReader -------------------------------------------------------------------------------
 
 StreamReader::StreamReader(ArrowArrayStream* stream, std::string label) : stream_(stream), label_(std::move(label)) {
@@ -244,6 +303,7 @@ bool StreamReader::next(OwnedArray& batch) {
   if (batch.array.release == nullptr) return false;
   BatchView validate(batch.array, schema_);  // throws on a malformed batch
   rows_read_ += batch.array.length;
+  if (observer_) observer_(batch.array);
   return true;
 }
 

@@ -17,6 +17,7 @@ void Host::log(int32_t level, const std::string& message) const {
 }
 
 void Host::progress(int64_t rows, int64_t bytes, int64_t total_rows) const {
+  plugin_reported_->store(true, std::memory_order_relaxed);
   if (services_.progress != nullptr) services_.progress(services_.host_data, rows, bytes, total_rows);
 }
 

@@ -3,6 +3,8 @@
 // so nothing C++ ever crosses the boundary.
 #include <mageio/sdk/detail/entry_point.hpp>
 
+#include "progress_meter.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <cstddef>
@@ -91,8 +93,10 @@ Connector& connector_of(MageioInstance* instance) {
 MageioStatus load(MageioInstance* instance, const char* request, ArrowArrayStream* out, MageioError* error) {
   return guarded(error, [&] {
     if (out == nullptr) throw invalid_argument("load: out is NULL");
-    auto source = connector_of(instance).load(parse_load_request(request ? request : ""));
-    export_stream(std::move(source), out);
+    Connector& connector = connector_of(instance);
+    ProgressMeter meter(instance->host);  // before the plugin's load, which may already report
+    auto source = connector.load(parse_load_request(request ? request : ""));
+    export_stream(metered(std::move(source), std::move(meter)), out);
   });
 }
 
@@ -102,8 +106,12 @@ MageioStatus export_data(MageioInstance* instance, const char* request, ArrowArr
     auto parsed = parse_export_request(request ? request : "");
     if (!parsed.unique_constraints.empty() && (g_plugin->info.capabilities & MAGEIO_CAP_UPSERT) == 0)
       throw not_implemented(g_plugin->info.name + " does not support upserts (unique_constraints)");
+    Connector& connector = connector_of(instance);
+    ProgressMeter meter(instance->host);
     StreamReader reader(input);
-    int64_t rows = connector_of(instance).export_data(parsed, reader);
+    reader.on_batch([&meter, &reader](const ArrowArray& batch) { meter.add(batch, reader.schema()); });
+    int64_t rows = connector.export_data(parsed, reader);
+    meter.finish();
     if (rows_written != nullptr) *rows_written = rows;
   });
 }

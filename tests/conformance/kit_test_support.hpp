@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -83,6 +85,32 @@ inline Outcome outcome_of(const Report& report, const std::string& name) {
     return Outcome::Skip;
   }
   return result->outcome;
+}
+
+/// The config of a server plugin from the variables of tools/with-test-servers.sh: for each field,
+/// `variables` + field (MAGEIO_TEST_PG_HOST) becomes `keys` + field (POSTGRES_HOST). nullopt when one is
+/// missing (server_env has then said so: a failure under CI=true, a skip otherwise).
+inline std::optional<boost::json::object> server_config(const std::string& variables, const std::string& keys,
+                                                        std::initializer_list<const char*> fields) {
+  boost::json::object config;
+  for (const char* field : fields) {
+    auto value = mageio::test::server_env(variables + field);
+    if (!value) return std::nullopt;
+    config[keys + field] = *value;
+  }
+  return config;
+}
+
+/// Runs the kit on a server plugin, which declares every capability but paths: every check passes, the
+/// round trip covers every type it claims, and the kit cleaned up after itself. The test then looks in
+/// the database itself for tables named options.name_prefix + ...
+inline void check_server_plugin_passes(const mageio::Plugin& plugin, const boost::json::object& config,
+                                       const mageio::conformance::Options& options) {
+  const Report report = run_kit(plugin, config, options);
+  check_no_failures(report);
+  CHECK(report.types_tested == plugin.supported_types());
+  CHECK(outcome_of(report, "execute_queries.atomic") == Outcome::Pass);
+  CHECK(outcome_of(report, "cleanup") == Outcome::Pass);
 }
 
 }  // namespace kittest

@@ -78,7 +78,7 @@ const std::vector<std::string>& ParsedArgs::all(const std::string& name) const {
 const std::vector<OptionSpec>& common_options() {
   static const std::vector<OptionSpec> options = {
       {"--config", true, false}, {"--profile", true, false}, {"--plugin-dir", true, true},
-      {"--set", true, true},     {"--quiet", false, false},
+      {"--set", true, true},     {"--quiet", false, false},  {"--progress", false, false},
   };
   return options;
 }

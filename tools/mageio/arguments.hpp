@@ -55,7 +55,8 @@ class ParsedArgs {
   std::map<std::string, std::vector<std::string>> values_;
 };
 
-/// Options every command accepts: --config, --profile, --plugin-dir, --set, --quiet (and --help).
+/// Options every command accepts: --config, --profile, --plugin-dir, --set, --quiet, --progress (and
+/// --help).
 const std::vector<OptionSpec>& common_options();
 /// Options of the commands that move data: --column-type, --option.
 const std::vector<OptionSpec>& data_options();

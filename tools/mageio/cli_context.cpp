@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 
 namespace mageio::cli {
@@ -77,6 +79,7 @@ CommonOptions CommonOptions::from(const std::string& command, const ParsedArgs& 
   options.plugin_dirs = args.all("--plugin-dir");
   for (const auto& text : args.all("--set")) options.sets.push_back(split_assignment(command, "--set", text));
   options.quiet = args.has("--quiet");
+  options.progress = args.has("--progress");
   // A secret given on the command line is masked like one from the file.
   for (const auto& [key, value] : options.sets)
     if (looks_secret(key)) remember_secrets({value});
@@ -88,6 +91,7 @@ CliContext::CliContext(CommonOptions options)
       registry_(RegistryOptions{.plugin_dirs = {options_.plugin_dirs.begin(), options_.plugin_dirs.end()}}) {}
 
 CliContext::~CliContext() {
+  end_progress();
   for (const auto& host : hosts_) unregister_cancel_flag(&host->cancel_requested);
 }
 
@@ -146,21 +150,38 @@ std::unique_ptr<Connector> CliContext::open(const std::string& plugin_name, cons
 
   auto host = std::make_shared<HostCallbacks>();
   const bool quiet = options_.quiet;
-  host->on_log = [plugin_name, quiet](int32_t level, const std::string& message) {
-    if (level >= MAGEIO_LOG_ERROR || (level >= MAGEIO_LOG_WARNING && !quiet))
-      std::cerr << "mageio: " << (level >= MAGEIO_LOG_ERROR ? "error" : "warning") << ": " << plugin_name << ": "
-                << mask_secrets(message, known_secrets()) << '\n';
+  // The context outlives its connectors (commands create it first), so the callback may use `this`.
+  host->on_log = [this, plugin_name, quiet](int32_t level, const std::string& message) {
+    if (level < MAGEIO_LOG_ERROR && (level < MAGEIO_LOG_WARNING || quiet)) return;
+    if (progress_) progress_->clear();  // the line is redrawn at the next update
+    std::cerr << "mageio: " << (level >= MAGEIO_LOG_ERROR ? "error" : "warning") << ": " << plugin_name << ": "
+              << mask_secrets(message, known_secrets()) << '\n';
   };
   register_cancel_flag(&host->cancel_requested);
   hosts_.push_back(host);
   return plugin->open(config, host, secrets);
 }
 
+void CliContext::show_progress(Connector& connector, bool rows_to_terminal) {
+  const bool wanted = options_.progress || (!options_.quiet && !rows_to_terminal && ::isatty(STDERR_FILENO) != 0);
+  if (!wanted) return;
+  progress_ = std::make_shared<ProgressLine>(std::cerr);
+  connector.callbacks().on_progress = [line = progress_](int64_t rows, int64_t bytes, int64_t total_rows) {
+    line->update(rows, bytes, total_rows);
+  };
+}
+
+void CliContext::end_progress() {
+  if (progress_) progress_->finish();
+}
+
 void CliContext::note(const std::string& message) const {
+  if (progress_) progress_->finish();
   if (!options_.quiet) std::cerr << mask_secrets(message, known_secrets()) << '\n';
 }
 
 void CliContext::warn(const std::string& message) const {
+  if (progress_) progress_->clear();
   if (!options_.quiet) std::cerr << "mageio: warning: " << mask_secrets(message, known_secrets()) << '\n';
 }
 

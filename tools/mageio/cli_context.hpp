@@ -3,6 +3,7 @@
 #pragma once
 
 #include "arguments.hpp"
+#include "progress_line.hpp"
 
 #include <mageio/core/connector.hpp>
 #include <mageio/core/io_config.hpp>
@@ -22,6 +23,7 @@ struct CommonOptions {
   std::vector<std::string> plugin_dirs;
   std::vector<std::pair<std::string, std::string>> sets;  // --set KEY=VALUE, in order
   bool quiet = false;
+  bool progress = false;  // --progress: the progress line even without a terminal (or with --quiet)
 
   /// Reads the common options from parsed arguments; throws UsageError for a malformed --set.
   static CommonOptions from(const std::string& command, const ParsedArgs& args);
@@ -48,6 +50,15 @@ class CliContext {
   /// Opens plugin `plugin_name` with its keys from profile `profile_name` (empty: --profile).
   std::unique_ptr<Connector> open(const std::string& plugin_name, const std::string& profile_name = {});
 
+  /// Shows the progress line for the loads and exports of `connector` (call it for one connector: one
+  /// line per command): by default when stderr is a terminal, not with --quiet, and not when
+  /// `rows_to_terminal` (the command prints rows there, and the line would get in their way); always
+  /// with --progress.
+  void show_progress(Connector& connector, bool rows_to_terminal = false);
+  /// Erases the progress line for good, before the command prints its result. Also done on
+  /// destruction, so a failed or cancelled command leaves no half line behind.
+  void end_progress();
+
   /// A line on stderr, unless --quiet.
   void note(const std::string& message) const;
   void warn(const std::string& message) const;
@@ -60,6 +71,7 @@ class CliContext {
   bool config_loaded_ = false;
   std::optional<IoConfig> config_;
   std::vector<std::shared_ptr<HostCallbacks>> hosts_;
+  std::shared_ptr<ProgressLine> progress_;  // null when not shown
 };
 
 /// Every secret value seen so far (config passwords, --set values of secret keys): the top level masks

@@ -81,6 +81,9 @@ int run_copy(const Arguments& args) {
   check_can_export(*context.plugin(dest_name), to);
   auto source = context.open(source_name);
   auto destination = context.open(dest_name, to_profile);
+  // The rows the source hands out are the rows flowing into the destination: one line, from the side
+  // that may know the total.
+  context.show_progress(*source);
   BatchReader reader = source->load(load);
   const int64_t rows = destination->export_data(options, reader.stream());
   context.note("copied " + std::to_string(rows) + (rows == 1 ? " row" : " rows") + " from " + source_name + " " +

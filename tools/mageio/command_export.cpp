@@ -62,6 +62,8 @@ int run_export(const Arguments& args) {
   check_can_export(*context.plugin(dest), target);
   auto destination = context.open(dest);
   auto file = context.open("file");
+  // Reported by the reading side, which knows how far into FILE it is (the same rows flow out).
+  context.show_progress(*file);
   BatchReader reader = file->load(load);
   const int64_t rows = destination->export_data(options, reader.stream());
   context.note("exported " + std::to_string(rows) + (rows == 1 ? " row" : " rows") + " to " + dest + " " +

@@ -5,6 +5,8 @@
 
 #include <iostream>
 
+#include <unistd.h>
+
 namespace mageio::cli {
 namespace {
 
@@ -53,6 +55,8 @@ int run_load(const Arguments& args) {
   CliContext context(CommonOptions::from(spec.name, parsed));
   check_can_load(*context.plugin(source), target);
   auto connector = context.open(source);
+  const bool rows_to_terminal = output.format != "null" && output.path.empty() && ::isatty(STDOUT_FILENO) != 0;
+  context.show_progress(*connector, rows_to_terminal);
   BatchReader reader = connector->load(load);
   write_rows(context, reader, output);
   return 0;

@@ -24,32 +24,6 @@ Plugins are searched for in: --plugin-dir directories (in order), then MAGEIO_PL
   --verbose                also the directories searched and every file that was rejected, and why
 )TEXT";
 
-struct CapabilityName {
-  uint64_t bit;
-  const char* name;
-};
-
-constexpr CapabilityName kCapabilities[] = {
-    {MAGEIO_CAP_LOAD, "load"},
-    {MAGEIO_CAP_EXPORT, "export"},
-    {MAGEIO_CAP_EXECUTE, "execute"},
-    {MAGEIO_CAP_EXECUTE_QUERIES, "execute_queries"},
-    {MAGEIO_CAP_ALTER_TABLE, "alter_table"},
-    {MAGEIO_CAP_TABLE_EXISTS, "table_exists"},
-    {MAGEIO_CAP_UPSERT, "upsert"},
-    {MAGEIO_CAP_TRANSACTIONS, "transactions"},
-    {MAGEIO_CAP_LOAD_QUERY, "query"},
-    {MAGEIO_CAP_TABLES, "tables"},
-    {MAGEIO_CAP_PATHS, "paths"},
-};
-
-std::vector<std::string> capability_names(uint64_t capabilities) {
-  std::vector<std::string> names;
-  for (const auto& capability : kCapabilities)
-    if ((capabilities & capability.bit) != 0) names.push_back(capability.name);
-  return names;
-}
-
 std::string abi_text(uint32_t version) {
   return std::to_string(version / 1000000u) + "." + std::to_string((version / 1000u) % 1000u);
 }

@@ -138,6 +138,7 @@ int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions
   if (output.format == "null") {
     sdk::OwnedArray batch;
     while (reader.next(batch)) check_interrupted();
+    context.end_progress();
     const int64_t rows = reader.rows_read();
     std::cout << rows << (rows == 1 ? " row" : " rows") << '\n';
     return rows;

@@ -25,7 +25,11 @@ common options:
   --set KEY=VALUE          set a flat key of the profile, e.g. --set SQLITE_DATABASE=/tmp/x.db
                            (repeatable; overrides the file)
   --plugin-dir DIR         look for plugins in DIR first (repeatable)
-  --quiet                  no summaries or warnings on stderr (errors are still printed)
+  --quiet                  no summaries, warnings or progress line on stderr (errors are still
+                           printed)
+  --progress               show the progress line of load, export and copy (rows, bytes, rows/s,
+                           elapsed; total and ETA when the source knows them) even when stderr is
+                           not a terminal or with --quiet; by default it shows only on a terminal
   -h, --help               this help
 )TEXT";
 

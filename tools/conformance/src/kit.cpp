@@ -18,25 +18,6 @@
 namespace mageio::conformance {
 namespace {
 
-struct CapabilityName {
-  uint64_t bit;
-  const char* name;
-};
-
-constexpr CapabilityName kCapabilities[] = {
-    {MAGEIO_CAP_LOAD, "load"},
-    {MAGEIO_CAP_EXPORT, "export"},
-    {MAGEIO_CAP_EXECUTE, "execute"},
-    {MAGEIO_CAP_EXECUTE_QUERIES, "execute_queries"},
-    {MAGEIO_CAP_ALTER_TABLE, "alter_table"},
-    {MAGEIO_CAP_TABLE_EXISTS, "table_exists"},
-    {MAGEIO_CAP_UPSERT, "upsert"},
-    {MAGEIO_CAP_TRANSACTIONS, "transactions"},
-    {MAGEIO_CAP_LOAD_QUERY, "query"},
-    {MAGEIO_CAP_TABLES, "tables"},
-    {MAGEIO_CAP_PATHS, "paths"},
-};
-
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
@@ -117,13 +98,6 @@ const CheckResult* Report::find(std::string_view name) const {
   for (const auto& result : results)
     if (result.name == name) return &result;
   return nullptr;
-}
-
-std::vector<std::string> capability_names(uint64_t capabilities) {
-  std::vector<std::string> names;
-  for (const auto& capability : kCapabilities)
-    if (capabilities & capability.bit) names.push_back(capability.name);
-  return names;
 }
 
 std::string format_result(const CheckResult& result) {

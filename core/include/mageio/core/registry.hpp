@@ -54,6 +54,10 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
   std::vector<std::string> supported_types_;
 };
 
+/// The names of the capability bits that are set, in bit order: "load", "export", "execute",
+/// "execute_queries", "alter_table", "table_exists", "upsert", "transactions", "query", "tables", "paths".
+std::vector<std::string> capability_names(uint64_t capabilities);
+
 /// A file that was looked at and not accepted, and why.
 struct Rejection {
   std::filesystem::path path;

@@ -7,6 +7,7 @@
 #include <mageio/sdk/types.hpp>
 #include <mageio/sdk/values.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -86,6 +87,12 @@ class BatchView {
   std::vector<ColumnView> columns_;
 };
 
+/// The bytes of Arrow buffers that the rows of a struct batch occupy: validity bitmaps, values,
+/// offsets and string data of every column (not a shared buffer's bytes outside the batch's rows).
+/// What the SDK reports to the host as progress bytes. Reads only buffers that are present; a batch
+/// that does not match `schema` counts 0.
+int64_t buffer_bytes(const ArrowArray& batch, const Schema& schema);
+
 /// Consumes an ArrowArrayStream it does not own (the caller releases it).
 class StreamReader {
  public:
@@ -100,6 +107,8 @@ class StreamReader {
   bool next(OwnedArray& batch);
   /// Rows read so far.
   int64_t rows_read() const { return rows_read_; }
+  /// Called with every batch once it is validated (the SDK counts progress with it).
+  void on_batch(std::function<void(const ArrowArray& batch)> observer) { observer_ = std::move(observer); }
 
  private:
   [[noreturn]] void fail(const char* operation, int code);
@@ -108,6 +117,7 @@ class StreamReader {
   std::string label_;
   Schema schema_;
   int64_t rows_read_ = 0;
+  std::function<void(const ArrowArray& batch)> observer_;
 };
 
 }  // namespace mageio::sdk

@@ -16,6 +16,10 @@ class BatchSource {
   virtual const Schema& schema() const = 0;
   /// Writes the next struct batch into *out (see BatchBuilder::finish); false when there is no more.
   virtual bool next(ArrowArray* out) = 0;
+  /// How many rows the whole stream will yield, when the source knows it (a row count from the
+  /// backend, file metadata), else -1. The SDK passes it to the host with progress, which can then
+  /// show a total and an ETA. Asked after every batch, so it may become known late.
+  virtual int64_t total_rows() const { return -1; }
 };
 
 /// Wraps `source` into *out, which the caller then owns. The stream owns the source and destroys it

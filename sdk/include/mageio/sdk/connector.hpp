@@ -21,12 +21,17 @@
 #include <mageio/sdk/error.hpp>
 #include <mageio/sdk/requests.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace mageio::sdk {
+
+namespace detail {
+class ProgressMeter;
+}
 
 /// What describes a plugin; becomes its MageioPluginDescriptor.
 struct PluginInfo {
@@ -48,14 +53,23 @@ class Host {
   void debug(const std::string& message) const { log(MAGEIO_LOG_DEBUG, message); }
   void info(const std::string& message) const { log(MAGEIO_LOG_INFO, message); }
   void warning(const std::string& message) const { log(MAGEIO_LOG_WARNING, message); }
-  /// Cumulative rows and bytes of the running operation; total_rows -1 when unknown.
+  /// Cumulative rows and bytes of the running operation; total_rows -1 when unknown. Optional: the SDK
+  /// already reports rows and Arrow buffer bytes after every batch of a load or export (see
+  /// sdk/src/progress_meter.hpp), and stops for the rest of an operation once the plugin reports for
+  /// itself (with source-side bytes, say, or a total). A load source can give its total with
+  /// BatchSource::total_rows instead.
   void progress(int64_t rows, int64_t bytes, int64_t total_rows = -1) const;
   bool cancelled() const;
   /// Throws Error(CANCELLED) when the host asked to stop. Call once per batch.
   void check_cancelled() const;
 
  private:
+  friend class detail::ProgressMeter;
+
   MageioHostServices services_{};
+  // Whether the plugin called progress() during the running operation. Shared by every copy of this
+  // Host (plugins keep copies), so the SDK's meter sees it and stays quiet.
+  std::shared_ptr<std::atomic<bool>> plugin_reported_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 struct ExecuteResult {

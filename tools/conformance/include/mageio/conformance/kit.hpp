@@ -109,7 +109,4 @@ std::string format_result(const CheckResult& result);
 /// The capability summary and "N passed, N failed, N skipped".
 void print_summary(std::ostream& out, const Report& report);
 
-/// The names of the capability bits that are set, in bit order ("load", "export", ..., "paths").
-std::vector<std::string> capability_names(uint64_t capabilities);
-
 }  // namespace mageio::conformance
