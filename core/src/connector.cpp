@@ -103,6 +103,13 @@ void Connector::require(uint64_t capability, const char* operation) const {
     throw sdk::not_implemented("plugin " + plugin_->name() + " does not support " + operation);
 }
 
+std::string without_plugin_prefix(std::string message, const std::string& plugin) {
+  if (message.size() > plugin.size() + 1 && message.compare(0, plugin.size(), plugin) == 0 &&
+      message.compare(plugin.size(), 2, ": ") == 0)
+    message.erase(0, plugin.size() + 2);
+  return message;
+}
+
 void Connector::fail(MageioStatus status, MageioError& error, const char* operation) const {
   std::string message = error.message ? error.message : "(no message)";
   std::string sqlstate(error.sqlstate, strnlen(error.sqlstate, 5));
@@ -112,7 +119,8 @@ void Connector::fail(MageioStatus status, MageioError& error, const char* operat
   if (status < MAGEIO_STATUS_OK || status > MAGEIO_STATUS_INTERNAL) status = MAGEIO_STATUS_INTERNAL;
   message = mask_secrets(std::move(message), secrets_);
   if (!sqlstate.empty()) message += " (SQLSTATE " + sqlstate + ")";
-  throw sdk::Error(status, plugin_->name() + " " + operation + ": " + message, sqlstate, vendor_code);
+  throw sdk::Error(status, plugin_->name() + " " + operation + ": " + without_plugin_prefix(message, plugin_->name()),
+                   sqlstate, vendor_code);
 }
 
 BatchReader Connector::load(const LoadOptions& options) {

@@ -606,13 +606,18 @@ ConfigSchema ConfigSchema::parse(std::string_view json) {
 }
 
 std::string ConfigSchema::prefix() const {
+  // The longest `_`-terminated prefix that every key shares: MY_IO_CLASS_ for MY_IO_CLASS_*, never just MY_,
+  // so that plugins whose names share a first word (my_io_class, my_other) do not claim each other's keys.
   if (keys.empty()) return {};
-  const auto underscore = keys.front().name.find('_');
-  if (underscore == std::string::npos || underscore == 0) return {};
-  const std::string candidate = keys.front().name.substr(0, underscore + 1);
-  for (const auto& key : keys)
-    if (key.name.compare(0, candidate.size(), candidate) != 0) return {};
-  return candidate;
+  std::string_view common = keys.front().name;
+  for (const auto& key : keys) {
+    size_t n = 0;
+    while (n < common.size() && n < key.name.size() && common[n] == key.name[n]) ++n;
+    common = common.substr(0, n);
+  }
+  const auto last_underscore = common.rfind('_');
+  if (last_underscore == std::string_view::npos || last_underscore == 0) return {};
+  return std::string(common.substr(0, last_underscore + 1));
 }
 
 // -------------------------------------------------------------------------------------------------------

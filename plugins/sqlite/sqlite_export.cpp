@@ -1,6 +1,7 @@
 #include "sqlite_export.hpp"
 
 #include "sqlite_catalog.hpp"
+#include "sqlite_reads.hpp"
 #include "sqlite_types.hpp"
 
 #include <mageio/sdk/error.hpp>
@@ -161,6 +162,8 @@ int64_t export_rows(const std::shared_ptr<Database>& db, const sdk::ExportReques
   db->host().check_cancelled();
   require_schema(db, plan.schema);
 
+  // Before BEGIN: SQLite applies cache_spill only outside a transaction.
+  const NoSpillWhileRead copy_within_one_file(db, plan.schema, plan.target);
   Transaction transaction(*db);
   auto existing = object_type(db, plan.schema, plan.table);
   if (existing && *existing != "table")

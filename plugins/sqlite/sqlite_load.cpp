@@ -1,6 +1,7 @@
 #include "sqlite_load.hpp"
 
 #include "sqlite_catalog.hpp"
+#include "sqlite_reads.hpp"
 #include "sqlite_types.hpp"
 
 #include <mageio/sdk/arrow_builder.hpp>
@@ -27,6 +28,7 @@ class RowSource : public sdk::BatchSource {
         batch_rows_(batch_rows > 0 ? batch_rows : sdk::kDefaultBatchRows),
         limit_(limit),
         what_(std::move(what)) {
+    reading_.emplace(stmt_.db().get());  // until finish(): an export into the same file must know
     const int count = stmt_.column_count();
     std::vector<StorageClasses> seen(static_cast<size_t>(count), 0);
     for (int i = 0; i < count; ++i) {
@@ -116,6 +118,7 @@ class RowSource : public sdk::BatchSource {
   void finish() {
     done_ = true;
     stmt_.close();
+    reading_.reset();
   }
 
   void append(sdk::BatchBuilder& batch, size_t column, sqlite3_value* value) {
@@ -135,6 +138,7 @@ class RowSource : public sdk::BatchSource {
   }
 
   Statement stmt_;
+  std::optional<ReadRegistration> reading_;
   int64_t batch_rows_;
   std::optional<int64_t> limit_;
   std::string what_;

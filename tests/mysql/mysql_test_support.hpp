@@ -151,38 +151,8 @@ inline std::vector<std::string> column_types(Connector& db, const std::string& t
   return types;
 }
 
-/// An input stream of `rows` rows built by `fill(builder, row)`, in batches of `batch_rows`; batch number
-/// `fail_at_batch` (0-based) fails instead of being produced, and `on_batch(index)` runs before each batch.
-inline mageio::test::OwnedStream rows_stream(sdk::Schema schema, int64_t rows,
-                                             std::function<void(sdk::BatchBuilder&, int64_t)> fill,
-                                             int64_t batch_rows = 10000, int fail_at_batch = -1,
-                                             std::function<void(int)> on_batch = {}) {
-  auto state = std::make_shared<int64_t>(0);
-  return mageio::test::OwnedStream(mageio::test::make_source(
-      std::move(schema),
-      [=](sdk::BatchBuilder& builder, int index) {
-        if (on_batch) on_batch(index);
-        int64_t& next = *state;
-        for (int64_t n = 0; n < batch_rows && next < rows; ++n, ++next) {
-          fill(builder, next);
-          builder.end_row();
-        }
-        return next < rows;
-      },
-      fail_at_batch));
-}
-
-/// Catches the host's Error from `call` and returns it (FAILs when nothing was thrown).
-template <typename Call>
-mageio::Error error_of(Call&& call) {
-  try {
-    call();
-  } catch (const mageio::Error& error) {
-    return error;
-  }
-  FAIL("expected an error");
-  return mageio::Error(MAGEIO_STATUS_OK, "");
-}
+using mageio::test::error_of;
+using mageio::test::rows_stream;
 
 /// Log lines the plugin sent, for checking warnings.
 struct LogCapture {

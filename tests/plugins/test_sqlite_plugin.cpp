@@ -885,3 +885,38 @@ TEST_CASE("sqlite: NaN is stored as NULL with a warning") {
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0].find("NaN") != std::string::npos);
 }
+
+TEST_CASE("sqlite: a copy within one database file completes, reading and writing through two connections") {
+  // Two connections of one process on one file: the writer cannot spill pages into the file while the
+  // reader holds its lock, and used to wait out the busy timeout each time its page cache filled.
+  for (const bool wal : {false, true}) {
+    CAPTURE(wal);
+    Db source;
+    if (wal) source->execute("PRAGMA journal_mode = WAL");
+    source->execute("CREATE TABLE a (id INTEGER PRIMARY KEY, label TEXT)");
+    source->execute(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 150000) "
+        "INSERT INTO a SELECT x, printf('%0100d', x) FROM c");  // ~16 MiB: many times SQLite's page cache
+    auto host = std::make_shared<mageio::HostCallbacks>();
+    std::vector<std::string> warnings;
+    host->on_log = [&](int32_t level, const std::string& message) {
+      if (level == MAGEIO_LOG_WARNING) warnings.push_back(message);
+    };
+    auto dest = sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", source.file}}, host);
+
+    auto reader = source->load({.table = "a"});
+    CHECK(dest->export_data({.table = "b"}, reader.stream()) == 150000);
+    CHECK(table(source, "b").rows == table(source, "a").rows);
+    if (wal) {
+      CHECK(warnings.empty());
+    } else {
+      REQUIRE(warnings.size() == 1);
+      CHECK(warnings[0].find("WAL") != std::string::npos);
+    }
+
+    // The read ended with its stream: later exports into the file are ordinary again.
+    warnings.clear();
+    CHECK(export_batches(*dest, {.table = "c"}, kIdName, {id_name_rows({{1, "one"}})}) == 1);
+    CHECK(warnings.empty());
+  }
+}

@@ -136,34 +136,7 @@ inline std::string q(const std::string& name) {
   return out + "\"";
 }
 
-/// An input stream of `rows` rows built by `fill(builder, row)`, in batches of `batch_rows`.
-inline mageio::test::OwnedStream rows_stream(mageio::sdk::Schema schema, int64_t rows,
-                                             std::function<void(mageio::sdk::BatchBuilder&, int64_t)> fill,
-                                             int64_t batch_rows = 10000, int fail_at_batch = -1) {
-  auto state = std::make_shared<int64_t>(0);
-  return mageio::test::OwnedStream(mageio::test::make_source(
-      std::move(schema),
-      [=](mageio::sdk::BatchBuilder& builder, int) {
-        int64_t& next = *state;
-        for (int64_t n = 0; n < batch_rows && next < rows; ++n, ++next) {
-          fill(builder, next);
-          builder.end_row();
-        }
-        return next < rows;
-      },
-      fail_at_batch));
-}
-
-/// Catches the host's Error from `call` and returns it (FAILs when nothing was thrown).
-template <typename Call>
-mageio::Error error_of(Call&& call) {
-  try {
-    call();
-  } catch (const mageio::Error& error) {
-    return error;
-  }
-  FAIL("expected an error");
-  return mageio::Error(MAGEIO_STATUS_OK, "");
-}
+using mageio::test::error_of;
+using mageio::test::rows_stream;
 
 }  // namespace pgtest

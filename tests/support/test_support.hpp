@@ -81,4 +81,35 @@ struct OwnedStream {
 /// Every row of a reader as text cells ("NULL" for null), for easy comparison in tests.
 std::vector<std::vector<std::string>> read_all_text(BatchReader& reader);
 
+/// An input stream of `rows` rows built by `fill(builder, row)`, in batches of `batch_rows`; batch number
+/// `fail_at_batch` (0-based) fails instead of being produced, and `on_batch(index)` runs before each batch.
+inline OwnedStream rows_stream(sdk::Schema schema, int64_t rows, std::function<void(sdk::BatchBuilder&, int64_t)> fill,
+                               int64_t batch_rows = 10000, int fail_at_batch = -1,
+                               std::function<void(int)> on_batch = {}) {
+  auto next = std::make_shared<int64_t>(0);
+  return OwnedStream(make_source(
+      std::move(schema),
+      [=](sdk::BatchBuilder& builder, int index) {
+        if (on_batch) on_batch(index);
+        for (int64_t n = 0; n < batch_rows && *next < rows; ++n, ++*next) {
+          fill(builder, *next);
+          builder.end_row();
+        }
+        return *next < rows;
+      },
+      fail_at_batch));
+}
+
+/// Catches the host's Error from `call` and returns it (FAILs when nothing was thrown).
+template <typename Call>
+Error error_of(Call&& call) {
+  try {
+    call();
+  } catch (const Error& error) {
+    return error;
+  }
+  FAIL("expected an error");
+  return Error(MAGEIO_STATUS_OK, "");
+}
+
 }  // namespace mageio::test

@@ -655,6 +655,10 @@ TEST_CASE("ConfigSchema::prefix") {
   CHECK(ConfigSchema::parse(R"({"keys": [{"name": "PATH"}]})").prefix() == "");
   CHECK(ConfigSchema::parse(R"({"keys": [{"name": "_A"}, {"name": "_B"}]})").prefix() == "");
   CHECK(ConfigSchema::parse(R"({"keys": [{"name": "GOOGLE_A_B"}, {"name": "GOOGLE_C"}]})").prefix() == "GOOGLE_");
+  // The longest shared prefix, so my_io_class and my_other do not claim each other's keys.
+  CHECK(ConfigSchema::parse(R"({"keys": [{"name": "MY_IO_CLASS_DIR"}, {"name": "MY_IO_CLASS_MODE"}]})").prefix() ==
+        "MY_IO_CLASS_");
+  CHECK(ConfigSchema::parse(R"({"keys": [{"name": "MY_IO_CLASS_DIRECTORY"}]})").prefix() == "MY_IO_CLASS_");
 
   // With no shared prefix there is no typo check.
   const auto schema = ConfigSchema::parse(R"({"keys": [{"name": "A_X"}, {"name": "B_Y"}]})");

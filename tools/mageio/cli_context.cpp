@@ -155,7 +155,7 @@ std::unique_ptr<Connector> CliContext::open(const std::string& plugin_name, cons
     if (level < MAGEIO_LOG_ERROR && (level < MAGEIO_LOG_WARNING || quiet)) return;
     if (progress_) progress_->clear();  // the line is redrawn at the next update
     std::cerr << "mageio: " << (level >= MAGEIO_LOG_ERROR ? "error" : "warning") << ": " << plugin_name << ": "
-              << mask_secrets(message, known_secrets()) << '\n';
+              << mask_secrets(without_plugin_prefix(message, plugin_name), known_secrets()) << '\n';
   };
   register_cancel_flag(&host->cancel_requested);
   hosts_.push_back(host);

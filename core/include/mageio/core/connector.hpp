@@ -27,6 +27,10 @@ namespace mageio {
 
 using Error = sdk::Error;
 
+/// `message` without a leading "<plugin>: ", for hosts that put the plugin's name in front themselves:
+/// plugins often name themselves ("sqlite: no such table") and the name should not appear twice.
+std::string without_plugin_prefix(std::string message, const std::string& plugin);
+
 /// What the host offers plugins (logging, progress, cancellation). Shared by a connector and every
 /// stream it produced; callbacks may be called from any thread.
 struct HostCallbacks {
