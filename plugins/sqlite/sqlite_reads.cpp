@@ -5,6 +5,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 namespace mageio::sqlite {
 namespace {
@@ -26,8 +28,6 @@ std::optional<FileId> file_id(const char* path) {
   return FileId{info.st_dev, info.st_ino};
 }
 
-}  // namespace
-
 std::vector<FileId> database_files(sqlite3* db) {
   std::vector<FileId> files;
   for (int i = 0;; ++i) {
@@ -42,6 +42,21 @@ std::optional<FileId> database_file(sqlite3* db, const std::string& schema) {
   return file_id(sqlite3_db_filename(db, schema.c_str()));
 }
 
+// Whether a load stream of this process is reading `file` now.
+bool is_being_read(const FileId& file) {
+  std::lock_guard lock(registry_mutex());
+  return reads_in_progress().count(file) != 0;
+}
+
+std::string journal_mode(const std::shared_ptr<Database>& db, const std::string& schema) {
+  Statement pragma(db, "PRAGMA " + quote_identifier(schema) + ".journal_mode", "cannot read the journal mode");
+  if (!pragma.step("cannot read the journal mode")) return {};
+  const auto* mode = sqlite3_column_text(pragma.get(), 0);
+  return mode != nullptr ? reinterpret_cast<const char*>(mode) : "";
+}
+
+}  // namespace
+
 ReadRegistration::ReadRegistration(sqlite3* db) : files_(database_files(db)) {
   std::lock_guard lock(registry_mutex());
   for (const auto& file : files_) ++reads_in_progress()[file];
@@ -53,22 +68,6 @@ ReadRegistration::~ReadRegistration() {
   for (const auto& file : files_)
     if (auto it = reads.find(file); it != reads.end() && --it->second == 0) reads.erase(it);
 }
-
-bool is_being_read(const FileId& file) {
-  std::lock_guard lock(registry_mutex());
-  return reads_in_progress().count(file) != 0;
-}
-
-namespace {
-
-std::string journal_mode(const std::shared_ptr<Database>& db, const std::string& schema) {
-  Statement pragma(db, "PRAGMA " + quote_identifier(schema) + ".journal_mode", "cannot read the journal mode");
-  if (!pragma.step("cannot read the journal mode")) return {};
-  const auto* mode = sqlite3_column_text(pragma.get(), 0);
-  return mode != nullptr ? reinterpret_cast<const char*>(mode) : "";
-}
-
-}  // namespace
 
 NoSpillWhileRead::NoSpillWhileRead(const std::shared_ptr<Database>& db, const std::string& schema,
                                    const std::string& target)

@@ -13,8 +13,6 @@
 #include <sys/types.h>
 
 #include <memory>
-
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,12 +22,7 @@ namespace mageio::sqlite {
 /// A file on disk, by device and inode (so two spellings of one path are one file).
 using FileId = std::pair<dev_t, ino_t>;
 
-/// The files of every database attached to `db` (main, attached ones; not temp or in-memory ones).
-std::vector<FileId> database_files(sqlite3* db);
-/// The file behind schema `schema` of `db`, if it has one.
-std::optional<FileId> database_file(sqlite3* db, const std::string& schema);
-
-/// Marks the files of a connection as being read for as long as it lives. Thread-safe.
+/// Marks the files of a connection (main and attached databases; not temp or in-memory ones) as being read for as long as it lives. Thread-safe.
 class ReadRegistration {
  public:
   explicit ReadRegistration(sqlite3* db);
@@ -40,9 +33,6 @@ class ReadRegistration {
  private:
   std::vector<FileId> files_;
 };
-
-/// Whether a load stream of this process is reading `file` now. Thread-safe.
-bool is_being_read(const FileId& file);
 
 /// For the length of an export into `schema` of `db`: when this process is reading the same file and the
 /// file is not in WAL mode, the written pages stay in memory until the commit (PRAGMA cache_spill = OFF),
