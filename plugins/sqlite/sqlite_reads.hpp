@@ -22,7 +22,8 @@ namespace mageio::sqlite {
 /// A file on disk, by device and inode (so two spellings of one path are one file).
 using FileId = std::pair<dev_t, ino_t>;
 
-/// Marks the files of a connection (main and attached databases; not temp or in-memory ones) as being read for as long as it lives. Thread-safe.
+/// Marks the files of a connection (main and attached databases; not temp or in-memory ones) as being read for as long
+/// as it lives. Thread-safe.
 class ReadRegistration {
  public:
   explicit ReadRegistration(sqlite3* db);
