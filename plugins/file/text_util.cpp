@@ -4,18 +4,31 @@
 
 namespace mageio::file {
 
+namespace {
+
+/// The first index at or after `i` whose byte is not ASCII, or `n`; eight bytes at a time.
+size_t ascii_run_end(const unsigned char* s, size_t i, size_t n) {
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    __builtin_memcpy(&word, s + i, 8);
+    if (word & 0x8080808080808080ull) break;
+  }
+  while (i < n && s[i] < 0x80) ++i;
+  return i;
+}
+
+}  // namespace
+
+bool is_ascii(std::string_view text) {
+  return ascii_run_end(reinterpret_cast<const unsigned char*>(text.data()), 0, text.size()) == text.size();
+}
+
 size_t invalid_utf8_offset(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   size_t i = 0;
   while (i < n) {
-    // Fast path: eight ASCII bytes at a time.
-    while (i + 8 <= n) {
-      uint64_t word;
-      __builtin_memcpy(&word, s + i, 8);
-      if (word & 0x8080808080808080ull) break;
-      i += 8;
-    }
+    i = ascii_run_end(s, i, n);
     if (i >= n) break;
     unsigned char c = s[i];
     if (c < 0x80) {

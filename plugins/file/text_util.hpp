@@ -12,6 +12,9 @@ namespace mageio::file {
 /// and code points above U+10FFFF are invalid), or std::string_view::npos when the text is valid.
 size_t invalid_utf8_offset(std::string_view text);
 
+/// True when every byte is below 0x80 (then the text is valid UTF-8 whatever its fields are).
+bool is_ascii(std::string_view text);
+
 /// Appends `text` as a JSON string literal (with quotes). Control characters, quote and backslash are
 /// escaped; everything else (valid UTF-8) is copied as is.
 void append_json_string(std::string& out, std::string_view text);

@@ -481,6 +481,13 @@ TEST_CASE("file plugin: malformed CSV") {
     CHECK(status_of(e) == "INVALID_ARGUMENT");
     CHECK(contains(e.what(), path + ":3: column \"city\": invalid UTF-8 (byte 0xFF at offset 1 of the value)"));
   }
+  SUBCASE("a UTF-8 sequence split between two fields") {
+    // "é" is C3 A9: valid in the record's bytes taken together, invalid in each field.
+    write_file(path, "a,b\nx,y\nZ\xC3,\xA9Z\n");
+    auto e = expect_error([&] { load_path(path); });
+    CHECK(status_of(e) == "INVALID_ARGUMENT");
+    CHECK(contains(e.what(), path + ":3: column \"a\": invalid UTF-8 (byte 0xC3 at offset 1 of the value)"));
+  }
   SUBCASE("unterminated quote") {
     write_file(path, "a,b\n1,\"never closed\n2,3\n");
     auto e = expect_error([&] { load_path(path); });
