@@ -30,11 +30,7 @@ size_t invalid_utf8_offset(std::string_view text) {
   while (i < n) {
     i = ascii_run_end(s, i, n);
     if (i >= n) break;
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
+    const unsigned char c = s[i];  // not ASCII: the lead byte of a multi-byte sequence, or invalid
     size_t len;
     uint32_t cp;
     if (c >= 0xC2 && c <= 0xDF) {
