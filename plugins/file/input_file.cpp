@@ -3,6 +3,7 @@
 #include <mageio/sdk/error.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
@@ -12,7 +13,12 @@ namespace mageio::file {
 
 std::string describe_errno(int err) { return std::strerror(err); }
 
-InputFile::InputFile(const std::string& path) : path_(path) {
+namespace {
+// How often a read that waits for data on a pipe looks at the host's cancel flag.
+constexpr int kCancelPollMs = 100;
+}  // namespace
+
+InputFile::InputFile(const std::string& path, const sdk::Host* host) : path_(path), host_(host) {
   // "-" is standard input (a duplicate, so that closing it leaves the process's stdin alone).
   fd_ = path == "-" ? ::fcntl(0, F_DUPFD_CLOEXEC, 3) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
@@ -32,6 +38,7 @@ InputFile::InputFile(const std::string& path) : path_(path) {
     fd_ = -1;
     throw sdk::invalid_argument(path + " is a directory, not a file");
   }
+  may_block_ = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
@@ -43,12 +50,23 @@ InputFile::~InputFile() {
 
 size_t InputFile::read(char* buffer, size_t size) {
   for (;;) {
+    if (may_block_ && host_ != nullptr) {
+      // Wait for data in short slices: a signal may be delivered to another thread of the host, so
+      // EINTR alone cannot be relied on to wake this read when the host asks to stop.
+      pollfd ready{fd_, POLLIN, 0};
+      const int polled = ::poll(&ready, 1, kCancelPollMs);
+      host_->check_cancelled();
+      if (polled == 0 || (polled < 0 && errno == EINTR)) continue;
+    }
     ssize_t n = ::read(fd_, buffer, size);
     if (n >= 0) {
       bytes_read_ += n;
       return static_cast<size_t>(n);
     }
-    if (errno == EINTR) continue;
+    if (errno == EINTR) {
+      if (host_ != nullptr) host_->check_cancelled();
+      continue;
+    }
     throw sdk::io_error("cannot read " + path_ + ": " + describe_errno(errno));
   }
 }

@@ -1,6 +1,8 @@
 // A file opened for sequential reading in fixed-size chunks. The whole file is never held in memory.
 #pragma once
 
+#include <mageio/sdk/connector.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,12 +20,15 @@ class InputFile {
  public:
   /// Opens `path` for reading ("-": standard input). Errors: NOT_FOUND (no such file, naming the path),
   /// INVALID_ARGUMENT (a directory or other non-regular file), IO (permission and other system errors).
-  explicit InputFile(const std::string& path);
+  /// `host` (optional, must outlive this object) is asked about cancellation while a read from a pipe,
+  /// FIFO or terminal waits for data, so a stop request never waits on a writer that went quiet.
+  explicit InputFile(const std::string& path, const sdk::Host* host = nullptr);
   ~InputFile();
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
 
-  /// Reads up to `size` bytes; 0 at end of file. Throws Error(IO) naming the path.
+  /// Reads up to `size` bytes; 0 at end of file. Throws Error(IO) naming the path, Error(CANCELLED) when
+  /// the host asked to stop while the read was waiting.
   size_t read(char* buffer, size_t size);
   /// Bytes read so far.
   int64_t bytes_read() const { return bytes_read_; }
@@ -31,7 +36,9 @@ class InputFile {
 
  private:
   std::string path_;
+  const sdk::Host* host_ = nullptr;
   int fd_ = -1;
+  bool may_block_ = false;  // a pipe, FIFO, socket or terminal: reads can wait for data indefinitely
   int64_t bytes_read_ = 0;
 };
 

@@ -439,7 +439,7 @@ Mismatch append_json(sdk::ColumnBuilder& col, const JsonValue& v, bool inferred,
 class JsonlSource final : public sdk::BatchSource {
  public:
   JsonlSource(const LoadSettings& settings, const sdk::Host& host)
-      : s_(settings), host_(host), input_(s_.path), lines_(input_, s_.display) {
+      : s_(settings), host_(host), input_(s_.path, &host_), lines_(input_, s_.display) {
     std::vector<KeyStats> stats;
     size_t sample_bytes = 0;
     JsonRow row;

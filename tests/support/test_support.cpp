@@ -2,15 +2,19 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -96,6 +100,7 @@ CommandResult run_program(const std::vector<std::string>& argv, const fs::path& 
   int status = 0;
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.killed_by = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   return result;
 }
 
@@ -104,6 +109,64 @@ CommandResult run_cli(const std::vector<std::string>& args, const fs::path& cwd,
   std::vector<std::string> argv{MAGEIO_CLI_PATH};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_program(argv, cwd, env, input);
+}
+
+CommandResult run_cli_stopped_by_signal(const std::vector<std::string>& args, const fs::path& fifo,
+                                        const std::string& head, int signal_number, const fs::path& cwd,
+                                        const std::map<std::string, std::string>& env) {
+  if (mkfifo(fifo.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed: " + std::string(strerror(errno)));
+  TempDir outputs;
+  const fs::path out_path = outputs / "stdout";
+  const fs::path err_path = outputs / "stderr";
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int null_in = open("/dev/null", O_RDONLY);
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (null_in < 0 || out < 0 || err < 0) _exit(127);
+    dup2(null_in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
+    for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
+    std::vector<std::string> argv{MAGEIO_CLI_PATH, "--progress"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> pointers;
+    for (auto& arg : argv) pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+    execv(pointers[0], pointers.data());
+    _exit(127);
+  }
+  // Opening for writing waits until the command opens its input; a command that fails before that
+  // (a bad argument) would leave us waiting, so open without blocking and retry until it has exited.
+  int writer = -1;
+  for (int attempt = 0; attempt < 2000 && writer < 0; ++attempt) {
+    writer = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    if (writer >= 0) break;
+    if (waitpid(pid, nullptr, WNOHANG) == pid) throw std::runtime_error("the command ended before reading its input");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (writer < 0) throw std::runtime_error("the command never opened its input FIFO");
+  fcntl(writer, F_SETFL, fcntl(writer, F_GETFL) & ~O_NONBLOCK);
+  for (size_t written = 0; written < head.size();) {
+    const ssize_t n = write(writer, head.data() + written, head.size() - written);
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  // The progress line says "rows" once the destination has taken a batch.
+  for (int wait = 0; wait < 2000 && read_file(err_path).find("rows") == std::string::npos; ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  kill(pid, signal_number);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(writer);
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.killed_by = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  result.out = read_file(out_path);
+  result.err = read_file(err_path);
+  return result;
 }
 
 std::string read_file(const fs::path& path) {

@@ -32,9 +32,13 @@ class TempDir {
 };
 
 struct CommandResult {
+  /// The exit status; 128 + n when the process was killed by signal n (then `killed_by` is n too).
   int exit_code = -1;
   std::string out;
   std::string err;
+  /// The signal that killed the process, 0 when it exited by itself (a handled SIGTERM exits with 143
+  /// and killed_by == 0; an unhandled one has killed_by == SIGTERM).
+  int killed_by = 0;
 };
 
 /// Runs build/bin/mageio with `args` (no shell involved), in `cwd` if given, with `env` added to the
@@ -45,6 +49,17 @@ CommandResult run_cli(const std::vector<std::string>& args, const std::filesyste
 /// Runs any program the same way.
 CommandResult run_program(const std::vector<std::string>& argv, const std::filesystem::path& cwd = {},
                           const std::map<std::string, std::string>& env = {}, const std::string& input = {});
+
+/// Runs the CLI with its input coming from a FIFO and stops it with a signal in the middle of the work:
+/// creates the FIFO `fifo` (pass the same path in `args`, e.g. `--input FIFO`), starts the CLI with
+/// `--progress`, writes `head` into the FIFO, waits until the command reports rows on its progress line
+/// (or 20 s), sends `signal_number` while the FIFO is still open for writing (so the command never sees
+/// the end of its input), and returns how it ended. This is how a test proves that SIGINT, SIGTERM and
+/// SIGHUP leave a destination as it was.
+CommandResult run_cli_stopped_by_signal(const std::vector<std::string>& args, const std::filesystem::path& fifo,
+                                        const std::string& head, int signal_number,
+                                        const std::filesystem::path& cwd = {},
+                                        const std::map<std::string, std::string>& env = {});
 
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include <signal.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -16,18 +17,25 @@ namespace {
 constexpr const char* kDefaultConfig = "io_config.yaml";
 constexpr const char* kNoConfigLabel = "no config file";
 
-// The cancel flags of the open connectors, for the SIGINT handler (which may only touch lock-free atomics).
+// The cancel flags of the open connectors, for the signal handler (which may only touch lock-free atomics).
 constexpr size_t kMaxHosts = 16;
 std::atomic<std::atomic<bool>*> g_cancel_flags[kMaxHosts];
-volatile std::sig_atomic_t g_interrupted = 0;
+// The first stopping signal received (0: none). Its number decides the exit status, 128 + n.
+volatile std::sig_atomic_t g_stop_signal = 0;
 
-extern "C" void on_interrupt(int) {
-  if (g_interrupted) {
-    std::signal(SIGINT, SIG_DFL);
-    std::raise(SIGINT);
+// The signals that stop a command the way Ctrl-C does. SIGTERM (kill, systemd, a scheduler ending a job)
+// and SIGHUP (the terminal went away) must roll back like SIGINT: left at their default action they end
+// the process at once and leave partial files and stage tables behind.
+constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+extern "C" void on_stop_signal(int signal_number) {
+  if (g_stop_signal != 0) {
+    // A second stopping signal: the user wants out now, whatever the plugin is doing.
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
     return;
   }
-  g_interrupted = 1;
+  g_stop_signal = signal_number;
   for (auto& slot : g_cancel_flags)
     if (auto* flag = slot.load()) flag->store(true);
 }
@@ -36,7 +44,7 @@ void register_cancel_flag(std::atomic<bool>* flag) {
   for (auto& slot : g_cancel_flags) {
     std::atomic<bool>* expected = nullptr;
     if (slot.compare_exchange_strong(expected, flag)) {
-      if (g_interrupted) flag->store(true);
+      if (g_stop_signal != 0) flag->store(true);
       return;
     }
   }
@@ -62,9 +70,20 @@ std::vector<std::string>& known_secrets() {
   return secrets;
 }
 
-void install_interrupt_handler() { std::signal(SIGINT, on_interrupt); }
+void install_interrupt_handler() {
+  for (const int signal_number : kStopSignals) {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    // No SA_RESTART: a blocking read or write returns EINTR, so a plugin waiting on a socket or a pipe
+    // gets the chance to look at its cancel flag.
+    ::sigaction(signal_number, &action, nullptr);
+  }
+}
 
-bool interrupted() { return g_interrupted != 0; }
+bool interrupted() { return g_stop_signal != 0; }
+
+int interrupted_exit_status() { return 128 + (g_stop_signal != 0 ? static_cast<int>(g_stop_signal) : SIGINT); }
 
 void check_interrupted() {
   if (interrupted()) throw sdk::cancelled_error();

@@ -78,10 +78,13 @@ class CliContext {
 /// them in any message it prints.
 std::vector<std::string>& known_secrets();
 
-/// Ctrl-C asks running plugin operations to stop (they fail with CANCELLED and leave the destination
-/// as it was); a second Ctrl-C ends the program at once.
+/// Ctrl-C (SIGINT), SIGTERM and SIGHUP ask running plugin operations to stop (they fail with CANCELLED
+/// and leave the destination as it was); a second such signal ends the program at once.
 void install_interrupt_handler();
+/// True once a stopping signal arrived.
 bool interrupted();
+/// The exit status of a command ended by a signal: 128 + the signal's number (130 for Ctrl-C).
+int interrupted_exit_status();
 /// Throws Error(CANCELLED) after Ctrl-C; loops that read batches call it once per batch.
 void check_interrupted();
 

@@ -99,7 +99,7 @@ int run_test_plugin(const Arguments& args) {
   const conformance::Report report = conformance::run_isolated(*plugin, config, options);
   conformance::print_summary(std::cout, report);
   std::cout.flush();
-  if (interrupted()) return 130;
+  if (interrupted()) return interrupted_exit_status();
   return report.passed() ? 0 : 1;
 }
 

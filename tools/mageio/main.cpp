@@ -1,6 +1,7 @@
 // mageio: move data between Mage-style IO connectors loaded as plugins.
 //
-// Exit status: 0 success, 1 runtime error, 2 usage error, 130 interrupted. Errors go to stderr as
+// Exit status: 0 success, 1 runtime error, 2 usage error, 128+n after signal n (130 Ctrl-C, 143 SIGTERM,
+// 129 SIGHUP). Errors go to stderr as
 // "mageio: error: <message>"; usage errors add "See 'mageio <command> --help'.".
 #include "arguments.hpp"
 #include "cli_context.hpp"
@@ -135,11 +136,12 @@ int main(int argc, char** argv) {
     return usage_error(e);
   } catch (const mageio::sdk::Error& e) {
     std::cerr << "mageio: error: " << mageio::mask_secrets(e.what(), known_secrets()) << '\n';
-    if (e.status() == MAGEIO_STATUS_CANCELLED || interrupted()) return 130;
+    if (interrupted()) return interrupted_exit_status();
+    if (e.status() == MAGEIO_STATUS_CANCELLED) return 130;
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "mageio: error: " << mageio::mask_secrets(e.what(), known_secrets()) << '\n';
-    return interrupted() ? 130 : 1;
+    return interrupted() ? interrupted_exit_status() : 1;
   } catch (...) {
     std::cerr << "mageio: error: unexpected failure\n";
     return 1;
