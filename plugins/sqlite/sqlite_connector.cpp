@@ -32,10 +32,17 @@ sdk::PluginInfo SqliteConnector::info() {
   busy_timeout.type = sdk::ConfigType::Integer;
   busy_timeout.default_value = "5000";
   busy_timeout.description = "Milliseconds to wait for a lock held by another connection before failing";
-  info.config_keys = {database, busy_timeout};
+  sdk::ConfigKey nan_as_null;
+  nan_as_null.name = "SQLITE_NAN_AS_NULL";
+  nan_as_null.alias = "nan_as_null";
+  nan_as_null.type = sdk::ConfigType::Boolean;
+  nan_as_null.default_value = "false";
+  nan_as_null.description =
+      "Store a float NaN as NULL (SQLite has no NaN) instead of failing the export naming its column and row";
+  info.config_keys = {database, busy_timeout, nan_as_null};
   // Exactly what export declares and load maps back (sqlite_types.hpp). Not listed: uint64 (values
   // above 2^63-1 do not fit SQLite's INTEGER), null (exported as TEXT, loads as utf8), large_utf8 and
-  // large_binary (load as utf8 and binary), and NaN in floats (SQLite stores it as NULL).
+  // large_binary (load as utf8 and binary), and NaN in floats (an error, or NULL with SQLITE_NAN_AS_NULL).
   info.supported_types = {"bool",
                           "int8",
                           "int16",
@@ -59,14 +66,16 @@ sdk::PluginInfo SqliteConnector::info() {
 
 SqliteConnector::SqliteConnector(const sdk::Config& config, sdk::Host& host)
     : db_(std::make_shared<Database>(config.get_string("SQLITE_DATABASE"),
-                                     config.get_int("SQLITE_BUSY_TIMEOUT_MS").value_or(5000), host)) {}
+                                     config.get_int("SQLITE_BUSY_TIMEOUT_MS").value_or(5000), host)) {
+  export_settings_.nan_as_null = config.get_bool("SQLITE_NAN_AS_NULL").value_or(false);
+}
 
 std::unique_ptr<sdk::BatchSource> SqliteConnector::load(const sdk::LoadRequest& request) {
   return load_rows(db_, request);
 }
 
 int64_t SqliteConnector::export_data(const sdk::ExportRequest& request, sdk::StreamReader& input) {
-  return export_rows(db_, request, input);
+  return export_rows(db_, request, input, export_settings_);
 }
 
 sdk::ExecuteResult SqliteConnector::execute(const std::string& sql) {

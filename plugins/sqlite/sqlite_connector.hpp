@@ -4,6 +4,7 @@
 //   SQLITE_DATABASE (database)             the database file, created when missing (its directory is
 //                                          not); ":memory:" and "file:" URIs work
 //   SQLITE_BUSY_TIMEOUT_MS (busy_timeout_ms) how long to wait for another connection's lock (5000)
+//   SQLITE_NAN_AS_NULL (nan_as_null)       store a float NaN as NULL instead of failing (false)
 //
 // Targets are tables; a target's "schema" is the name of an attached database ("main" by default).
 // The connector never changes the database's settings: the journal mode (WAL or not), foreign_keys and
@@ -12,6 +13,7 @@
 // Type mapping: see sqlite_types.hpp. Error mapping: see sqlite_handle.hpp.
 #pragma once
 
+#include "sqlite_export.hpp"
 #include "sqlite_handle.hpp"
 
 #include <mageio/sdk/connector.hpp>
@@ -43,6 +45,7 @@ class SqliteConnector : public sdk::Connector {
 
  private:
   std::shared_ptr<Database> db_;
+  ExportSettings export_settings_;
 };
 
 }  // namespace mageio::sqlite

@@ -117,7 +117,17 @@ std::vector<std::string> match_columns(const std::shared_ptr<Database>& db, cons
   return columns;
 }
 
-int64_t write_rows(const std::shared_ptr<Database>& db, const Plan& plan, Statement& insert, sdk::StreamReader& input) {
+// A NaN cannot be stored: SQLite turns it into NULL. Unless the user chose that (SQLITE_NAN_AS_NULL), it
+// is an error naming the column and the row, like any other value the destination cannot hold.
+void refuse_nan(const sdk::Field& field, int64_t row, const Plan& plan) {
+  throw sdk::invalid_argument("sqlite: cannot write column \"" + field.name + "\" of row " + std::to_string(row) +
+                              " to " + plan.target +
+                              ": the value is NaN, which SQLite cannot store (it would become NULL); set "
+                              "SQLITE_NAN_AS_NULL: true to store NaN as NULL");
+}
+
+int64_t write_rows(const std::shared_ptr<Database>& db, const Plan& plan, Statement& insert, sdk::StreamReader& input,
+                   bool nan_as_null) {
   const sdk::Host& host = db->host();
   const sdk::Schema& fields = input.schema();
   std::vector<bool> warned_nan(fields.size(), false);
@@ -131,16 +141,20 @@ int64_t write_rows(const std::shared_ptr<Database>& db, const Plan& plan, Statem
     for (int64_t row = 0; row < view.rows(); ++row) {
       const int64_t number = rows + row + 1;
       for (size_t c = 0; c < fields.size(); ++c) {
+        bool stored_as_given = true;
         try {
-          if (!bind_value(insert, static_cast<int>(c + 1), view.column(c), row) && !warned_nan[c]) {
-            warned_nan[c] = true;
-            host.warning("sqlite: column \"" + fields[c].name + "\" of " + plan.target +
-                         " holds NaN, stored as NULL (SQLite has no NaN)");
-          }
+          stored_as_given = bind_value(insert, static_cast<int>(c + 1), view.column(c), row);
         } catch (const sdk::Error& error) {
           if (error.status() != MAGEIO_STATUS_INVALID_ARGUMENT) throw;
           throw sdk::invalid_argument("sqlite: cannot write column \"" + fields[c].name + "\" of row " +
                                       std::to_string(number) + " to " + plan.target + ": " + error.what());
+        }
+        if (stored_as_given) continue;
+        if (!nan_as_null) refuse_nan(fields[c], number, plan);
+        if (!warned_nan[c]) {
+          warned_nan[c] = true;
+          host.warning("sqlite: column \"" + fields[c].name + "\" of " + plan.target +
+                       " holds NaN, stored as NULL (SQLITE_NAN_AS_NULL is true)");
         }
       }
       insert.step("cannot write row " + std::to_string(number) + " to " + plan.target);
@@ -155,7 +169,8 @@ int64_t write_rows(const std::shared_ptr<Database>& db, const Plan& plan, Statem
 
 }  // namespace
 
-int64_t export_rows(const std::shared_ptr<Database>& db, const sdk::ExportRequest& request, sdk::StreamReader& input) {
+int64_t export_rows(const std::shared_ptr<Database>& db, const sdk::ExportRequest& request, sdk::StreamReader& input,
+                    const ExportSettings& settings) {
   request.options.finish();
   const sdk::Schema& fields = input.schema();
   const Plan plan = make_plan(request, fields);
@@ -188,7 +203,7 @@ int64_t export_rows(const std::shared_ptr<Database>& db, const sdk::ExportReques
   {
     Statement insert = prepare_insert(db, plan, columns, request.conflict_method);
     try {
-      written = write_rows(db, plan, insert, input);
+      written = write_rows(db, plan, insert, input, settings.nan_as_null);
     } catch (const sdk::Error& error) {
       throw sdk::Error(
           error.status(),

@@ -14,8 +14,8 @@
 //   int8 int16 int32 int64   TINYINT SMALLINT INT32 BIGINT               INTEGER  INTEGER
 //   uint8 uint16 uint32      UTINYINT USMALLINT UINT32                   INTEGER  INTEGER
 //   uint64                   UBIGINT             INTEGER   INTEGER; a value above 2^63-1 is an error
-//   float32 float64          FLOAT32 DOUBLE      REAL      REAL (NaN is stored as NULL, with a warning:
-//                                                          SQLite has no NaN)
+//   float32 float64          FLOAT32 DOUBLE      REAL      REAL (NaN is an error, or NULL with
+//                                                          SQLITE_NAN_AS_NULL: SQLite has no NaN)
 //   decimal128(P, S)         DECIMAL_TEXT(P,S)   TEXT      TEXT '-123.45', exactly S fraction digits
 //   utf8, large_utf8         TEXT                TEXT      TEXT
 //   binary, large_binary     BLOB                BLOB      BLOB
@@ -83,7 +83,7 @@ sdk::DataType infer_type(StorageClasses seen);
 void append_value(sdk::ColumnBuilder& out, sqlite3_value* value);
 
 /// Binds row `row` of `column` to parameter `index` (1-based). Text and blobs are bound without a copy:
-/// the batch must outlive the next step. Returns false when the value was a NaN bound as NULL.
+/// the batch must outlive the next step. Returns false when the value was a NaN, bound as NULL.
 /// Throws Error(INVALID_ARGUMENT) for a value SQLite cannot hold (uint64 above 2^63-1).
 bool bind_value(Statement& statement, int index, const sdk::ColumnView& column, int64_t row);
 
