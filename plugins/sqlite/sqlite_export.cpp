@@ -179,7 +179,11 @@ int64_t export_rows(const std::shared_ptr<Database>& db, const sdk::ExportReques
 
   // Before BEGIN: SQLite applies cache_spill only outside a transaction.
   const NoSpillWhileRead copy_within_one_file(db, plan.schema, plan.target);
+  // Before the transaction (whose BEGIN on a removed file is a bare "disk I/O error") and again once it
+  // holds the write lock, for a removal while it waited for it.
+  db->check_file_still_in_place("cannot export to " + plan.target);
   Transaction transaction(*db);
+  db->check_file_still_in_place("cannot export to " + plan.target);
   auto existing = object_type(db, plan.schema, plan.table);
   if (existing && *existing != "table")
     throw sdk::invalid_argument("sqlite: " + plan.target + " is a " + *existing + "; export writes to tables");

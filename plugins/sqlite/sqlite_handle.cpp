@@ -1,5 +1,8 @@
 #include "sqlite_handle.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <utility>
 
@@ -107,21 +110,38 @@ sdk::Error sqlite_error(int extended_code, const std::string& what, const std::s
 
 // --- Database ------------------------------------------------------------------------------------
 
-Database::Database(const std::string& path, int64_t busy_timeout_ms, const sdk::Host& host) : host_(host) {
+Database::Database(const std::string& path, int64_t busy_timeout_ms, const sdk::Host& host)
+    : host_(host), busy_timeout_ms_(busy_timeout_ms) {
   if (path.empty()) throw sdk::invalid_argument("sqlite: SQLITE_DATABASE is empty; give a file path or :memory:");
   if (busy_timeout_ms < 0 || busy_timeout_ms > INT32_MAX)
     throw sdk::invalid_argument("sqlite: SQLITE_BUSY_TIMEOUT_MS must be between 0 and 2147483647, not " +
                                 std::to_string(busy_timeout_ms));
   const std::string what = "cannot open database '" + path + "'";
-  int rc =
-      sqlite3_open_v2(path.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, nullptr);
+  constexpr int kFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
+  // First without SQLITE_OPEN_CREATE, to learn whether this connection creates the file (then an
+  // unused one is removed again on close); a URI or a plain path alike.
+  int rc = sqlite3_open_v2(path.c_str(), &db_, kFlags, nullptr);
+  if ((rc & 0xff) == SQLITE_CANTOPEN) {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    rc = sqlite3_open_v2(path.c_str(), &db_, kFlags | SQLITE_OPEN_CREATE, nullptr);
+    created_file_ = rc == SQLITE_OK;
+  }
   if (rc != SQLITE_OK) {
     std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     int code = db_ != nullptr ? sqlite3_extended_errcode(db_) : rc;
     sqlite3_close_v2(db_);
     db_ = nullptr;
     throw sqlite_error(code, what, message + open_hint(path));
+  }
+  const char* file = sqlite3_db_filename(db_, "main");
+  file_ = file != nullptr ? file : "";
+  struct stat info {};
+  if (!file_.empty() && stat(file_.c_str(), &info) == 0) {
+    file_device_ = info.st_dev;
+    file_inode_ = info.st_ino;
+  } else {
+    created_file_ = false;  // in memory, or nothing on disk to clean up
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout_ms));
@@ -130,6 +150,7 @@ Database::Database(const std::string& path, int64_t busy_timeout_ms, const sdk::
   try {
     exec("PRAGMA schema_version", what);
   } catch (...) {
+    remove_if_created_and_empty();
     sqlite3_close_v2(db_);
     db_ = nullptr;
     throw;
@@ -137,8 +158,55 @@ Database::Database(const std::string& path, int64_t busy_timeout_ms, const sdk::
 }
 
 Database::~Database() {
+  if (db_ == nullptr) return;
+  remove_if_created_and_empty();
   // close_v2: if a statement were still alive the connection would close when it is finalized.
-  if (db_ != nullptr) sqlite3_close_v2(db_);
+  sqlite3_close_v2(db_);
+}
+
+// Removes the file only while holding its write lock and only when it is still empty: another
+// connection that is writing to it (holding the lock) or has committed to it keeps it. One that opened
+// it and waits for the lock finds it gone (check_file_still_in_place) and fails instead of writing into
+// a removed file.
+void Database::remove_if_created_and_empty() noexcept {
+  if (!created_file_ || sqlite3_get_autocommit(db_) == 0) return;
+  sqlite3_busy_timeout(db_, 0);
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return;
+  struct stat info {};
+  if (stat(file_.c_str(), &info) == 0 && info.st_size == 0 && info.st_dev == file_device_ && info.st_ino == file_inode_)
+    ::unlink(file_.c_str());
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Database::check_file_still_in_place(const std::string& what) const {
+  if (file_.empty()) return;
+  struct stat info {};
+  if (stat(file_.c_str(), &info) == 0 && info.st_dev == file_device_ && info.st_ino == file_inode_) return;
+  throw sdk::Error(MAGEIO_STATUS_IO,
+                   "sqlite: " + what + ": the database file '" + file_ +
+                       "' was removed or replaced since this connection opened it (another export that created "
+                       "it failed and removed it); nothing was written, run it again",
+                   {}, SQLITE_IOERR);
+}
+
+sdk::Error Database::error(int extended_code, const std::string& what, const std::string& message) const {
+  std::string text = message;
+  switch (extended_code & 0xff) {
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      if (!file_.empty()) text += " (database file '" + file_ + "')";
+      break;
+    case SQLITE_BUSY:
+      text += " (another connection holds a lock on " + (file_.empty() ? "the database" : "'" + file_ + "'") +
+              " and kept it longer than SQLITE_BUSY_TIMEOUT_MS = " + std::to_string(busy_timeout_ms_) +
+              " ms; raise SQLITE_BUSY_TIMEOUT_MS to wait longer)";
+      break;
+    default: break;
+  }
+  return sqlite_error(extended_code, what, text);
 }
 
 int Database::on_progress(void* self) {
@@ -147,7 +215,7 @@ int Database::on_progress(void* self) {
 }
 
 void Database::fail(const std::string& what) const {
-  throw sqlite_error(sqlite3_extended_errcode(db_), what, sqlite3_errmsg(db_));
+  throw error(sqlite3_extended_errcode(db_), what, sqlite3_errmsg(db_));
 }
 
 void Database::exec(const std::string& sql, const std::string& what) {
@@ -156,7 +224,7 @@ void Database::exec(const std::string& sql, const std::string& what) {
   if (rc == SQLITE_OK) return;
   std::string text = message != nullptr ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
-  throw sqlite_error(sqlite3_extended_errcode(db_), what, text);
+  throw error(sqlite3_extended_errcode(db_), what, text);
 }
 
 // --- Statement -----------------------------------------------------------------------------------
@@ -172,7 +240,7 @@ Statement::Statement(std::shared_ptr<Database> db, std::string_view sql, const s
     std::string message = sqlite3_errmsg(handle);
     int offset = sqlite3_error_offset(handle);
     if (offset >= 0) message += " (at character " + std::to_string(offset + 1) + ")";
-    throw sqlite_error(sqlite3_extended_errcode(handle), what, message);
+    throw db_->error(sqlite3_extended_errcode(handle), what, message);
   }
   if (stmt_ == nullptr) throw sdk::invalid_argument("sqlite: " + what + ": the SQL holds no statement");
   if (tail != nullptr && has_another_statement(handle, tail, sql.data() + sql.size())) {
@@ -211,7 +279,7 @@ bool Statement::step(const std::string& what) {
   sqlite3_reset(stmt_);
   if ((code & 0xff) == SQLITE_INTERRUPT)
     throw sdk::Error(MAGEIO_STATUS_CANCELLED, "sqlite: " + what + ": cancelled", {}, code);
-  throw sqlite_error(code, what, message);
+  throw db_->error(code, what, message);
 }
 
 void Statement::check_bind(int rc, int index) {
@@ -247,7 +315,7 @@ int64_t run_script(const std::shared_ptr<Database>& db, std::string_view sql, co
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
     int rc = prepare(handle, rest, &raw, &tail, &kind);
-    if (rc != SQLITE_OK) throw sqlite_error(sqlite3_extended_errcode(handle), what, sqlite3_errmsg(handle));
+    if (rc != SQLITE_OK) throw db->error(sqlite3_extended_errcode(handle), what, sqlite3_errmsg(handle));
     if (in_transaction && kind.transaction) {
       sqlite3_finalize(raw);
       throw sdk::invalid_argument("sqlite: " + what +
@@ -267,7 +335,7 @@ int64_t run_script(const std::shared_ptr<Database>& db, std::string_view sql, co
       std::string message = sqlite3_errmsg(handle);
       int code = sqlite3_extended_errcode(handle);
       sqlite3_finalize(raw);
-      throw sqlite_error(code, what, message);
+      throw db->error(code, what, message);
     }
     sqlite3_finalize(raw);
     if (kind.dml) changed += sqlite3_changes64(handle);

@@ -14,6 +14,7 @@
 #include <mageio/sdk/error.hpp>
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include <atomic>
 #include <cstdint>
@@ -40,6 +41,9 @@ class Database {
   /// Opens (creating the file when needed) `path`; ":memory:" and "file:" URIs are accepted. The parent
   /// directory is never created. Does not change the journal mode or any other setting of the file.
   Database(const std::string& path, int64_t busy_timeout_ms, const sdk::Host& host);
+  /// Closes the connection. A database file this connection created and that is still empty (nothing
+  /// was ever committed to it: a failed first export, a load from a missing file) is removed, so a
+  /// failure leaves no 0-byte file behind.
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -49,6 +53,13 @@ class Database {
 
   /// Throws the Error for the connection's last failure.
   [[noreturn]] void fail(const std::string& what) const;
+  /// The Error for a failed call on this connection: sqlite_error, plus the database file for an I/O
+  /// error (disk full, cannot open ...) and what to do about SQLITE_BUSY (SQLITE_BUSY_TIMEOUT_MS).
+  sdk::Error error(int extended_code, const std::string& what, const std::string& message) const;
+  /// Throws Error(IO) when the file this connection opened is no longer at its path (another
+  /// connection created it, failed, and removed it while this one waited for the lock): what is
+  /// written now would go to a file nobody can open. Call it holding the write lock.
+  void check_file_still_in_place(const std::string& what) const;
   /// Runs SQL that returns no rows (one or more statements), throwing "sqlite: <what>: ..." on failure.
   void exec(const std::string& sql, const std::string& what);
 
@@ -59,9 +70,16 @@ class Database {
  private:
   static int on_progress(void* self);
 
+  void remove_if_created_and_empty() noexcept;
+
   sqlite3* db_ = nullptr;
   sdk::Host host_;
   std::atomic<bool> interruptible_{true};
+  std::string file_;           // the main database file, empty for an in-memory database
+  int64_t busy_timeout_ms_;    // for the SQLITE_BUSY hint
+  bool created_file_ = false;  // this connection created file_
+  dev_t file_device_ = 0;      // which file file_ was when it was opened
+  ino_t file_inode_ = 0;
 };
 
 /// A prepared statement, finalized on destruction. Keeps its Database alive.

@@ -796,7 +796,7 @@ TEST_CASE("sqlite: a lock held by another connection fails after the busy timeou
       [&] {
         export_batches(*other, {.table = "t", .if_exists = "append"}, kIdName, {id_name_rows({{9, "z"}})});
       },
-      MAGEIO_STATUS_UNAVAILABLE, {"locked"});
+      MAGEIO_STATUS_UNAVAILABLE, {"locked", db.file, "SQLITE_BUSY_TIMEOUT_MS = 50 ms"});
   db->execute("ROLLBACK");
   CHECK(export_batches(*other, {.table = "t", .if_exists = "append"}, kIdName, {id_name_rows({{9, "z"}})}) == 1);
   CHECK(table(db, "t").rows.size() == 4);
@@ -805,6 +805,61 @@ TEST_CASE("sqlite: a lock held by another connection fails after the busy timeou
         sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", db.file}, {"SQLITE_BUSY_TIMEOUT_MS", "-1"}});
       },
       MAGEIO_STATUS_INVALID_ARGUMENT, {"SQLITE_BUSY_TIMEOUT_MS"});
+}
+
+TEST_CASE("sqlite: a database file created by a connection that wrote nothing is removed when it closes") {
+  TempDir dir;
+  const std::string file = (dir / "new.db").string();
+  auto open = [&] { return sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", file}}); };
+
+  // A failed first export: the file it created goes with it.
+  {
+    auto db = open();
+    CHECK(fs::exists(file));
+    expect_error(
+        [&] {
+          export_batches(*db, {.table = "t"}, kIdName, {id_name_rows({{1, "a"}}), {}}, 1);
+        },
+        MAGEIO_STATUS_INVALID_ARGUMENT, {"rolled back"});
+  }
+  CHECK(!fs::exists(file));
+  // A load from a missing file too.
+  {
+    auto db = open();
+    expect_error([&] { table(*db, "t"); }, MAGEIO_STATUS_NOT_FOUND, {"does not exist"});
+  }
+  CHECK(!fs::exists(file));
+  // A file that was there before, even empty, stays.
+  { std::ofstream touch(file); }
+  {
+    auto db = open();
+    expect_error(
+        [&] {
+          export_batches(*db, {.table = "t"}, kIdName, {id_name_rows({{1, "a"}}), {}}, 1);
+        },
+        MAGEIO_STATUS_INVALID_ARGUMENT, {"rolled back"});
+  }
+  CHECK(fs::exists(file));
+  fs::remove(file);
+  // A successful export keeps it.
+  {
+    auto db = open();
+    CHECK(export_batches(*db, {.table = "t"}, kIdName, {id_name_rows({{1, "a"}})}) == 1);
+  }
+  CHECK(fs::exists(file));
+  fs::remove(file);
+
+  // A second connection that opened the new file before the first one removed it fails when it
+  // exports, instead of writing into a removed file.
+  auto creator = open();
+  auto second = open();
+  creator.reset();
+  CHECK(!fs::exists(file));
+  expect_error(
+      [&] {
+        export_batches(*second, {.table = "t"}, kIdName, {id_name_rows({{1, "a"}})});
+      },
+      MAGEIO_STATUS_IO, {file, "was removed", "run it again"});
 }
 
 TEST_CASE("sqlite: errors for bad SQL and missing tables") {
