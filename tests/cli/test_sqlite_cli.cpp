@@ -141,10 +141,12 @@ TEST_CASE("sqlite CLI: SIGKILL mid-replace leaves a hot journal that the next op
                                               fifo, csv_rows(300000), SIGKILL, work.path());
   INFO(show(r));
   REQUIRE(r.killed_by == SIGKILL);
+  CHECK(fs::exists(database + "-journal"));  // hot: the killed transaction's undo log
   // The next connection rolls the journal back: the old rows, and only the tables that were there.
   CHECK(scalar(work.path(), database, "SELECT group_concat(id || ':' || name) FROM t") == "-1:already here");
   CHECK(scalar(work.path(), database, "SELECT group_concat(name) FROM sqlite_master") == "t");
   CHECK(scalar(work.path(), database, "PRAGMA integrity_check") == "ok");
+  CHECK(!fs::exists(database + "-journal"));
   // And an export to the same target then works as usual.
   write_file(work / "two.csv", csv_rows(2));
   CommandResult again = run_cli({"export", "sqlite", "--input", "two.csv", "--table", "t", "--if-exists", "replace",
