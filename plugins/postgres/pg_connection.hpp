@@ -6,9 +6,9 @@
 //   * when the server does not answer the cancel request within ~1 s (its backend is stopped or hung,
 //     the network is gone), the connection is closed and the operation fails with CANCELLED -- the
 //     server rolls the transaction back when it notices the connection is gone;
-//   * POSTGRES_READ_TIMEOUT bounds how long we wait on a server that sends and accepts nothing. Errors become
-//   sdk::Error with the server's SQLSTATE and a
-// status derived from it; messages never contain the password.
+//   * POSTGRES_READ_TIMEOUT bounds how long we wait on a server that sends and accepts nothing.
+// Errors become sdk::Error with the server's SQLSTATE and a status derived from it; messages never
+// contain the password.
 #pragma once
 
 #include "pg_config.hpp"
@@ -27,6 +27,8 @@
 #include <vector>
 
 namespace mageio::postgres {
+
+struct CancelRequest;  // a cancel request in flight (pg_connection.cpp)
 
 /// `text` with every occurrence of each non-empty secret replaced by "****".
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
@@ -193,7 +195,7 @@ class Connection {
   // Time spent in poll() slices in a row without any socket event (for POSTGRES_READ_TIMEOUT).
   std::chrono::steady_clock::duration idle_ = {};
   // The outcome of the last cancel request (sent from a helper thread), logged when known.
-  std::shared_ptr<struct CancelRequest> cancel_request_;
+  std::shared_ptr<CancelRequest> cancel_request_;
 };
 
 /// The connections of one instance. A load stream holds its connection until it is released (the ABI
