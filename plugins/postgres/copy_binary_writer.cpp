@@ -162,8 +162,7 @@ void CopyBinaryWriter::fail(size_t column, int64_t row, const std::string& probl
 
 void CopyBinaryWriter::flush() {
   if (used_ == 0) return;
-  if (PQputCopyData(connection_.raw(), reinterpret_cast<const char*>(buffer_.data()), static_cast<int>(used_)) != 1)
-    throw connection_.connection_error("sending COPY data failed");
+  connection_.put_copy_data(reinterpret_cast<const char*>(buffer_.data()), used_, "sending COPY data failed");
   bytes_sent_ += static_cast<int64_t>(used_);
   used_ = 0;
 }
@@ -180,8 +179,7 @@ void CopyBinaryWriter::put_field(const void* data, size_t size, size_t column, i
     ensure(4);
     put32(static_cast<uint32_t>(size));
     flush();
-    if (PQputCopyData(connection_.raw(), static_cast<const char*>(data), static_cast<int>(size)) != 1)
-      throw connection_.connection_error("sending COPY data failed");
+    connection_.put_copy_data(static_cast<const char*>(data), size, "sending COPY data failed");
     bytes_sent_ += static_cast<int64_t>(size);
     return;
   }
@@ -425,13 +423,14 @@ void CopyBinaryWriter::end() {
   put16(0xFFFF);
   flush();
   ended_ = true;
-  if (PQputCopyEnd(connection_.raw(), nullptr) != 1) throw connection_.connection_error("ending the COPY failed");
+  connection_.put_copy_end(nullptr, "ending the COPY failed");
 }
 
 void CopyBinaryWriter::abort(const std::string& reason) noexcept {
   if (ended_) return;
   ended_ = true;
   used_ = 0;
+  // Only queued: the caller's finish_command sends it (waiting with the cancel flag and timeouts).
   PQputCopyEnd(connection_.raw(), reason.c_str());
 }
 

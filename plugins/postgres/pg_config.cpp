@@ -81,6 +81,9 @@ std::vector<sdk::ConfigKey> config_keys() {
   schema.default_value = "public";
   auto timeout = key("POSTGRES_CONNECT_TIMEOUT", "connect_timeout", ConfigType::Integer,
                      "Seconds to wait for the connection to be established (10 when unset)");
+  auto read_timeout = key("POSTGRES_READ_TIMEOUT", "read_timeout", ConfigType::Integer,
+                          "Seconds a statement or COPY may wait on a server that sends and accepts nothing before the "
+                          "connection is closed and the operation fails (0 or unset: no limit)");
   auto params = key("POSTGRES_CONNECTION_PARAMS", "connection_params", ConfigType::String,
                     "Any other libpq connection parameters, as a conninfo string ('sslmode=require "
                     "application_name=etl') or URI query ('sslmode=require&application_name=etl'); the keys "
@@ -88,7 +91,7 @@ std::vector<sdk::ConfigKey> config_keys() {
   auto method = key("POSTGRES_CONNECTION_METHOD", "connection_method", ConfigType::String,
                     "Mage's connection method; only 'direct' is supported (no SSH tunnel)");
   method.default_value = "direct";
-  return {host, port, dbname, user, password, schema, timeout, params, method};
+  return {host, port, dbname, user, password, schema, timeout, read_timeout, params, method};
 }
 
 ConnectionSettings settings_from(const sdk::Config& config) {
@@ -128,6 +131,27 @@ ConnectionSettings settings_from(const sdk::Config& config) {
       throw sdk::invalid_argument("connect_timeout must be a number of seconds, not '" + *timeout + "'");
     }
   }
+  if (config.has("POSTGRES_READ_TIMEOUT") && !config.get_string("POSTGRES_READ_TIMEOUT").empty()) {
+    const std::string text = config.get_string("POSTGRES_READ_TIMEOUT");
+    size_t used = 0;
+    int seconds = -1;
+    try {
+      seconds = std::stoi(text, &used);
+    } catch (...) {
+    }
+    if (seconds < 0 || used != text.size())
+      throw sdk::invalid_argument("POSTGRES_READ_TIMEOUT must be a whole number of seconds (0 = no limit), not '" +
+                                  text + "'");
+    settings.read_timeout_seconds = seconds;
+  }
+  // TCP keepalives, unless the parameters say otherwise: a server host that died or a network path that
+  // broke is noticed after about idle + interval * count = 60 s instead of the kernel's two hours; a
+  // peer that is up but silent still answers them (only Ctrl-C or POSTGRES_READ_TIMEOUT stop that
+  // wait). tcp_user_timeout does the same for data the peer never acknowledges.
+  for (const auto& [keyword, value] :
+       {std::pair{"keepalives", "1"}, std::pair{"keepalives_idle", "30"}, std::pair{"keepalives_interval", "10"},
+        std::pair{"keepalives_count", "3"}, std::pair{"tcp_user_timeout", "60000"}})
+    if (find(params, keyword) == nullptr) set(params, keyword, value);
   // Every text value the plugin decodes is taken to be UTF-8 (Arrow's utf8), so the server converts to
   // UTF-8 whatever the database's encoding is; a client_encoding given in the parameters is overridden.
   set(params, "client_encoding", "UTF8");

@@ -17,6 +17,9 @@ struct ConnectionSettings {
   std::vector<std::string> values;
   std::vector<std::string> secrets;  // values to mask in every message (passwords)
   int connect_timeout_seconds = 10;
+  /// POSTGRES_READ_TIMEOUT: how long a call may wait on a server that sends and accepts nothing; 0 = no
+  /// limit (the default: a long statement legitimately sends nothing until it is done).
+  int read_timeout_seconds = 0;
   std::string default_schema = "public";
   std::string describe;  // "user@host:port/dbname" for messages; never the password
 };

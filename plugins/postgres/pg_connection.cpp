@@ -1,16 +1,23 @@
 #include "pg_connection.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace mageio::postgres {
 namespace {
 
 constexpr int kPollMillis = 100;  // how often a waiting call looks at the host's cancel flag
+// How long an operation may still wait on the server once the host asked to stop. A live server
+// answers a cancel request in milliseconds; one that has not after this is stopped, hung or
+// unreachable, and closing the connection is the only way to stop waiting for it.
+constexpr auto kCancelGrace = std::chrono::seconds(1);
 
 void trim_newlines(std::string& text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
@@ -64,6 +71,15 @@ void forward_notice(void* arg, const char* message) {
 }
 
 }  // namespace
+
+// A cancel request in flight. PQcancel opens a new connection to the server and waits for it to
+// close; libpq 15 has no way to bound that, so it runs on a detached helper thread that owns this
+// state (shared with the connection, which logs a failure once it is known).
+struct CancelRequest {
+  std::atomic<bool> done{false};
+  std::string error;  // written before done is set
+  bool reported = false;
+};
 
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets) {
   for (const auto& secret : secrets) {
@@ -150,6 +166,9 @@ Connection::Connection(const ConnectionSettings& settings, const sdk::Host* host
     if (ready > 0) state = PQconnectPoll(conn_);
   }
   PQsetErrorVerbosity(conn_, PQERRORS_DEFAULT);
+  // Non-blocking: libpq then never waits on the socket itself (a blocking PQputCopyData to a server
+  // that stopped reading would wait forever, deaf to the cancel flag); every wait is ours (wait_socket).
+  if (PQsetnonblocking(conn_, 1) != 0) throw fail("08006", PQerrorMessage(conn_));
   // Server notices (e.g. "table does not exist, skipping") go to the host's log, not to stderr.
   PQsetNoticeProcessor(conn_, &forward_notice, const_cast<sdk::Host*>(host_));
 }
@@ -195,22 +214,34 @@ sdk::Error Connection::connection_error(const std::string& what) const {
   return sdk::Error(MAGEIO_STATUS_UNAVAILABLE, mask(what + ": " + text), "08006");
 }
 
+bool Connection::usable() const { return conn_ != nullptr && !closed_ && PQstatus(conn_) == CONNECTION_OK; }
+
 bool Connection::reusable() const {
-  if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK || PQisBusy(conn_)) return false;
+  if (!usable() || PQisBusy(conn_)) return false;
   auto status = PQtransactionStatus(conn_);
   return status == PQTRANS_IDLE || status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
 }
 
 bool Connection::in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
 
+void Connection::note_cancel() {
+  if (!cancel_seen_at_) cancel_seen_at_ = std::chrono::steady_clock::now();
+}
+
 void Connection::request_cancel() {
-  if (cancel_sent_) return;
+  note_cancel();
+  if (cancel_sent_ || closed_) return;
   cancel_sent_ = true;
   PGcancel* cancel = PQgetCancel(conn_);
   if (cancel == nullptr) return;
-  char error[256];
-  if (!PQcancel(cancel, error, sizeof error)) host_->warning(std::string("postgres: cancel request failed: ") + error);
-  PQfreeCancel(cancel);
+  auto request = std::make_shared<CancelRequest>();
+  cancel_request_ = request;
+  std::thread([cancel, request] {
+    char error[256] = "";
+    if (!PQcancel(cancel, error, sizeof error)) request->error = error[0] != '\0' ? error : "unknown error";
+    PQfreeCancel(cancel);
+    request->done = true;
+  }).detach();
 }
 
 void Connection::check_cancelled() {
@@ -220,11 +251,92 @@ void Connection::check_cancelled() {
   }
 }
 
-void Connection::wait_readable(const std::string&) {
-  pollfd fd{PQsocket(conn_), POLLIN, 0};
-  if (fd.fd < 0) return;  // broken: the caller's next libpq call reports it
-  int ready = poll(&fd, 1, kPollMillis);
-  if (ready == 0 && !cleanup_ && host_->cancelled()) request_cancel();
+void Connection::close_connection() {
+  if (closed_) return;
+  closed_ = true;
+  // Not PQfinish: callers up the stack still hold conn_. After shutdown() every libpq read or write on
+  // it fails at once, and the server sees the connection end (and rolls back) as soon as it runs.
+  const int fd = PQsocket(conn_);
+  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+}
+
+short Connection::wait_socket(short events, const std::string& what) {
+  using clock = std::chrono::steady_clock;
+  if (closed_) throw connection_error(what);
+  if (cancel_request_ && cancel_request_->done && !cancel_request_->reported) {
+    cancel_request_->reported = true;
+    if (!cancel_request_->error.empty())
+      host_->warning("postgres: cancel request failed: " + mask(cancel_request_->error));
+  }
+  if (host_->cancelled()) {
+    if (!cleanup_) request_cancel();
+    note_cancel();
+  }
+  if (cancel_seen_at_ && clock::now() - *cancel_seen_at_ > kCancelGrace) {
+    close_connection();
+    throw sdk::Error(MAGEIO_STATUS_CANCELLED,
+                     mask(what + ": cancelled by the host; the server " + settings_->describe +
+                          " did not answer the cancel request within 1 s, so the connection was closed (the "
+                          "server rolls the transaction back)"));
+  }
+  const int timeout = settings_->read_timeout_seconds;
+  if (timeout > 0 && idle_ >= std::chrono::seconds(timeout)) {
+    close_connection();
+    throw sdk::Error(MAGEIO_STATUS_UNAVAILABLE,
+                     mask(what + ": timed out: the server " + settings_->describe + " sent and accepted nothing for " +
+                          std::to_string(timeout) +
+                          " s (POSTGRES_READ_TIMEOUT); the connection was closed (the server rolls the "
+                          "transaction back)"),
+                     "08006");
+  }
+  pollfd fd{PQsocket(conn_), events, 0};
+  if (fd.fd < 0) return POLLERR;  // broken: the caller's next libpq call reports it
+  const auto started = clock::now();
+  const int ready = poll(&fd, 1, kPollMillis);
+  if (ready > 0) {
+    idle_ = {};
+    return fd.revents;
+  }
+  // Only time spent waiting here counts towards the read timeout, not the caller's own work between
+  // two waits (e.g. reading a slow input while exporting).
+  if (ready == 0) idle_ += clock::now() - started;
+  return 0;
+}
+
+void Connection::flush_output(const std::string& what) {
+  for (;;) {
+    const int pending = PQflush(conn_);
+    if (pending == 0) return;
+    if (pending < 0) throw connection_error(what);
+    // libpq's rule for a non-blocking flush: wait until the socket can take more or has something
+    // to read, and read it (the server may be sending while it cannot take our data).
+    if (wait_socket(POLLIN | POLLOUT, what) & POLLIN)
+      if (!PQconsumeInput(conn_)) throw connection_error(what);
+  }
+}
+
+void Connection::put_copy_data(const char* data, size_t size, const std::string& what) {
+  for (;;) {
+    const int queued = PQputCopyData(conn_, data, static_cast<int>(size));
+    if (queued < 0) throw connection_error(what);
+    if (queued == 1) break;
+    if (wait_socket(POLLIN | POLLOUT, what) & POLLIN)
+      if (!PQconsumeInput(conn_)) throw connection_error(what);
+  }
+  // Sending it all before returning keeps libpq's buffer (which grows in non-blocking mode) to one
+  // chunk: memory stays bounded when the server is slower than the input.
+  flush_output(what);
+}
+
+void Connection::put_copy_end(const char* error, const std::string& what) {
+  for (;;) {
+    const int queued = PQputCopyEnd(conn_, error);
+    if (queued < 0) throw connection_error(what);
+    if (queued == 1) break;
+    if (wait_socket(POLLIN | POLLOUT, what) & POLLIN)
+      if (!PQconsumeInput(conn_)) throw connection_error(what);
+  }
+  flush_output(what);
 }
 
 void Connection::consume_input(const std::string& what) {
@@ -236,9 +348,12 @@ void Connection::send_query(const std::string& sql, const std::string& what) {
 }
 
 Result Connection::next_result(const std::string& what) {
-  (void)what;
   while (PQisBusy(conn_)) {
-    wait_readable(what);
+    // In non-blocking mode the statement (or the end of a COPY) may still be partly in libpq's buffer:
+    // the server cannot answer before it has it all.
+    const int pending = PQflush(conn_);
+    if (pending < 0) break;
+    wait_socket(pending == 1 ? POLLIN | POLLOUT : POLLIN, what);
     // A failed read means the server went away; PQgetResult then yields the error it left behind
     // (e.g. 57P01 from pg_terminate_backend) or libpq's own.
     if (!PQconsumeInput(conn_)) break;
@@ -257,8 +372,16 @@ bool Connection::end_unexpected_copy(const Result& result, const std::string& wh
       if (!failure) failure = sdk::invalid_argument(what + ": COPY ... FROM STDIN is not supported here; use export");
       return true;
     case PGRES_COPY_OUT: {
-      char* buffer = nullptr;
-      while (PQgetCopyData(conn_, &buffer, 0) >= 0) PQfreemem(buffer);
+      for (;;) {
+        char* buffer = nullptr;
+        const int length = PQgetCopyData(conn_, &buffer, 1);
+        if (length > 0) PQfreemem(buffer);
+        if (length < 0) break;
+        if (length == 0) {
+          wait_readable(what);
+          if (!PQconsumeInput(conn_)) break;
+        }
+      }
       if (!failure) failure = sdk::invalid_argument(what + ": COPY ... TO STDOUT is not supported here; use load");
       return true;
     }
@@ -423,7 +546,7 @@ void Transaction::commit() {
 void Transaction::rollback() noexcept {
   if (!open_) return;
   open_ = false;
-  if (PQstatus(connection_.raw()) != CONNECTION_OK) return;  // the server rolled back when it lost us
+  if (!connection_.usable()) return;  // the server rolls back when it loses us
   try {
     Connection::CleanupScope cleanup(connection_);
     connection_.exec(

@@ -1,7 +1,14 @@
-// One libpq connection (RAII) and the way every statement is run on it: sent asynchronously and waited
-// for in short polls, so that a host's cancellation request reaches the server (PQcancel) within about
-// 100 ms even while a long statement runs. Errors become sdk::Error with the server's SQLSTATE and a
-// status derived from it; messages never contain the password.
+// One libpq connection (RAII) and the way every statement is run on it: the connection is in libpq's
+// non-blocking mode and every wait on its socket (for a result, for room to send COPY data) is a poll()
+// of ~100 ms slices, so that
+//   * a host's cancellation request reaches the server (PQcancel, sent from a helper thread so that an
+//     unreachable server cannot hold us) within about 100 ms even while a long statement runs;
+//   * when the server does not answer the cancel request within ~1 s (its backend is stopped or hung,
+//     the network is gone), the connection is closed and the operation fails with CANCELLED -- the
+//     server rolls the transaction back when it notices the connection is gone;
+//   * POSTGRES_READ_TIMEOUT bounds how long we wait on a server that sends and accepts nothing.
+// Errors become sdk::Error with the server's SQLSTATE and a status derived from it; messages never
+// contain the password.
 #pragma once
 
 #include "pg_config.hpp"
@@ -10,7 +17,9 @@
 #include <mageio/sdk/error.hpp>
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,6 +27,8 @@
 #include <vector>
 
 namespace mageio::postgres {
+
+struct CancelRequest;  // a cancel request in flight (pg_connection.cpp)
 
 /// `text` with every occurrence of each non-empty secret replaced by "****".
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
@@ -99,16 +110,26 @@ class Connection {
   /// Throws the mapped error when it failed; returns it otherwise. Drains every remaining result.
   Result finish_command(const std::string& what);
 
-  /// Blocks until the socket is readable, polling in short steps; a host cancellation in the meantime
-  /// sends the server a cancel request (once). Throws UNAVAILABLE if the connection broke.
-  void wait_readable(const std::string& what);
+  /// Waits (one poll slice, ~100 ms) until the socket is readable. A host cancellation sends the server
+  /// a cancel request (once); see wait_socket for the timeouts it enforces.
+  void wait_readable(const std::string& what) { wait_socket(POLLIN, what); }
+  /// Queues COPY data and sends it, waiting (in slices, see wait_socket) while the server takes nothing.
+  void put_copy_data(const char* data, size_t size, const std::string& what);
+  /// Queues the end of a COPY IN (`error` non-null: ends it with that error) and sends it.
+  void put_copy_end(const char* error, const std::string& what);
+  /// Sends everything libpq has queued, waiting (in slices) while the socket is full.
+  void flush_output(const std::string& what);
   /// Reads what arrived (PQconsumeInput); throws UNAVAILABLE when the connection broke.
   void consume_input(const std::string& what);
   /// Asks the server to cancel the running statement (PQcancel). Idempotent per statement.
   void request_cancel();
   bool cancel_sent() const { return cancel_sent_; }
   /// Called before each new operation.
-  void reset_cancel() { cancel_sent_ = false; }
+  void reset_cancel() {
+    cancel_sent_ = false;
+    cancel_seen_at_.reset();
+    idle_ = {};
+  }
   /// Throws Error(CANCELLED) when the host asked to stop, after sending the server a cancel request.
   void check_cancelled();
 
@@ -118,7 +139,9 @@ class Connection {
   sdk::Error connection_error(const std::string& what) const;
   std::string mask(std::string text) const { return mask_secrets(std::move(text), settings_->secrets); }
 
-  /// CONNECTION_OK and not in the middle of a statement: may be reused.
+  /// CONNECTION_OK and not closed by us after a timeout or an unanswered cancel.
+  bool usable() const;
+  /// usable() and not in the middle of a statement: may be reused.
   bool reusable() const;
   bool in_transaction() const;
 
@@ -142,6 +165,18 @@ class Connection {
   };
 
  private:
+  /// One poll() slice (~100 ms) on the socket for `events`; returns the events that occurred (0 when
+  /// none). Before it waits it enforces, throwing after closing the connection:
+  ///  * the host's cancel flag: a cancel request is sent (not during cleanup); once the host asked
+  ///    to stop (or we sent a cancel), an operation still waiting after kCancelGrace fails CANCELLED;
+  ///  * POSTGRES_READ_TIMEOUT: slices in a row in which nothing arrived and nothing could be sent
+  ///    add up; past the timeout the operation fails UNAVAILABLE naming the server.
+  short wait_socket(short events, const std::string& what);
+  /// Shuts the socket down (the server sees the connection go and rolls back) and marks the connection
+  /// unusable; libpq's own calls on it then fail instead of waiting.
+  void close_connection();
+  /// Notes that the host asked to stop (the start of the cancel grace period).
+  void note_cancel();
   void send_query(const std::string& sql, const std::string& what);
   /// Ends a COPY nobody asked for (a COPY statement sent through execute) and records the error;
   /// false when `result` is not a COPY.
@@ -154,6 +189,13 @@ class Connection {
   const sdk::Host* host_;
   bool cancel_sent_ = false;
   bool cleanup_ = false;
+  bool closed_ = false;  // by close_connection()
+  // When this operation first saw the host's cancel flag (or sent a cancel request).
+  std::optional<std::chrono::steady_clock::time_point> cancel_seen_at_;
+  // Time spent in poll() slices in a row without any socket event (for POSTGRES_READ_TIMEOUT).
+  std::chrono::steady_clock::duration idle_ = {};
+  // The outcome of the last cancel request (sent from a helper thread), logged when known.
+  std::shared_ptr<CancelRequest> cancel_request_;
 };
 
 /// The connections of one instance. A load stream holds its connection until it is released (the ABI

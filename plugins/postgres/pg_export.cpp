@@ -64,6 +64,23 @@ int64_t copy_in(Connection& connection, const std::string& table_sql, const std:
   return writer.rows();
 }
 
+// Makes "does `name` exist? then create it" atomic among concurrent exports. Two exports that both see
+// a table missing would both CREATE it; the second CREATE waits for the first transaction and then fails
+// on the catalog's unique index (23505 on pg_type_typname_nsp_index, or 42P07) -- even in append mode.
+// A transaction-level advisory lock keyed on the quoted qualified name, taken before the (re-)check,
+// makes the second export wait until the first has committed (or rolled back) and then see its table.
+// Chosen over the alternatives because: CREATE TABLE IF NOT EXISTS is not race-free either (it can fail
+// the same way) and would still need a column check; retrying on 23505/42P07 needs a savepoint per
+// attempt and cannot tell our race from a real conflict. The lock is released at COMMIT/ROLLBACK (at the
+// end of the user's transaction when the export runs inside one). Only exports that may create or
+// drop take it: appends into an existing table run side by side as before. A hash collision between two
+// names only serializes two exports needlessly.
+void lock_name(Connection& connection, const std::string& purpose, const std::string& quoted_name,
+               const std::string& what) {
+  connection.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                         {"mageio " + purpose + " " + quoted_name}, what);
+}
+
 }  // namespace
 
 int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk::StreamReader& input) {
@@ -104,6 +121,10 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
   Transaction transaction(connection, what);
 
   auto kind = relation_kind(connection, schema, table);
+  if (!kind || request.if_exists != sdk::IfExists::Append) {
+    lock_name(connection, "export", target, what);
+    kind = relation_kind(connection, schema, table);  // what a concurrent export committed meanwhile
+  }
   bool create = !kind.has_value();
   if (kind && *kind != 'r' && *kind != 'p')
     throw sdk::invalid_argument(described + " is not a table (relkind '" + std::string(1, *kind) +
@@ -129,6 +150,8 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
     }
   }
   if (create) {
+    // Two exports to different tables of a new schema would race on it like on a table (see lock_name).
+    if (!schema_exists(connection, schema)) lock_name(connection, "schema", quote_identifier(schema, "schema"), what);
     if (!schema_exists(connection, schema))
       connection.exec("CREATE SCHEMA " + quote_identifier(schema, "schema"), what);
     std::string definition;
@@ -167,7 +190,12 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
   } else {
     // Staging: each column in the target's type when the writer can produce it, else in the type the
     // input maps to (always writable), cast by the server on the way into the target.
-    const std::string staging = quote_identifier("mageio_staging_" + random_suffix(), "table");
+    // A temporary table created inside the export's transaction: it is never committed, so whatever
+    // ends the export (error, cancel, the client killed, the connection lost) takes it away with the
+    // transaction -- nothing persistent to clean up. Its name still says what it is and whose (the
+    // backend's pid) for anyone looking at pg_class or a lock list meanwhile.
+    const std::string staging =
+        quote_identifier("mageio_staging_" + std::to_string(connection.backend_pid()) + "_" + random_suffix(), "table");
     const std::string ord = unused_name("mageio$ord", name_set);
     std::string definition, select_list;
     std::vector<EncodePlan> staging_plan;

@@ -158,12 +158,13 @@ class CopyOutSource : public sdk::BatchSource {
     if (connection == nullptr) return;
     try {
       Connection::CleanupScope cleanup(*connection);
-      if (PQstatus(connection->raw()) != CONNECTION_OK) {
+      if (!connection->usable()) {
         lease_.discard();
         return;
       }
+      // After a cancel request the waits below give up (closing the connection) when the server has
+      // not stopped within ~1 s (Connection::wait_socket); the catch below then discards it.
       if (cancel) connection->request_cancel();
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
       for (;;) {
         char* buffer = nullptr;
         int length = PQgetCopyData(connection->raw(), &buffer, 1);
@@ -172,14 +173,13 @@ class CopyOutSource : public sdk::BatchSource {
           continue;
         }
         if (length < 0) break;
-        if (cancel && std::chrono::steady_clock::now() > deadline) {
-          lease_.discard();  // the server is slow to stop; closing the connection stops it too
-          return;
-        }
         connection->wait_readable(options_.what);
         if (!PQconsumeInput(connection->raw())) break;
       }
-      while (Result result{PQgetResult(connection->raw())}) {
+      try {
+        connection->finish_command(options_.what);
+      } catch (const sdk::Error&) {
+        // The statement's end: 57014 after our cancel is expected; a broken connection is discarded.
       }
       if (!connection->reusable()) lease_.discard();
     } catch (...) {

@@ -227,3 +227,25 @@ TEST_CASE("postgres load: cancel_requested stops a running load promptly and the
   host->cancel_requested = false;
   CHECK(pgtest::scalar(*db, "SELECT 7") == "7");
 }
+
+TEST_CASE("postgres config: POSTGRES_READ_TIMEOUT ends a statement the server is silent on, naming the server") {
+  auto server = pgtest::server();
+  if (!server) return;
+  auto cfg = pgtest::config(*server);
+  cfg["POSTGRES_READ_TIMEOUT"] = "1";
+  auto db = pgtest::open(cfg);
+  auto error = pgtest::error_of([&] { pgtest::exec(*db, "SELECT pg_sleep(30)"); });
+  CHECK(error.status() == MAGEIO_STATUS_UNAVAILABLE);
+  CHECK(error.sqlstate() == "08006");
+  const std::string message = error.what();
+  CHECK(message.find("POSTGRES_READ_TIMEOUT") != std::string::npos);
+  CHECK(message.find(server->host + ":" + server->port) != std::string::npos);
+  CHECK(message.find(server->password) == std::string::npos);
+  // The closed connection is not reused: the next statement gets a new one.
+  CHECK(pgtest::scalar(*db, "SELECT 1") == "1");
+
+  cfg["POSTGRES_READ_TIMEOUT"] = "soon";
+  auto bad = pgtest::error_of([&] { pgtest::open(cfg); });
+  CHECK(bad.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
+  CHECK(std::string(bad.what()).find("POSTGRES_READ_TIMEOUT") != std::string::npos);
+}
