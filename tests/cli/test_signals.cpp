@@ -81,8 +81,8 @@ TEST_CASE("a stopping signal mid-copy leaves a SQLite table as it was") {
     TempDir work;
     const std::string db = (work / "dest.db").string();
     CommandResult made = mageio::test::run_cli(
-        {"exec", "sqlite", "--set", "SQLITE_DATABASE=" + db, "--sql",
-         "CREATE TABLE t (id INTEGER, name TEXT)", "--sql", "INSERT INTO t VALUES (-1, 'already here')"},
+        {"exec", "sqlite", "--set", "SQLITE_DATABASE=" + db, "--sql", "CREATE TABLE t (id INTEGER, name TEXT)", "--sql",
+         "INSERT INTO t VALUES (-1, 'already here')"},
         work.path());
     REQUIRE_MESSAGE(made.exit_code == 0, show(made));
     const fs::path fifo = work / "input.csv";
