@@ -6,6 +6,7 @@
 #include <mageio/core/io_config.hpp>
 
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/values.hpp>
 
 #include <yaml-cpp/yaml.h>
 #include <boost/json/parse.hpp>
@@ -67,6 +68,7 @@ struct Template {
   bool block = false;                // `{% ... %}`
   std::string value;                 // the rendered text
   std::optional<std::string> error;  // the complete message, thrown when the template is used
+  std::string unset_variable;        // with `error`: the env_var it names is not set (and has no default)
 };
 
 // A piece of the original text that was replaced in the text given to yaml-cpp.
@@ -177,8 +179,10 @@ class Source {
   }
   int original_line(const YAML::Mark& mark) const { return original_position(mark.line, mark.column).first; }
 
-  // `s` with each placeholder replaced by its rendered text; throws the template's error if it has one.
-  std::string render(const std::string& s) const {
+  // `s` with each placeholder replaced by its rendered text; throws the template's error if it has one,
+  // except an unset variable when `unset_variable` is given: that is recorded there (the first one) and
+  // the value is left incomplete, for the caller to refuse only if a plugin reads it.
+  std::string render(const std::string& s, std::string* unset_variable = nullptr) const {
     if (templates_.empty() || s.find(prefix_) == std::string::npos) return s;
     std::string out;
     size_t pos = 0;
@@ -199,7 +203,8 @@ class Source {
         continue;
       }
       const Template& t = templates_[index];
-      if (t.error) throw invalid_argument(*t.error);
+      if (t.error && !(unset_variable && !t.unset_variable.empty())) throw invalid_argument(*t.error);
+      if (t.error && unset_variable->empty()) *unset_variable = t.unset_variable;
       out.append(s, pos, at - pos);
       out += t.value;
       pos = i + 2;
@@ -226,14 +231,15 @@ class Source {
                             original_lines_.begin());
   }
 
+  // A binary search over the replacements (sorted by position): a linear scan made reading a file with
+  // many templates quadratic (every key's line is looked up).
   size_t to_original(size_t t) const {
-    size_t o = t;
-    for (const auto& r : replacements_) {
-      if (t < r.t_begin) break;
-      if (t < r.t_end) return r.o_begin;
-      o = r.o_end + (t - r.t_end);
-    }
-    return o;
+    const auto after = std::upper_bound(replacements_.begin(), replacements_.end(), t,
+                                        [](size_t offset, const Replacement& r) { return offset < r.t_begin; });
+    if (after == replacements_.begin()) return t;
+    const Replacement& r = *std::prev(after);
+    if (t < r.t_end) return r.o_begin;
+    return r.o_end + (t - r.t_end);
   }
 
   // Where the template opened at `open` closes: the offset just past `close`, skipping string literals.
@@ -322,6 +328,7 @@ class Source {
     } else {
       t.error = where(file_, t.line) + "environment variable " + call->name + " is not set (used by " + t.text +
                 "); set it or give a default: env_var('" + call->name + "', 'value')";
+      t.unset_variable = call->name;
     }
   }
 
@@ -348,85 +355,148 @@ const char* kind_name(const YAML::Node& node) {
 
 bool is_merge_key(const YAML::Node& key) { return key.IsScalar() && key.Scalar() == "<<" && key.Tag() != "!"; }
 
-// A map's entries in file order, with YAML merge keys (`<<: *base`) resolved: explicit keys win, then
-// merged maps in the order given.
-std::vector<std::pair<YAML::Node, YAML::Node>> entries(const YAML::Node& map) {
-  std::vector<std::pair<YAML::Node, YAML::Node>> explicit_entries, merged;
-  std::set<std::string> seen;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    if (is_merge_key(it->first)) {
-      std::vector<YAML::Node> sources;
-      if (it->second.IsMap())
-        sources.push_back(it->second);
-      else if (it->second.IsSequence())
-        for (const auto& item : it->second)
-          if (item.IsMap()) sources.push_back(item);
-      for (const auto& source : sources)
-        for (auto& entry : entries(source)) merged.push_back(std::move(entry));
-      continue;
+// How deep a value may nest (lists in maps in lists ...). Real settings nest two or three levels; the
+// bound turns an alias that refers to itself (`X: &b [1, *b]`, an endless value) into an error instead
+// of unbounded recursion.
+constexpr int kMaxDepth = 64;
+
+// Walks the parsed YAML into profiles, with two guards against YAML aliases: the depth above, and a
+// budget of nodes. An alias repeats its anchor without copying it, so a short file can describe an
+// exponentially large value ("billion laughs": a: &a [x, x], b: &b [*a, *a], ...). Without aliases each
+// node costs at least one byte of the file, so a budget of a few nodes per byte never refuses a real
+// file and stops an expansion after linear work.
+class Reader {
+ public:
+  explicit Reader(const Source& source) : source_(source), nodes_left_(4 * source.text().size() + 100000) {}
+
+  const Source& source() const { return source_; }
+  int line(const YAML::Node& node) const { return source_.original_line(node.Mark()); }
+
+  // A map's entries in file order, with YAML merge keys (`<<: *base`) resolved: explicit keys win, then
+  // merged maps in the order given. A key written twice is an error naming both lines (YAML forbids it;
+  // "last wins" would drop a setting silently). `what` names the map in messages.
+  std::vector<std::pair<YAML::Node, YAML::Node>> entries(const YAML::Node& map, const std::string& what,
+                                                         int depth = 0) {
+    enter(map, what, depth);
+    std::vector<std::pair<YAML::Node, YAML::Node>> explicit_entries, merged;
+    std::map<std::string, int> seen;  // key -> line
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      charge(it->first, what);
+      if (is_merge_key(it->first)) {
+        std::vector<YAML::Node> sources;
+        if (it->second.IsMap())
+          sources.push_back(it->second);
+        else if (it->second.IsSequence())
+          for (const auto& item : it->second)
+            if (item.IsMap()) sources.push_back(item);
+        for (const auto& source : sources)
+          for (auto& entry : entries(source, what, depth + 1)) merged.push_back(std::move(entry));
+        continue;
+      }
+      explicit_entries.emplace_back(it->first, it->second);
+      if (!it->first.IsScalar()) continue;
+      const int key_line = line(it->first);
+      const auto [previous, inserted] = seen.emplace(it->first.Scalar(), key_line);
+      if (!inserted)
+        throw invalid_argument(where(source_.file(), key_line) + "duplicate key " + it->first.Scalar() + " " + what +
+                               ": it is at line " + std::to_string(previous->second) + " and again at line " +
+                               std::to_string(key_line) + " (YAML keys must be unique; remove one)");
     }
-    explicit_entries.emplace_back(it->first, it->second);
-    if (it->first.IsScalar()) seen.insert(it->first.Scalar());
-  }
-  for (auto& entry : merged) {
-    if (!entry.first.IsScalar() || !seen.insert(entry.first.Scalar()).second) continue;
-    explicit_entries.push_back(std::move(entry));
-  }
-  return explicit_entries;
-}
-
-// A list or map value, as JSON text (for the rare key whose value is not a single value).
-boost::json::value to_json(const YAML::Node& node, const Source& source) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar: return boost::json::value(source.render(node.Scalar()));
-    case YAML::NodeType::Sequence: {
-      boost::json::array array;
-      for (const auto& item : node) array.push_back(to_json(item, source));
-      return array;
+    for (auto& entry : merged) {
+      if (!entry.first.IsScalar() || !seen.emplace(entry.first.Scalar(), 0).second) continue;
+      explicit_entries.push_back(std::move(entry));
     }
-    case YAML::NodeType::Map: {
-      boost::json::object object;
-      for (const auto& [key, value] : entries(node))
-        object[source.render(key.IsScalar() ? key.Scalar() : YAML::Dump(key))] = to_json(value, source);
-      return object;
-    }
-    default: return nullptr;
+    return explicit_entries;
   }
-}
 
-std::string value_text(const YAML::Node& node, const Source& source) {
-  if (node.IsScalar()) return source.render(node.Scalar());
-  return boost::json::serialize(to_json(node, source));
-}
+  // A key as text; keys must be plain names.
+  std::string key_text(const YAML::Node& key, const std::string& context) const {
+    if (!key.IsScalar())
+      throw invalid_argument(where(source_.file(), line(key)) + "a key " + context + " is " + kind_name(key) +
+                             "; keys must be plain names");
+    return source_.render(key.Scalar());
+  }
 
-std::string key_text(const YAML::Node& key, const Source& source, const std::string& context) {
-  if (!key.IsScalar())
-    throw invalid_argument(where(source.file(), source.original_line(key.Mark())) + "a key " + context + " is " +
-                           kind_name(key) + "; keys must be plain names");
-  return source.render(key.Scalar());
-}
+  // The value of `key` (at `key_line`): a scalar as rendered text, a list or map as JSON text.
+  ConfigEntry value(const YAML::Node& node, const std::string& key, int key_line) {
+    ConfigEntry entry;
+    entry.line = key_line;
+    if (node.IsScalar()) {
+      entry.value = source_.render(node.Scalar(), &entry.unset_variable);
+    } else {
+      entry.structured = true;
+      entry.value = boost::json::serialize(to_json(node, key, 1, entry.unset_variable));
+    }
+    if (entry.value.find('\0') != std::string::npos)
+      throw invalid_argument(where(source_.file(), key_line) + "the value of " + key +
+                             " contains a NUL character (\\0); no path, name or password can hold one");
+    return entry;
+  }
 
-Profile read_profile(const std::string& name, int line, const YAML::Node& node, const Source& source) {
-  Profile profile(source.file(), name, line);
+ private:
+  void enter(const YAML::Node& node, const std::string& what, int depth) const {
+    if (depth <= kMaxDepth) return;
+    throw invalid_argument(where(source_.file(), line(node)) + "the value " + what + " nests deeper than " +
+                           std::to_string(kMaxDepth) +
+                           " levels (a YAML alias that refers to itself, like `&a [*a]`, never ends)");
+  }
+
+  void charge(const YAML::Node& node, const std::string& what) {
+    if (nodes_left_-- > 0) return;
+    throw invalid_argument(where(source_.file(), line(node)) + "the value " + what +
+                           " expands to more items than the whole file could hold without aliases (YAML "
+                           "aliases repeated inside each other, \"billion laughs\"); write the values out");
+  }
+
+  // A list or map value, as JSON (for the rare key whose value is not a single value).
+  boost::json::value to_json(const YAML::Node& node, const std::string& key, int depth, std::string& unset) {
+    const std::string what = "of " + key;
+    enter(node, what, depth);
+    charge(node, what);
+    switch (node.Type()) {
+      case YAML::NodeType::Scalar: return boost::json::value(source_.render(node.Scalar(), &unset));
+      case YAML::NodeType::Sequence: {
+        boost::json::array array;
+        for (const auto& item : node) array.push_back(to_json(item, key, depth + 1, unset));
+        return array;
+      }
+      case YAML::NodeType::Map: {
+        boost::json::object object;
+        for (const auto& [nested_key, nested_value] : entries(node, "in the value of " + key, depth)) {
+          const std::string name = source_.render(nested_key.IsScalar() ? nested_key.Scalar() : YAML::Dump(nested_key));
+          object[name] = to_json(nested_value, key, depth + 1, unset);
+        }
+        return object;
+      }
+      default: return nullptr;
+    }
+  }
+
+  const Source& source_;
+  int64_t nodes_left_;
+};
+
+Profile read_profile(const std::string& name, int line, const YAML::Node& node, Reader& reader) {
+  Profile profile(reader.source().file(), name, line);
   if (node.IsNull()) return profile;
   if (!node.IsMap())
-    throw invalid_argument(where(source.file(), line) + "profile '" + name + "' is " + kind_name(node) +
+    throw invalid_argument(where(reader.source().file(), line) + "profile '" + name + "' is " + kind_name(node) +
                            ", not a map of settings (KEY: value)");
-  for (const auto& [key_node, value] : entries(node)) {
-    const std::string key = key_text(key_node, source, "in profile '" + name + "'");
-    const int key_line = source.original_line(key_node.Mark());
+  for (const auto& [key_node, value] : reader.entries(node, "in profile '" + name + "'")) {
+    const std::string key = reader.key_text(key_node, "in profile '" + name + "'");
+    const int key_line = reader.line(key_node);
     if (value.IsNull()) continue;  // `KEY:` or `KEY: ~` is unset
     if (value.IsMap()) {
-      for (const auto& [nested_key_node, nested_value] : entries(value)) {
-        const std::string nested_key =
-            key_text(nested_key_node, source, "in section " + key + " of profile '" + name + "'");
+      const std::string section = "in section " + key + " of profile '" + name + "'";
+      for (const auto& [nested_key_node, nested_value] : reader.entries(value, section, 1)) {
+        const std::string nested_key = reader.key_text(nested_key_node, section);
         if (nested_value.IsNull()) continue;
         profile.set_nested(key, nested_key,
-                           ConfigEntry{value_text(nested_value, source), source.original_line(nested_key_node.Mark())});
+                           reader.value(nested_value, key + "." + nested_key, reader.line(nested_key_node)));
       }
       continue;
     }
-    profile.set_flat(key, ConfigEntry{value_text(value, source), key_line});
+    profile.set_flat(key, reader.value(value, key, key_line));
   }
   return profile;
 }
@@ -528,6 +598,131 @@ bool nested_is_secret(const std::string& section, const std::string& key, const 
   return false;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Passwords inside connection strings
+
+struct Range {
+  size_t begin, end;
+};
+
+// Letters, digits, `_` and any byte of a multi-byte UTF-8 character: what a word (a name, a password's
+// edge) is made of, for token boundaries.
+bool is_word_byte(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return std::isalnum(u) || u == '_' || u >= 0x80;
+}
+
+// A keyword of a connection string whose value is a secret: password, sslpassword, AccountKey,
+// SharedAccessKey, api_key ... and ODBC's PWD.
+bool secret_keyword(std::string_view name) {
+  const std::string word = upper(name);
+  return looks_secret(name) || word == "PWD" || word == "PASS";
+}
+
+// `scheme://user:password@host...`: the password part of each URI's user info.
+void uri_password_ranges(std::string_view text, std::vector<Range>& ranges) {
+  for (size_t scheme_end = text.find("://"); scheme_end != std::string_view::npos;
+       scheme_end = text.find("://", scheme_end + 3)) {
+    const size_t start = scheme_end + 3;
+    size_t end = start;
+    while (end < text.size() && text[end] != '/' && text[end] != '?' && text[end] != '#' && !is_space(text[end]) &&
+           text[end] != '"')
+      ++end;
+    const std::string_view authority = text.substr(start, end - start);
+    const size_t last_at = authority.rfind('@');  // an unencoded `@` in a password belongs to the password
+    if (last_at == std::string_view::npos) continue;
+    const size_t colon = authority.find(':');
+    if (colon == std::string_view::npos || colon > last_at || colon + 1 == last_at) continue;
+    ranges.push_back({start + colon + 1, start + last_at});
+  }
+}
+
+// `keyword=value` (libpq `password=x` or `password = 'a b'`, ADO `AccountKey=...;`, URI query
+// `?password=x&...`): the value of each secret keyword.
+void keyword_password_ranges(std::string_view text, std::vector<Range>& ranges) {
+  for (size_t equals = text.find('='); equals != std::string_view::npos; equals = text.find('=', equals + 1)) {
+    size_t name_end = equals;
+    while (name_end > 0 && (text[name_end - 1] == ' ' || text[name_end - 1] == '\t')) --name_end;
+    size_t name_begin = name_end;
+    while (name_begin > 0 && (is_word_byte(text[name_begin - 1]) || text[name_begin - 1] == '-')) --name_begin;
+    if (name_begin == name_end || !secret_keyword(text.substr(name_begin, name_end - name_begin))) continue;
+    size_t value = equals + 1;
+    while (value < text.size() && (text[value] == ' ' || text[value] == '\t')) ++value;
+    size_t end = value;
+    if (value < text.size() && (text[value] == '\'' || text[value] == '"')) {
+      const char quote = text[value++];
+      for (end = value; end < text.size() && text[end] != quote; ++end)
+        if (text[end] == '\\') ++end;
+      end = std::min(end, text.size());
+    } else {
+      while (end < text.size() && !is_space(text[end]) && text[end] != ';' && text[end] != '&' && text[end] != '"')
+        ++end;
+    }
+    if (end > value) ranges.push_back({value, end});
+    equals = std::max(equals, end == 0 ? 0 : end - 1);
+  }
+}
+
+// The password parts of `text`, sorted, overlaps merged.
+std::vector<Range> password_ranges(std::string_view text) {
+  std::vector<Range> ranges;
+  uri_password_ranges(text, ranges);
+  keyword_password_ranges(text, ranges);
+  std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) { return a.begin < b.begin; });
+  std::vector<Range> merged;
+  for (const auto& range : ranges) {
+    if (!merged.empty() && range.begin <= merged.back().end)
+      merged.back().end = std::max(merged.back().end, range.end);
+    else
+      merged.push_back(range);
+  }
+  return merged;
+}
+
+// A list or map value (as JSON) with the values of secret keys and connection-string passwords masked;
+// collects what it masked into `found` when given.
+void mask_json(boost::json::value& value, std::vector<std::string>* found) {
+  if (value.is_object()) {
+    for (auto& [key, item] : value.get_object()) {
+      if (secret_keyword(key) && !item.is_null() && !item.is_object() && !item.is_array()) {
+        if (found) found->push_back(item.is_string() ? std::string(item.get_string()) : boost::json::serialize(item));
+        item = "****";
+      } else {
+        mask_json(item, found);
+      }
+    }
+  } else if (value.is_array()) {
+    for (auto& item : value.get_array()) mask_json(item, found);
+  } else if (value.is_string()) {
+    const std::string text(value.get_string());
+    if (found)
+      for (auto& password : connection_passwords(text)) found->push_back(std::move(password));
+    value = mask_connection_passwords(text);
+  }
+}
+
+// The passwords inside a value (connection strings, secret keys of a nested map).
+std::vector<std::string> embedded_passwords(const ConfigEntry& entry) {
+  if (!entry.structured) return connection_passwords(entry.value);
+  std::vector<std::string> found;
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(entry.value, ec);
+  if (!ec) mask_json(doc, &found);
+  return found;
+}
+
+// A value as `config show` prints it.
+std::string shown_value(const ConfigEntry& entry, bool secret) {
+  if (!entry.unset_variable.empty()) return "~  # unset: environment variable " + entry.unset_variable + " is not set";
+  if (secret) return "'****'";
+  if (!entry.structured) return yaml_scalar(mask_connection_passwords(entry.value));
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(entry.value, ec);
+  if (ec) return yaml_scalar(entry.value);
+  mask_json(doc, nullptr);
+  return yaml_scalar(boost::json::serialize(doc));
+}
+
 }  // namespace
 
 // -------------------------------------------------------------------------------------------------------
@@ -626,6 +821,21 @@ std::string ConfigSchema::prefix() const {
 Profile::Profile(std::string file, std::string name, int line)
     : file_(std::move(file)), name_(std::move(name)), line_(line) {}
 
+void Profile::check_readable(const ConfigEntry& entry, const std::string& written, const sdk::ConfigKey& key,
+                             const std::string& plugin_name) const {
+  const std::string at = where(file_, entry.line) + "key " + written + " in profile '" + name_ + "'";
+  if (!entry.unset_variable.empty())
+    throw invalid_argument(at + " uses environment variable " + entry.unset_variable + ", which is not set (plugin " +
+                           plugin_name + " reads this key); set it or give a default: env_var('" +
+                           entry.unset_variable + "', 'value')");
+  const bool secret = key.secret || looks_secret(written);
+  const std::string shown = secret ? std::string("(secret, not shown)") : "'" + entry.value + "'";
+  if (key.type == sdk::ConfigType::Integer && !sdk::parse_int64(entry.value))
+    throw invalid_argument(at + " must be a whole number for plugin " + plugin_name + ", not " + shown);
+  if (key.type == sdk::ConfigType::Boolean && !sdk::parse_bool(entry.value))
+    throw invalid_argument(at + " must be true or false for plugin " + plugin_name + ", not " + shown);
+}
+
 boost::json::object Profile::config_for(const std::string& plugin_name, const ConfigSchema& schema) const {
   std::vector<std::string> names, aliases;
   for (const auto& key : schema.keys) {
@@ -680,11 +890,19 @@ boost::json::object Profile::config_for(const std::string& plugin_name, const Co
 
   boost::json::object config;
   for (const auto& key : schema.keys) {
+    const ConfigEntry* entry = nullptr;
+    std::string written = key.name;  // the key as the file spells it, for messages
     if (auto it = flat_.find(key.name); it != flat_.end()) {
-      config[key.name] = it->second.value;
+      entry = &it->second;
     } else if (section && !key.alias.empty()) {
-      if (auto nested = section->find(key.alias); nested != section->end()) config[key.name] = nested->second.value;
+      if (auto nested = section->find(key.alias); nested != section->end()) {
+        entry = &nested->second;
+        written = schema.section + "." + key.alias;
+      }
     }
+    if (!entry) continue;
+    check_readable(*entry, written, key, plugin_name);
+    config[key.name] = entry->value;
   }
 
   for (const auto& key : schema.keys) {
@@ -714,16 +932,14 @@ std::string Profile::show(const std::vector<ConfigSchema>& schemas) const {
     std::string text;
   };
   std::vector<Item> items;
-  for (const auto& [key, entry] : flat_) {
-    const std::string value = flat_is_secret(key, schemas) ? "'****'" : yaml_scalar(entry.value);
-    items.push_back({entry.line, "  " + key + ": " + value + "\n"});
-  }
+  for (const auto& [key, entry] : flat_)
+    items.push_back({entry.line, "  " + key + ": " + shown_value(entry, flat_is_secret(key, schemas)) + "\n"});
   for (const auto& [section, section_entries] : sections_) {
     std::vector<std::pair<int, std::string>> lines;
     int first = 0;
     for (const auto& [key, entry] : section_entries) {
-      const std::string value = nested_is_secret(section, key, schemas) ? "'****'" : yaml_scalar(entry.value);
-      lines.emplace_back(entry.line, "    " + key + ": " + value + "\n");
+      lines.emplace_back(entry.line,
+                         "    " + key + ": " + shown_value(entry, nested_is_secret(section, key, schemas)) + "\n");
       if (first == 0 || entry.line < first) first = entry.line;
     }
     std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -739,11 +955,32 @@ std::string Profile::show(const std::vector<ConfigSchema>& schemas) const {
 
 std::vector<std::string> Profile::secret_values(const std::vector<ConfigSchema>& schemas) const {
   std::set<std::string> values;
+  auto collect = [&](const ConfigEntry& entry, bool secret) {
+    if (entry.value.empty() || !entry.unset_variable.empty()) return;
+    if (secret) values.insert(entry.value);
+    for (auto& password : embedded_passwords(entry)) values.insert(std::move(password));
+  };
+  // Whether a plugin among `schemas` reads the key (every key when there is no schema).
+  auto read_flat = [&](const std::string& key) {
+    if (schemas.empty()) return true;
+    for (const auto& schema : schemas)
+      for (const auto& declared : schema.keys)
+        if (declared.name == key) return true;
+    return false;
+  };
+  auto read_nested = [&](const std::string& section, const std::string& key) {
+    if (schemas.empty()) return true;
+    for (const auto& schema : schemas)
+      if (schema.section == section)
+        for (const auto& declared : schema.keys)
+          if (!declared.alias.empty() && declared.alias == key) return true;
+    return false;
+  };
   for (const auto& [key, entry] : flat_)
-    if (!entry.value.empty() && flat_is_secret(key, schemas)) values.insert(entry.value);
+    if (read_flat(key)) collect(entry, flat_is_secret(key, schemas));
   for (const auto& [section, section_entries] : sections_)
     for (const auto& [key, entry] : section_entries)
-      if (!entry.value.empty() && nested_is_secret(section, key, schemas)) values.insert(entry.value);
+      if (read_nested(section, key)) collect(entry, nested_is_secret(section, key, schemas));
   return {values.begin(), values.end()};
 }
 
@@ -791,11 +1028,11 @@ IoConfig IoConfig::parse(std::string_view text, const std::string& file_label) {
     throw invalid_argument(where(file_label, source.original_line(root.Mark())) + "expected a map of profiles " +
                            "(default: {KEY: value, ...}) at the top level, found " + kind_name(root));
 
-  for (const auto& [key_node, value] : entries(root)) {
-    const std::string name = key_text(key_node, source, "at the top level");
+  Reader reader(source);
+  for (const auto& [key_node, value] : reader.entries(root, "at the top level (a profile written twice)")) {
+    const std::string name = reader.key_text(key_node, "at the top level");
     if (name == "version") continue;
-    const int line = source.original_line(key_node.Mark());
-    config.profiles_[name] = read_profile(name, line, value, source);
+    config.profiles_[name] = read_profile(name, reader.line(key_node), value, reader);
   }
   return config;
 }
@@ -858,13 +1095,25 @@ std::string mask_secrets(std::string text, const std::vector<std::string>& secre
   std::sort(sorted.begin(), sorted.end(), [](const std::string& a, const std::string& b) {
     return a.size() != b.size() ? a.size() > b.size() : a < b;
   });
+  // Whole occurrences only: replacing every substring garbled messages and, for a short password, gave it
+  // away (the password `y` turned "mysql open" into "m****sql open"). A secret shorter than this matches
+  // only between non-word characters, whatever its own edges are.
+  constexpr size_t kShortSecret = 4;
+  auto whole = [&](size_t at, const std::string& secret) {
+    const bool strict = secret.size() < kShortSecret;
+    const bool left_ok = at == 0 || !is_word_byte(text[at - 1]) || (!strict && !is_word_byte(secret.front()));
+    const size_t after = at + secret.size();
+    const bool right_ok =
+        after >= text.size() || !is_word_byte(text[after]) || (!strict && !is_word_byte(secret.back()));
+    return left_ok && right_ok;
+  };
   // One pass, longest first at each position, so a replacement is never matched again.
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     bool matched = false;
     for (const auto& secret : sorted) {
-      if (text.compare(i, secret.size(), secret) == 0) {
+      if (text.compare(i, secret.size(), secret) == 0 && whole(i, secret)) {
         out += "****";
         i += secret.size();
         matched = true;
@@ -873,6 +1122,26 @@ std::string mask_secrets(std::string text, const std::vector<std::string>& secre
     }
     if (!matched) out += text[i++];
   }
+  return out;
+}
+
+std::string mask_connection_passwords(const std::string& text) {
+  const auto ranges = password_ranges(text);
+  if (ranges.empty()) return text;
+  std::string out;
+  size_t pos = 0;
+  for (const auto& range : ranges) {
+    out.append(text, pos, range.begin - pos);
+    out += "****";
+    pos = range.end;
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
+std::vector<std::string> connection_passwords(const std::string& text) {
+  std::vector<std::string> out;
+  for (const auto& range : password_ranges(text)) out.push_back(text.substr(range.begin, range.end - range.begin));
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -51,7 +52,7 @@ const char* kPostgresSchema = R"({"section": "PostgreSQL", "keys": [
 
 const char* kSqliteSchema = R"({"section": "", "keys": [
   {"name": "SQLITE_DATABASE", "type": "string", "required": true, "description": "path of the database file"},
-  {"name": "SQLITE_TIMEOUT", "type": "integer"}]})";
+  {"name": "SQLITE_TIMEOUT", "type": "string"}]})";
 
 ConfigSchema postgres() { return ConfigSchema::parse(kPostgresSchema); }
 ConfigSchema sqlite() { return ConfigSchema::parse(kSqliteSchema); }
@@ -256,29 +257,110 @@ TEST_CASE("a rendered value with YAML-special characters survives intact") {
   CHECK(profile.sections().at("PostgreSQL").at("host").value == "x}}y'z");
 }
 
-TEST_CASE("an unset variable with no default is an error naming file, line and variable") {
+TEST_CASE("an unset variable with no default is an error naming file, line, key and variable when read") {
   EnvVar unset("MAGEIO_TEST_PG_PASSWORD", nullptr);
-  const auto f = failure_of([] {
-    IoConfig::parse(
-        "version: 1\ndefault:\n  POSTGRES_HOST: x\n  POSTGRES_PASSWORD: \"{{ env_var('MAGEIO_TEST_PG_PASSWORD') }}\"\n",
-        "io_config.yaml");
-  });
+  const auto config = IoConfig::parse(
+      "version: 1\ndefault:\n  POSTGRES_DBNAME: d\n  POSTGRES_PASSWORD: \"{{ env_var('MAGEIO_TEST_PG_PASSWORD') }}\"\n"
+      "  SQLITE_DATABASE: x.db\n",
+      "io_config.yaml");
+  // Reading the file is fine: only a plugin that reads the key needs the variable.
+  CHECK(str(config.profile("default").config_for("sqlite", sqlite()), "SQLITE_DATABASE") == "x.db");
+  const auto f = failure_of([&] { config.profile("default").config_for("postgres", postgres()); });
   CHECK(f.status == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(f.message ==
-        "io_config.yaml:4: environment variable MAGEIO_TEST_PG_PASSWORD is not set (used by "
-        "{{ env_var('MAGEIO_TEST_PG_PASSWORD') }}); set it or give a default: "
+        "io_config.yaml:4: key POSTGRES_PASSWORD in profile 'default' uses environment variable "
+        "MAGEIO_TEST_PG_PASSWORD, which is not set (plugin postgres reads this key); set it or give a default: "
         "env_var('MAGEIO_TEST_PG_PASSWORD', 'value')");
   CHECK(f.message.find("None") == std::string::npos);
+  CHECK(config.profile("default").secret_values().empty());
 
   // Unquoted and nested: same error, its own line.
-  const auto g = failure_of([] {
-    IoConfig::parse("default:\n  PostgreSQL:\n    host: h\n\n    password: {{env_var(\"MAGEIO_TEST_PG_PASSWORD\")}}\n",
-                    "cfg.yaml");
-  });
+  const auto nested = IoConfig::parse(
+      "default:\n  PostgreSQL:\n    database: d\n\n    password: {{env_var(\"MAGEIO_TEST_PG_PASSWORD\")}}\n",
+      "cfg.yaml");
+  const auto g = failure_of([&] { nested.profile("default").config_for("postgres", postgres()); });
   CHECK(g.message ==
-        "cfg.yaml:5: environment variable MAGEIO_TEST_PG_PASSWORD is not set (used by "
-        "{{env_var(\"MAGEIO_TEST_PG_PASSWORD\")}}); set it or give a default: "
+        "cfg.yaml:5: key PostgreSQL.password in profile 'default' uses environment variable "
+        "MAGEIO_TEST_PG_PASSWORD, which is not set (plugin postgres reads this key); set it or give a default: "
         "env_var('MAGEIO_TEST_PG_PASSWORD', 'value')");
+  CHECK(nested.profile("default").show({postgres()}) ==
+        "profile: default (cfg.yaml)\n"
+        "  PostgreSQL:\n"
+        "    database: d\n"
+        "    password: ~  # unset: environment variable MAGEIO_TEST_PG_PASSWORD is not set\n");
+}
+
+// The shape of Mage's repository template (`mage init`): one `default` profile with keys for many
+// services, many of them env_var templates whose variables a given user never sets.
+const char* kMageTemplate = R"(version: 0.1.1
+default:
+  # AWS
+  AWS_ACCESS_KEY_ID: "{{ env_var('MAGEIO_T_AWS_ACCESS_KEY_ID') }}"
+  AWS_SECRET_ACCESS_KEY: "{{ env_var('MAGEIO_T_AWS_SECRET_ACCESS_KEY') }}"
+  AWS_SESSION_TOKEN: session_token
+  AWS_REGION: region
+  # Azure
+  AZURE_CLIENT_ID: "{{ env_var('MAGEIO_T_AZURE_CLIENT_ID') }}"
+  AZURE_CLIENT_SECRET: "{{ env_var('MAGEIO_T_AZURE_CLIENT_SECRET') }}"
+  AZURE_STORAGE_ACCOUNT_NAME: "{{ env_var('MAGEIO_T_AZURE_STORAGE_ACCOUNT_NAME') }}"
+  AZURE_TENANT_ID: "{{ env_var('MAGEIO_T_AZURE_TENANT_ID') }}"
+  # BigQuery / Google
+  GOOGLE_SERVICE_ACC_KEY:
+    type: service_account
+    project_id: project-id
+    private_key_id: key-id
+    private_key: "-----BEGIN PRIVATE KEY-----
+your_private_key
+-----END_PRIVATE_KEY"
+    client_email: your_service_account_email
+  GOOGLE_SERVICE_ACC_KEY_FILEPATH: "/path/to/your/service/account/key.json"
+  GOOGLE_LOCATION: US
+  # ClickHouse
+  CLICKHOUSE_DATABASE: default
+  CLICKHOUSE_HOST: host.docker.internal
+  CLICKHOUSE_INTERFACE: http
+  CLICKHOUSE_PASSWORD: null
+  CLICKHOUSE_PORT: 8123
+  CLICKHOUSE_USERNAME: null
+  # MySQL
+  MYSQL_DATABASE: "{{ env_var('MAGEIO_T_MYSQL_DATABASE') }}"
+  MYSQL_HOST: "{{ env_var('MAGEIO_T_MYSQL_HOST') }}"
+  MYSQL_PASSWORD: "{{ env_var('MAGEIO_T_MYSQL_PASSWORD') }}"
+  MYSQL_PORT: 3306
+  MYSQL_USER: root
+  # PostgreSQL
+  POSTGRES_DBNAME: postgres
+  POSTGRES_SCHEMA: public
+  POSTGRES_USER: username
+  POSTGRES_PASSWORD: "{{ env_var('MAGEIO_T_POSTGRES_PASSWORD') }}"
+  POSTGRES_HOST: hostname
+  POSTGRES_PORT: 5432
+  # Snowflake
+  SNOWFLAKE_USER: "{{ env_var('MAGEIO_T_SNOWFLAKE_USER') }}"
+  SNOWFLAKE_PASSWORD: "{{ env_var('MAGEIO_T_SNOWFLAKE_PASSWORD') }}"
+  SNOWFLAKE_ACCOUNT: account_id.region
+  SNOWFLAKE_DEFAULT_WH: null
+  SNOWFLAKE_DEFAULT_DB: null
+  # SQLite
+  SQLITE_DATABASE: "{{ env_var('MAGEIO_T_SQLITE_DATABASE', 'mage.db') }}"
+)";
+
+TEST_CASE("Mage's template: unset variables in keys the plugin does not read are not errors") {
+  const auto config = IoConfig::parse(kMageTemplate, "io_config.yaml");
+  const auto& profile = config.profile("default");
+  CHECK(str(profile.config_for("sqlite", sqlite()), "SQLITE_DATABASE") == "mage.db");
+  const auto f = failure_of([&] { profile.config_for("postgres", postgres()); });
+  CHECK(f.message ==
+        "io_config.yaml:41: key POSTGRES_PASSWORD in profile 'default' uses environment variable "
+        "MAGEIO_T_POSTGRES_PASSWORD, which is not set (plugin postgres reads this key); set it or give a default: "
+        "env_var('MAGEIO_T_POSTGRES_PASSWORD', 'value')");
+  const std::string shown = profile.show({postgres(), sqlite()});
+  CHECK(shown.find("  AWS_ACCESS_KEY_ID: ~  # unset: environment variable MAGEIO_T_AWS_ACCESS_KEY_ID is not set\n") !=
+        std::string::npos);
+  CHECK(shown.find("None") == std::string::npos);
+  EnvVar password("MAGEIO_T_POSTGRES_PASSWORD", "pg-secret");
+  const auto rendered = IoConfig::parse(kMageTemplate, "io_config.yaml");
+  CHECK(str(rendered.profile("default").config_for("postgres", postgres()), "POSTGRES_PASSWORD") == "pg-secret");
 }
 
 TEST_CASE("a template in a YAML comment is not rendered") {
@@ -533,13 +615,14 @@ TEST_CASE("show() masks secrets; secret_values() lists them") {
     CAPTURE(secret);
     CHECK(shown.find(secret) == std::string::npos);
   }
-  // Without the schema, POSTGRES_DSN is not known to be secret.
-  CHECK(profile.show().find("  POSTGRES_DSN: postgres://u:dsn-pass@h/db\n") != std::string::npos);
+  // Without the schema, POSTGRES_DSN is not known to be secret, but the password inside it is.
+  CHECK(profile.show().find("  POSTGRES_DSN: postgres://u:****@h/db\n") != std::string::npos);
 
-  CHECK(profile.secret_values({postgres()}) == std::vector<std::string>{"hunter2", "nested-pw", "other-key",
-                                                                        "postgres://u:dsn-pass@h/db", "proj-1",
-                                                                        "tok-123"});
-  CHECK(profile.secret_values() == std::vector<std::string>{"hunter2", "nested-pw", "other-key", "proj-1", "tok-123"});
+  // With a schema: only the secrets of the keys that plugin reads (the connector in use).
+  CHECK(profile.secret_values({postgres()}) ==
+        std::vector<std::string>{"dsn-pass", "hunter2", "nested-pw", "postgres://u:dsn-pass@h/db"});
+  CHECK(profile.secret_values() ==
+        std::vector<std::string>{"dsn-pass", "hunter2", "nested-pw", "other-key", "proj-1", "tok-123"});
 }
 
 TEST_CASE("mask_secrets") {
@@ -548,8 +631,134 @@ TEST_CASE("mask_secrets") {
   // Longest first: the longer secret is masked whole, not as its shorter part plus a tail.
   CHECK(mageio::mask_secrets("pw=abcdef and abc", {"abc", "abcdef"}) == "pw=**** and ****");
   CHECK(mageio::mask_secrets("nothing here", {"", "zzz"}) == "nothing here");
-  CHECK(mageio::mask_secrets("a*b", {"*"}) == "a****b");
   CHECK(mageio::mask_secrets("", {"x"}) == "");
+}
+
+TEST_CASE("mask_secrets masks whole occurrences only, and a short secret never inside a word") {
+  // The password `y` must not garble "mysql" (nor give itself away as the letter that was masked).
+  CHECK(mageio::mask_secrets("mysql open: access denied for user 'y'", {"y"}) ==
+        "mysql open: access denied for user '****'");
+  CHECK(mageio::mask_secrets("a*b and * alone", {"*"}) == "a*b and **** alone");
+  CHECK(mageio::mask_secrets("password hunter2x is not hunter2", {"hunter2"}) == "password hunter2x is not ****");
+  CHECK(mageio::mask_secrets("xx-pw!yy", {"-pw!"}) == "xx****yy");  // long, non-word edges: a substring is fine
+  CHECK(mageio::mask_secrets("u:s3cr3t@h", {"s3cr3t"}) == "u:****@h");
+}
+
+TEST_CASE("connection strings: only the password part is masked") {
+  using mageio::mask_connection_passwords;
+  CHECK(mask_connection_passwords("host=h port=5432 password=pw1 dbname=d") ==
+        "host=h port=5432 password=**** dbname=d");
+  CHECK(mask_connection_passwords("host=h password = 'a b\\'c' user=u") == "host=h password = '****' user=u");
+  CHECK(mask_connection_passwords("postgresql://user:pw2@db.example:5432/app?sslmode=require") ==
+        "postgresql://user:****@db.example:5432/app?sslmode=require");
+  CHECK(mask_connection_passwords("mysql://root:p@ss@h/db") == "mysql://root:****@h/db");
+  CHECK(mask_connection_passwords("postgresql://h/db?user=u&password=pw3&sslmode=x") ==
+        "postgresql://h/db?user=u&password=****&sslmode=x");
+  CHECK(mask_connection_passwords("DefaultEndpointsProtocol=https;AccountName=acc;AccountKey=k3y==;EndpointSuffix=x") ==
+        "DefaultEndpointsProtocol=https;AccountName=acc;AccountKey=****;EndpointSuffix=x");
+  CHECK(mask_connection_passwords("Driver=x;UID=u;PWD=pw4;") == "Driver=x;UID=u;PWD=****;");
+  CHECK(mask_connection_passwords("postgresql://user@h/db and plain text") == "postgresql://user@h/db and plain text");
+
+  const auto config = IoConfig::parse(R"(default:
+  POSTGRES_CONNECTION_PARAMS: "host=h password=pw1 sslmode=require"
+  POSTGRES_CONNECTION_STRING: postgresql://u:pw2@h/db
+  MYSQL_CONNECTION_STRING: mysql://root:pw5@h:3306/db
+  AZURE_CONNECTION_STRING: "AccountName=acc;AccountKey=k3y==;EndpointSuffix=x"
+  POSTGRES_OPTIONS:
+    connection_params:
+      host: h
+      password: pw6
+)",
+                                      "io_config.yaml");
+  const std::string shown = config.profile("default").show();
+  for (const char* secret : {"pw1", "pw2", "pw5", "k3y", "pw6"}) {
+    CAPTURE(secret);
+    CHECK(shown.find(secret) == std::string::npos);
+  }
+  CHECK(shown.find("  POSTGRES_CONNECTION_PARAMS: host=h password=**** sslmode=require\n") != std::string::npos);
+  CHECK(shown.find("  POSTGRES_CONNECTION_STRING: postgresql://u:****@h/db\n") != std::string::npos);
+  CHECK(shown.find("  MYSQL_CONNECTION_STRING: mysql://root:****@h:3306/db\n") != std::string::npos);
+  CHECK(shown.find("    connection_params: '{\"host\":\"h\",\"password\":\"****\"}'\n") != std::string::npos);
+  const auto secrets = config.profile("default").secret_values();
+  for (const char* secret : {"pw1", "pw2", "pw5", "k3y==", "pw6"}) {
+    CAPTURE(secret);
+    CHECK(std::find(secrets.begin(), secrets.end(), secret) != secrets.end());
+  }
+}
+
+TEST_CASE("YAML aliases: one that refers to itself, and exponential expansion, are errors with the line") {
+  const auto self = failure_of([] { IoConfig::parse("default:\n  A: 1\n  X: &b [1, *b]\n", "io_config.yaml"); });
+  CHECK(self.status == MAGEIO_STATUS_INVALID_ARGUMENT);
+  CHECK(self.message.starts_with("io_config.yaml:3: the value of X nests deeper than 64 levels"));
+
+  const auto map_self =
+      failure_of([] { IoConfig::parse("default:\n  X: &m\n    a: 1\n    b: *m\n", "io_config.yaml"); });
+  CHECK(map_self.message.starts_with("io_config.yaml:3: "));
+  CHECK(map_self.message.find("nests deeper than 64 levels") != std::string::npos);
+
+  const auto merge_self = failure_of([] { IoConfig::parse("default: &d\n  <<: *d\n  A: 1\n", "io_config.yaml"); });
+  CHECK(merge_self.message.find("io_config.yaml:") == 0);
+
+  // "Billion laughs" with map anchors, in a key no plugin reads.
+  std::string laughs = "default:\n  SQLITE_DATABASE: x.db\n  L0: &l0 {a: lol, b: lol}\n";
+  for (int i = 1; i <= 30; ++i)
+    laughs += "  L" + std::to_string(i) + ": &l" + std::to_string(i) + " {a: *l" + std::to_string(i - 1) + ", b: *l" +
+              std::to_string(i - 1) + "}\n";
+  const auto bomb = failure_of([&] { IoConfig::parse(laughs, "io_config.yaml"); });
+  CHECK(bomb.message.starts_with("io_config.yaml:"));
+  CHECK(bomb.message.find("billion laughs") != std::string::npos);
+
+  // A few honest aliases are fine.
+  const auto fine = IoConfig::parse("default:\n  A: &a [1, 2]\n  B: *a\n", "io_config.yaml");
+  CHECK(fine.profile("default").flat().at("B").value == "[\"1\",\"2\"]");
+}
+
+TEST_CASE("duplicate keys and profiles are errors naming both lines") {
+  const auto key = failure_of([] {
+    IoConfig::parse("default:\n  SQLITE_DATABASE: a.db\n  X: 1\n  SQLITE_DATABASE: b.db\n", "io_config.yaml");
+  });
+  CHECK(key.message ==
+        "io_config.yaml:4: duplicate key SQLITE_DATABASE in profile 'default': it is at line 2 and again at line 4 "
+        "(YAML keys must be unique; remove one)");
+  const auto profile =
+      failure_of([] { IoConfig::parse("default:\n  A: 1\ndev:\n  A: 2\ndefault:\n  A: 3\n", "io_config.yaml"); });
+  CHECK(profile.message.starts_with("io_config.yaml:5: duplicate key default at the top level"));
+  CHECK(profile.message.find("line 1 and again at line 5") != std::string::npos);
+  const auto nested =
+      failure_of([] { IoConfig::parse("default:\n  PostgreSQL:\n    host: a\n    host: b\n", "io_config.yaml"); });
+  CHECK(nested.message.starts_with("io_config.yaml:4: duplicate key host in section PostgreSQL"));
+}
+
+TEST_CASE("a NUL in a value is an error naming file, line and key") {
+  const auto f = failure_of([] { IoConfig::parse("default:\n  SQLITE_DATABASE: \"a\\0b.db\"\n", "io_config.yaml"); });
+  CHECK(f.message ==
+        "io_config.yaml:2: the value of SQLITE_DATABASE contains a NUL character (\\0); no path, name or "
+        "password can hold one");
+}
+
+TEST_CASE("deep nesting is an error naming the line") {
+  std::string deep = "default:\n  SQLITE_DATABASE: x\n  X: ";
+  for (int i = 0; i < 100; ++i) deep += "[";
+  for (int i = 0; i < 100; ++i) deep += "]";
+  deep += "\n";
+  const auto f = failure_of([&] { IoConfig::parse(deep, "io_config.yaml"); });
+  CHECK(f.message.starts_with("io_config.yaml:3"));
+  std::string very_deep = "default:\n  X: ";
+  for (int i = 0; i < 5000; ++i) very_deep += "[";
+  const auto g = failure_of([&] { IoConfig::parse(very_deep, "io_config.yaml"); });
+  CHECK(g.message.starts_with("io_config.yaml:2"));
+}
+
+TEST_CASE("a key of the wrong type names file, line and key") {
+  const auto config = IoConfig::parse("default:\n  POSTGRES_DBNAME: d\n  POSTGRES_PORT: abc\n", "io_config.yaml");
+  const auto f = failure_of([&] { config.profile("default").config_for("postgres", postgres()); });
+  CHECK(f.message ==
+        "io_config.yaml:3: key POSTGRES_PORT in profile 'default' must be a whole number for plugin postgres, not "
+        "'abc'");
+  const auto nested = IoConfig::parse("default:\n  PostgreSQL:\n    database: d\n    port: 5x\n", "cfg.yaml");
+  const auto g = failure_of([&] { nested.profile("default").config_for("postgres", postgres()); });
+  CHECK(g.message ==
+        "cfg.yaml:4: key PostgreSQL.port in profile 'default' must be a whole number for plugin postgres, not '5x'");
 }
 
 TEST_CASE("looks_secret") {

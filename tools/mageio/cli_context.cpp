@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <signal.h>
 #include <unistd.h>
@@ -63,6 +66,39 @@ void remember_secrets(const std::vector<std::string>& values) {
     if (!value.empty() && std::find(secrets.begin(), secrets.end(), value) == secrets.end()) secrets.push_back(value);
 }
 
+// The value of `--set KEY=VALUE`: `@FILE` reads it from FILE (one trailing newline dropped), `env:NAME`
+// from the environment, so that a password need not appear in the command line (`ps` shows it to every
+// user). `raw:` takes the rest literally, for a value that itself starts with `@`, `env:` or `raw:`.
+std::string set_value(const std::string& command, const std::string& key, const std::string& value) {
+  if (value.starts_with("raw:")) return value.substr(4);
+  if (value.starts_with("env:")) {
+    const std::string name = value.substr(4);
+    if (name.empty()) throw UsageError(command, "--set " + key + "=env:NAME needs a variable name");
+    const char* found = std::getenv(name.c_str());
+    if (!found)
+      throw UsageError(command, "--set " + key + "=env:" + name + ": environment variable " + name +
+                                    " is not set (for a literal value starting with env:, write raw:env:...)");
+    return found;
+  }
+  if (value.starts_with("@")) {
+    const std::string path = value.substr(1);
+    if (path.empty()) throw UsageError(command, "--set " + key + "=@FILE needs a file name");
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (in) text << in.rdbuf();
+    if (!in || in.bad() || fs::is_directory(path))
+      throw UsageError(command, "--set " + key + "=@" + path + ": cannot read file " + path +
+                                    " (for a literal value starting with @, write raw:@...)");
+    std::string content = text.str();
+    if (content.ends_with("\r\n"))
+      content.resize(content.size() - 2);
+    else if (content.ends_with('\n'))
+      content.pop_back();
+    return content;
+  }
+  return value;
+}
+
 }  // namespace
 
 std::vector<std::string>& known_secrets() {
@@ -96,7 +132,10 @@ CommonOptions CommonOptions::from(const std::string& command, const ParsedArgs& 
   options.profile = args.get_or("--profile", "default");
   if (options.profile.empty()) throw UsageError(command, "--profile needs a profile name");
   options.plugin_dirs = args.all("--plugin-dir");
-  for (const auto& text : args.all("--set")) options.sets.push_back(split_assignment(command, "--set", text));
+  for (const auto& text : args.all("--set")) {
+    auto [key, value] = split_assignment(command, "--set", text);
+    options.sets.emplace_back(key, set_value(command, key, value));
+  }
   options.quiet = args.has("--quiet");
   options.progress = args.has("--progress");
   // A secret given on the command line is masked like one from the file.
@@ -149,7 +188,8 @@ Profile CliContext::profile(const std::string& name) {
     // An override keeps the key's place (and line) in the file; a new key has no line.
     profile.set_flat(key, ConfigEntry{value, existing == profile.flat().end() ? 0 : existing->second.line});
   }
-  remember_secrets(profile.secret_values());
+  // Only the secrets of the connector in use are masked in messages (open() adds them): masking every
+  // password of the profile, some of them one or two characters long, garbled unrelated text.
   return profile;
 }
 

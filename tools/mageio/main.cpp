@@ -24,7 +24,11 @@ common options:
                            not exist, an empty profile)
   --profile NAME           the profile to use (default: default)
   --set KEY=VALUE          set a flat key of the profile, e.g. --set SQLITE_DATABASE=/tmp/x.db
-                           (repeatable; overrides the file)
+                           (repeatable; overrides the file). A command line is visible to every
+                           user (ps), so pass secrets as --set KEY=@FILE (the file's content, one
+                           trailing newline dropped) or --set KEY=env:NAME (an environment
+                           variable), or in the config file as "{{ env_var('NAME') }}";
+                           --set KEY=raw:VALUE takes a VALUE starting with @, env: or raw: as is
   --plugin-dir DIR         look for plugins in DIR first (repeatable)
   --quiet                  no summaries, warnings or progress line on stderr (errors are still
                            printed)

@@ -23,6 +23,12 @@ namespace mageio {
 struct ConfigEntry {
   std::string value;
   int line = 0;  // 1-based line in the file
+  /// Non-empty when the value uses `{{ env_var('NAME') }}` (no default) and NAME is not set: the value is
+  /// then unknown. That is an error only when a plugin reads the key (Mage's template sets many keys for
+  /// services a command never opens); `config show` prints it as unset.
+  std::string unset_variable;
+  /// True when the value was a YAML list or map, carried as JSON text.
+  bool structured = false;
 };
 
 /// A plugin's declared configuration (parsed from its config_schema_json).
@@ -61,13 +67,21 @@ class Profile {
   boost::json::object config_for(const std::string& plugin_name, const ConfigSchema& schema) const;
 
   /// The profile as YAML-like text for `mageio config show`, secrets masked: keys the schemas declare
-  /// secret, and any key whose name says PASSWORD, SECRET, TOKEN or KEY.
+  /// secret, any key whose name says PASSWORD, SECRET, TOKEN or KEY, and the password part of connection
+  /// strings (`password=...`, `scheme://user:password@host`, secret keys of a nested map) in any value.
+  /// A key whose env_var is unset is shown as unset.
   std::string show(const std::vector<ConfigSchema>& schemas = {}) const;
 
-  /// The values of the secret keys, for scrubbing them from messages.
+  /// The secret values, for scrubbing them from messages: with no schema, those of every secret key of the
+  /// profile; with schemas, only those of the keys these plugins read (the connector in use), plus the
+  /// password parts of connection strings in those keys.
   std::vector<std::string> secret_values(const std::vector<ConfigSchema>& schemas = {}) const;
 
  private:
+  // Throws when a key a plugin reads cannot be used: its env_var is unset, or it is not of the declared type.
+  void check_readable(const ConfigEntry& entry, const std::string& written, const sdk::ConfigKey& key,
+                      const std::string& plugin_name) const;
+
   std::string file_;
   std::string name_;
   int line_ = 0;
@@ -96,7 +110,17 @@ class IoConfig {
 
 /// True when a key name says it holds a secret (PASSWORD, SECRET, TOKEN, KEY as a word of the name).
 bool looks_secret(std::string_view key);
-/// `text` with every occurrence of each non-empty secret replaced by "****".
+/// `text` with every whole occurrence of each non-empty secret replaced by "****". Whole: a secret that
+/// begins (ends) with a letter, digit or `_` does not match right after (before) another one, so the
+/// password `y` leaves "mysql" alone; a secret shorter than 4 bytes matches only between non-word
+/// characters whatever it is made of.
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
+
+/// `text` with the password parts of connection strings replaced by "****": libpq/ODBC/ADO keyword
+/// forms (`password=...`, `pwd=...`, `AccountKey=...`, any secret-looking keyword, quoted or not) and URI
+/// user info (`postgresql://user:password@host`). The rest stays readable.
+std::string mask_connection_passwords(const std::string& text);
+/// The password parts that mask_connection_passwords would hide.
+std::vector<std::string> connection_passwords(const std::string& text);
 
 }  // namespace mageio
