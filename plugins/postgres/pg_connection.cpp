@@ -81,18 +81,6 @@ struct CancelRequest {
   bool reported = false;
 };
 
-std::string mask_secrets(std::string text, const std::vector<std::string>& secrets) {
-  for (const auto& secret : secrets) {
-    if (secret.empty()) continue;
-    size_t at = 0;
-    while ((at = text.find(secret, at)) != std::string::npos) {
-      text.replace(at, secret.size(), "****");
-      at += 4;
-    }
-  }
-  return text;
-}
-
 MageioStatus status_for_sqlstate(const std::string& s) {
   if (s.size() != 5) return MAGEIO_STATUS_BACKEND;
   const std::string klass = s.substr(0, 2);

@@ -15,6 +15,7 @@
 
 #include <mageio/sdk/connector.hpp>
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/secrets.hpp>
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -30,8 +31,7 @@ namespace mageio::postgres {
 
 struct CancelRequest;  // a cancel request in flight (pg_connection.cpp)
 
-/// `text` with every occurrence of each non-empty secret replaced by "****".
-std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
+using sdk::mask_secrets;  // whole occurrences only, as the host masks (mageio/sdk/secrets.hpp)
 
 /// The status for an SQLSTATE: 28xxx UNAUTHENTICATED; 08xxx, 57P01-57P03 and 53300 UNAVAILABLE;
 /// 42P01, 3F000, 3D000 and 42703 NOT_FOUND; 42P07, 42P06, 42701 and 42710 ALREADY_EXISTS; 22xxx and 23xxx

@@ -110,10 +110,8 @@ class IoConfig {
 
 /// True when a key name says it holds a secret (PASSWORD, SECRET, TOKEN, KEY as a word of the name).
 bool looks_secret(std::string_view key);
-/// `text` with every whole occurrence of each non-empty secret replaced by "****". Whole: a secret that
-/// begins (ends) with a letter, digit or `_` does not match right after (before) another one, so the
-/// password `y` leaves "mysql" alone; a secret shorter than 4 bytes matches only between non-word
-/// characters whatever it is made of.
+/// `text` with every whole occurrence of each non-empty secret replaced by "****" (sdk::mask_secrets,
+/// which the plugins use too: see mageio/sdk/secrets.hpp for what "whole" means).
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
 
 /// `text` with the password parts of connection strings replaced by "****": libpq/ODBC/ADO keyword
