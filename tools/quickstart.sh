@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "1/4 Installing build dependencies (Debian 12; nothing that is already there)"
-bash tools/install-deps.sh
+step "1/4 Installing the build dependencies (Debian 12; nothing that is already there)"
+bash tools/install-deps.sh --build
 
 step "2/4 Building into build/"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
