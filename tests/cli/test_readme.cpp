@@ -12,9 +12,14 @@
 //     never turn it into floats;
 //   - no output shows an amount re-spelt as a float (`1234.5` for `1234.50`);
 //   - every command of the CLI synopsis exists and knows every option the synopsis gives it.
+// And the quick start on a machine where nothing is installed (apt, cmake and ninja replaced by stand-ins
+// that log what they are asked): it installs the build dependencies only (no lint tools, no servers), says
+// what it is doing one stage per line, and shows apt's error in full when apt fails.
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -215,6 +220,105 @@ TEST_CASE("the README's quick start and the commands it says to try next, as wri
     check_amounts_exact(r.out, command);
     CHECK(orders_table(dir.path()) == made_by_quickstart);
   }
+}
+
+// A machine with nothing installed, as far as tools/install-deps.sh can tell: dpkg-query finds no package,
+// and apt-get, cmake and ninja are stand-ins that log what they were asked and print apt's status lines
+// (APT_FAIL=1 makes `apt-get install` fail the way apt does, with its error on stderr). build/bin/mageio is
+// this build's CLI, so the quick start runs to its end.
+struct FreshMachine {
+  TempDir dir;
+  fs::path stubs = dir / "stubs";
+
+  FreshMachine() {
+    fs::create_directories(dir / "tools");
+    for (const char* script : {"quickstart.sh", "install-deps.sh"})
+      fs::copy_file(kSource / "tools" / script, dir / "tools" / script);
+    fs::copy(kSource / "tools" / "quickstart", dir / "tools" / "quickstart", fs::copy_options::recursive);
+    // The Connector/C++ headers are there already (unpacking them needs a real apt-get download).
+    fs::create_directories(dir / "build-deps" / "mysqlcppconn" / "usr" / "include");
+    mageio::test::write_file(dir / "build-deps" / "mysqlcppconn" / "usr" / "include" / "mysql_connection.h", "");
+    fs::create_directories(dir / "build" / "bin");
+    fs::create_symlink(kCli, dir / "build" / "bin" / "mageio");
+
+    fs::create_directories(stubs);
+    const std::string log = (dir / "commands.log").string();
+    stub("dpkg-query", "exit 1\n");
+    stub("sudo", "exec \"$@\"\n");
+    stub("cmake", "echo \"cmake $*\" >> '" + log + "'\n");
+    stub("ninja", "echo \"ninja $*\" >> '" + log + "'\n");
+    stub("apt-get",
+         "echo \"apt-get $*\" >> '" + log +
+             "'\n"
+             "case \" $* \" in\n"
+             "  *' -s '*) for p in \"$@\"; do case $p in -*|install) ;; *) echo \"Inst $p (1.0 Debian:12)\";; esac; "
+             "done ;;\n"
+             "  *' update '*) echo 'Hit:1 http://deb.debian.org/debian bookworm InRelease' ;;\n"
+             "  *' install '*)\n"
+             "    echo 'dlstatus:1:50.0000:Retrieving file 1 of 2' >&3\n"
+             "    echo 'pmstatus:libfoo:amd64:40.0000:Unpacking libfoo:amd64 (1.0)' >&3\n"
+             "    if [ -n \"${APT_FAIL:-}\" ]; then\n"
+             "      echo 'E: Failed to fetch http://deb.debian.org/debian/pool/main/c/cmake.deb  404  Not Found' >&2\n"
+             "      exit 100\n"
+             "    fi ;;\n"
+             "esac\n");
+  }
+
+  void stub(const std::string& name, const std::string& body) {
+    mageio::test::write_file(stubs / name, "#!/bin/bash\n" + body);
+    fs::permissions(stubs / name, fs::perms::owner_all, fs::perm_options::add);
+  }
+
+  CommandResult quickstart(const std::map<std::string, std::string>& extra = {}) {
+    std::map<std::string, std::string> env{{"PATH", stubs.string() + ":" + std::getenv("PATH")},
+                                           {"MAGEIO_QUICKSTART_DB", "build/quickstart.db"}};
+    env.insert(extra.begin(), extra.end());
+    return mageio::test::run_program({"bash", (dir / "tools" / "quickstart.sh").string()}, dir.path(), env);
+  }
+
+  // The packages of the `apt-get install` that really installs (not the dry run).
+  std::vector<std::string> installed_packages() {
+    for (const std::string& line : lines_of(read_file(dir / "commands.log"))) {
+      if (!line.starts_with("apt-get ") || !contains(line, " install ") || contains(line, " -s ")) continue;
+      std::vector<std::string> packages;
+      std::istringstream words(line.substr(line.find(" install ") + 9));
+      for (std::string word; words >> word;)
+        if (!word.starts_with("-")) packages.push_back(word);
+      return packages;
+    }
+    return {};
+  }
+};
+
+TEST_CASE("on a machine with nothing installed, the quick start installs the build dependencies, not the lint tools") {
+  FreshMachine machine;
+  const CommandResult r = machine.quickstart();
+  INFO(show(r));
+  INFO("commands:\n" << read_file(machine.dir / "commands.log"));
+  REQUIRE(r.exit_code == 0);
+  const std::vector<std::string> packages = machine.installed_packages();
+  CHECK(std::find(packages.begin(), packages.end(), "cmake") != packages.end());
+  CHECK(std::find(packages.begin(), packages.end(), "libboost-json1.81-dev") != packages.end());
+  for (const char* not_needed : {"clang-format", "clang-tidy", "postgresql", "mariadb-server", "python3"}) {
+    CAPTURE(not_needed);
+    CHECK(std::find(packages.begin(), packages.end(), not_needed) == packages.end());
+  }
+  // One line per stage, with the package count; not a terminal, so no progress line.
+  CHECK(contains(r.err, "install-deps: [1/2] updating the package lists (apt-get update)\n"));
+  CHECK(contains(r.err, "install-deps: [2/2] downloading and installing " + std::to_string(packages.size()) +
+                            " packages (" + std::to_string(packages.size()) + " asked for,"));
+  CHECK(!contains(r.err, "\r"));
+  CHECK(contains(r.out, "(20 rows)"));
+}
+
+TEST_CASE("when apt fails, the quick start stops and shows everything apt said") {
+  FreshMachine machine;
+  const CommandResult r = machine.quickstart({{"APT_FAIL", "1"}});
+  INFO(show(r));
+  CHECK(r.exit_code != 0);
+  CHECK(contains(r.err, "install-deps: apt-get install failed (apt-get exit status 100); apt-get said:\n"));
+  CHECK(contains(r.err, "E: Failed to fetch http://deb.debian.org/debian/pool/main/c/cmake.deb  404  Not Found\n"));
+  CHECK(!contains(read_file(machine.dir / "commands.log"), "cmake -S"));  // it did not go on to build
 }
 
 TEST_CASE("every command of the README's CLI synopsis exists and knows the options the synopsis shows") {
