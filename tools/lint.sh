@@ -9,7 +9,8 @@
 #
 # The files are the C/C++ sources git knows or would add (tracked, or new and not ignored), so a new
 # plugins/<name>/ is covered before its first commit and build directories never are.
-# Needs clang-format (and clang-tidy for --tidy): apt-get install clang-format clang-tidy (Debian 12: 14).
+# Needs clang-format (and clang-tidy for --tidy); when one is missing, tools/install-deps.sh --lint installs
+# both (Debian 12: version 14). Nothing else installs them: the quick start and the tests do not need them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,13 +26,18 @@ while [ $# -gt 0 ]; do
       if [ $# -gt 1 ] && [ "${2#-}" = "$2" ]; then build_dir=$2; shift; fi
       ;;
     --) shift; files=("$@"); break ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "tools/lint.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
+# A missing tool is installed (the lint set of tools/install-deps.sh); where that is not possible, the
+# error says what to install.
 need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "tools/lint.sh: $1 is not installed; installing the lint tools (tools/install-deps.sh --lint)" >&2
+  bash tools/install-deps.sh --lint || true
   command -v "$1" >/dev/null 2>&1 && return 0
   echo "tools/lint.sh: $1 is not installed (Debian: apt-get install $1)" >&2
   exit 2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing (apt packages, the PostgreSQL and MariaDB servers),
-# builds, starts throwaway servers on free loopback ports, runs every doctest suite through ctest, and
-# tears the servers down.
+# The README's test command: installs what is missing (the build dependencies and the PostgreSQL and
+# MariaDB servers; not the lint tools, which tools/lint.sh installs), builds, starts throwaway servers on
+# free loopback ports, runs every doctest suite through ctest, and tears the servers down.
 #
 #   tools/test.sh               build in build/ and run every test
 #   tools/test.sh --sanitize    the same in build-asan/ with -fsanitize=address,undefined
@@ -21,14 +21,14 @@ while [ $# -gt 0 ]; do
       cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DMAGEIO_SANITIZE=ON)
       ;;
     --) shift; ctest_args=("$@"); break ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "tools/test.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
-echo "== installing dependencies (apt; skipped when present)" >&2
-bash tools/install-deps.sh --servers
+echo "== installing the build dependencies and the servers (apt; skipped when present)" >&2
+bash tools/install-deps.sh --build --servers
 
 echo "== building in $build_dir" >&2
 cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null

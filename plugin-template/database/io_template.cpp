@@ -6,7 +6,10 @@
 // `mageio test-plugin io_template` after each step.
 //
 // Configuration (io_config.yaml, flat or in Mage's nested form under "IoTemplate:"):
-//   IO_TEMPLATE_DIRECTORY (directory)   the directory holding the tables; it must exist
+//   IO_TEMPLATE_DIRECTORY (directory)   the directory holding the tables; it must exist. Default:
+//                                       $XDG_DATA_HOME/mageio/io_template (else ~/.local/share/...),
+//                                       made on first use, so the plugin (and `mageio test-plugin
+//                                       io_template`) works with no configuration at all
 //
 // Targets are tables ({"table": T}); there are no schemas. Capabilities: load (a table, with a limit),
 // export (if_exists fail, replace or append; atomic), table_exists, alter_table (add, drop and rename a
@@ -18,7 +21,10 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 namespace io_template {
 
@@ -39,8 +45,10 @@ class IoTemplate final : public sdk::Connector {
     sdk::ConfigKey directory;
     directory.name = "IO_TEMPLATE_DIRECTORY";
     directory.alias = "directory";
-    directory.required = true;
-    directory.description = "The directory holding the tables (one JSON Lines file each); it must exist";
+    directory.description =
+        "The directory holding the tables (one JSON Lines file each); it must exist "
+        "(default: $XDG_DATA_HOME/mageio/io_template, else ~/.local/share/mageio/io_template, "
+        "made on first use)";
     info.config_keys = {directory};
     // The types that survive export then load unchanged; the conformance kit round-trips each of them.
     // clang-format off
@@ -54,8 +62,7 @@ class IoTemplate final : public sdk::Connector {
   // Mage's with_config: the configuration was checked against info().config_keys (unknown keys, missing
   // required keys and wrong types are already errors). Open the connection here; fail with a clear
   // message if it cannot be opened.
-  IoTemplate(const sdk::Config& config, sdk::Host& host)
-      : directory_(config.get_string("IO_TEMPLATE_DIRECTORY")), host_(host) {
+  IoTemplate(const sdk::Config& config, sdk::Host& host) : directory_(directory_from(config)), host_(host) {
     struct stat st {};
     if (::stat(directory_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
       throw sdk::not_found("IO_TEMPLATE_DIRECTORY " + directory_ + " is not a directory");
@@ -155,6 +162,31 @@ class IoTemplate final : public sdk::Connector {
   }
 
  private:
+  // Where the tables are when IO_TEMPLATE_DIRECTORY is not set: a folder of this plugin in the user's data
+  // directory, made if missing. A real backend has its own default (a local server, a default database) or
+  // makes its key required (ConfigKey::required); this one needs only a place on disk, so it has one.
+  static std::string directory_from(const sdk::Config& config) {
+    if (config.has("IO_TEMPLATE_DIRECTORY")) return config.get_string("IO_TEMPLATE_DIRECTORY");
+    return default_directory();
+  }
+
+  static std::string default_directory() {
+    std::string data_home;
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && xdg[0] == '/') {
+      data_home = xdg;
+    } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
+      data_home = std::string(home) + "/.local/share";
+    } else {
+      throw sdk::invalid_argument(
+          "IO_TEMPLATE_DIRECTORY is not set and there is no HOME (or XDG_DATA_HOME) to keep the tables in; "
+          "set IO_TEMPLATE_DIRECTORY");
+    }
+    const std::string directory = data_home + "/mageio/io_template";
+    std::error_code ignored;  // an existing folder is fine; the constructor says what is wrong with it
+    std::filesystem::create_directories(directory, ignored);
+    return directory;
+  }
+
   // The file of a table. Names are taken exactly as given; file_name_for escapes them (the equivalent of
   // quoting an identifier in SQL), so no name can reach outside the directory.
   std::string table_file(const sdk::Target& target, const char* operation) const {

@@ -475,6 +475,71 @@ TEST_CASE("plugins generated in a source tree build with no other edit, are list
   }
 }
 
+// The commands of a row of CONTRIBUTING.md's table of steps ("| 2. create the IO class | `cmd` |"): every
+// `quoted` command of the row whose number is `step`.
+std::vector<std::string> contributing_step(int step) {
+  const std::string prefix = "| " + std::to_string(step) + ". ";
+  std::istringstream lines(read_file(kSource / "CONTRIBUTING.md"));
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with(prefix)) continue;
+    std::vector<std::string> commands;
+    for (size_t open = line.find('`'); open != std::string::npos; open = line.find('`', open + 1)) {
+      const size_t close = line.find('`', open + 1);
+      if (close == std::string::npos) break;
+      commands.push_back(line.substr(open + 1, close - open - 1));
+      open = close;
+    }
+    return commands;
+  }
+  return {};
+}
+
+TEST_CASE("CONTRIBUTING.md's steps as written: `mageio new my_io_class`, build, `mageio test-plugin my_io_class`") {
+  // Step 2 and step 4 of the table, with nothing added: no --set, no config file. `build/bin/mageio` is this
+  // build's CLI; the build of step 4's `ninja -C build` is the generated plugin's target in a copy of the
+  // tree (the rest of that tree is this build already), which the CLI finds through MAGEIO_PLUGIN_PATH.
+  // HOME is a temporary directory: the generated plugin keeps its tables under ~/.local/share by default, and
+  // the kit must test it in a scratch data directory instead.
+  const std::vector<std::string> create = contributing_step(2);
+  const std::vector<std::string> test = contributing_step(4);
+  REQUIRE(create == std::vector<std::string>{"build/bin/mageio new my_io_class"});
+  REQUIRE(!test.empty());
+  REQUIRE(test.front() == "build/bin/mageio test-plugin my_io_class");
+
+  TempDir dir;
+  const fs::path tree = dir / "src";
+  const fs::path build = tree / "build";
+  const fs::path home = dir / "home";
+  copy_source_tree(tree);
+  fs::create_directory(home);
+  const std::map<std::string, std::string> env{{"HOME", home.string()},
+                                               {"XDG_DATA_HOME", ""},
+                                               {"MAGEIO_PLUGIN_PATH", (build / "lib" / "mageio" / "plugins").string()}};
+  auto run_as_written = [&](const std::string& command) {
+    const std::string written = "build/bin/mageio ";
+    REQUIRE(command.starts_with(written));
+    std::vector<std::string> argv{MAGEIO_CLI_PATH};
+    std::istringstream words(command.substr(written.size()));
+    for (std::string word; words >> word;) argv.push_back(word);
+    return ok_program(argv, tree, env);
+  };
+
+  run_as_written(create.front());
+  REQUIRE(fs::exists(tree / "plugins" / "my_io_class" / "my_io_class.cpp"));
+  REQUIRE(ok_program({"cmake", "-S", tree.string(), "-B", build.string(), "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release"})
+              .exit_code == 0);
+  REQUIRE(ok_program({"ninja", "-C", build.string(), "mageio_plugin_my_io_class"}).exit_code == 0);
+
+  if (kit_available()) {
+    const CommandResult tested = run_as_written(test.front());
+    CHECK(contains(tested.out, "PASS  open.config"));
+    CHECK(contains(tested.out, " 0 failed, "));
+    CHECK(!contains(tested.out, "left behind"));
+    // The kit gave the plugin a scratch data directory of its own: nothing landed in the user's.
+    CHECK(entries(home).empty());
+  }
+}
+
 TEST_CASE("cmake --install lays out the CLI, host library, plugins, SDK, CMake package and pkg-config files") {
   const fs::path& prefix = installed().prefix;
   for (const char* path :

@@ -27,7 +27,10 @@ column names, alter_table, execute and transactions follow.
 
 Tables plugins need their config (--set SQLITE_DATABASE=/tmp/kit.db, or --config/--profile): the
 kit creates tables named mageio_kit_* (and one named select) and drops them at the end. Paths
-plugins write into a fresh temporary directory that is removed at the end.
+plugins write into a fresh temporary directory that is removed at the end. The plugin runs with
+XDG_DATA_HOME set to a fresh directory (removed at the end too): a plugin that keeps its data
+under the user's data directory by default, as the ones `mageio new` makes do, needs no config
+and never writes into yours.
 
 Prints one line per check -- PASS  name / FAIL  name: reason / SKIP  name: reason -- then the
 declared capabilities, the types tested and "N passed, N failed, N skipped". Exit status: 1 if any

@@ -298,14 +298,8 @@ void Kit::cleanup() {
       if (!connector_) {
         // Nothing can have been created without an instance.
       } else if (!has(MAGEIO_CAP_EXECUTE)) {
-        for (auto it = tables_.rbegin(); it != tables_.rend(); ++it) {
-          Target target{*it, {}};
-          try {
-            if (exists(*connector_, target)) left.push_back(*it);
-          } catch (const std::exception&) {
-            left.push_back(*it);
-          }
-        }
+        // Nothing to drop them with; which are left is known once the work directory is gone (below): the
+        // tables of a plugin that kept them in the kit's scratch data directory went with it.
       } else {
         for (auto it = tables_.rbegin(); it != tables_.rend(); ++it) {
           auto name = quoted(*it);
@@ -333,6 +327,16 @@ void Kit::cleanup() {
       fs::remove_all(work_dir_, ec);
       if (ec) problems.push_back("cannot remove " + work_dir_.string() + ": " + ec.message());
       work_dir_.clear();
+    }
+    if (!tables_.empty() && connector_ && !has(MAGEIO_CAP_EXECUTE)) {
+      for (auto it = tables_.rbegin(); it != tables_.rend(); ++it) {
+        Target target{*it, {}};
+        try {
+          if (exists(*connector_, target)) left.push_back(*it);
+        } catch (const std::exception&) {
+          left.push_back(*it);
+        }
+      }
     }
     if (!left.empty()) {
       std::string list;

@@ -10,9 +10,11 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace mageio::conformance {
@@ -29,6 +31,28 @@ std::vector<std::string> default_suffixes(const std::string& plugin) {
   if (plugin == "file") return {".csv", ".jsonl"};
   return {""};
 }
+
+// Sets an environment variable for as long as it lives, then puts back what was there.
+class ScopedEnvironmentVariable {
+ public:
+  ScopedEnvironmentVariable(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_value_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvironmentVariable() {
+    if (old_value_) {
+      ::setenv(name_, old_value_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnvironmentVariable(const ScopedEnvironmentVariable&) = delete;
+  ScopedEnvironmentVariable& operator=(const ScopedEnvironmentVariable&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_value_;
+};
 
 Report empty_report(const Plugin& plugin) {
   Report report;
@@ -119,6 +143,11 @@ Report run(const Plugin& plugin, const boost::json::object& config, const Option
   using namespace detail;
   Report report = empty_report(plugin);
   Kit kit(plugin, config, options, report);
+  // A plugin that keeps its data in the user's data directory when its config does not say where (as the
+  // plugins `mageio new` makes do) is tested in a fresh one inside the kit's work directory, removed with
+  // it: the kit never writes into the user's own, and such a plugin passes with no config at all.
+  std::optional<ScopedEnvironmentVariable> data_home;
+  if (options.scratch_data_home) data_home.emplace("XDG_DATA_HOME", kit.new_directory().string());
 
   // The data checks run once per kind of target.
   struct Variant {

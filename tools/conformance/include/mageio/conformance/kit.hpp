@@ -28,7 +28,8 @@
 //   cleanup        everything the kit created is gone again
 //
 // Every failing call the kit provokes must come with a non-empty message. Names of tables are unique per
-// run (Options::name_prefix plus a random part); files go to a fresh directory that is removed at the end.
+// run (Options::name_prefix plus a random part); files go to a fresh directory that is removed at the end,
+// and the plugin runs with XDG_DATA_HOME pointing into it (Options::scratch_data_home).
 #pragma once
 
 #include <mageio/core/registry.hpp>
@@ -81,6 +82,10 @@ struct Options {
   std::vector<std::string> path_suffixes;
   /// PATHS plugins: the kit makes a fresh directory inside this one (default: the system temp dir).
   std::filesystem::path work_dir;
+  /// Run the plugin with XDG_DATA_HOME set to a fresh directory inside the kit's work directory (removed at
+  /// the end), so that a plugin keeping its data in the user's data directory by default -- as the plugins
+  /// `mageio new` generates do -- is tested without config and never in the user's own directory.
+  bool scratch_data_home = true;
   /// Open/close cycles of open.close_cycles.
   int open_close_cycles = 20;
   /// Values masked as **** in reasons (passwords of the config).
