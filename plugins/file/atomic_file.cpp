@@ -5,12 +5,18 @@
 #include <mageio/sdk/error.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
 #include <random>
+#include <sstream>
 
 namespace mageio::file {
 
@@ -30,6 +36,51 @@ void fsync_dir(const std::string& dir) {
   }
 }
 
+/// When the process `pid` started, in seconds since the epoch; nullopt when it does not exist (or its
+/// /proc entry cannot be read).
+std::optional<double> process_start_time(long pid) {
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat_line;
+  if (!std::getline(stat_file, stat_line)) return std::nullopt;
+  // Field 22 (starttime, clock ticks after boot) counts from the field after the command's ")".
+  const size_t close = stat_line.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat_line.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) {
+      static const double boot_time = [] {
+        std::ifstream proc_stat("/proc/stat");
+        std::string key;
+        double value = 0;
+        while (proc_stat >> key) {
+          if (key == "btime" && proc_stat >> value) return value;
+          proc_stat.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+        }
+        return 0.0;
+      }();
+      return boot_time + std::stod(field) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    }
+  }
+  return std::nullopt;
+}
+
+/// True when the temporary file `path`, named for process `pid`, can no longer be written by its
+/// creator: no such process, or a process that started after the file was last modified (the pid was
+/// reused by another program). A file of a live writer is never stale. Without /proc (or when the
+/// process is not ours to see) a pid that kill(pid, 0) finds alive counts as alive.
+bool is_stale_temp(const std::string& path, long pid) {
+  if (pid <= 0) return false;
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return true;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  auto started = process_start_time(pid);
+  if (!started) return false;
+  const double modified = static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
+  // starttime has clock-tick (10 ms) resolution and btime whole seconds: allow a second of slack.
+  return *started > modified + 1.0;
+}
+
 std::string random_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(::getpid())};
   char buf[20];
@@ -39,11 +90,39 @@ std::string random_suffix() {
 
 }  // namespace
 
+std::string temp_file_prefix(const std::string& target_name) { return "." + target_name + ".mageio-partial-"; }
+
+int remove_stale_temp_files(const std::string& path) {
+  const std::filesystem::path target(path);
+  const std::string dir = parent_dir(path);
+  const std::string prefix = temp_file_prefix(target.filename().string());
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    // .<name>.mageio-partial-<pid>-<random>.tmp
+    if (!name.starts_with(prefix) || !name.ends_with(".tmp")) continue;
+    const std::string_view rest = std::string_view(name).substr(prefix.size());
+    long pid = 0;
+    auto [end, err] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+    if (err != std::errc() || end == rest.data() || *end != '-') continue;
+    if (is_stale_temp(entry.path().string(), pid) && ::unlink(entry.path().c_str()) == 0) ++removed;
+  }
+  return removed;
+}
+
 AtomicFile::AtomicFile(std::string path, Mode mode) : path_(std::move(path)), mode_(mode) {
   buffer_.reserve(kBufferBytes);
   if (mode_ == Mode::Stream) {
     fd_ = STDOUT_FILENO;  // not ours: never closed
     path_ = "standard output";
+    return;
+  }
+  if (mode_ == Mode::Direct) {
+    // A device, FIFO or pipe (/dev/null, /dev/fd/N of a process substitution): no temporary file can be
+    // renamed over it, so it is written as it goes, like standard output.
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) fail("cannot open " + path_ + " for writing", errno);
     return;
   }
   const std::string dir = parent_dir(path_);
@@ -66,6 +145,8 @@ AtomicFile::AtomicFile(std::string path, Mode mode) : path_(std::move(path)), mo
 }
 
 void AtomicFile::open_file(const std::string& dir) {
+  // What earlier writers killed outright (SIGKILL, a power cut) left behind for this target.
+  remove_stale_temp_files(path_);
   if (mode_ == Mode::Append) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);  // read: the last byte
     if (fd_ < 0) fail("cannot open " + path_ + " for appending", errno);
@@ -82,10 +163,9 @@ void AtomicFile::open_file(const std::string& dir) {
   }
 
   std::filesystem::path target(path_);
-  const std::string base = target.filename().string();
+  const std::string prefix = temp_file_prefix(target.filename().string()) + std::to_string(::getpid()) + "-";
   for (int attempt = 0; attempt < 100; ++attempt) {
-    std::string candidate =
-        (std::filesystem::path(dir) / ("." + base + ".mageio-" + random_suffix() + ".tmp")).string();
+    std::string candidate = (std::filesystem::path(dir) / (prefix + random_suffix() + ".tmp")).string();
     fd_ = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ >= 0) {
       temp_path_ = candidate;
@@ -133,6 +213,15 @@ void AtomicFile::commit() {
     committed_ = true;
     return;
   }
+  if (mode_ == Mode::Direct) {
+    committed_ = true;
+    if (::close(fd_) != 0) {
+      fd_ = -1;
+      fail("cannot write " + path_, errno);
+    }
+    fd_ = -1;
+    return;
+  }
   if (::fsync(fd_) != 0) fail("cannot sync " + (temp_path_.empty() ? path_ : temp_path_), errno);
   if (mode_ == Mode::Append) {
     ::close(fd_);
@@ -168,6 +257,11 @@ void AtomicFile::commit() {
 void AtomicFile::rollback() noexcept {
   if (mode_ == Mode::Stream) {
     fd_ = -1;  // what was written is written
+    return;
+  }
+  if (mode_ == Mode::Direct) {
+    if (fd_ >= 0) ::close(fd_);  // what was written is written
+    fd_ = -1;
     return;
   }
   if (mode_ == Mode::Append) {

@@ -1,7 +1,8 @@
 // Writing a file so that a failed export leaves the destination exactly as it was.
 //
 //   Create / Replace: the data goes to a temporary file in the target's directory
-//     (".<name>.mageio-<random>.tmp", created with mode 0666 minus the umask; on replace it takes the
+//     (".<name>.mageio-partial-<pid>-<random>.tmp", named for the target and the writing process;
+//     created with mode 0666 minus the umask; on replace it takes the
 //     old file's permission bits). commit() flushes and fsyncs it, then renames it over the target
 //     (Replace) or links it into place only if the target still does not exist (Create: renameat2
 //     RENAME_NOREPLACE, falling back to link + unlink), then fsyncs the directory. Readers never see a
@@ -11,6 +12,10 @@
 //     fsynced, so its bytes are those it had before. (Cheaper than copying the file; a crash in the
 //     middle of an append can leave extra bytes at the end, which the truncation would have removed.)
 //   Stream: standard output (the path "-"), written as it goes; nothing can be taken back.
+//   Direct: an existing path that is not a regular file (/dev/null, a FIFO, /dev/fd/N of a pipe),
+//     opened and written as it goes, like Stream.
+// A process killed outright (SIGKILL, power cut) cannot remove its temporary file; the next Create or
+// Replace of the same target removes those whose process is gone (see remove_stale_temp_files).
 // Writes are buffered (1 MiB) and go to the kernel with write(2).
 #pragma once
 
@@ -22,10 +27,19 @@
 
 namespace mageio::file {
 
+/// The start of the temporary files' names for a target named `target_name`: ".<name>.mageio-partial-".
+std::string temp_file_prefix(const std::string& target_name);
+
+/// Removes the temporary files of the target `path` (".<name>.mageio-partial-<pid>-<random>.tmp" in
+/// its directory) whose writing process no longer exists: no process has that pid, or the process
+/// with that pid started after the file was last written (the pid was reused). Files of live
+/// processes are left alone. Returns how many were removed.
+int remove_stale_temp_files(const std::string& path);
+
 class AtomicFile {
  public:
   /// Stream: standard output, written as it goes (no atomicity; commit() only flushes).
-  enum class Mode { Create, Replace, Append, Stream };
+  enum class Mode { Create, Replace, Append, Stream, Direct };
 
   /// Opens for writing. `path` is the target; its directory must exist (NOT_FOUND naming it otherwise).
   AtomicFile(std::string path, Mode mode);
