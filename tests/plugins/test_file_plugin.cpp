@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
@@ -1201,4 +1202,55 @@ TEST_CASE("file plugin: an export's temporary file is named for its target and i
   REQUIRE(seen.size() == 1);
   CHECK_MESSAGE(seen[0].starts_with(".named.csv.mageio-partial-" + std::to_string(::getpid()) + "-"), seen[0]);
   CHECK_MESSAGE(seen[0].ends_with(".tmp"), seen[0]);
+}
+
+TEST_CASE("file plugin: an append killed mid-way is undone by the next export to the same file") {
+  TempDir dir;
+  const std::string target = dir.file("log.csv");
+  const sdk::Schema schema = {field("a", sdk::int64())};
+  export_rows(target, schema, {{"1"}}, "fail");
+  REQUIRE(read_file(target) == "a\n1\n");
+  struct stat st {};
+  REQUIRE(::stat(target.c_str(), &st) == 0);
+  // What SIGKILL in the middle of `append` leaves: a partial tail and the append's journal.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  const std::string journal = dir.file(".log.csv.mageio-append-" + std::to_string(child) + "-0123456789ab.tmp");
+  write_file(journal,
+             "mageio append journal v1\n4 " + std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + "\n");
+  {
+    std::ofstream out(target, std::ios::app | std::ios::binary);
+    out << "2\n3\n4";  // cut mid-row
+  }
+  export_rows(target, schema, {{"5"}}, "append");
+  CHECK(read_file(target) == "a\n1\n5\n");
+  CHECK_FALSE(std::filesystem::exists(journal));
+  CHECK(dir.listing() == std::vector<std::string>{"log.csv"});
+
+  // A live process's journal is left alone (its append may still be running).
+  const std::string live = dir.file(".log.csv.mageio-append-" + std::to_string(::getpid()) + "-0123456789ab.tmp");
+  write_file(live, "mageio append journal v1\n4 " + std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + "\n");
+  export_rows(target, schema, {{"6"}}, "append");
+  CHECK(read_file(target) == "a\n1\n5\n6\n");
+  CHECK(std::filesystem::exists(live));
+}
+
+TEST_CASE("file plugin: a committed or failed append leaves no journal") {
+  TempDir dir;
+  const std::string target = dir.file("j.csv");
+  const sdk::Schema schema = {field("a", sdk::int64())};
+  export_rows(target, schema, {{"1"}}, "fail");
+  std::vector<std::string> during;
+  export_rows(plugin(), target, schema, {{"2"}, {"3"}}, "append", {}, 1, -1, [&](int batch) {
+    if (batch == 1) during = dir.listing();
+  });
+  REQUIRE(during.size() == 2);  // the journal exists while the append runs
+  CHECK_MESSAGE(during[0].starts_with(".j.csv.mageio-append-" + std::to_string(::getpid()) + "-"), during[0]);
+  CHECK(dir.listing() == std::vector<std::string>{"j.csv"});
+  expect_error([&] { export_rows(target, schema, {{"4"}, {"5"}}, "append", {}, 1, 1); });
+  CHECK(read_file(target) == "a\n1\n2\n3\n");
+  CHECK(dir.listing() == std::vector<std::string>{"j.csv"});
 }
