@@ -87,7 +87,10 @@ int64_t FileConnector::export_data(const sdk::ExportRequest& request, sdk::Strea
   if (::stat(path.c_str(), &st) == 0) {
     exists = true;
     if (S_ISDIR(st.st_mode)) throw sdk::invalid_argument(path + " is a directory, not a file");
-    if (!S_ISREG(st.st_mode)) throw sdk::invalid_argument(path + " exists and is not a regular file");
+    // A device, FIFO or pipe (/dev/null, /dev/fd/N of a process substitution) is written directly, as
+    // it goes, like standard output: there is no file to replace atomically, and if_exists does not
+    // apply (it always exists).
+    if (!S_ISREG(st.st_mode)) return write_all(s, input, AtomicFile::Mode::Direct, s.csv.header);
   } else if (errno != ENOENT) {
     // A missing directory is reported (naming it) when the file is opened; other errors here.
     if (errno != ENOTDIR) throw sdk::io_error("cannot stat " + path + ": " + describe_errno(errno));

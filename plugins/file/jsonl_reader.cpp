@@ -259,9 +259,14 @@ struct RowHandler {
     part.append(s.data(), s.size());
     return true;
   }
-  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+  bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
     part.append(s.data(), s.size());
     if (depth == 1) {
+      // Column names cross the C ABI as C strings (ArrowSchema.name): a NUL would cut the name short.
+      if (part.find('\0') != std::string::npos) {
+        return fail(ec, "key " + quote_for_message(part, 200) +
+                            " contains a NUL character (\\u0000), which a column name cannot hold");
+      }
       if (row->count == row->members.size()) row->members.emplace_back();
       current = &row->members[row->count++];
       current->key = part;
@@ -363,7 +368,7 @@ class LineParser {
 struct KeyStats {
   TextTypeGuesser strings{false};
   bool strings_all_float_words = true;
-  bool negative = false, big_unsigned = false, fraction = false;
+  NumberGuesser numbers;  // the numbers' JSON text, and float-word strings (as export writes NaN)
   // First line of each kind, 0 if never seen: bool, number, string, nested.
   int64_t first_line[4] = {0, 0, 0, 0};
 
@@ -384,12 +389,16 @@ struct KeyStats {
     if (s < 0) return;
     if (first_line[s] == 0) first_line[s] = line;
     switch (v.kind) {
-      case JsonKind::Int: negative |= v.i < 0; break;
-      case JsonKind::UInt: big_unsigned = true; break;
-      case JsonKind::Double: fraction = true; break;
+      case JsonKind::Int:
+      case JsonKind::UInt:
+      case JsonKind::Double: numbers.observe(v.text); break;
       case JsonKind::String:
         strings.observe(v.text);
-        if (!is_float_word(v.text)) strings_all_float_words = false;
+        if (is_float_word(v.text)) {
+          numbers.observe(v.text);
+        } else {
+          strings_all_float_words = false;
+        }
         break;
       default: break;
     }
@@ -412,7 +421,10 @@ Mismatch append_json(sdk::ColumnBuilder& col, const JsonValue& v, bool inferred,
         col.append_double(*d);
         return Mismatch::None;
       }
-      if (inferred && (t.id == TypeId::Bool || t.is_integer())) return Mismatch::NotOfType;
+      // A string is not a number or a bool in JSON ("007" stays a string).
+      if (inferred && (t.id == TypeId::Bool || t.is_integer() || t.id == TypeId::Decimal128)) {
+        return Mismatch::NotOfType;
+      }
       return append_text(col, v.text, inferred);
     case JsonKind::Bool:
       if (t.id != TypeId::Bool) return Mismatch::NotOfType;
@@ -421,15 +433,12 @@ Mismatch append_json(sdk::ColumnBuilder& col, const JsonValue& v, bool inferred,
     case JsonKind::Int:
     case JsonKind::UInt:
     case JsonKind::Double:
-      if (t.is_floating()) {
-        col.append_double(v.kind == JsonKind::Int    ? static_cast<double>(v.i)
-                          : v.kind == JsonKind::UInt ? static_cast<double>(v.u)
-                                                     : v.d);
-        return Mismatch::None;
-      }
-      if (t.is_integer() || t.id == TypeId::Decimal128) {
-        if (v.kind == JsonKind::Double && t.is_integer()) return Mismatch::NotOfType;
-        return append_text(col, v.text, inferred);  // exact, with range checks
+      // Converted from the number's JSON text; for an inferred type that text must be a canonical
+      // spelling of it (check_canonical, as in inference): 1.0 is not an int64, and a number float64
+      // would round is an error rather than a rounded value.
+      if (t.is_integer() || t.is_floating() || t.id == TypeId::Decimal128) {
+        if (!inferred && v.kind == JsonKind::Double && t.is_integer()) return Mismatch::NotOfType;
+        return append_text(col, v.text, inferred);
       }
       return Mismatch::NotOfType;
     default: return Mismatch::NotOfType;
@@ -579,7 +588,9 @@ class JsonlSource final : public sdk::BatchSource {
   sdk::DataType infer(const std::string& key, const KeyStats& st, size_t col) {
     const bool has_bool = st.first_line[0], has_number = st.first_line[1], has_string = st.first_line[2],
                has_nested = st.first_line[3];
-    if (has_number && has_string && !has_bool && !has_nested && st.strings_all_float_words) return sdk::float64();
+    if (has_number && has_string && !has_bool && !has_nested && st.strings_all_float_words) {
+      if (auto type = st.numbers.result()) return *type;  // float64: the words rule out the others
+    }
     if (has_bool + has_number + has_string + has_nested > 1) {
       static const char* names[4] = {"a boolean", "a number", "a string", "an object or array"};
       std::vector<std::pair<int64_t, int>> order;
@@ -598,9 +609,11 @@ class JsonlSource final : public sdk::BatchSource {
     }
     if (has_bool) return sdk::bool_type();
     if (has_number) {
-      if (st.fraction || (st.big_unsigned && st.negative)) return sdk::float64();
-      if (st.big_unsigned) return sdk::uint64();
-      return sdk::int64();
+      if (auto type = st.numbers.result()) return *type;
+      // No number type holds every value exactly (say 1e400-like precision in exponent notation):
+      // keep each number's JSON text rather than round it.
+      any_as_text_[col] = true;
+      return sdk::utf8();
     }
     if (has_string) return st.strings.result();
     if (has_nested) any_as_text_[col] = true;

@@ -4,6 +4,7 @@
 
 #include <mageio/sdk/values.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -62,40 +63,201 @@ bool uint_in_range(sdk::TypeId id, uint64_t v) {
 
 }  // namespace
 
-bool looks_like_int(std::string_view text) { return integer_syntax(text) && sdk::parse_int64(text).has_value(); }
-
-bool looks_like_number(std::string_view t) {
+NumberSyntax number_syntax(std::string_view t) {
   // -?(0|[1-9][0-9]*)?(\.[0-9]+)?([eE][+-]?[0-9]+)? with at least one digit before the exponent.
+  NumberSyntax out;
   size_t i = 0;
-  if (i < t.size() && t[i] == '-') ++i;
-  size_t int_start = i;
+  if (i < t.size() && t[i] == '-') {
+    out.negative = true;
+    ++i;
+  }
+  const size_t int_start = i;
   while (i < t.size() && is_digit(t[i])) ++i;
-  size_t int_digits = i - int_start;
-  if (int_digits > 1 && t[int_start] == '0') return false;  // leading zero
+  const size_t int_digits = i - int_start;
+  if (int_digits > 1 && t[int_start] == '0') return out;  // leading zero: "007" is not a number
+  bool has_point = false;
   size_t frac_digits = 0;
-  bool has_point = false, has_exp = false;
   if (i < t.size() && t[i] == '.') {
     has_point = true;
-    ++i;
-    size_t s = i;
+    const size_t s = ++i;
     while (i < t.size() && is_digit(t[i])) ++i;
     frac_digits = i - s;
-    if (frac_digits == 0) return false;
+    if (frac_digits == 0) return out;
   }
-  if (int_digits == 0 && frac_digits == 0) return false;
+  if (int_digits == 0 && frac_digits == 0) return out;
   if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-    has_exp = true;
+    out.exponent = true;
     ++i;
     if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-    size_t s = i;
+    const size_t s = i;
     while (i < t.size() && is_digit(t[i])) ++i;
-    if (i == s) return false;
+    if (i == s) return out;
   }
-  if (i != t.size()) return false;
-  // A plain integer too large for int64 is not silently rounded into a float64.
-  if (!has_point && !has_exp) return sdk::parse_int64(t).has_value();
-  auto d = sdk::parse_double(t);
-  return d && std::isfinite(*d);
+  if (i != t.size()) return out;
+  out.valid = true;
+  out.integer = !has_point && !out.exponent;
+  out.integer_digits = (int_digits == 1 && t[int_start] == '0') ? 0 : static_cast<int32_t>(int_digits);
+  out.fraction_digits = static_cast<int32_t>(frac_digits);
+  return out;
+}
+
+namespace {
+
+/// A decimal number as sign, significant digits (no leading or trailing zeros) and the power of ten of
+/// the first digit: value = 0.<digits> x 10^exponent. nullopt for text that is not a number.
+struct NormalDecimal {
+  bool negative = false;
+  std::string digits;
+  int64_t exponent = 0;
+  bool operator==(const NormalDecimal&) const = default;
+};
+
+std::optional<NormalDecimal> normalize_decimal(std::string_view t) {
+  NormalDecimal out;
+  size_t i = 0;
+  if (i < t.size() && (t[i] == '-' || t[i] == '+')) out.negative = t[i++] == '-';
+  int64_t point_shift = 0;  // digits before the point
+  bool seen_point = false;
+  for (; i < t.size() && (is_digit(t[i]) || t[i] == '.'); ++i) {
+    if (t[i] == '.') {
+      seen_point = true;
+      continue;
+    }
+    if (out.digits.empty() && t[i] == '0') {
+      if (seen_point) --point_shift;  // a leading zero after the point moves the first digit right
+      continue;
+    }
+    out.digits.push_back(t[i]);
+    if (!seen_point) ++point_shift;
+  }
+  int64_t exp10 = 0;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && t[i] == '+') ++i;
+    auto [end, ec] = std::from_chars(t.data() + i, t.data() + t.size(), exp10);
+    if (ec != std::errc()) return std::nullopt;
+    i = static_cast<size_t>(end - t.data());
+  }
+  if (i != t.size()) return std::nullopt;
+  while (!out.digits.empty() && out.digits.back() == '0') out.digits.pop_back();
+  out.exponent = out.digits.empty() ? 0 : point_shift + exp10;
+  return out;
+}
+
+/// True when the double nearest to the decimal `t` (valid number syntax) reads back as the same decimal
+/// number, i.e. float64 carries it without rounding what the text says.
+bool float64_holds(std::string_view t, const NumberSyntax& syntax) {
+  double value = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (ec != std::errc() || end != t.data() + t.size() || !std::isfinite(value)) return false;
+  // Up to 15 significant digits always survive a normal double (DBL_DIG); only longer ones are compared.
+  if (syntax.integer_digits + syntax.fraction_digits <= std::numeric_limits<double>::digits10 &&
+      (value == 0 || std::isnormal(value))) {
+    return true;
+  }
+  // Held when the text is the double's shortest round-trip form ("0.1") or its exact value (a large
+  // integral double written out in full, "18014398509481984"), whatever the notation.
+  const auto given = normalize_decimal(t);
+  char buffer[1100];  // the exact expansion of a double has at most 767 significant digits
+  auto shortest = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  if (given == normalize_decimal(std::string_view(buffer, shortest.ptr - buffer))) return true;
+  auto exact = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific, 800);
+  return exact.ec == std::errc() && given == normalize_decimal(std::string_view(buffer, exact.ptr - buffer));
+}
+
+Mismatch check_number(const sdk::DataType& type, std::string_view text) {
+  using sdk::TypeId;
+  const NumberSyntax syntax = number_syntax(text);
+  if (type.is_integer()) {
+    if (!syntax.integer) return Mismatch::NotOfType;
+    if (type.is_signed_integer()) {
+      auto v = sdk::parse_int64(text);
+      return v && int_in_range(type.id, *v) ? Mismatch::None : Mismatch::OutOfRange;
+    }
+    if (syntax.negative) return Mismatch::OutOfRange;
+    uint64_t v = 0;
+    return parse_uint64(text, v) && uint_in_range(type.id, v) ? Mismatch::None : Mismatch::OutOfRange;
+  }
+  if (type.is_floating()) {
+    if (!syntax.valid) return is_float_word(text) ? Mismatch::None : Mismatch::NotOfType;
+    return float64_holds(text, syntax) ? Mismatch::None : Mismatch::Inexact;
+  }
+  // decimal128(p, s): plain notation, at most s fraction digits and p - s integer digits.
+  if (!syntax.valid || syntax.exponent) return Mismatch::NotOfType;
+  if (syntax.fraction_digits > type.scale || syntax.integer_digits > type.precision - type.scale) {
+    return Mismatch::OutOfRange;
+  }
+  return Mismatch::None;
+}
+
+}  // namespace
+
+Mismatch check_canonical(const sdk::DataType& type, std::string_view text) {
+  using sdk::TypeId;
+  switch (type.id) {
+    case TypeId::Int8:
+    case TypeId::Int16:
+    case TypeId::Int32:
+    case TypeId::Int64:
+    case TypeId::UInt8:
+    case TypeId::UInt16:
+    case TypeId::UInt32:
+    case TypeId::UInt64:
+    case TypeId::Float32:
+    case TypeId::Float64:
+    case TypeId::Decimal128: return check_number(type, text);
+    case TypeId::Bool: return iequals(text, "true") || iequals(text, "false") ? Mismatch::None : Mismatch::NotOfType;
+    case TypeId::Date32:
+    case TypeId::Date64: return looks_like_date(text) ? Mismatch::None : Mismatch::NotOfType;
+    case TypeId::Timestamp: {
+      bool offset = false;
+      if (!looks_like_timestamp(text, &offset)) return Mismatch::NotOfType;
+      if (type.timezone.empty() && offset) return Mismatch::OffsetOnNaive;
+      if (!type.timezone.empty() && !offset) return Mismatch::NoOffsetOnZoned;
+      return Mismatch::None;
+    }
+    default: return Mismatch::None;  // text, binary, time: inference never produces them from values
+  }
+}
+
+bool looks_like_int(std::string_view text) { return check_canonical(sdk::int64(), text) == Mismatch::None; }
+
+bool looks_like_number(std::string_view t) {
+  return number_syntax(t).valid && check_canonical(sdk::float64(), t) == Mismatch::None;
+}
+
+void NumberGuesser::observe(std::string_view t) {
+  if (is_float_word(t)) {
+    can_int64_ = can_uint64_ = can_decimal_ = false;
+    return;
+  }
+  const NumberSyntax syntax = number_syntax(t);
+  if (!syntax.valid) {
+    can_int64_ = can_uint64_ = can_float64_ = can_decimal_ = false;
+    return;
+  }
+  any_number_ = true;
+  if (can_int64_) can_int64_ = check_canonical(sdk::int64(), t) == Mismatch::None;
+  if (can_uint64_) can_uint64_ = check_canonical(sdk::uint64(), t) == Mismatch::None;
+  if (can_float64_) can_float64_ = check_canonical(sdk::float64(), t) == Mismatch::None;
+  if (can_decimal_) {
+    can_decimal_ = !syntax.exponent;
+    integer_digits_ = std::max(integer_digits_, syntax.integer_digits);
+    scale_ = std::max(scale_, syntax.fraction_digits);
+  }
+}
+
+std::optional<sdk::DataType> NumberGuesser::result() const {
+  if (!any_number_) return std::nullopt;
+  if (can_int64_) return sdk::int64();
+  if (can_uint64_) return sdk::uint64();
+  if (can_float64_) return sdk::float64();
+  if (can_decimal_ && integer_digits_ + scale_ <= kMaxDecimalDigits) {
+    // Every sampled value passes check_canonical for this type by construction (plain notation, within
+    // the digits counted); the integer part keeps all the room the precision leaves.
+    return sdk::decimal128(kMaxDecimalDigits, scale_);
+  }
+  return std::nullopt;
 }
 
 bool is_float_word(std::string_view t) {
@@ -129,36 +291,22 @@ bool looks_like_timestamp(std::string_view t, bool* has_offset) {
 }
 
 TextTypeGuesser::TextTypeGuesser(bool numbers_and_bools)
-    : can_int_(numbers_and_bools), can_float_(numbers_and_bools), can_bool_(numbers_and_bools) {}
+    : can_number_(numbers_and_bools), can_bool_(numbers_and_bools) {}
 
 void TextTypeGuesser::observe(std::string_view t) {
   any_ = true;
-  if (can_int_ && !looks_like_int(t)) can_int_ = false;
-  if (can_float_) {
-    if (looks_like_number(t)) {
-      float_has_number_ = true;
-    } else if (!is_float_word(t)) {
-      can_float_ = false;
-    }
-  }
-  if (can_bool_ && !iequals(t, "true") && !iequals(t, "false")) can_bool_ = false;
-  if (can_date_ && !looks_like_date(t)) can_date_ = false;
-  if (can_ts_naive_ || can_ts_utc_) {
-    bool offset = false;
-    if (!looks_like_timestamp(t, &offset)) {
-      can_ts_naive_ = can_ts_utc_ = false;
-    } else if (offset) {
-      can_ts_naive_ = false;
-    } else {
-      can_ts_utc_ = false;
-    }
-  }
+  if (can_number_) numbers_.observe(t);
+  if (can_bool_ && check_canonical(sdk::bool_type(), t) != Mismatch::None) can_bool_ = false;
+  if (can_date_ && check_canonical(sdk::date32(), t) != Mismatch::None) can_date_ = false;
+  if (can_ts_naive_ && check_canonical(sdk::timestamp_us(), t) != Mismatch::None) can_ts_naive_ = false;
+  if (can_ts_utc_ && check_canonical(sdk::timestamp_us("UTC"), t) != Mismatch::None) can_ts_utc_ = false;
 }
 
 sdk::DataType TextTypeGuesser::result() const {
   if (!any_) return sdk::utf8();
-  if (can_int_) return sdk::int64();
-  if (can_float_ && float_has_number_) return sdk::float64();
+  if (can_number_) {
+    if (auto number = numbers_.result()) return *number;
+  }
   if (can_bool_) return sdk::bool_type();
   if (can_date_) return sdk::date32();
   if (can_ts_naive_) return sdk::timestamp_us();
@@ -187,6 +335,11 @@ std::optional<std::string> decode_hex_binary(std::string_view t) {
 Mismatch append_text(sdk::ColumnBuilder& column, std::string_view text, bool inferred) {
   const sdk::DataType& type = column.type();
   using sdk::TypeId;
+  // An inferred type takes exactly the spellings inference accepted (one definition: check_canonical),
+  // so that a later "007", "+8" or " 9 " is an error rather than quietly becoming 7, 8 or 9.0.
+  if (inferred) {
+    if (Mismatch why = check_canonical(type, text); why != Mismatch::None) return why;
+  }
   switch (type.id) {
     case TypeId::Bool: {
       if (text == "true" || text == "false") {  // the common spelling, without parse_bool's allocation
@@ -265,8 +418,6 @@ Mismatch append_text(sdk::ColumnBuilder& column, std::string_view text, bool inf
       bool offset = false;
       auto v = sdk::parse_timestamp(text, &offset);
       if (!v) return Mismatch::NotOfType;
-      if (inferred && type.timezone.empty() && offset) return Mismatch::OffsetOnNaive;
-      if (inferred && !type.timezone.empty() && !offset) return Mismatch::NoOffsetOnZoned;
       column.append_timestamp_us(*v);
       return Mismatch::None;
     }
@@ -285,6 +436,16 @@ Mismatch append_text(sdk::ColumnBuilder& column, std::string_view text, bool inf
 std::string suggest_type(const sdk::DataType& type, std::string_view text, Mismatch why) {
   if (type.is_integer() && why == Mismatch::NotOfType && (looks_like_number(text) || is_float_word(text))) {
     return "float64";
+  }
+  // A number float64 cannot hold exactly fits a decimal wide enough for its digits.
+  const NumberSyntax syntax = number_syntax(text);
+  if ((type.is_integer() || type.is_floating() || type.id == sdk::TypeId::Decimal128) && syntax.valid &&
+      !syntax.exponent && syntax.integer_digits + syntax.fraction_digits <= kMaxDecimalDigits &&
+      (why == Mismatch::Inexact || why == Mismatch::OutOfRange)) {
+    const int32_t scale = std::max(syntax.fraction_digits, type.id == sdk::TypeId::Decimal128 ? type.scale : 0);
+    if (std::max(syntax.integer_digits, type.precision - type.scale) + scale <= kMaxDecimalDigits) {
+      return sdk::decimal128(kMaxDecimalDigits, scale).name();
+    }
   }
   return "utf8";
 }
@@ -307,6 +468,7 @@ std::string value_error(const std::string& path, int64_t line, std::string_view 
   msg += ": " + shown;
   switch (why) {
     case Mismatch::OutOfRange: msg += " is out of range for " + name; break;
+    case Mismatch::Inexact: msg += " cannot be held exactly by " + std::string(article_for(name)) + " " + name; break;
     case Mismatch::OffsetOnNaive: msg += " has a UTC offset but the column is " + name; break;
     case Mismatch::NoOffsetOnZoned: msg += " has no UTC offset but the column is " + name; break;
     default: msg += std::string(" is not ") + article_for(name) + " " + name; break;

@@ -226,7 +226,7 @@ std::string ColumnView::to_text(int64_t row) const {
     case TypeId::UInt16:
     case TypeId::UInt32: return std::to_string(get_int(row));
     case TypeId::UInt64: return std::to_string(get_uint(row));
-    case TypeId::Float32: return format_double(static_cast<double>(read_value<float>(*array_, 1, row)));
+    case TypeId::Float32: return format_float(read_value<float>(*array_, 1, row));
     case TypeId::Float64: return format_double(get_double(row));
     case TypeId::Decimal128: return format_decimal(get_decimal(row), type_.scale);
     case TypeId::Utf8:

@@ -166,13 +166,56 @@ std::string format_decimal(int128 value, int32_t scale) {
   return negative ? "-" + digits : digits;
 }
 
-std::string format_double(double value) {
+namespace {
+
+/// The most zeros plain notation may add that are not among the shortest round-trip digits
+/// (0.0000001 and 1000000 are written plain; 0.00000001 and 10000000 as 1e-08 and 1e+07).
+constexpr int kMaxPlainFillerZeros = 6;
+
+/// Shortest round-trip text of a float or double: to_chars' shortest digits, placed in plain notation
+/// unless that would take more than kMaxPlainFillerZeros zeros, else in to_chars' scientific form.
+template <typename Float>
+std::string format_floating(Float value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
   char buffer[64];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, end);
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  const std::string_view scientific(buffer, static_cast<size_t>(end - buffer));
+  // scientific is "-d.ddde+XX": split it into sign, significant digits and the exponent.
+  const size_t e = scientific.find('e');
+  const bool negative = scientific.front() == '-';
+  std::string digits;
+  for (char c : scientific.substr(negative ? 1 : 0, e - (negative ? 1 : 0))) {
+    if (c != '.') digits += c;
+  }
+  int exponent = 0;
+  const char* exponent_start = scientific.data() + e + 1 + (scientific[e + 1] == '+' ? 1 : 0);
+  std::from_chars(exponent_start, scientific.data() + scientific.size(), exponent);
+  const int count = static_cast<int>(digits.size());
+  // value = d.ddd x 10^exponent; in plain notation the point goes after exponent + 1 digits.
+  const int point = exponent + 1;
+  const int filler = point > count ? point - count : point <= 0 ? -point : 0;
+  if (filler > kMaxPlainFillerZeros) return std::string(scientific);
+  std::string out = negative ? "-" : "";
+  if (point <= 0) {
+    out += "0.";
+    out.append(static_cast<size_t>(-point), '0');
+    out += digits;
+  } else if (point >= count) {
+    out += digits;
+    out.append(static_cast<size_t>(point - count), '0');
+  } else {
+    out.append(digits, 0, static_cast<size_t>(point));
+    out += '.';
+    out.append(digits, static_cast<size_t>(point));
+  }
+  return out;
 }
+
+}  // namespace
+
+std::string format_double(double value) { return format_floating(value); }
+std::string format_float(float value) { return format_floating(value); }
 
 std::string format_hex_binary(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

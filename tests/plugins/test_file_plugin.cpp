@@ -13,9 +13,12 @@
 #include <boost/json.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -346,7 +349,8 @@ TEST_CASE("file plugin: CSV type inference") {
              "300,-1e-3,2.5,True,2000-02-29,2024-02-01 00:00,2024-02-01 00:00:00-05:30,90210,2,2024-01-02,,7\n");
   Loaded t = load_path(path);
   CHECK(t.types() == std::vector<std::string>{"int64", "float64", "float64", "bool", "date32", "timestamp[us]",
-                                              "timestamp[us, UTC]", "utf8", "utf8", "utf8", "utf8", "utf8"});
+                                              "timestamp[us, UTC]", "utf8", "decimal128(38, 0)", "utf8", "utf8",
+                                              "utf8"});
   REQUIRE(t.rows.size() == 4);
   CHECK(t.at(1, "int") == Cell{"-20"});
   CHECK(t.at(2, "int") == Cell{});
@@ -363,7 +367,7 @@ TEST_CASE("file plugin: CSV type inference") {
   CHECK(t.at(1, "tsz") == Cell{"2024-01-31 08:00:00+00:00"});  // offsets applied
   CHECK(t.at(3, "tsz") == Cell{"2024-02-01 05:30:00+00:00"});
   CHECK(t.at(0, "zip") == Cell{"02134"});                 // leading zeros keep the column text
-  CHECK(t.at(0, "big") == Cell{"99999999999999999999"});  // too big for int64: text, not a rounded float
+  CHECK(t.at(0, "big") == Cell{"99999999999999999999"});  // too big for 64 bits: an exact decimal
   CHECK(t.at(2, "empty") == Cell{""});
   CHECK(t.at(0, "empty") == Cell{});
   CHECK(t.at(3, "text") == Cell{"7"});
@@ -1032,4 +1036,221 @@ TEST_CASE("file plugin: the quick start sample") {
   Loaded d = load_path(path, {{"columns", {{"amount", "decimal128(12, 2)"}}}});
   CHECK(d.at(0, "amount") == Cell{"1234.50"});
   CHECK(d.at(2, "amount") == Cell{"15000.00"});
+}
+
+// ------------------------------------------------------------------------------------------------
+// Canonical spellings: a value after the sample is accepted only in a form inference itself accepts.
+
+/// Loads `body` (CSV or JSON Lines by the file name) with a one-row sample; returns the error text.
+std::string error_after_sample(const TempDir& dir, const std::string& name, const std::string& body) {
+  const std::string path = dir.file(name);
+  write_file(path, body);
+  sdk::Error e = expect_error([&] { load_path(path, {{"infer_rows", 1}}); });
+  CHECK(status_of(e) == "INVALID_ARGUMENT");
+  return e.what();
+}
+
+TEST_CASE("file plugin: CSV values after the sample must be canonical spellings of the inferred type") {
+  TempDir dir;
+  struct Case {
+    std::string first, later, type;
+  };
+  for (const Case& c : std::vector<Case>{{"8901", "08989", "int64"},
+                                         {"8901", "007", "int64"},
+                                         {"8901", "+8", "int64"},
+                                         {"8901", " 8", "int64"},
+                                         {"1.5", "+2.5", "float64"},
+                                         {"1.5", " 9 ", "float64"},
+                                         {"1.5", "01.5", "float64"},
+                                         {"true", "1", "bool"},
+                                         {"true", "yes", "bool"},
+                                         {"2024-01-31", " 2024-01-31", "date32"}}) {
+    const std::string what = error_after_sample(dir, "zip.csv", "zip\n" + c.first + "\n\"" + c.later + "\"\n");
+    const std::string expected = dir.file("zip.csv") + ":3: column \"zip\": \"" + c.later + "\" is not " +
+                                 (c.type == "int64" ? "an " : "a ") + c.type +
+                                 " (type inferred from the first 1 row); override it with options.columns";
+    CHECK_MESSAGE(contains(what, expected), what);
+    CHECK_MESSAGE(contains(what, "--column-type zip="), what);
+  }
+  // The canonical spellings themselves still load.
+  const std::string path = dir.file("ok.csv");
+  write_file(path, "i,f,b\n1,1.5,true\n-7,1e-3,FALSE\n0,NaN,True\n");
+  Loaded t = load_path(path, {{"infer_rows", 1}});
+  CHECK(t.types() == std::vector<std::string>{"int64", "float64", "bool"});
+  CHECK(t.at(1, "f") == Cell{"0.001"});
+}
+
+TEST_CASE("file plugin: JSON Lines numbers after the sample must be canonical spellings of the inferred type") {
+  TempDir dir;
+  // 1.0 is not an int64 (JSON numbers are taken by their spelling), nor is 1e2; a string is never a number.
+  for (const char* later : {"1.0", "1e2", "\"007\"", "\"5\""}) {
+    const std::string what = error_after_sample(dir, "n.jsonl", "{\"n\": 5}\n{\"n\": " + std::string(later) + "}\n");
+    CHECK_MESSAGE(contains(what, ":2: key \"n\": "), what);
+    CHECK_MESSAGE(contains(what, "is not an int64 (type inferred from the first 1 row)"), what);
+  }
+  // A float64 column takes integers (they are exact) and the NaN/Infinity strings export writes.
+  const std::string path = dir.file("f.jsonl");
+  write_file(path, "{\"x\": 1.5}\n{\"x\": 2}\n{\"x\": \"NaN\"}\n");
+  Loaded t = load_path(path, {{"infer_rows", 1}});
+  CHECK(t.type("x") == "float64");
+  CHECK(t.at(1, "x") == Cell{"2"});
+}
+
+TEST_CASE("file plugin: integers beyond int64 or 2^53 are never rounded") {
+  TempDir dir;
+  SUBCASE("inference widens") {
+    const std::string csv = dir.file("w.csv");
+    write_file(csv, "big,mixed,neg\n9223372036854775809,1.5,-1\n1,9007199254740993,18446744073709551617\n");
+    Loaded c = load_path(csv);
+    CHECK(c.types() == std::vector<std::string>{"uint64", "decimal128(38, 1)", "decimal128(38, 0)"});
+    CHECK(c.at(0, "big") == Cell{"9223372036854775809"});
+    CHECK(c.at(1, "mixed") == Cell{"9007199254740993.0"});
+    CHECK(c.at(1, "neg") == Cell{"18446744073709551617"});
+
+    const std::string jsonl = dir.file("w.jsonl");
+    write_file(jsonl,
+               "{\"big\": 9223372036854775809, \"mixed\": 1.5, \"neg\": -1}\n"
+               "{\"big\": 1, \"mixed\": 9007199254740993, \"neg\": 9223372036854775809}\n");
+    Loaded j = load_path(jsonl);
+    CHECK(j.types() == std::vector<std::string>{"uint64", "decimal128(38, 1)", "decimal128(38, 0)"});
+    CHECK(j.at(0, "big") == Cell{"9223372036854775809"});
+    CHECK(j.at(1, "mixed") == Cell{"9007199254740993.0"});
+    CHECK(j.at(1, "neg") == Cell{"9223372036854775809"});
+  }
+  SUBCASE("after the sample it is an error naming line and column") {
+    std::string what = error_after_sample(dir, "f.csv", "x\n1.5\n9007199254740993\n");
+    CHECK_MESSAGE(contains(what, ":3: column \"x\": \"9007199254740993\" cannot be held exactly by a float64"), what);
+    CHECK_MESSAGE(contains(what, "--column-type x=decimal128(38, 0)"), what);
+    what = error_after_sample(dir, "f.jsonl", "{\"x\": 1.5}\n{\"x\": 9007199254740993}\n");
+    CHECK_MESSAGE(contains(what, ":2: key \"x\": 9007199254740993 cannot be held exactly by a float64"), what);
+    what = error_after_sample(dir, "i.jsonl", "{\"x\": 1}\n{\"x\": 9223372036854775809}\n");
+    CHECK_MESSAGE(contains(what, ":2: key \"x\": 9223372036854775809 is out of range for int64"), what);
+    what = error_after_sample(dir, "i.csv", "x\n1\n9223372036854775809\n");
+    CHECK_MESSAGE(contains(what, ":3: column \"x\": \"9223372036854775809\" is out of range for int64"), what);
+  }
+  SUBCASE("doubles written in full or shortest are exact") {
+    const std::string path = dir.file("d.csv");
+    write_file(path, "x\n0.1\n18014398509481984\n1e300\n0.30000000000000004\n");
+    Loaded t = load_path(path);
+    CHECK(t.type("x") == "float64");
+  }
+}
+
+TEST_CASE("file plugin: a JSON key holding a NUL is refused naming the line") {
+  TempDir dir;
+  const std::string path = dir.file("nul.jsonl");
+  write_file(path, "{\"a\": 1}\n{\"foo\\u0000bar\": 42}\n");
+  sdk::Error e = expect_error([&] { load_path(path); });
+  CHECK(status_of(e) == "INVALID_ARGUMENT");
+  CHECK_MESSAGE(contains(e.what(), path + ":2: key \"foo\\u0000bar\" contains a NUL character"), e.what());
+  // Inside a nested value it is carried in the JSON text.
+  write_file(path, "{\"a\": {\"x\\u0000y\": 1}}\n");
+  Loaded t = load_path(path);
+  CHECK(t.at(0, "a") == Cell{"{\"x\\u0000y\":1}"});
+}
+
+// ------------------------------------------------------------------------------------------------
+// What a writer killed outright (SIGKILL, power cut) leaves behind is named for what it is and whose it
+// is, and the next export to the same target removes it once its process is gone.
+
+TEST_CASE("file plugin: stale temporary files of dead writers are removed by the next export") {
+  TempDir dir;
+  const std::string target = dir.file("out.csv");
+  // A pid that no longer exists: a child that has exited and been reaped.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  const std::string stale = dir.file(".out.csv.mageio-partial-" + std::to_string(child) + "-0123456789ab.tmp");
+  const std::string live = dir.file(".out.csv.mageio-partial-" + std::to_string(::getpid()) + "-0123456789ab.tmp");
+  // Our pid, but the file is older than this process: a pid reused since its writer died.
+  const std::string reused = dir.file(".out.csv.mageio-partial-" + std::to_string(::getpid()) + "-ba9876543210.tmp");
+  // Another target's temporary file, and a file that merely looks alike, are not this target's.
+  const std::string other = dir.file(".other.csv.mageio-partial-" + std::to_string(child) + "-0123456789ab.tmp");
+  const std::string unrelated = dir.file(".out.csv.mageio-partial-notapid.tmp");
+  for (const auto& path : {stale, live, reused, other, unrelated}) write_file(path, "a\npartial");
+  std::filesystem::last_write_time(reused,
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 365));
+
+  const sdk::Schema schema = {field("a", sdk::int64())};
+  export_rows(target, schema, {{"1"}}, "replace");
+  CHECK(read_file(target) == "a\n1\n");
+  CHECK_FALSE(std::filesystem::exists(stale));
+  CHECK_FALSE(std::filesystem::exists(reused));
+  CHECK(std::filesystem::exists(live));
+  CHECK(std::filesystem::exists(other));
+  CHECK(std::filesystem::exists(unrelated));
+
+  // An append to the target cleans up too.
+  write_file(stale, "a\npartial");
+  export_rows(target, schema, {{"2"}}, "append");
+  CHECK(read_file(target) == "a\n1\n2\n");
+  CHECK_FALSE(std::filesystem::exists(stale));
+  CHECK(std::filesystem::exists(live));
+}
+
+TEST_CASE("file plugin: an export's temporary file is named for its target and its process") {
+  TempDir dir;
+  const std::string target = dir.file("named.csv");
+  std::vector<std::string> seen;
+  const sdk::Schema schema = {field("a", sdk::int64())};
+  export_rows(plugin(), target, schema, {{"1"}, {"2"}}, "replace", {}, 1, -1, [&](int batch) {
+    if (batch != 1) return;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path)) seen.push_back(e.path().filename().string());
+  });
+  REQUIRE(seen.size() == 1);
+  CHECK_MESSAGE(seen[0].starts_with(".named.csv.mageio-partial-" + std::to_string(::getpid()) + "-"), seen[0]);
+  CHECK_MESSAGE(seen[0].ends_with(".tmp"), seen[0]);
+}
+
+TEST_CASE("file plugin: an append killed mid-way is undone by the next export to the same file") {
+  TempDir dir;
+  const std::string target = dir.file("log.csv");
+  const sdk::Schema schema = {field("a", sdk::int64())};
+  export_rows(target, schema, {{"1"}}, "fail");
+  REQUIRE(read_file(target) == "a\n1\n");
+  struct stat st {};
+  REQUIRE(::stat(target.c_str(), &st) == 0);
+  // What SIGKILL in the middle of `append` leaves: a partial tail and the append's journal.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  const std::string journal = dir.file(".log.csv.mageio-append-" + std::to_string(child) + "-0123456789ab.tmp");
+  write_file(journal,
+             "mageio append journal v1\n4 " + std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + "\n");
+  {
+    std::ofstream out(target, std::ios::app | std::ios::binary);
+    out << "2\n3\n4";  // cut mid-row
+  }
+  export_rows(target, schema, {{"5"}}, "append");
+  CHECK(read_file(target) == "a\n1\n5\n");
+  CHECK_FALSE(std::filesystem::exists(journal));
+  CHECK(dir.listing() == std::vector<std::string>{"log.csv"});
+
+  // A live process's journal is left alone (its append may still be running).
+  const std::string live = dir.file(".log.csv.mageio-append-" + std::to_string(::getpid()) + "-0123456789ab.tmp");
+  write_file(live, "mageio append journal v1\n4 " + std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + "\n");
+  export_rows(target, schema, {{"6"}}, "append");
+  CHECK(read_file(target) == "a\n1\n5\n6\n");
+  CHECK(std::filesystem::exists(live));
+}
+
+TEST_CASE("file plugin: a committed or failed append leaves no journal") {
+  TempDir dir;
+  const std::string target = dir.file("j.csv");
+  const sdk::Schema schema = {field("a", sdk::int64())};
+  export_rows(target, schema, {{"1"}}, "fail");
+  std::vector<std::string> during;
+  export_rows(plugin(), target, schema, {{"2"}, {"3"}}, "append", {}, 1, -1, [&](int batch) {
+    if (batch == 1) during = dir.listing();
+  });
+  REQUIRE(during.size() == 2);  // the journal exists while the append runs
+  CHECK_MESSAGE(during[0].starts_with(".j.csv.mageio-append-" + std::to_string(::getpid()) + "-"), during[0]);
+  CHECK(dir.listing() == std::vector<std::string>{"j.csv"});
+  expect_error([&] { export_rows(target, schema, {{"4"}, {"5"}}, "append", {}, 1, 1); });
+  CHECK(read_file(target) == "a\n1\n2\n3\n");
+  CHECK(dir.listing() == std::vector<std::string>{"j.csv"});
 }

@@ -4,6 +4,8 @@
 #include <mageio/sdk/values.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 using namespace mageio::sdk;
 
@@ -78,4 +80,35 @@ TEST_CASE("numbers and booleans") {
   CHECK(parse_bool("f") == false);
   CHECK_FALSE(parse_bool("maybe"));
   CHECK(format_hex_binary(std::string("\x01\xab", 2)) == "\\x01ab");
+}
+
+TEST_CASE("format_double: shortest round-trip digits, plain notation unless it needs many zeros") {
+  CHECK(format_double(0.0002) == "0.0002");  // not 2e-04
+  CHECK(format_double(-0.0002) == "-0.0002");
+  CHECK(format_double(0.0000001) == "0.0000001");
+  CHECK(format_double(0.00000001) == "1e-08");
+  CHECK(format_double(1.5e-10) == "1.5e-10");
+  CHECK(format_double(1234.5) == "1234.5");
+  CHECK(format_double(1500000) == "1500000");
+  CHECK(format_double(1e6) == "1000000");
+  CHECK(format_double(1e7) == "1e+07");
+  CHECK(format_double(123456789012345678.0) == "123456789012345680");
+  CHECK(format_double(1e300) == "1e+300");
+  CHECK(format_double(0) == "0");
+  CHECK(format_double(-0.0) == "-0");
+  CHECK(format_double(5e-324) == "5e-324");
+  CHECK(format_double(NAN) == "NaN");
+  CHECK(format_float(0.1f) == "0.1");
+  CHECK(format_float(0.0002f) == "0.0002");
+  // Every text reads back to the same double.
+  uint64_t state = 0x243F6A8885A308D3ull;
+  int mismatches = 0;
+  for (int i = 0; i < 20000; ++i) {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    double d = 0;
+    std::memcpy(&d, &state, sizeof d);
+    if (!std::isfinite(d)) continue;
+    mismatches += parse_double(format_double(d)) != d;
+  }
+  CHECK(mismatches == 0);
 }

@@ -134,6 +134,27 @@ OutputOptions read_output_options(const std::string& command, const ParsedArgs& 
   return output;
 }
 
+namespace {
+
+/// An error of the file plugin's export that writes a load's rows, told as the load's: the user ran
+/// `load`, not `export`. A failure of the source itself (reaching the export through the stream) is told
+/// as the load's error, without the stream's wording.
+sdk::Error as_load_error(const sdk::Error& e, const std::string& destination) {
+  std::string message = e.what();
+  static const std::string kExportPrefix = "file export: ";
+  if (!message.starts_with(kExportPrefix)) return e;
+  static const std::string kSourcePrefix = "input stream failed while reading a batch: ";
+  message.erase(0, kExportPrefix.size());
+  if (message.starts_with(kSourcePrefix)) {
+    message = "load: " + message.substr(kSourcePrefix.size());  // the source's own error (a bad value, ...)
+  } else {
+    message = "load: cannot write the rows to " + destination + ": " + message;
+  }
+  return sdk::Error(e.status(), message, e.sqlstate(), e.vendor_code());
+}
+
+}  // namespace
+
 int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions& output) {
   if (output.format == "null") {
     sdk::OwnedArray batch;
@@ -157,13 +178,28 @@ int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions
     context.note("wrote " + std::to_string(rows) + (rows == 1 ? " row" : " rows") + " to " + output.path);
     return rows;
   }
+  const std::string destination = output.path.empty() ? "standard output" : output.path;
+  if (reader.schema().empty()) {
+    // Nothing was loaded (an empty JSON Lines file has no columns): the output is empty, in any format.
+    if (!output.path.empty()) {
+      std::ofstream file(output.path, std::ios::binary | std::ios::trunc);
+      if (!file) throw sdk::io_error("load: cannot write " + output.path + ": " + std::strerror(errno));
+      context.note("wrote 0 rows to " + output.path + " (the source has no columns)");
+    }
+    return 0;
+  }
   // CSV and JSON Lines are the file plugin's job: the CLI writes no format itself.
   auto file = context.open("file");
   ExportOptions options{.path = output.path.empty() ? "-" : output.path, .if_exists = "replace"};
   if (!output.format.empty()) options.options["format"] = output.format;
   std::cout.flush();
   std::fflush(stdout);
-  const int64_t rows = file->export_data(options, reader.stream());
+  int64_t rows = 0;
+  try {
+    rows = file->export_data(options, reader.stream());
+  } catch (const sdk::Error& e) {
+    throw as_load_error(e, destination);
+  }
   if (!output.path.empty())
     context.note("wrote " + std::to_string(rows) + (rows == 1 ? " row" : " rows") + " to " + output.path);
   return rows;

@@ -31,7 +31,13 @@ std::string format_date(int32_t days);
 std::string format_timestamp(int64_t micros, bool with_time_zone);
 std::string format_time(int64_t micros);
 std::string format_decimal(int128 value, int32_t scale);
-std::string format_double(double value);  // shortest text that reads back to the same double
+/// THE text of a float, everywhere a float becomes text (CSV/JSON Lines export, the CLI's tables,
+/// ColumnView::to_text, SQLite text): the shortest digits that read back to the same value, in plain
+/// notation ("0.0002", "1500000", "-2.5") unless that needs more than six zeros beyond those digits
+/// (then "1e-08", "1.5e+300"); "NaN", "Infinity", "-Infinity". A float32 gets the shortest digits of
+/// the float32 ("0.1", not "0.10000000149011612").
+std::string format_double(double value);
+std::string format_float(float value);
 std::string format_hex_binary(std::string_view bytes);
 
 // Parsers return nullopt when the text is not of that form (callers build the error message, since
