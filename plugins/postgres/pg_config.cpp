@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <string_view>
 
 namespace mageio::postgres {
 namespace {
@@ -91,7 +92,18 @@ std::vector<sdk::ConfigKey> config_keys() {
   auto method = key("POSTGRES_CONNECTION_METHOD", "connection_method", ConfigType::String,
                     "Mage's connection method; only 'direct' is supported (no SSH tunnel)");
   method.default_value = "direct";
-  return {host, port, dbname, user, password, schema, timeout, read_timeout, params, method};
+  std::vector<sdk::ConfigKey> keys{host, port, dbname, user, password, schema, timeout, read_timeout, params, method};
+  // Mage's own io_config.yaml template carries these for its SSH-tunnel method. They are read only by
+  // that method, which is refused above; with 'direct' Mage ignores them, and so do we, so the template
+  // loads as shipped instead of failing on "unknown key".
+  for (const char* suffix : {"HOST", "PORT", "USERNAME", "PASSWORD", "PKEY"}) {
+    auto ssh = key(std::string("POSTGRES_SSH_") + suffix, "", ConfigType::String,
+                   "Mage's SSH-tunnel setting; accepted and unused (only the 'direct' connection method is "
+                   "supported)");
+    ssh.secret = std::string_view(suffix) == "PASSWORD" || std::string_view(suffix) == "PKEY";
+    keys.push_back(std::move(ssh));
+  }
+  return keys;
 }
 
 ConnectionSettings settings_from(const sdk::Config& config) {

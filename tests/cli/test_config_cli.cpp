@@ -189,6 +189,42 @@ TEST_CASE("config show masks passwords inside connection strings, and only them"
   CHECK(contains(r.out, "host"));
 }
 
+TEST_CASE("Mage's PostgreSQL keys as its template writes them, SSH settings included, are accepted") {
+  TempDir dir;
+  // Nothing listens on port 1: the command gets as far as connecting, which shows the keys were taken.
+  write_file(dir / "io_config.yaml", R"(default:
+  POSTGRES_CONNECT_TIMEOUT: 10
+  POSTGRES_DBNAME: postgres
+  POSTGRES_SCHEMA: public
+  POSTGRES_USER: username
+  POSTGRES_PASSWORD: password-of-mage
+  POSTGRES_HOST: 127.0.0.1
+  POSTGRES_PORT: 1
+  POSTGRES_CONNECTION_METHOD: direct
+  POSTGRES_SSH_HOST: bastion.example
+  POSTGRES_SSH_PORT: 22
+  POSTGRES_SSH_USERNAME: ubuntu
+  POSTGRES_SSH_PASSWORD: ssh-secret-of-mage
+  POSTGRES_SSH_PKEY: /home/me/.ssh/id_rsa
+)");
+  const CommandResult r = run(dir, {"load", "postgres", "--query", "SELECT 1"});
+  INFO(show(r));
+  CHECK(r.exit_code == 1);
+  CHECK(!contains(r.err, "unknown key"));
+  CHECK(contains(r.err, "127.0.0.1"));
+  const CommandResult shown = run(dir, {"config", "show"});
+  INFO(show(shown));
+  CHECK(!contains(shown.out, "ssh-secret-of-mage"));
+  CHECK(!contains(shown.out, "password-of-mage"));
+
+  // The SSH-tunnel method itself is refused, saying what to do instead.
+  const CommandResult tunnel =
+      run(dir, {"load", "postgres", "--query", "SELECT 1", "--set", "POSTGRES_CONNECTION_METHOD=ssh_tunnel"});
+  INFO(show(tunnel));
+  CHECK(tunnel.exit_code == 1);
+  CHECK(contains(tunnel.err, "only 'direct' is"));
+}
+
 TEST_CASE("a short password is masked only as a whole word, so messages stay readable") {
   TempDir dir;
   // Nothing listens on port 1: opening fails with a message that says "mysql" (or names the user `y`).
