@@ -128,6 +128,10 @@ ConnectSettings read_settings(const sdk::Config& config) {
   if (settings.ssl_mode >= SslMode::VerifyCa && settings.ssl_ca.empty())
     throw sdk::invalid_argument("mysql: MYSQL_SSL_MODE " + mode +
                                 " needs MYSQL_SSL_CA (the CA to verify the server with)");
+  // A CA given means "verify the server with it": PREFERRED would fall back to plaintext when the server (or a
+  // man in the middle) offers no TLS, and REQUIRED alone would accept any certificate.
+  if (!settings.ssl_ca.empty() && (settings.ssl_mode == SslMode::Preferred || settings.ssl_mode == SslMode::Required))
+    settings.ssl_mode = SslMode::VerifyCa;
   if (settings.ssl_cert.empty() != settings.ssl_key.empty())
     throw sdk::invalid_argument(
         "mysql: MYSQL_SSL_CERT and MYSQL_SSL_KEY go together (a client certificate and its key)");
