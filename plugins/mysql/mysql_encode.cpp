@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace mageio::mysql {
 namespace {
@@ -29,6 +30,20 @@ inline void append_number(std::string& out, T value) {
 }
 
 inline int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// PostgreSQL's 'infinity' and '-infinity' dates and timestamps reach us as the extreme values of their
+// Arrow storage (the postgres plugin hands them over that way): INT32_MAX/MIN days, INT64_MAX/MIN
+// microseconds. MySQL has no infinity, and the year they would print as (294247, 5881580) says nothing.
+template <typename T>
+bool is_infinity_sentinel(T value) {
+  return value == std::numeric_limits<T>::max() || value == std::numeric_limits<T>::min();
+}
+
+std::string infinity_message(bool positive, const char* what) {
+  return std::string(positive ? "'infinity'" : "'-infinity'") + " (PostgreSQL's " + what +
+         " infinity, the largest/smallest value the Arrow type holds) has no MySQL equivalent; replace it "
+         "(e.g. with NULL or a far date) before exporting";
+}
 
 }  // namespace
 
@@ -238,16 +253,24 @@ void ValueWriter::append_value(const sdk::ColumnView& column, size_t c, int64_t 
         else
           append_escaped_field(out, column.get_string(row));
         break;
-      case Kind::Date:
+      case Kind::Date: {
+        const int32_t days = column.get_date32(row);
+        if (column.type().id == sdk::TypeId::Date32 && is_infinity_sentinel(days))
+          bad_value(c, row_number, infinity_message(days > 0, "date"));
         if (sql) out += '\'';
-        append_date(out, column.get_date32(row), &dates_[c]);
-        if (sql) out += '\'';
-        break;
-      case Kind::Timestamp:
-        if (sql) out += '\'';
-        append_timestamp(out, column.get_timestamp_us(row), &dates_[c]);
+        append_date(out, days, &dates_[c]);
         if (sql) out += '\'';
         break;
+      }
+      case Kind::Timestamp: {
+        const int64_t micros = column.get_timestamp_us(row);
+        if (column.type().unit == sdk::TimeUnit::Micro && is_infinity_sentinel(micros))
+          bad_value(c, row_number, infinity_message(micros > 0, "timestamp"));
+        if (sql) out += '\'';
+        append_timestamp(out, micros, &dates_[c]);
+        if (sql) out += '\'';
+        break;
+      }
       case Kind::Time:
         if (sql) out += '\'';
         append_time(out, column.get_time_us(row));

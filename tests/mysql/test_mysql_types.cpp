@@ -494,3 +494,37 @@ TEST_CASE("wide DECIMALs, GEOMETRY, NULL columns and expressions map as document
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("column \"too_wide\" (DECIMAL(65,12))") != std::string::npos);
 }
+
+TEST_CASE("PostgreSQL's infinity dates and timestamps are refused as 'infinity', naming the row and column") {
+  auto s = server();
+  if (!s) return;
+  auto db = open(*s);
+  const std::string table = unique_name("infinity");
+  DropTable drop{*db, table};
+  struct Case {
+    sdk::DataType type;
+    std::function<void(sdk::ColumnBuilder&, bool)> append;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {sdk::timestamp_us(), [](auto& c, bool bad) { c.append_timestamp_us(bad ? INT64_MAX : 0); }, "'infinity'"},
+      {sdk::timestamp_us("UTC"), [](auto& c, bool bad) { c.append_timestamp_us(bad ? INT64_MIN : 0); }, "'-infinity'"},
+      {sdk::date32(), [](auto& c, bool bad) { c.append_date32(bad ? INT32_MAX : 0); }, "'infinity'"},
+      {sdk::date32(), [](auto& c, bool bad) { c.append_date32(bad ? INT32_MIN : 0); }, "'-infinity'"},
+  };
+  for (std::string method : {"insert", "load_data"}) {
+    for (const auto& test : cases) {
+      CAPTURE(method);
+      CAPTURE(test.type.name());
+      auto input = rows_stream({{"when", test.type}}, 10,
+                               [&](sdk::BatchBuilder& b, int64_t row) { test.append(b.column(0), row == 6); });
+      auto error = error_of([&] { db->export_data({.table = table, .options = {{"method", method}}}, input.get()); });
+      CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
+      const std::string message = error.what();
+      CHECK(message.find("row 7, column \"when\"") != std::string::npos);
+      CHECK(message.find(test.expected) != std::string::npos);
+      CHECK(message.find("year") == std::string::npos);
+      CHECK_FALSE(db->table_exists(table));
+    }
+  }
+}
