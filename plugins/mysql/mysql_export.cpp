@@ -150,6 +150,27 @@ struct Plan {
   std::string context;
 };
 
+// " ON DUPLICATE KEY UPDATE ..." for an upsert, "" otherwise.
+std::string upsert_clause(const Plan& plan_) {
+  if (plan_.unique.empty()) return "";
+  const std::string first_key = quote_identifier(plan_.unique.front());
+  // IGNORE (and UPDATE when every column is a key): assigning the key to itself changes nothing and only
+  // runs for rows whose key already exists, unlike INSERT IGNORE, which also swallows every other error.
+  std::string assignments;
+  if (plan_.conflict == sdk::ConflictMethod::Update) {
+    for (const auto& column : plan_.columns) {
+      bool is_key = std::any_of(plan_.unique.begin(), plan_.unique.end(),
+                                [&](const std::string& key) { return same_column(key, column); });
+      if (is_key) continue;
+      if (!assignments.empty()) assignments += ", ";
+      // VALUES(col): the value this row would have inserted. Works on MariaDB and MySQL 8 alike.
+      assignments += quote_identifier(column) + " = VALUES(" + quote_identifier(column) + ")";
+    }
+  }
+  if (assignments.empty()) assignments = first_key + " = " + first_key;
+  return " ON DUPLICATE KEY UPDATE " + assignments;
+}
+
 class Writer {
  public:
   Writer(Session& session, const Plan& plan, sdk::StreamReader& input)
@@ -175,32 +196,12 @@ class Writer {
 
   // --- multi-row INSERT ---------------------------------------------------------------------------
 
-  std::string upsert_clause() const {
-    if (plan_.unique.empty()) return "";
-    const std::string first_key = quote_identifier(plan_.unique.front());
-    // IGNORE (and UPDATE when every column is a key): assigning the key to itself changes nothing and only
-    // runs for rows whose key already exists, unlike INSERT IGNORE, which also swallows every other error.
-    std::string assignments;
-    if (plan_.conflict == sdk::ConflictMethod::Update) {
-      for (const auto& column : plan_.columns) {
-        bool is_key = std::any_of(plan_.unique.begin(), plan_.unique.end(),
-                                  [&](const std::string& key) { return same_column(key, column); });
-        if (is_key) continue;
-        if (!assignments.empty()) assignments += ", ";
-        // VALUES(col): the value this row would have inserted. Works on MariaDB and MySQL 8 alike.
-        assignments += quote_identifier(column) + " = VALUES(" + quote_identifier(column) + ")";
-      }
-    }
-    if (assignments.empty()) assignments = first_key + " = " + first_key;
-    return " ON DUPLICATE KEY UPDATE " + assignments;
-  }
-
   int64_t write_inserts() {
     std::string prefix = "INSERT INTO " + plan_.qualified + " (";
     for (size_t i = 0; i < plan_.columns.size(); ++i)
       prefix += (i > 0 ? ", " : "") + quote_identifier(plan_.columns[i]);
     prefix += ") VALUES ";
-    const std::string suffix = upsert_clause();
+    const std::string suffix = upsert_clause(plan_);
     const int64_t packet = session_.server().max_allowed_packet;
     // Statements of at most 4 MiB (bounded client memory), always below max_allowed_packet.
     const size_t limit = packet > (64 << 10)
@@ -386,6 +387,117 @@ Method read_method(sdk::Options& options) {
                               "\"");
 }
 
+// Maps the input's columns onto an existing table's (by name, ignoring case) and, for an upsert, checks that
+// the table has a unique index on exactly the constraint columns. Fills plan.qualified/columns/
+// load_data_set/unique.
+void plan_append(Session& session, Plan& plan, const TableInfo& table, const sdk::ExportRequest& request,
+                 const std::string& described) {
+  const bool upsert = !request.unique_constraints.empty();
+  plan.columns.clear();
+  plan.unique.clear();
+  plan.qualified = qualified_name(table.schema, table.name);
+  plan.load_data_set.assign(plan.schema.size(), "");
+  for (size_t i = 0; i < plan.schema.size(); ++i) {
+    auto found = std::find_if(table.columns.begin(), table.columns.end(),
+                              [&](const ColumnInfo& c) { return same_column(c.name, plan.schema[i].name); });
+    if (found == table.columns.end()) {
+      std::string names;
+      for (const auto& c : table.columns) names += (names.empty() ? "" : ", ") + c.name;
+      throw sdk::invalid_argument("mysql: cannot append to " + described + ": input column \"" + plan.schema[i].name +
+                                  "\" is not in the table (its columns: " + names + ")");
+    }
+    plan.columns.push_back(found->name);
+    // LOAD DATA ... CHARACTER SET binary hands BIT columns the digits' bytes and MySQL 8 refuses JSON from
+    // binary strings: read those through a variable.
+    const std::string var = "@mageio_v" + std::to_string(i);
+    if (found->data_type == "bit")
+      plan.load_data_set[i] = "CAST(" + var + " AS UNSIGNED)";
+    else if (found->data_type == "json")
+      plan.load_data_set[i] = "CONVERT(" + var + " USING utf8mb4)";
+  }
+  if (upsert) {
+    for (const auto& key : request.unique_constraints) {
+      auto found = std::find_if(table.columns.begin(), table.columns.end(),
+                                [&](const ColumnInfo& c) { return same_column(c.name, key); });
+      plan.unique.push_back(found == table.columns.end() ? key : found->name);
+    }
+    bool has_key = false;
+    for (const auto& index : unique_keys(session, table.schema, table.name)) {
+      if (index.size() != plan.unique.size()) continue;
+      has_key = std::all_of(plan.unique.begin(), plan.unique.end(), [&](const std::string& key) {
+        return std::any_of(index.begin(), index.end(), [&](const std::string& c) { return same_column(c, key); });
+      });
+      if (has_key) break;
+    }
+    if (!has_key) {
+      std::string keys;
+      for (const auto& key : plan.unique) keys += (keys.empty() ? "" : ", ") + quote_identifier(key);
+      throw sdk::invalid_argument("mysql: cannot upsert into " + described +
+                                  ": it has no PRIMARY KEY or UNIQUE index on "
+                                  "exactly (" +
+                                  keys +
+                                  "), so ON DUPLICATE KEY UPDATE would never fire and rows would be "
+                                  "duplicated; add one first: ALTER TABLE " +
+                                  plan.qualified + " ADD UNIQUE KEY (" + keys + ")");
+    }
+  }
+}
+
+constexpr int kTableExists = 1050;  // ER_TABLE_EXISTS_ERROR
+constexpr int kNoSuchTable = 1146;  // ER_NO_SUCH_TABLE
+constexpr int kPublishAttempts = 5;
+
+// Runs one data-changing statement with warnings as errors (as every export statement).
+int64_t run_strict(Session& session, const std::string& sql, const std::string& context) {
+  std::unique_ptr<sql::Statement> statement = session.statement();
+  try {
+    Session::Watch watch(session);
+    statement->execute(sql);
+    check_warnings(session, statement->getWarnings(), context);
+    return static_cast<int64_t>(statement->getUpdateCount());
+  } catch (const sql::SQLException& e) {
+    throw session.error(e, context);
+  }
+}
+
+// The target appeared after we looked (another export created it): copy the staged rows into it in one
+// transaction, mapped by column name, with the same upsert rules as an append. Throws kNoSuchTable's
+// error when the table is gone again.
+void append_staged_rows(Session& session, const Plan& staged, const std::string& schema, const std::string& table,
+                        const sdk::ExportRequest& request, const std::string& described) {
+  auto info = describe_table(session, schema, table);
+  if (!info)
+    throw sdk::Error(MAGEIO_STATUS_NOT_FOUND, "mysql: " + described + " disappeared while appending", "42S02",
+                     kNoSuchTable);
+  Plan append = staged;
+  plan_append(session, append, *info, request, described);
+  std::string target_columns, stage_columns;
+  for (size_t i = 0; i < append.columns.size(); ++i) {
+    target_columns += (i > 0 ? ", " : "") + quote_identifier(append.columns[i]);
+    stage_columns += (i > 0 ? ", " : "") + quote_identifier(staged.columns[i]);
+  }
+  const std::string sql = "INSERT INTO " + append.qualified + " (" + target_columns + ") SELECT " + stage_columns +
+                          " FROM " + staged.qualified + upsert_clause(append);
+  in_transaction(session, staged.context, [&] {
+    return run_strict(session, sql, staged.context + " (appending to the table another export created meanwhile)");
+  });
+}
+
+// Replaces the target with the filled staging table in one atomic RENAME, then drops the old copy.
+void swap_in(Session& session, const Plan& plan, const std::string& schema, const std::string& qualified_target,
+             const std::string& table, const std::string& described) {
+  const std::string old = side_table_name(table, "old");
+  session.run("RENAME TABLE " + qualified_target + " TO " + qualified_name(schema, old) + ", " + plan.qualified +
+                  " TO " + qualified_target,
+              plan.context + " (swapping the new table in)");
+  try {
+    session.run("DROP TABLE " + qualified_name(schema, old), "dropping the replaced table");
+  } catch (const sdk::Error& e) {
+    session.host().warning("mysql: " + described + " was replaced, but its old copy " + schema + "." + old +
+                           " could not be dropped: " + e.what());
+  }
+}
+
 }  // namespace
 
 std::string create_table_sql(const std::string& qualified, const sdk::Schema& schema,
@@ -489,53 +601,7 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
   const bool create = !existing || request.if_exists == sdk::IfExists::Replace;
   if (!create) {
     // Append / upsert into the existing table.
-    const TableInfo& table = *existing;
-    plan.qualified = qualified_name(table.schema, table.name);
-    plan.load_data_set.assign(plan.schema.size(), "");
-    for (size_t i = 0; i < plan.schema.size(); ++i) {
-      auto found = std::find_if(table.columns.begin(), table.columns.end(),
-                                [&](const ColumnInfo& c) { return same_column(c.name, plan.schema[i].name); });
-      if (found == table.columns.end()) {
-        std::string names;
-        for (const auto& c : table.columns) names += (names.empty() ? "" : ", ") + c.name;
-        throw sdk::invalid_argument("mysql: cannot append to " + described + ": input column \"" + plan.schema[i].name +
-                                    "\" is not in the table (its columns: " + names + ")");
-      }
-      plan.columns.push_back(found->name);
-      // LOAD DATA ... CHARACTER SET binary hands BIT columns the digits' bytes and MySQL 8 refuses JSON from
-      // binary strings: read those through a variable.
-      const std::string var = "@mageio_v" + std::to_string(i);
-      if (found->data_type == "bit")
-        plan.load_data_set[i] = "CAST(" + var + " AS UNSIGNED)";
-      else if (found->data_type == "json")
-        plan.load_data_set[i] = "CONVERT(" + var + " USING utf8mb4)";
-    }
-    if (upsert) {
-      for (const auto& key : request.unique_constraints) {
-        auto found = std::find_if(table.columns.begin(), table.columns.end(),
-                                  [&](const ColumnInfo& c) { return same_column(c.name, key); });
-        plan.unique.push_back(found == table.columns.end() ? key : found->name);
-      }
-      bool has_key = false;
-      for (const auto& index : unique_keys(session, table.schema, table.name)) {
-        if (index.size() != plan.unique.size()) continue;
-        has_key = std::all_of(plan.unique.begin(), plan.unique.end(), [&](const std::string& key) {
-          return std::any_of(index.begin(), index.end(), [&](const std::string& c) { return same_column(c, key); });
-        });
-        if (has_key) break;
-      }
-      if (!has_key) {
-        std::string keys;
-        for (const auto& key : plan.unique) keys += (keys.empty() ? "" : ", ") + quote_identifier(key);
-        throw sdk::invalid_argument("mysql: cannot upsert into " + described +
-                                    ": it has no PRIMARY KEY or UNIQUE index on "
-                                    "exactly (" +
-                                    keys +
-                                    "), so ON DUPLICATE KEY UPDATE would never fire and rows would be "
-                                    "duplicated; add one first: ALTER TABLE " +
-                                    plan.qualified + " ADD UNIQUE KEY (" + keys + ")");
-      }
-    }
+    plan_append(session, plan, *existing, request, described);
     return in_transaction(session, plan.context, writer_rows);
   }
 
@@ -555,19 +621,30 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
   try {
     const int64_t rows = in_transaction(session, plan.context, writer_rows);
     session.host().check_cancelled();
-    if (existing) {
-      const std::string old = side_table_name(existing->name, "old");
-      session.run("RENAME TABLE " + qualified_target + " TO " + qualified_name(schema, old) + ", " + plan.qualified +
-                      " TO " + qualified_target,
-                  plan.context + " (swapping the new table in)");
+    // Another export may create or replace the target between our look at it and our RENAME (two exports
+    // into a missing table at once). RENAME is atomic, so each attempt either moves the stage in or finds the
+    // table in the way (1050) or gone (1146), and the next attempt acts on what is there now.
+    bool target_there = existing.has_value();
+    for (int attempt = 1;; ++attempt) {
       try {
-        session.run("DROP TABLE " + qualified_name(schema, old), "dropping the replaced table");
+        if (!target_there) {
+          session.run("RENAME TABLE " + plan.qualified + " TO " + qualified_target,
+                      plan.context + " (creating the table)");
+        } else if (request.if_exists == sdk::IfExists::Append) {
+          // Created by another export meanwhile: add the staged rows to it, as append would have.
+          append_staged_rows(session, plan, schema, target.table, request, described);
+          run_quietly(session, "DROP TABLE IF EXISTS " + plan.qualified);
+        } else if (request.if_exists == sdk::IfExists::Replace) {
+          swap_in(session, plan, schema, qualified_target, target.table, described);
+        } else {
+          throw sdk::already_exists("mysql: table " + described + " already exists (if_exists is fail)");
+        }
+        break;
       } catch (const sdk::Error& e) {
-        session.host().warning("mysql: " + described + " was replaced, but its old copy " + schema + "." + old +
-                               " could not be dropped: " + e.what());
+        const bool in_the_way = e.vendor_code() == kTableExists, gone = e.vendor_code() == kNoSuchTable;
+        if (attempt >= kPublishAttempts || !(in_the_way || gone)) throw;
+        target_there = in_the_way;
       }
-    } else {
-      session.run("RENAME TABLE " + plan.qualified + " TO " + qualified_target, plan.context + " (creating the table)");
     }
     return rows;
   } catch (...) {
