@@ -135,6 +135,11 @@ class Session {
    private:
     Session& session_;
   };
+  /// Whether this connection holds the export lock that marks its staging tables as in use (see
+  /// mysql_export.cpp); a new connection does not.
+  bool export_lock_held() const { return export_lock_connection_ == server_.connection_id && connection_; }
+  void export_lock_taken() { export_lock_connection_ = server_.connection_id; }
+
   /// True when the connection was lost (the next operation reconnects).
   bool broken() const { return broken_; }
   /// True when the watchdog killed a statement of the current operation for the host.
@@ -160,6 +165,7 @@ class Session {
   bool time_zone_known_ = true;
   bool time_zone_utc_ = true;
   std::vector<std::string> deferred_cleanup_;
+  uint64_t export_lock_connection_ = 0;
 
   std::mutex watchdog_mutex_;
   std::condition_variable watchdog_wake_;
