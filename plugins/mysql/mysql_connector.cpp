@@ -59,7 +59,8 @@ sdk::PluginInfo MysqlConnector::info() {
   };
   // What export creates and load maps back to the same type (mysql_types.hpp). Not listed:
   // timestamp[us, UTC] (stored as DATETIME(6) in UTC, loads as timestamp[us]), large_utf8/large_binary
-  // (load as utf8/binary), null (TEXT, loads as utf8), and NaN/infinite floats (MySQL cannot store them).
+  // (load as utf8/binary), null (TEXT, loads as utf8), time64[us] (TIME(6), which loads as duration[us]
+  // unless the load asks for {"time_as": "time64"}), and NaN/infinite floats (MySQL cannot store them).
   // float32 is exact through table loads (see mysql_load.hpp on FLOAT).
   info.supported_types = {"bool",
                           "int8",
@@ -78,7 +79,7 @@ sdk::PluginInfo MysqlConnector::info() {
                           "binary",
                           "date32",
                           "timestamp[us]",
-                          "time64[us]"};
+                          "duration[us]"};
   return info;
 }
 

@@ -97,7 +97,15 @@ void append_timestamp(std::string& out, int64_t micros, DateCache* cache) {
   out.append(text, 16);
 }
 
+// MySQL's TIME holds -838:59:59.999999..838:59:59.999999 (MariaDB; MySQL 8 stops at .000000 and warns,
+// which exports treat as an error).
+constexpr int64_t kMaxTimeMicros = ((838LL * 60 + 59) * 60 + 59) * 1000000 + 999999;
+
 void append_time(std::string& out, int64_t micros) {
+  // Checked before negating: -INT64_MIN does not exist.
+  if (micros > kMaxTimeMicros || micros < -kMaxTimeMicros)
+    throw sdk::invalid_argument("the duration " + sdk::format_duration(micros) +
+                                " is outside MySQL's TIME range -838:59:59.999999..838:59:59.999999");
   if (micros < 0) {
     out += '-';
     micros = -micros;
@@ -105,7 +113,6 @@ void append_time(std::string& out, int64_t micros) {
   const int64_t seconds = micros / sdk::kMicrosPerSecond;
   const int64_t fraction = micros % sdk::kMicrosPerSecond;
   const int64_t hours = seconds / 3600;
-  if (hours > 838) throw sdk::invalid_argument("the time is outside MySQL's TIME range (up to 838:59:59)");
   append_digits(out, hours, hours >= 100 ? 3 : 2);
   out += ':';
   append_digits(out, seconds / 60 % 60, 2);
@@ -203,6 +210,7 @@ ValueWriter::ValueWriter(const sdk::Schema& schema, bool backslash_escapes)
       case TypeId::Timestamp: kind = Kind::Timestamp; break;
       case TypeId::Time32:
       case TypeId::Time64: kind = Kind::Time; break;
+      case TypeId::Duration: kind = Kind::Duration; break;
       default: throw sdk::not_implemented("mysql: cannot export column \"" + field.name + "\" of type " + type.name());
     }
     kinds_.push_back(kind);
@@ -274,6 +282,11 @@ void ValueWriter::append_value(const sdk::ColumnView& column, size_t c, int64_t 
       case Kind::Time:
         if (sql) out += '\'';
         append_time(out, column.get_time_us(row));
+        if (sql) out += '\'';
+        break;
+      case Kind::Duration:
+        if (sql) out += '\'';
+        append_time(out, column.get_duration_us(row));
         if (sql) out += '\'';
         break;
     }
