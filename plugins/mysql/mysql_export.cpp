@@ -661,6 +661,10 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
     return writer.write();
   };
 
+  // Whatever this export does, it first clears what killed exports to this target left behind.
+  drop_stale_side_tables(session, schema, target.table);
+  remove_stale_pipe_directories();
+
   const bool create = !existing || request.if_exists == sdk::IfExists::Replace;
   if (!create) {
     // Append / upsert into the existing table.
@@ -676,8 +680,6 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
     plan.unique.push_back(found->name);
   }
   hold_export_lock(session);
-  drop_stale_side_tables(session, schema, target.table);
-  remove_stale_pipe_directories();
   const std::string stage = side_table_name(target.table, "stage", session.server().connection_id);
   const std::string qualified_target = qualified_name(schema, existing ? existing->name : target.table);
   plan.qualified = qualified_name(schema, stage);

@@ -138,12 +138,14 @@ TEST_CASE("after a SIGKILL mid-export, the next export to the target removes the
 
   const std::string csv = (t.work / "small.csv").string();
   mageio::test::write_file(csv, "id,name\n1,one\n2,two\n");
-  CommandResult next = run_cli({"export", "mysql", "--input", csv, "--table", table, "--if-exists", "replace",
+  // An append into the (existing) target: every export cleans up, not only those that build a staging table.
+  CommandResult next = run_cli({"export", "mysql", "--input", csv, "--table", table, "--if-exists", "append",
                                 "--column-type", "id=int64", "--config", t.config},
                                t.work.path(), t.env);
   INFO(show(next));
   REQUIRE(next.exit_code == 0);
-  CHECK(rows_of(*db, table) == std::vector<std::vector<std::string>>{{"1", "one"}, {"2", "two"}});
+  CHECK(rows_of(*db, table) ==
+        std::vector<std::vector<std::string>>{{"-1", "already here"}, {"1", "one"}, {"2", "two"}});
   CHECK(leftovers(*db, table) == std::vector<std::string>{live_stage});
   CHECK(entries(t.tmp.path()).empty());
 }
