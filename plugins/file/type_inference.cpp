@@ -428,7 +428,8 @@ Mismatch append_text(sdk::ColumnBuilder& column, std::string_view text, bool inf
       column.append_time_us(*v);
       return Mismatch::None;
     }
-    case TypeId::Null: return Mismatch::NotOfType;
+    case TypeId::Null:
+    case TypeId::Duration: return Mismatch::NotOfType;
   }
   return Mismatch::NotOfType;
 }

@@ -59,7 +59,8 @@ sdk::PluginInfo MysqlConnector::info() {
   };
   // What export creates and load maps back to the same type (mysql_types.hpp). Not listed:
   // timestamp[us, UTC] (stored as DATETIME(6) in UTC, loads as timestamp[us]), large_utf8/large_binary
-  // (load as utf8/binary), null (TEXT, loads as utf8), and NaN/infinite floats (MySQL cannot store them).
+  // (load as utf8/binary), null (TEXT, loads as utf8), time64[us] (TIME(6), which loads as duration[us]
+  // unless the load asks for {"time_as": "time64"}), and NaN/infinite floats (MySQL cannot store them).
   // float32 is exact through table loads (see mysql_load.hpp on FLOAT).
   info.supported_types = {"bool",
                           "int8",
@@ -78,7 +79,7 @@ sdk::PluginInfo MysqlConnector::info() {
                           "binary",
                           "date32",
                           "timestamp[us]",
-                          "time64[us]"};
+                          "duration[us]"};
   return info;
 }
 
@@ -128,6 +129,10 @@ ConnectSettings read_settings(const sdk::Config& config) {
   if (settings.ssl_mode >= SslMode::VerifyCa && settings.ssl_ca.empty())
     throw sdk::invalid_argument("mysql: MYSQL_SSL_MODE " + mode +
                                 " needs MYSQL_SSL_CA (the CA to verify the server with)");
+  // A CA given means "verify the server with it": PREFERRED would fall back to plaintext when the server (or a
+  // man in the middle) offers no TLS, and REQUIRED alone would accept any certificate.
+  if (!settings.ssl_ca.empty() && (settings.ssl_mode == SslMode::Preferred || settings.ssl_mode == SslMode::Required))
+    settings.ssl_mode = SslMode::VerifyCa;
   if (settings.ssl_cert.empty() != settings.ssl_key.empty())
     throw sdk::invalid_argument(
         "mysql: MYSQL_SSL_CERT and MYSQL_SSL_KEY go together (a client certificate and its key)");

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace mageio::mysql {
 namespace {
@@ -29,6 +30,20 @@ inline void append_number(std::string& out, T value) {
 }
 
 inline int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// PostgreSQL's 'infinity' and '-infinity' dates and timestamps reach us as the extreme values of their
+// Arrow storage (the postgres plugin hands them over that way): INT32_MAX/MIN days, INT64_MAX/MIN
+// microseconds. MySQL has no infinity, and the year they would print as (294247, 5881580) says nothing.
+template <typename T>
+bool is_infinity_sentinel(T value) {
+  return value == std::numeric_limits<T>::max() || value == std::numeric_limits<T>::min();
+}
+
+std::string infinity_message(bool positive, const char* what) {
+  return std::string(positive ? "'infinity'" : "'-infinity'") + " (PostgreSQL's " + what +
+         " infinity, the largest/smallest value the Arrow type holds) has no MySQL equivalent; replace it "
+         "(e.g. with NULL or a far date) before exporting";
+}
 
 }  // namespace
 
@@ -82,7 +97,15 @@ void append_timestamp(std::string& out, int64_t micros, DateCache* cache) {
   out.append(text, 16);
 }
 
+// MySQL's TIME holds -838:59:59.999999..838:59:59.999999 (MariaDB; MySQL 8 stops at .000000 and warns,
+// which exports treat as an error).
+constexpr int64_t kMaxTimeMicros = ((838LL * 60 + 59) * 60 + 59) * 1000000 + 999999;
+
 void append_time(std::string& out, int64_t micros) {
+  // Checked before negating: -INT64_MIN does not exist.
+  if (micros > kMaxTimeMicros || micros < -kMaxTimeMicros)
+    throw sdk::invalid_argument("the duration " + sdk::format_duration(micros) +
+                                " is outside MySQL's TIME range -838:59:59.999999..838:59:59.999999");
   if (micros < 0) {
     out += '-';
     micros = -micros;
@@ -90,7 +113,6 @@ void append_time(std::string& out, int64_t micros) {
   const int64_t seconds = micros / sdk::kMicrosPerSecond;
   const int64_t fraction = micros % sdk::kMicrosPerSecond;
   const int64_t hours = seconds / 3600;
-  if (hours > 838) throw sdk::invalid_argument("the time is outside MySQL's TIME range (up to 838:59:59)");
   append_digits(out, hours, hours >= 100 ? 3 : 2);
   out += ':';
   append_digits(out, seconds / 60 % 60, 2);
@@ -188,6 +210,7 @@ ValueWriter::ValueWriter(const sdk::Schema& schema, bool backslash_escapes)
       case TypeId::Timestamp: kind = Kind::Timestamp; break;
       case TypeId::Time32:
       case TypeId::Time64: kind = Kind::Time; break;
+      case TypeId::Duration: kind = Kind::Duration; break;
       default: throw sdk::not_implemented("mysql: cannot export column \"" + field.name + "\" of type " + type.name());
     }
     kinds_.push_back(kind);
@@ -238,19 +261,32 @@ void ValueWriter::append_value(const sdk::ColumnView& column, size_t c, int64_t 
         else
           append_escaped_field(out, column.get_string(row));
         break;
-      case Kind::Date:
+      case Kind::Date: {
+        const int32_t days = column.get_date32(row);
+        if (column.type().id == sdk::TypeId::Date32 && is_infinity_sentinel(days))
+          bad_value(c, row_number, infinity_message(days > 0, "date"));
         if (sql) out += '\'';
-        append_date(out, column.get_date32(row), &dates_[c]);
-        if (sql) out += '\'';
-        break;
-      case Kind::Timestamp:
-        if (sql) out += '\'';
-        append_timestamp(out, column.get_timestamp_us(row), &dates_[c]);
+        append_date(out, days, &dates_[c]);
         if (sql) out += '\'';
         break;
+      }
+      case Kind::Timestamp: {
+        const int64_t micros = column.get_timestamp_us(row);
+        if (column.type().unit == sdk::TimeUnit::Micro && is_infinity_sentinel(micros))
+          bad_value(c, row_number, infinity_message(micros > 0, "timestamp"));
+        if (sql) out += '\'';
+        append_timestamp(out, micros, &dates_[c]);
+        if (sql) out += '\'';
+        break;
+      }
       case Kind::Time:
         if (sql) out += '\'';
         append_time(out, column.get_time_us(row));
+        if (sql) out += '\'';
+        break;
+      case Kind::Duration:
+        if (sql) out += '\'';
+        append_time(out, column.get_duration_us(row));
         if (sql) out += '\'';
         break;
     }

@@ -40,7 +40,21 @@ class ValueWriter {
   void append_tuple(const sdk::BatchView& batch, int64_t row, int64_t row_number, std::string& out) const;
 
  private:
-  enum class Kind { Null, Bool, Signed, Unsigned, Float32, Float64, Decimal, Text, Binary, Date, Timestamp, Time };
+  enum class Kind {
+    Null,
+    Bool,
+    Signed,
+    Unsigned,
+    Float32,
+    Float64,
+    Decimal,
+    Text,
+    Binary,
+    Date,
+    Timestamp,
+    Time,
+    Duration
+  };
   void append_value(const sdk::ColumnView& column, size_t c, int64_t row, int64_t row_number, bool sql,
                     std::string& out) const;
   [[noreturn]] void bad_value(size_t c, int64_t row_number, const std::string& why) const;

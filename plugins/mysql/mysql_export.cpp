@@ -30,14 +30,77 @@ std::string random_suffix() {
   static constexpr char kHex[] = "0123456789abcdef";
   std::random_device random;
   std::string out;
-  for (int i = 0; i < 8; ++i) out += kHex[random() & 15];
+  for (int i = 0; i < 6; ++i) out += kHex[random() & 15];
   return out;
 }
 
-// <table>__mageio_<role>_<hex>, within MySQL's 64-character identifier limit.
-std::string side_table_name(const std::string& table, const std::string& role) {
-  const std::string suffix = "__mageio_" + role + "_" + random_suffix();
+// Side tables say what they are and whose they are: <table>__mageio_<role>_c<connection id>_<hex>, within
+// MySQL's 64-character identifier limit (the table's name is shortened, never the suffix). The connection id
+// lets a later export tell a table left by a killed session from one a live session is still filling.
+std::string side_table_suffix(const std::string& role, uint64_t connection_id) {
+  return "__mageio_" + role + "_c" + std::to_string(connection_id) + "_" + random_suffix();
+}
+
+std::string side_table_name(const std::string& table, const std::string& role, uint64_t connection_id) {
+  const std::string suffix = side_table_suffix(role, connection_id);
   return truncate_identifier(table, 64 - suffix.size()) + suffix;
+}
+
+// The connection id in a side table of `table` ("stage" or "old"), or nullopt when `name` is not one.
+std::optional<uint64_t> side_table_owner(const std::string& name, const std::string& table) {
+  for (const std::string role : {"stage", "old"}) {
+    const std::string marker = "__mageio_" + role + "_c";
+    const size_t at = name.rfind(marker);
+    if (at == std::string::npos) continue;
+    const std::string rest = name.substr(at + marker.size());  // <digits>_<6 hex>
+    const size_t underscore = rest.find('_');
+    if (underscore == 0 || underscore == std::string::npos || rest.size() - underscore - 1 != 6) continue;
+    const std::string digits = rest.substr(0, underscore);
+    if (digits.size() > 20 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (rest.find_first_not_of("0123456789abcdef", underscore + 1) != std::string::npos) continue;
+    if (name.substr(0, at) != truncate_identifier(table, 64 - (name.size() - at))) continue;
+    return std::stoull(digits);
+  }
+  return std::nullopt;
+}
+
+// Every export session holds this named lock until it ends (the server releases it when the connection
+// goes, also when the client was killed), so "is the owner of a side table still alive" has an answer
+// that needs no PROCESS privilege: IS_USED_LOCK of its name.
+std::string export_lock_name(uint64_t connection_id) { return "mageio_export_c" + std::to_string(connection_id); }
+
+void hold_export_lock(Session& session) {
+  if (session.export_lock_held()) return;
+  const uint64_t id = session.server().connection_id;
+  auto rows = session.query("SELECT GET_LOCK(?, 0)", {export_lock_name(id)}, "cannot take the export's lock");
+  if (rows.empty() || !rows[0][0] || *rows[0][0] != "1")
+    throw sdk::Error(MAGEIO_STATUS_BACKEND, "mysql: cannot take the named lock " + export_lock_name(id) +
+                                                " that marks this session's staging tables as in use");
+  session.export_lock_taken();
+}
+
+// Drops the staging tables (and replaced copies) of `table` that sessions killed mid-export left behind
+// (SIGKILL, a power cut: nothing of the client ran to clean up). A side table is stale when its owner's
+// connection id neither holds its export lock nor appears in PROCESSLIST; a live session's tables are
+// never touched.
+void drop_stale_side_tables(Session& session, const std::string& schema, const std::string& table) {
+  auto rows = session.query(
+      "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ? ESCAPE '!'",
+      {schema, std::string("%!_!_mageio!_%")}, "cannot look for stale staging tables");
+  for (const auto& row : rows) {
+    if (!row[0]) continue;
+    const std::string& name = *row[0];
+    const auto owner = side_table_owner(name, table);
+    if (!owner || *owner == session.server().connection_id) continue;
+    auto alive = session.query(
+        "SELECT IS_USED_LOCK(?) IS NOT NULL OR EXISTS (SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ?)",
+        {export_lock_name(*owner), std::to_string(*owner)}, "cannot check the owner of " + name);
+    if (alive.empty() || !alive[0][0] || *alive[0][0] != "0") continue;
+    session.run("DROP TABLE IF EXISTS " + qualified_name(schema, name), "dropping the stale staging table " + name);
+    session.host().info("mysql: dropped " + schema + "." + name + ", left behind by connection " +
+                        std::to_string(*owner) +
+                        ", which no longer exists (an export killed before it could clean up)");
+  }
 }
 
 // Warnings that say nothing about the data written.
@@ -150,6 +213,27 @@ struct Plan {
   std::string context;
 };
 
+// " ON DUPLICATE KEY UPDATE ..." for an upsert, "" otherwise.
+std::string upsert_clause(const Plan& plan_) {
+  if (plan_.unique.empty()) return "";
+  const std::string first_key = quote_identifier(plan_.unique.front());
+  // IGNORE (and UPDATE when every column is a key): assigning the key to itself changes nothing and only
+  // runs for rows whose key already exists, unlike INSERT IGNORE, which also swallows every other error.
+  std::string assignments;
+  if (plan_.conflict == sdk::ConflictMethod::Update) {
+    for (const auto& column : plan_.columns) {
+      bool is_key = std::any_of(plan_.unique.begin(), plan_.unique.end(),
+                                [&](const std::string& key) { return same_column(key, column); });
+      if (is_key) continue;
+      if (!assignments.empty()) assignments += ", ";
+      // VALUES(col): the value this row would have inserted. Works on MariaDB and MySQL 8 alike.
+      assignments += quote_identifier(column) + " = VALUES(" + quote_identifier(column) + ")";
+    }
+  }
+  if (assignments.empty()) assignments = first_key + " = " + first_key;
+  return " ON DUPLICATE KEY UPDATE " + assignments;
+}
+
 class Writer {
  public:
   Writer(Session& session, const Plan& plan, sdk::StreamReader& input)
@@ -175,32 +259,12 @@ class Writer {
 
   // --- multi-row INSERT ---------------------------------------------------------------------------
 
-  std::string upsert_clause() const {
-    if (plan_.unique.empty()) return "";
-    const std::string first_key = quote_identifier(plan_.unique.front());
-    // IGNORE (and UPDATE when every column is a key): assigning the key to itself changes nothing and only
-    // runs for rows whose key already exists, unlike INSERT IGNORE, which also swallows every other error.
-    std::string assignments;
-    if (plan_.conflict == sdk::ConflictMethod::Update) {
-      for (const auto& column : plan_.columns) {
-        bool is_key = std::any_of(plan_.unique.begin(), plan_.unique.end(),
-                                  [&](const std::string& key) { return same_column(key, column); });
-        if (is_key) continue;
-        if (!assignments.empty()) assignments += ", ";
-        // VALUES(col): the value this row would have inserted. Works on MariaDB and MySQL 8 alike.
-        assignments += quote_identifier(column) + " = VALUES(" + quote_identifier(column) + ")";
-      }
-    }
-    if (assignments.empty()) assignments = first_key + " = " + first_key;
-    return " ON DUPLICATE KEY UPDATE " + assignments;
-  }
-
   int64_t write_inserts() {
     std::string prefix = "INSERT INTO " + plan_.qualified + " (";
     for (size_t i = 0; i < plan_.columns.size(); ++i)
       prefix += (i > 0 ? ", " : "") + quote_identifier(plan_.columns[i]);
     prefix += ") VALUES ";
-    const std::string suffix = upsert_clause();
+    const std::string suffix = upsert_clause(plan_);
     const int64_t packet = session_.server().max_allowed_packet;
     // Statements of at most 4 MiB (bounded client memory), always below max_allowed_packet.
     const size_t limit = packet > (64 << 10)
@@ -386,6 +450,117 @@ Method read_method(sdk::Options& options) {
                               "\"");
 }
 
+// Maps the input's columns onto an existing table's (by name, ignoring case) and, for an upsert, checks that
+// the table has a unique index on exactly the constraint columns. Fills plan.qualified/columns/
+// load_data_set/unique.
+void plan_append(Session& session, Plan& plan, const TableInfo& table, const sdk::ExportRequest& request,
+                 const std::string& described) {
+  const bool upsert = !request.unique_constraints.empty();
+  plan.columns.clear();
+  plan.unique.clear();
+  plan.qualified = qualified_name(table.schema, table.name);
+  plan.load_data_set.assign(plan.schema.size(), "");
+  for (size_t i = 0; i < plan.schema.size(); ++i) {
+    auto found = std::find_if(table.columns.begin(), table.columns.end(),
+                              [&](const ColumnInfo& c) { return same_column(c.name, plan.schema[i].name); });
+    if (found == table.columns.end()) {
+      std::string names;
+      for (const auto& c : table.columns) names += (names.empty() ? "" : ", ") + c.name;
+      throw sdk::invalid_argument("mysql: cannot append to " + described + ": input column \"" + plan.schema[i].name +
+                                  "\" is not in the table (its columns: " + names + ")");
+    }
+    plan.columns.push_back(found->name);
+    // LOAD DATA ... CHARACTER SET binary hands BIT columns the digits' bytes and MySQL 8 refuses JSON from
+    // binary strings: read those through a variable.
+    const std::string var = "@mageio_v" + std::to_string(i);
+    if (found->data_type == "bit")
+      plan.load_data_set[i] = "CAST(" + var + " AS UNSIGNED)";
+    else if (found->data_type == "json")
+      plan.load_data_set[i] = "CONVERT(" + var + " USING utf8mb4)";
+  }
+  if (upsert) {
+    for (const auto& key : request.unique_constraints) {
+      auto found = std::find_if(table.columns.begin(), table.columns.end(),
+                                [&](const ColumnInfo& c) { return same_column(c.name, key); });
+      plan.unique.push_back(found == table.columns.end() ? key : found->name);
+    }
+    bool has_key = false;
+    for (const auto& index : unique_keys(session, table.schema, table.name)) {
+      if (index.size() != plan.unique.size()) continue;
+      has_key = std::all_of(plan.unique.begin(), plan.unique.end(), [&](const std::string& key) {
+        return std::any_of(index.begin(), index.end(), [&](const std::string& c) { return same_column(c, key); });
+      });
+      if (has_key) break;
+    }
+    if (!has_key) {
+      std::string keys;
+      for (const auto& key : plan.unique) keys += (keys.empty() ? "" : ", ") + quote_identifier(key);
+      throw sdk::invalid_argument("mysql: cannot upsert into " + described +
+                                  ": it has no PRIMARY KEY or UNIQUE index on "
+                                  "exactly (" +
+                                  keys +
+                                  "), so ON DUPLICATE KEY UPDATE would never fire and rows would be "
+                                  "duplicated; add one first: ALTER TABLE " +
+                                  plan.qualified + " ADD UNIQUE KEY (" + keys + ")");
+    }
+  }
+}
+
+constexpr int kTableExists = 1050;  // ER_TABLE_EXISTS_ERROR
+constexpr int kNoSuchTable = 1146;  // ER_NO_SUCH_TABLE
+constexpr int kPublishAttempts = 5;
+
+// Runs one data-changing statement with warnings as errors (as every export statement).
+int64_t run_strict(Session& session, const std::string& sql, const std::string& context) {
+  std::unique_ptr<sql::Statement> statement = session.statement();
+  try {
+    Session::Watch watch(session);
+    statement->execute(sql);
+    check_warnings(session, statement->getWarnings(), context);
+    return static_cast<int64_t>(statement->getUpdateCount());
+  } catch (const sql::SQLException& e) {
+    throw session.error(e, context);
+  }
+}
+
+// The target appeared after we looked (another export created it): copy the staged rows into it in one
+// transaction, mapped by column name, with the same upsert rules as an append. Throws kNoSuchTable's
+// error when the table is gone again.
+void append_staged_rows(Session& session, const Plan& staged, const std::string& schema, const std::string& table,
+                        const sdk::ExportRequest& request, const std::string& described) {
+  auto info = describe_table(session, schema, table);
+  if (!info)
+    throw sdk::Error(MAGEIO_STATUS_NOT_FOUND, "mysql: " + described + " disappeared while appending", "42S02",
+                     kNoSuchTable);
+  Plan append = staged;
+  plan_append(session, append, *info, request, described);
+  std::string target_columns, stage_columns;
+  for (size_t i = 0; i < append.columns.size(); ++i) {
+    target_columns += (i > 0 ? ", " : "") + quote_identifier(append.columns[i]);
+    stage_columns += (i > 0 ? ", " : "") + quote_identifier(staged.columns[i]);
+  }
+  const std::string sql = "INSERT INTO " + append.qualified + " (" + target_columns + ") SELECT " + stage_columns +
+                          " FROM " + staged.qualified + upsert_clause(append);
+  in_transaction(session, staged.context, [&] {
+    return run_strict(session, sql, staged.context + " (appending to the table another export created meanwhile)");
+  });
+}
+
+// Replaces the target with the filled staging table in one atomic RENAME, then drops the old copy.
+void swap_in(Session& session, const Plan& plan, const std::string& schema, const std::string& qualified_target,
+             const std::string& table, const std::string& described) {
+  const std::string old = side_table_name(table, "old", session.server().connection_id);
+  session.run("RENAME TABLE " + qualified_target + " TO " + qualified_name(schema, old) + ", " + plan.qualified +
+                  " TO " + qualified_target,
+              plan.context + " (swapping the new table in)");
+  try {
+    session.run("DROP TABLE " + qualified_name(schema, old), "dropping the replaced table");
+  } catch (const sdk::Error& e) {
+    session.host().warning("mysql: " + described + " was replaced, but its old copy " + schema + "." + old +
+                           " could not be dropped: " + e.what());
+  }
+}
+
 }  // namespace
 
 std::string create_table_sql(const std::string& qualified, const sdk::Schema& schema,
@@ -486,56 +661,14 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
     return writer.write();
   };
 
+  // Whatever this export does, it first clears what killed exports to this target left behind.
+  drop_stale_side_tables(session, schema, target.table);
+  remove_stale_pipe_directories();
+
   const bool create = !existing || request.if_exists == sdk::IfExists::Replace;
   if (!create) {
     // Append / upsert into the existing table.
-    const TableInfo& table = *existing;
-    plan.qualified = qualified_name(table.schema, table.name);
-    plan.load_data_set.assign(plan.schema.size(), "");
-    for (size_t i = 0; i < plan.schema.size(); ++i) {
-      auto found = std::find_if(table.columns.begin(), table.columns.end(),
-                                [&](const ColumnInfo& c) { return same_column(c.name, plan.schema[i].name); });
-      if (found == table.columns.end()) {
-        std::string names;
-        for (const auto& c : table.columns) names += (names.empty() ? "" : ", ") + c.name;
-        throw sdk::invalid_argument("mysql: cannot append to " + described + ": input column \"" + plan.schema[i].name +
-                                    "\" is not in the table (its columns: " + names + ")");
-      }
-      plan.columns.push_back(found->name);
-      // LOAD DATA ... CHARACTER SET binary hands BIT columns the digits' bytes and MySQL 8 refuses JSON from
-      // binary strings: read those through a variable.
-      const std::string var = "@mageio_v" + std::to_string(i);
-      if (found->data_type == "bit")
-        plan.load_data_set[i] = "CAST(" + var + " AS UNSIGNED)";
-      else if (found->data_type == "json")
-        plan.load_data_set[i] = "CONVERT(" + var + " USING utf8mb4)";
-    }
-    if (upsert) {
-      for (const auto& key : request.unique_constraints) {
-        auto found = std::find_if(table.columns.begin(), table.columns.end(),
-                                  [&](const ColumnInfo& c) { return same_column(c.name, key); });
-        plan.unique.push_back(found == table.columns.end() ? key : found->name);
-      }
-      bool has_key = false;
-      for (const auto& index : unique_keys(session, table.schema, table.name)) {
-        if (index.size() != plan.unique.size()) continue;
-        has_key = std::all_of(plan.unique.begin(), plan.unique.end(), [&](const std::string& key) {
-          return std::any_of(index.begin(), index.end(), [&](const std::string& c) { return same_column(c, key); });
-        });
-        if (has_key) break;
-      }
-      if (!has_key) {
-        std::string keys;
-        for (const auto& key : plan.unique) keys += (keys.empty() ? "" : ", ") + quote_identifier(key);
-        throw sdk::invalid_argument("mysql: cannot upsert into " + described +
-                                    ": it has no PRIMARY KEY or UNIQUE index on "
-                                    "exactly (" +
-                                    keys +
-                                    "), so ON DUPLICATE KEY UPDATE would never fire and rows would be "
-                                    "duplicated; add one first: ALTER TABLE " +
-                                    plan.qualified + " ADD UNIQUE KEY (" + keys + ")");
-      }
-    }
+    plan_append(session, plan, *existing, request, described);
     return in_transaction(session, plan.context, writer_rows);
   }
 
@@ -546,7 +679,8 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
         std::find_if(plan.schema.begin(), plan.schema.end(), [&](const auto& f) { return same_column(f.name, key); });
     plan.unique.push_back(found->name);
   }
-  const std::string stage = side_table_name(target.table, "stage");
+  hold_export_lock(session);
+  const std::string stage = side_table_name(target.table, "stage", session.server().connection_id);
   const std::string qualified_target = qualified_name(schema, existing ? existing->name : target.table);
   plan.qualified = qualified_name(schema, stage);
   session.run(
@@ -555,19 +689,30 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
   try {
     const int64_t rows = in_transaction(session, plan.context, writer_rows);
     session.host().check_cancelled();
-    if (existing) {
-      const std::string old = side_table_name(existing->name, "old");
-      session.run("RENAME TABLE " + qualified_target + " TO " + qualified_name(schema, old) + ", " + plan.qualified +
-                      " TO " + qualified_target,
-                  plan.context + " (swapping the new table in)");
+    // Another export may create or replace the target between our look at it and our RENAME (two exports
+    // into a missing table at once). RENAME is atomic, so each attempt either moves the stage in or finds the
+    // table in the way (1050) or gone (1146), and the next attempt acts on what is there now.
+    bool target_there = existing.has_value();
+    for (int attempt = 1;; ++attempt) {
       try {
-        session.run("DROP TABLE " + qualified_name(schema, old), "dropping the replaced table");
+        if (!target_there) {
+          session.run("RENAME TABLE " + plan.qualified + " TO " + qualified_target,
+                      plan.context + " (creating the table)");
+        } else if (request.if_exists == sdk::IfExists::Append) {
+          // Created by another export meanwhile: add the staged rows to it, as append would have.
+          append_staged_rows(session, plan, schema, target.table, request, described);
+          run_quietly(session, "DROP TABLE IF EXISTS " + plan.qualified);
+        } else if (request.if_exists == sdk::IfExists::Replace) {
+          swap_in(session, plan, schema, qualified_target, target.table, described);
+        } else {
+          throw sdk::already_exists("mysql: table " + described + " already exists (if_exists is fail)");
+        }
+        break;
       } catch (const sdk::Error& e) {
-        session.host().warning("mysql: " + described + " was replaced, but its old copy " + schema + "." + old +
-                               " could not be dropped: " + e.what());
+        const bool in_the_way = e.vendor_code() == kTableExists, gone = e.vendor_code() == kNoSuchTable;
+        if (attempt >= kPublishAttempts || !(in_the_way || gone)) throw;
+        target_there = in_the_way;
       }
-    } else {
-      session.run("RENAME TABLE " + plan.qualified + " TO " + qualified_target, plan.context + " (creating the table)");
     }
     return rows;
   } catch (...) {

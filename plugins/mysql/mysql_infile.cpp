@@ -17,18 +17,56 @@
 
 namespace mageio::mysql {
 
-InfilePipe::InfilePipe() {
-  // $TMPDIR as mktemp(1) uses it: when set, it is where the directory goes (no silent fallback).
+namespace {
+
+constexpr std::string_view kDirectoryPrefix = "mageio-mysql-";
+constexpr const char* kPipeName = "rows.pipe";
+
+// $TMPDIR as mktemp(1) uses it: when set, it is where the directory goes (no silent fallback).
+std::filesystem::path temp_base() {
   const char* tmpdir = std::getenv("TMPDIR");
-  const std::filesystem::path base = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-  std::string pattern = (base / "mageio-mysql-XXXXXX").string();
+  return tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+}
+
+// The pid in "mageio-mysql-<pid>-XXXXXX", or 0.
+pid_t directory_owner_pid(const std::string& name) {
+  if (!name.starts_with(kDirectoryPrefix)) return 0;
+  const std::string rest = name.substr(kDirectoryPrefix.size());
+  const size_t dash = rest.find('-');
+  if (dash == 0 || dash == std::string::npos || rest.size() - dash - 1 != 6 || dash > 9) return 0;
+  if (rest.find_first_not_of("0123456789") < dash) return 0;
+  return static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+}
+
+}  // namespace
+
+void remove_stale_pipe_directories() {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(temp_base(), error)) {
+    const std::string name = entry.path().filename().string();
+    const pid_t pid = directory_owner_pid(name);
+    if (pid <= 0 || pid == getpid()) continue;
+    // Still running (or running as someone we may not signal): not stale.
+    if (kill(pid, 0) == 0 || errno != ESRCH) continue;
+    struct stat info {};
+    if (lstat(entry.path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != getuid()) continue;
+    const std::string pipe = (entry.path() / kPipeName).string();
+    struct stat pipe_info {};
+    if (lstat(pipe.c_str(), &pipe_info) == 0 && S_ISFIFO(pipe_info.st_mode)) unlink(pipe.c_str());
+    rmdir(entry.path().c_str());  // fails, harmlessly, when anything else is inside
+  }
+}
+
+InfilePipe::InfilePipe() {
+  const std::filesystem::path base = temp_base();
+  std::string pattern = (base / (std::string(kDirectoryPrefix) + std::to_string(getpid()) + "-XXXXXX")).string();
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (mkdtemp(buffer.data()) == nullptr)
     throw sdk::io_error(std::string("mysql: cannot create a private temporary directory for LOAD DATA under ") +
                         base.string() + ": " + std::strerror(errno));
   directory_ = buffer.data();  // mkdtemp creates it 0700
-  path_ = directory_ + "/rows.pipe";
+  path_ = directory_ + "/" + kPipeName;
   if (mkfifo(path_.c_str(), 0600) != 0) {
     int saved = errno;
     rmdir(directory_.c_str());

@@ -32,7 +32,9 @@
 
 namespace mageio::mysql {
 
-/// A FIFO in a fresh private temporary directory under $TMPDIR (or /tmp); both are removed on destruction.
+/// A FIFO in a fresh private temporary directory under $TMPDIR (or /tmp), named
+/// mageio-mysql-<pid>-XXXXXX so that a later export can tell whose it was; both are removed on destruction.
+/// A process killed with SIGKILL (or a power cut) leaves them: see remove_stale_pipe_directories.
 class InfilePipe {
  public:
   InfilePipe();
@@ -45,6 +47,11 @@ class InfilePipe {
   std::string directory_;
   std::string path_;
 };
+
+/// Removes the pipe directories that processes which no longer exist left in $TMPDIR (or /tmp): only
+/// directories named by this plugin, owned by this user, whose pid is not running, holding nothing but the
+/// pipe. Never throws (a directory it cannot remove is left alone).
+void remove_stale_pipe_directories();
 
 class InfileFeeder {
  public:

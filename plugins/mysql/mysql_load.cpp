@@ -185,6 +185,12 @@ class ResultSource : public sdk::BatchSource {
           column.append_time_us(*micros);
           break;
         }
+        case ColumnKind::Duration: {
+          auto micros = parse_time_text(text);
+          if (!micros) bad_value(c, text, "is not a TIME value");
+          column.append_duration_us(*micros);
+          break;
+        }
       }
     }
     builder_.end_row();
@@ -272,8 +278,11 @@ LoadTypeOptions read_load_options(sdk::Options& options) {
   if (auto time_as = options.get_string("time_as")) {
     if (*time_as == "utf8")
       types.time_as_text = true;
-    else if (*time_as != "time64")
-      throw sdk::invalid_argument("mysql: option time_as must be \"time64\" or \"utf8\", not \"" + *time_as + "\"");
+    else if (*time_as == "time64")
+      types.time_as_time64 = true;
+    else if (*time_as != "duration")
+      throw sdk::invalid_argument("mysql: option time_as must be \"duration\", \"time64\" or \"utf8\", not \"" +
+                                  *time_as + "\"");
   }
   if (auto tinyint = options.get_string("tinyint1_as")) {
     if (*tinyint == "int8")

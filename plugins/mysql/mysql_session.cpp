@@ -80,8 +80,13 @@ std::unique_ptr<sql::Connection> Session::open_connection(bool primary, bool wit
   options["characterSetResults"] = sql::SQLString("utf8mb4");
   options["OPT_CONNECT_TIMEOUT"] = static_cast<int>(settings_.connect_timeout);
   options["OPT_RECONNECT"] = false;
-  // libmariadb allows LOAD DATA LOCAL unless told otherwise; only the export connection may need it.
-  options["OPT_LOCAL_INFILE"] = primary && settings_.allow_local_infile ? 1 : 0;
+  // LOAD DATA LOCAL lets the server ask for any file the client can read, in answer to any statement. So it
+  // is off for every connection but the export's, and there libmariadb's "auto" mode (2) is used: the client
+  // answers a file request only in reply to a statement that starts with LOAD, and refuses it after any
+  // other statement (a query, the session setup, a load). Mode 1 would answer a request after any
+  // statement, which lets a rogue or man-in-the-middle server read local files during a plain load.
+  constexpr int kLocalInfileOff = 0, kLocalInfileOnlyAfterLoad = 2;
+  options["OPT_LOCAL_INFILE"] = primary && settings_.allow_local_infile ? kLocalInfileOnlyAfterLoad : kLocalInfileOff;
   if (with_tls) {
     if (!settings_.ssl_ca.empty()) options["sslCA"] = sql::SQLString(settings_.ssl_ca);
     if (!settings_.ssl_cert.empty()) options["sslCert"] = sql::SQLString(settings_.ssl_cert);

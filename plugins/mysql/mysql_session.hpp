@@ -12,13 +12,14 @@
 //   - autocommit stays as the server has it; the plugin's own writes run in explicit transactions;
 //   - sql_mode is left alone (exports treat any warning as an error instead, see mysql_export.hpp);
 //   - local infile is switched off unless MYSQL_ALLOW_LOCAL_INFILE is true (libmariadb enables it by
-//     default, which would let a hostile server read any file the client can).
+//     default, which would let a hostile server read any file the client can), and even then only in
+//     libmariadb's "auto" mode: a file request is honoured only in reply to a statement starting with LOAD.
 //
 // TLS (MYSQL_SSL_MODE), as libmariadb under Connector/C++ 1.1 really behaves (checked against a TLS
 // MariaDB 10.11):
 //   DISABLED         no TLS (MYSQL_SSL_CA/CERT/KEY must not be set)
-//   PREFERRED        TLS when the server offers it (certificate not verified unless MYSQL_SSL_CA is given);
-//                    plaintext when it does not. The default.
+//   PREFERRED        TLS when the server offers it (certificate not verified); plaintext when it does not.
+//                    The default. With MYSQL_SSL_CA given it becomes VERIFY_CA (see mysql_connector.cpp).
 //   REQUIRED         TLS or no connection. libmariadb silently falls back to plaintext when the server has
 //                    no TLS even with "enforce" set, so the plugin checks Ssl_cipher after connecting.
 //   VERIFY_CA        REQUIRED + the server certificate must chain to MYSQL_SSL_CA (required).
@@ -135,6 +136,11 @@ class Session {
    private:
     Session& session_;
   };
+  /// Whether this connection holds the export lock that marks its staging tables as in use (see
+  /// mysql_export.cpp); a new connection does not.
+  bool export_lock_held() const { return export_lock_connection_ == server_.connection_id && connection_; }
+  void export_lock_taken() { export_lock_connection_ = server_.connection_id; }
+
   /// True when the connection was lost (the next operation reconnects).
   bool broken() const { return broken_; }
   /// True when the watchdog killed a statement of the current operation for the host.
@@ -160,6 +166,7 @@ class Session {
   bool time_zone_known_ = true;
   bool time_zone_utc_ = true;
   std::vector<std::string> deferred_cleanup_;
+  uint64_t export_lock_connection_ = 0;
 
   std::mutex watchdog_mutex_;
   std::condition_variable watchdog_wake_;

@@ -100,8 +100,16 @@ LoadColumn load_column(sql::ResultSetMetaData& metadata, unsigned index, const L
       break;
     }
     case sql::DataType::TIME:
-      column.kind = options.time_as_text ? ColumnKind::TimeText : ColumnKind::Time;
-      column.type = options.time_as_text ? sdk::utf8() : sdk::time64_us();
+      if (options.time_as_text) {
+        column.kind = ColumnKind::TimeText;
+        column.type = sdk::utf8();
+      } else if (options.time_as_time64) {
+        column.kind = ColumnKind::Time;
+        column.type = sdk::time64_us();
+      } else {
+        column.kind = ColumnKind::Duration;
+        column.type = sdk::duration_us();
+      }
       column.mysql_type = with_fraction("TIME", static_cast<int32_t>(metadata.getScale(index)));
       break;
     case sql::DataType::YEAR:
@@ -264,7 +272,8 @@ int key_bytes(const sdk::DataType& type) {
     case TypeId::Date32:
     case TypeId::Date64: return 3;
     case TypeId::Time32:
-    case TypeId::Time64: return 6;
+    case TypeId::Time64:
+    case TypeId::Duration: return 6;
     case TypeId::Timestamp: return 8;
     case TypeId::Decimal128: return (type.precision + 8) / 9 * 4 + 1;
     default: return 8;
@@ -307,7 +316,8 @@ std::string sql_type(const sdk::DataType& type, std::optional<KeyColumn> key) {
     case TypeId::Date64: return "DATE";
     case TypeId::Timestamp: return "DATETIME(6)";
     case TypeId::Time32:
-    case TypeId::Time64: return "TIME(6)";
+    case TypeId::Time64:
+    case TypeId::Duration: return "TIME(6)";
   }
   throw sdk::not_implemented("mysql: no MySQL type for Arrow type " + type.name());
 }

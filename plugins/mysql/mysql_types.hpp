@@ -19,10 +19,11 @@
 //   DATETIME(n)                    timestamp[us]  (wall-clock time, no zone)
 //   TIMESTAMP(n)                   timestamp[us, UTC]: the session runs with time_zone '+00:00' (see
 //                                  mysql_session.hpp); timestamp[us] if the user changed the session zone
-//   TIME(n)                        time64[us]. MySQL's TIME is a duration from -838:59:59 to 838:59:59;
-//                                  a value outside 00:00:00..23:59:59.999999 is an error naming the column
-//                                  and the value, never a silent wrap. The option {"time_as": "utf8"} loads
-//                                  every TIME column as its exact text instead ("-838:59:59", "100:00:00").
+//   TIME(n)                        duration[us]: MySQL's TIME is a signed duration (-838:59:59.999999 to
+//                                  838:59:59.999999), not a time of day, so every value loads exactly.
+//                                  Options: {"time_as": "time64"} loads time64[us] (a value outside
+//                                  00:00:00..23:59:59.999999 is then an error naming the column and the
+//                                  value, never a wrap); {"time_as": "utf8"} loads the exact text.
 //   YEAR                           int16
 //   BIT(n)                         uint64 (the bits as an unsigned number, BIT(1) included)
 //   NULL (SELECT NULL)             null
@@ -36,7 +37,8 @@
 //   bool BOOLEAN; int8..int64 TINYINT..BIGINT; uint8..uint64 the same UNSIGNED; float32 FLOAT;
 //   float64 DOUBLE (never DECIMAL); decimal128(p, s) DECIMAL(p, s); utf8/large_utf8 LONGTEXT;
 //   binary/large_binary LONGBLOB; date32/date64 DATE; timestamp (any unit, any zone) DATETIME(6) holding
-//   UTC for zoned timestamps; time32/time64 TIME(6); null TEXT.
+//   UTC for zoned timestamps; time32/time64 TIME(6); duration (any unit) TIME(6), a value outside
+//   +-838:59:59.999999 is an error naming the row and column; null TEXT.
 //   Columns of a unique key must be indexable: text becomes VARCHAR(n) with a binary NO PAD collation
 //   (exact comparison, like the other backends: 'pad' and 'pad ' are two keys, which utf8mb4_bin, a PAD
 //   SPACE collation, would merge) and binary VARBINARY(n), with n chosen so the key fits InnoDB's
@@ -70,6 +72,7 @@ enum class ColumnKind {
   Date,
   DateTime,
   Time,
+  Duration,
   TimeText,
   Bit,
   Year
@@ -77,6 +80,7 @@ enum class ColumnKind {
 
 struct LoadTypeOptions {
   bool time_as_text = false;     // {"time_as": "utf8"}
+  bool time_as_time64 = false;   // {"time_as": "time64"}; the default is duration
   bool tinyint1_as_bool = true;  // {"tinyint1_as": "bool" | "int8"}
   bool timestamp_utc = true;     // the session time zone is UTC
 };

@@ -87,6 +87,7 @@ std::string pg_type_for(const sdk::DataType& type) {
     case TypeId::Timestamp: return type.timezone.empty() ? "timestamp without time zone" : "timestamp with time zone";
     case TypeId::Time32:
     case TypeId::Time64: return "time without time zone";
+    case TypeId::Duration: break;  // not mapped (yet)
   }
   throw sdk::not_implemented("no PostgreSQL type for " + type.name());
 }
@@ -116,6 +117,7 @@ Oid pg_oid_for(const sdk::DataType& type) {
     case TypeId::Timestamp: return type.timezone.empty() ? oid::kTimestamp : oid::kTimestamptz;
     case TypeId::Time32:
     case TypeId::Time64: return oid::kTime;
+    case TypeId::Duration: break;  // not mapped (yet)
   }
   throw sdk::not_implemented("no PostgreSQL type for " + type.name());
 }

@@ -247,6 +247,7 @@ std::string declared_type_for(const DataType& type) {
     case TypeId::Timestamp: return type.timezone.empty() ? "TIMESTAMP" : "TIMESTAMPTZ";
     case TypeId::Time32:
     case TypeId::Time64: return "TIME";
+    case TypeId::Duration: break;  // not mapped (yet)
   }
   throw sdk::not_implemented("sqlite: no SQLite type for " + type.name());
 }
@@ -370,6 +371,7 @@ bool bind_value(Statement& statement, int index, const sdk::ColumnView& column, 
       return true;
     case TypeId::Time32:
     case TypeId::Time64: statement.bind_text(index, sdk::format_time(column.get_time_us(row)), true); return true;
+    case TypeId::Duration: break;  // not mapped (yet)
   }
   throw sdk::not_implemented("sqlite: cannot store " + type.name());
 }

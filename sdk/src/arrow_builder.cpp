@@ -237,6 +237,11 @@ void ColumnBuilder::append_time_us(int64_t micros) {
   append_fixed(micros);
 }
 
+void ColumnBuilder::append_duration_us(int64_t micros) {
+  require(type_.id == TypeId::Duration && type_.unit == TimeUnit::Micro, "append_duration_us");
+  append_fixed(micros);
+}
+
 void ColumnBuilder::finish(ArrowArray* out) {
   auto* storage = new ArrayStorage;
   const bool variable = is_variable_width(type_.id);

@@ -57,7 +57,8 @@ int64_t value_width(TypeId id) {
     case TypeId::Float64:
     case TypeId::Date64:
     case TypeId::Timestamp:
-    case TypeId::Time64: return 8;
+    case TypeId::Time64:
+    case TypeId::Duration: return 8;
     case TypeId::Decimal128: return 16;
     default: return 0;
   }
@@ -214,6 +215,11 @@ int64_t ColumnView::get_time_us(int64_t row) const {
   wrong_type(type_, "get_time_us");
 }
 
+int64_t ColumnView::get_duration_us(int64_t row) const {
+  if (type_.id != TypeId::Duration) wrong_type(type_, "get_duration_us");
+  return to_micros(read_value<int64_t>(*array_, 1, row), type_.unit);
+}
+
 std::string ColumnView::to_text(int64_t row) const {
   switch (type_.id) {
     case TypeId::Null: return "";
@@ -238,6 +244,7 @@ std::string ColumnView::to_text(int64_t row) const {
     case TypeId::Timestamp: return format_timestamp(get_timestamp_us(row), !type_.timezone.empty());
     case TypeId::Time32:
     case TypeId::Time64: return format_time(get_time_us(row));
+    case TypeId::Duration: return format_duration(get_duration_us(row));
   }
   return "";
 }

@@ -89,6 +89,7 @@ std::string DataType::format() const {
     case TypeId::Timestamp: return std::string("ts") + unit_letter(unit) + ":" + timezone;
     case TypeId::Time32: return std::string("tt") + unit_letter(unit);
     case TypeId::Time64: return std::string("tt") + unit_letter(unit);
+    case TypeId::Duration: return std::string("tD") + unit_letter(unit);
     default: return "?";
   }
 }
@@ -102,6 +103,7 @@ std::string DataType::name() const {
       return std::string("timestamp[") + unit_name(unit) + (timezone.empty() ? "" : ", " + timezone) + "]";
     case TypeId::Time32: return std::string("time32[") + unit_name(unit) + "]";
     case TypeId::Time64: return std::string("time64[") + unit_name(unit) + "]";
+    case TypeId::Duration: return std::string("duration[") + unit_name(unit) + "]";
     default: return "?";
   }
 }
@@ -129,6 +131,10 @@ DataType DataType::from_format(std::string_view format) {
     type.id = TypeId::Time64;
     return type;
   }
+  if (format.size() == 3 && format.starts_with("tD") && parse_unit(format[2], type.unit)) {
+    type.id = TypeId::Duration;
+    return type;
+  }
   throw not_implemented("unsupported Arrow type format '" + std::string(format) + "'");
 }
 
@@ -145,6 +151,7 @@ DataType DataType::from_name(std::string_view name) {
   if (name.starts_with("timestamp[us, ") && name.ends_with("]") && name.size() > 15)
     return timestamp_us(std::string(name.substr(14, name.size() - 15)));
   if (name == "time64[us]") return time64_us();
+  if (name == "duration[us]") return duration_us();
   std::string accepted;
   for (const auto& known : all_type_names()) accepted += (accepted.empty() ? "" : ", ") + known;
   throw invalid_argument("unknown type '" + std::string(name) + "'; accepted types: " + accepted);
@@ -185,6 +192,7 @@ DataType timestamp_us(std::string timezone) {
   return {.id = TypeId::Timestamp, .unit = TimeUnit::Micro, .timezone = std::move(timezone)};
 }
 DataType time64_us() { return {.id = TypeId::Time64, .unit = TimeUnit::Micro}; }
+DataType duration_us() { return {.id = TypeId::Duration, .unit = TimeUnit::Micro}; }
 
 const std::vector<std::string>& all_type_names() {
   static const std::vector<std::string> names = {"null",
@@ -207,7 +215,8 @@ const std::vector<std::string>& all_type_names() {
                                                  "date32",
                                                  "timestamp[us]",
                                                  "timestamp[us, UTC]",
-                                                 "time64[us]"};
+                                                 "time64[us]",
+                                                 "duration[us]"};
   return names;
 }
 

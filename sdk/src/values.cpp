@@ -136,6 +136,23 @@ std::string format_time(int64_t micros) {
   return out;
 }
 
+std::string format_duration(int64_t micros) {
+  // The magnitude as unsigned, so INT64_MIN does not overflow.
+  const uint64_t magnitude = micros < 0 ? uint64_t{0} - static_cast<uint64_t>(micros) : static_cast<uint64_t>(micros);
+  const uint64_t seconds = magnitude / kMicrosPerSecond;
+  const uint64_t fraction = magnitude % kMicrosPerSecond;
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%s%02llu:%02llu:%02llu", micros < 0 ? "-" : "",
+                static_cast<unsigned long long>(seconds / 3600), static_cast<unsigned long long>(seconds / 60 % 60),
+                static_cast<unsigned long long>(seconds % 60));
+  std::string out = buffer;
+  if (fraction != 0) {
+    std::snprintf(buffer, sizeof buffer, ".%06llu", static_cast<unsigned long long>(fraction));
+    out += buffer;
+  }
+  return out;
+}
+
 std::string format_timestamp(int64_t micros, bool with_time_zone) {
   // Split without multiplying back, which would overflow near INT64_MIN.
   int64_t days = micros / kMicrosPerDay;

@@ -3,6 +3,7 @@
 #include "mysql_test_support.hpp"
 
 #include <cstdlib>
+#include <thread>
 
 using namespace mytest;
 using Rows = std::vector<std::vector<std::string>>;
@@ -170,4 +171,47 @@ TEST_CASE("the CLI never prints the MySQL password") {
   CHECK(result.err.find("Wr0ng-Pa55word-cli") == std::string::npos);
   auto shown = run_cli({"config", "show", "--config", t.config});
   CHECK(shown.out.find(t.server.password) == std::string::npos);
+}
+
+TEST_CASE("two exports at once into a missing table both succeed: append keeps every row, replace one copy") {
+  auto setup_ = setup();
+  if (!setup_) return;
+  auto& t = *setup_;
+  auto db = open(t.server);
+  constexpr int kRows = 2000;
+  std::vector<std::string> csv;
+  for (int process = 0; process < 2; ++process) {
+    std::string text = "id,label\n";
+    for (int i = 0; i < kRows; ++i)
+      text +=
+          std::to_string(process * kRows + i) + ",row " + std::to_string(i) + " of " + std::to_string(process) + "\n";
+    csv.push_back((t.dir / ("rows" + std::to_string(process) + ".csv")).string());
+    mageio::test::write_file(csv.back(), text);
+  }
+  for (std::string mode : {"append", "replace"}) {
+    for (int round = 0; round < 4; ++round) {
+      CAPTURE(mode);
+      CAPTURE(round);
+      const std::string table = unique_name("race");
+      DropTable drop{*db, table};
+      std::vector<mageio::test::CommandResult> results(2);
+      std::vector<std::thread> processes;
+      for (int process = 0; process < 2; ++process)
+        processes.emplace_back([&, process] {
+          results[static_cast<size_t>(process)] =
+              run_cli({"export", "mysql", "--input", csv[static_cast<size_t>(process)], "--table", table, "--if-exists",
+                       mode, "--column-type", "id=int64", "--config", t.config});
+        });
+      for (auto& process : processes) process.join();
+      for (const auto& result : results) check_ok(result);
+      const std::string count = scalar(*db, "SELECT COUNT(*) FROM " + q(table));
+      if (mode == "append") {
+        CHECK(count == std::to_string(2 * kRows));
+        CHECK(scalar(*db, "SELECT COUNT(DISTINCT id) FROM " + q(table)) == std::to_string(2 * kRows));
+      } else {
+        CHECK(count == std::to_string(kRows));
+      }
+      CHECK(leftovers(*db, table).empty());
+    }
+  }
 }

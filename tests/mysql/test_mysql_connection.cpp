@@ -141,6 +141,17 @@ TEST_CASE("MYSQL_SSL_MODE: REQUIRED refuses a server without TLS; PREFERRED and 
   CHECK(error.status() == MAGEIO_STATUS_UNAVAILABLE);
   CHECK(std::string(error.what()).find("did not negotiate TLS") != std::string::npos);
   CHECK(scalar(*open(with(config(*s), {{"MYSQL_SSL_MODE", "preferred"}})), "SELECT 1") == "1");
+  // A CA given makes the default mode verify the server: no plaintext fallback (the test server has no TLS).
+  mageio::test::TempDir dir;
+  mageio::test::write_file(dir / "ca.pem", "not read: the server offers no TLS\n");
+  for (const char* mode : {"", "PREFERRED", "REQUIRED"}) {
+    CAPTURE(mode);
+    auto cfg = with(config(*s), {{"MYSQL_SSL_CA", (dir / "ca.pem").string()}});
+    if (*mode != '\0') cfg["MYSQL_SSL_MODE"] = mode;
+    auto refused = error_of([&] { open(cfg); });
+    CHECK(refused.status() == MAGEIO_STATUS_UNAVAILABLE);
+    CHECK(std::string(refused.what()).find("did not negotiate TLS") != std::string::npos);
+  }
   CHECK(scalar(*open(with(config(*s), {{"MYSQL_SSL_MODE", "DISABLED"}})), "SELECT 1") == "1");
 }
 

@@ -79,8 +79,8 @@ const std::vector<std::string> kAllTypesArrow = {"bool",
                                                  "timestamp[us]",
                                                  "timestamp[us]",
                                                  "timestamp[us, UTC]",
-                                                 "time64[us]",
-                                                 "time64[us]",
+                                                 "duration[us]",
+                                                 "duration[us]",
                                                  "utf8",
                                                  "utf8",
                                                  "utf8",
@@ -124,6 +124,9 @@ const std::vector<std::string> kAllTypesText = {"true",
                                                 "1",
                                                 "2730",
                                                 "2155"};
+
+// MySQL's TIME range: -838:59:59.999999..838:59:59.999999.
+constexpr int64_t kMaxTimeMicros = ((838LL * 60 + 59) * 60 + 59) * 1000000 + 999999;
 
 }  // namespace
 
@@ -203,6 +206,7 @@ TEST_CASE("every supported Arrow type round-trips Arrow -> MariaDB -> Arrow and 
           case TypeId::Timestamp: column.append_timestamp_us(-1); continue;  // 1969-12-31 23:59:59.999999
           case TypeId::Date32: column.append_date32(-1); continue;
           case TypeId::Time64: column.append_time_us(1); continue;
+          case TypeId::Duration: column.append_duration_us(-1); continue;
           case TypeId::Float64: column.append_double(-0.1); continue;
           case TypeId::Utf8: column.append_string("x"); continue;
           default: break;
@@ -244,6 +248,7 @@ TEST_CASE("every supported Arrow type round-trips Arrow -> MariaDB -> Arrow and 
                                                sdk::kMicrosPerDay - 1);
           break;
         case TypeId::Time64: column.append_time_us(low ? 0 : sdk::kMicrosPerDay - 1); break;
+        case TypeId::Duration: column.append_duration_us(low ? -kMaxTimeMicros : kMaxTimeMicros); break;
         default: FAIL("unexpected type " << type.name());
       }
     }
@@ -381,7 +386,7 @@ TEST_CASE("4-byte UTF-8, quotes, backslashes, control characters and '\\N' survi
   }
 }
 
-TEST_CASE("zero and invalid dates load as NULL with a warning; TIME outside a day needs time_as") {
+TEST_CASE("zero and invalid dates load as NULL with a warning; TIME outside a day loads as a duration") {
   auto s = server();
   if (!s) return;
   LogCapture log;
@@ -401,18 +406,26 @@ TEST_CASE("zero and invalid dates load as NULL with a warning; TIME outside a da
   CHECK(log.contains(MAGEIO_LOG_WARNING, "column \"d\" (DATE) holds the zero or invalid date '0000-00-00'"));
   CHECK(log.contains(MAGEIO_LOG_WARNING, "column \"dt\": 2 zero or invalid date(s) loaded as NULL"));
 
-  auto error = error_of([&] { load_text(*db, {.query = "SELECT tm FROM " + q(table) + " ORDER BY id"}); });
+  // TIME is a duration: the whole range loads, exactly.
+  auto durations = db->load({.query = "SELECT tm FROM " + q(table) + " ORDER BY id"});
+  CHECK(durations.schema()[0].type.name() == "duration[us]");
+  CHECK(mageio::test::read_all_text(durations) ==
+        std::vector<std::vector<std::string>>{{"-838:59:59"}, {"100:00:00"}, {"10:00:00"}});
+
+  // time_as=time64 asks for a time of day: a value outside one day is then an error, never a wrap.
+  auto error = error_of([&] {
+    load_text(*db, {.query = "SELECT tm FROM " + q(table) + " ORDER BY id", .options = {{"time_as", "time64"}}});
+  });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("column \"tm\" (TIME): value '-838:59:59' is outside time64[us]") !=
         std::string::npos);
-  CHECK(std::string(error.what()).find("{\"time_as\": \"utf8\"}") != std::string::npos);
 
   auto reader = db->load({.query = "SELECT tm FROM " + q(table) + " ORDER BY id", .options = {{"time_as", "utf8"}}});
   CHECK(reader.schema()[0].type.name() == "utf8");
   CHECK(mageio::test::read_all_text(reader) ==
         std::vector<std::vector<std::string>>{{"-838:59:59"}, {"100:00:00"}, {"10:00:00"}});
 
-  auto unknown = error_of([&] { db->load({.table = table, .options = {{"time_as", "duration"}}}); });
+  auto unknown = error_of([&] { db->load({.table = table, .options = {{"time_as", "interval"}}}); });
   CHECK(unknown.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   auto unknown_key = error_of([&] { db->load({.table = table, .options = {{"no_such_option", "1"}}}); });
   CHECK(unknown_key.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
@@ -493,4 +506,87 @@ TEST_CASE("wide DECIMALs, GEOMETRY, NULL columns and expressions map as document
   });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("column \"too_wide\" (DECIMAL(65,12))") != std::string::npos);
+}
+
+TEST_CASE("PostgreSQL's infinity dates and timestamps are refused as 'infinity', naming the row and column") {
+  auto s = server();
+  if (!s) return;
+  auto db = open(*s);
+  const std::string table = unique_name("infinity");
+  DropTable drop{*db, table};
+  struct Case {
+    sdk::DataType type;
+    std::function<void(sdk::ColumnBuilder&, bool)> append;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {sdk::timestamp_us(), [](auto& c, bool bad) { c.append_timestamp_us(bad ? INT64_MAX : 0); }, "'infinity'"},
+      {sdk::timestamp_us("UTC"), [](auto& c, bool bad) { c.append_timestamp_us(bad ? INT64_MIN : 0); }, "'-infinity'"},
+      {sdk::date32(), [](auto& c, bool bad) { c.append_date32(bad ? INT32_MAX : 0); }, "'infinity'"},
+      {sdk::date32(), [](auto& c, bool bad) { c.append_date32(bad ? INT32_MIN : 0); }, "'-infinity'"},
+  };
+  for (std::string method : {"insert", "load_data"}) {
+    for (const auto& test : cases) {
+      CAPTURE(method);
+      CAPTURE(test.type.name());
+      auto input = rows_stream({{"when", test.type}}, 10,
+                               [&](sdk::BatchBuilder& b, int64_t row) { test.append(b.column(0), row == 6); });
+      auto error = error_of([&] { db->export_data({.table = table, .options = {{"method", method}}}, input.get()); });
+      CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
+      const std::string message = error.what();
+      CHECK(message.find("row 7, column \"when\"") != std::string::npos);
+      CHECK(message.find(test.expected) != std::string::npos);
+      CHECK(message.find("year") == std::string::npos);
+      CHECK_FALSE(db->table_exists(table));
+    }
+  }
+}
+
+TEST_CASE(
+    "TIME <-> duration[us]: the full range with fractions round-trips; beyond it is an error naming row and column") {
+  auto s = server();
+  if (!s) return;
+  auto db = open(*s);
+  const std::vector<int64_t> values = {-kMaxTimeMicros,
+                                       -((838LL * 60 + 59) * 60 + 59) * 1000000,
+                                       -1,
+                                       0,
+                                       1,
+                                       sdk::kMicrosPerDay,
+                                       100LL * 3600 * 1000000 + 123456,
+                                       kMaxTimeMicros};
+  for (std::string method : {"insert", "load_data"}) {
+    CAPTURE(method);
+    const std::string table = unique_name("durations");
+    DropTable drop{*db, table};
+    auto input = rows_stream(
+        {{"d", sdk::duration_us()}}, static_cast<int64_t>(values.size()),
+        [&](sdk::BatchBuilder& b, int64_t row) { b.column(0).append_duration_us(values[static_cast<size_t>(row)]); });
+    db->export_data({.table = table, .options = {{"method", method}}}, input.get());
+    CHECK(column_types(*db, table) == std::vector<std::string>{"time(6)"});
+    CHECK(scalar(*db, "SELECT MIN(d) FROM " + q(table)) == "-838:59:59.999999");
+    auto reader = db->load({.table = table});
+    REQUIRE(reader.schema()[0].type == sdk::duration_us());
+    std::vector<int64_t> back;
+    sdk::OwnedArray batch;
+    while (reader.next(batch)) {
+      sdk::BatchView view(batch.array, reader.schema());
+      for (int64_t r = 0; r < view.rows(); ++r) back.push_back(view.column(0).get_duration_us(r));
+    }
+    std::sort(back.begin(), back.end());
+    CHECK(back == values);
+
+    for (int64_t beyond : {kMaxTimeMicros + 1, -kMaxTimeMicros - 1, INT64_MIN, INT64_MAX}) {
+      CAPTURE(beyond);
+      const std::string refused = unique_name("durations_bad");
+      auto bad = rows_stream({{"d", sdk::duration_us()}}, 5, [&](sdk::BatchBuilder& b, int64_t row) {
+        b.column(0).append_duration_us(row == 3 ? beyond : 0);
+      });
+      auto error = error_of([&] { db->export_data({.table = refused, .options = {{"method", method}}}, bad.get()); });
+      CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
+      CHECK(std::string(error.what()).find("row 4, column \"d\"") != std::string::npos);
+      CHECK(std::string(error.what()).find("outside MySQL's TIME range") != std::string::npos);
+      CHECK_FALSE(db->table_exists(refused));
+    }
+  }
 }

@@ -169,3 +169,26 @@ TEST_CASE("types have one format string and one logical name each, and parse bac
   CHECK_THROWS_WITH_AS(DataType::from_name("decimal128(40, 2)"),
                        doctest::Contains("unknown type 'decimal128(40, 2)'; accepted types: null, bool"), Error);
 }
+
+TEST_CASE("duration[us]: Arrow tDu, signed values of any size, built and read back, and its text") {
+  CHECK(duration_us().format() == "tDu");
+  CHECK(duration_us().name() == "duration[us]");
+  CHECK(DataType::from_name("duration[us]") == duration_us());
+  CHECK(DataType::from_format("tDn").id == TypeId::Duration);
+  CHECK(DataType::from_format("tDn").name() == "duration[ns]");
+  const std::vector<int64_t> values = {0, -1, 86400000000LL, -3020399999999LL, std::numeric_limits<int64_t>::min()};
+  BatchBuilder builder({{"d", duration_us()}});
+  for (int64_t value : values) {
+    builder.column(0).append_duration_us(value);
+    builder.end_row();
+  }
+  OwnedArray batch;
+  builder.finish(&batch.array);
+  BatchView view(batch.array, {{"d", duration_us()}});
+  for (size_t i = 0; i < values.size(); ++i)
+    CHECK(view.column(0).get_duration_us(static_cast<int64_t>(i)) == values[i]);
+  CHECK(view.column(0).to_text(1) == "-00:00:00.000001");
+  CHECK(view.column(0).to_text(2) == "24:00:00");
+  CHECK(view.column(0).to_text(3) == "-838:59:59.999999");
+  CHECK(view.column(0).to_text(4) == "-2562047788:00:54.775808");
+}

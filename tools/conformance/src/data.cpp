@@ -56,6 +56,7 @@ void append(sdk::ColumnBuilder& column, const Cell& cell) {
     case TypeId::Timestamp: column.append_timestamp_us(v.i); return;
     case TypeId::Time32:
     case TypeId::Time64: column.append_time_us(v.i); return;
+    case TypeId::Duration: column.append_duration_us(v.i); return;
   }
 }
 
@@ -271,6 +272,10 @@ std::vector<Value> edge_values(const sdk::DataType& type) {
     case TypeId::Time64:
       return {Value::time(0), Value::time(sdk::kMicrosPerDay - 1),
               Value::time(((12 * 60 + 34) * 60 + 56) * 1000000LL + 1), Value::time(500000)};
+    case TypeId::Duration:  // signed, beyond one day (MySQL's TIME holds +-838:59:59.999999)
+      return {Value::time(0), Value::time(-1), Value::time(sdk::kMicrosPerDay),
+              Value::time(100LL * 3600 * 1000000 + 123456),
+              Value::time(-(((838LL * 60 + 59) * 60 + 59) * 1000000 + 999999))};
   }
   return {};
 }

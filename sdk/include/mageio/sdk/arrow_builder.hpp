@@ -47,6 +47,7 @@ class ColumnBuilder {
   void append_date32(int32_t days);
   void append_timestamp_us(int64_t micros);
   void append_time_us(int64_t micros);
+  void append_duration_us(int64_t micros);
 
   /// Moves the column into *out (caller owns it) and resets the builder.
   void finish(ArrowArray* out);

@@ -63,6 +63,8 @@ class ColumnView {
   int64_t get_timestamp_us(int64_t row) const;
   /// Time32, Time64, converted to microseconds.
   int64_t get_time_us(int64_t row) const;
+  /// Duration of any unit, converted to microseconds (nanoseconds are truncated toward -inf).
+  int64_t get_duration_us(int64_t row) const;
 
   /// The canonical text of any non-null value (see values.hpp); binary as \x-hex.
   std::string to_text(int64_t row) const;

@@ -32,6 +32,7 @@ enum class TypeId {
   Timestamp,  // any unit; builders write microseconds
   Time32,     // read only: builders write Time64[us]
   Time64,
+  Duration,  // any unit; builders write microseconds (a signed length of time, e.g. MySQL's TIME)
 };
 
 enum class TimeUnit { Second, Milli, Micro, Nano };
@@ -40,7 +41,7 @@ struct DataType {
   TypeId id = TypeId::Null;
   int32_t precision = 0;            // Decimal128
   int32_t scale = 0;                // Decimal128
-  TimeUnit unit = TimeUnit::Micro;  // Timestamp, Time32, Time64
+  TimeUnit unit = TimeUnit::Micro;  // Timestamp, Time32, Time64, Duration
   std::string timezone;             // Timestamp; empty = no time zone
 
   /// The Arrow C Data Interface format string.
@@ -85,6 +86,7 @@ DataType large_binary();
 DataType date32();
 DataType timestamp_us(std::string timezone = {});
 DataType time64_us();
+DataType duration_us();
 
 struct Field {
   std::string name;

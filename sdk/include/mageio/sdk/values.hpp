@@ -30,6 +30,7 @@ void civil_from_days(int64_t days, int64_t& year, unsigned& month, unsigned& day
 std::string format_date(int32_t days);
 std::string format_timestamp(int64_t micros, bool with_time_zone);
 std::string format_time(int64_t micros);
+std::string format_duration(int64_t micros);  // [-]HH:MM:SS[.ffffff], hours unbounded (-838:59:59, 100:00:00)
 std::string format_decimal(int128 value, int32_t scale);
 /// THE text of a float, everywhere a float becomes text (CSV/JSON Lines export, the CLI's tables,
 /// ColumnView::to_text, SQLite text): the shortest digits that read back to the same value, in plain
