@@ -128,6 +128,24 @@ bool looks_like_timestamp(std::string_view t, bool* has_offset) {
   return true;
 }
 
+bool is_timestamp_sentinel(int64_t micros) {
+  return micros == sdk::kTimestampInfinity || micros == sdk::kTimestampMinusInfinity;
+}
+
+bool looks_like_written_extreme_date(std::string_view t) {
+  auto days = sdk::parse_date(t);
+  return days && !looks_like_date(t) && sdk::format_date(*days) == t;
+}
+
+bool looks_like_written_extreme_timestamp(std::string_view t, bool* has_offset) {
+  bool offset = false;
+  auto micros = sdk::parse_timestamp(t, &offset);
+  if (!micros || sdk::format_timestamp(*micros, offset) != t) return false;
+  if (t.size() >= 10 && looks_like_date(t.substr(0, 10))) return false;  // an ordinary timestamp
+  if (has_offset) *has_offset = offset;
+  return true;
+}
+
 TextTypeGuesser::TextTypeGuesser(bool numbers_and_bools)
     : can_int_(numbers_and_bools), can_float_(numbers_and_bools), can_bool_(numbers_and_bools) {}
 
@@ -142,16 +160,30 @@ void TextTypeGuesser::observe(std::string_view t) {
     }
   }
   if (can_bool_ && !iequals(t, "true") && !iequals(t, "false")) can_bool_ = false;
-  if (can_date_ && !looks_like_date(t)) can_date_ = false;
-  if (can_ts_naive_ || can_ts_utc_) {
-    bool offset = false;
-    if (!looks_like_timestamp(t, &offset)) {
-      can_ts_naive_ = can_ts_utc_ = false;
-    } else if (offset) {
-      can_ts_naive_ = false;
-    } else {
-      can_ts_utc_ = false;
+  if (can_date_) {
+    if (looks_like_date(t)) {
+      date_has_ordinary_ = true;
+    } else if (!looks_like_written_extreme_date(t)) {
+      can_date_ = false;
     }
+  }
+  if (can_ts_naive_ || can_ts_utc_) observe_timestamp(t);
+}
+
+void TextTypeGuesser::observe_timestamp(std::string_view t) {
+  bool offset = false;
+  if (looks_like_timestamp(t, &offset)) {
+    ts_has_ordinary_ = true;
+  } else if (!looks_like_written_extreme_timestamp(t, &offset)) {
+    can_ts_naive_ = can_ts_utc_ = false;
+    return;
+  } else if (is_timestamp_sentinel(*sdk::parse_timestamp(t))) {
+    return;  // infinity has no offset and fits both kinds of timestamp
+  }
+  if (offset) {
+    can_ts_naive_ = false;
+  } else {
+    can_ts_utc_ = false;
   }
 }
 
@@ -160,9 +192,9 @@ sdk::DataType TextTypeGuesser::result() const {
   if (can_int_) return sdk::int64();
   if (can_float_ && float_has_number_) return sdk::float64();
   if (can_bool_) return sdk::bool_type();
-  if (can_date_) return sdk::date32();
-  if (can_ts_naive_) return sdk::timestamp_us();
-  if (can_ts_utc_) return sdk::timestamp_us("UTC");
+  if (can_date_ && date_has_ordinary_) return sdk::date32();
+  if (can_ts_naive_ && ts_has_ordinary_) return sdk::timestamp_us();
+  if (can_ts_utc_ && ts_has_ordinary_) return sdk::timestamp_us("UTC");
   return sdk::utf8();
 }
 
@@ -266,7 +298,8 @@ Mismatch append_text(sdk::ColumnBuilder& column, std::string_view text, bool inf
       auto v = sdk::parse_timestamp(text, &offset);
       if (!v) return Mismatch::NotOfType;
       if (inferred && type.timezone.empty() && offset) return Mismatch::OffsetOnNaive;
-      if (inferred && !type.timezone.empty() && !offset) return Mismatch::NoOffsetOnZoned;
+      // infinity has no offset, yet belongs in a zoned column as much as in a naive one.
+      if (inferred && !type.timezone.empty() && !offset && !is_timestamp_sentinel(*v)) return Mismatch::NoOffsetOnZoned;
       column.append_timestamp_us(*v);
       return Mismatch::None;
     }

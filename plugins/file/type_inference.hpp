@@ -10,6 +10,10 @@
 //   date32     YYYY-MM-DD.
 //   timestamp[us]       YYYY-MM-DD[ T]HH:MM[:SS[.f]] with no offset, in every sampled value;
 //   timestamp[us, UTC]  the same with a Z or +HH:MM offset in every sampled value.
+//   For these three, a sampled value may also be one of the spellings export gives the values outside
+//   years 0000-9999 (sdk/values.hpp), exactly as export writes them: infinity, -infinity, -0043-03-15,
+//   +10000-01-01 00:00:00[+00:00]. At least one sampled value must be an ordinary one, so a column of
+//   only such words ("infinity" in a text column) stays utf8.
 //   utf8       anything else, and a column with no non-empty value in the sample.
 // Empty and null values are ignored. After the sample, values are converted with the same parsers;
 // a value that does not convert is an error naming the file, line, column and value.
@@ -32,6 +36,10 @@ std::optional<double> float_word_value(std::string_view text);  // the value of 
 bool looks_like_date(std::string_view text);                    // YYYY-MM-DD that parses
 /// A timestamp that parses; *has_offset tells whether it carries a UTC offset.
 bool looks_like_timestamp(std::string_view text, bool* has_offset);
+/// infinity, -infinity or an expanded-year date ("-0043-03-15"), exactly as sdk::format_date writes it.
+bool looks_like_written_extreme_date(std::string_view text);
+/// The same for a timestamp, exactly as sdk::format_timestamp writes it; *has_offset as above.
+bool looks_like_written_extreme_timestamp(std::string_view text, bool* has_offset);
 
 /// Watches the non-empty text values of one column and names the narrowest type that holds them all.
 class TextTypeGuesser {
@@ -48,9 +56,13 @@ class TextTypeGuesser {
   bool can_float_;
   bool float_has_number_ = false;
   bool can_bool_;
+  void observe_timestamp(std::string_view text);
+
   bool can_date_ = true;
+  bool date_has_ordinary_ = false;  // some value was YYYY-MM-DD (not only infinity or expanded years)
   bool can_ts_naive_ = true;
   bool can_ts_utc_ = true;
+  bool ts_has_ordinary_ = false;
 };
 
 /// Why a text value did not convert (for the message).
