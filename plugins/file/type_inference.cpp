@@ -165,6 +165,10 @@ bool float64_holds(std::string_view t, const NumberSyntax& syntax) {
   return exact.ec == std::errc() && given == normalize_decimal(std::string_view(buffer, exact.ptr - buffer));
 }
 
+bool is_timestamp_sentinel(int64_t micros) {
+  return micros == sdk::kTimestampInfinity || micros == sdk::kTimestampMinusInfinity;
+}
+
 Mismatch check_number(const sdk::DataType& type, std::string_view text) {
   using sdk::TypeId;
   const NumberSyntax syntax = number_syntax(text);
@@ -208,10 +212,14 @@ Mismatch check_canonical(const sdk::DataType& type, std::string_view text) {
     case TypeId::Decimal128: return check_number(type, text);
     case TypeId::Bool: return iequals(text, "true") || iequals(text, "false") ? Mismatch::None : Mismatch::NotOfType;
     case TypeId::Date32:
-    case TypeId::Date64: return looks_like_date(text) ? Mismatch::None : Mismatch::NotOfType;
+    case TypeId::Date64:
+      return looks_like_date(text) || looks_like_written_extreme_date(text) ? Mismatch::None : Mismatch::NotOfType;
     case TypeId::Timestamp: {
       bool offset = false;
-      if (!looks_like_timestamp(text, &offset)) return Mismatch::NotOfType;
+      if (!looks_like_timestamp(text, &offset) && !looks_like_written_extreme_timestamp(text, &offset))
+        return Mismatch::NotOfType;
+      // infinity has no offset, yet belongs in a zoned column as much as in a naive one.
+      if (is_timestamp_sentinel(*sdk::parse_timestamp(text))) return Mismatch::None;
       if (type.timezone.empty() && offset) return Mismatch::OffsetOnNaive;
       if (!type.timezone.empty() && !offset) return Mismatch::NoOffsetOnZoned;
       return Mismatch::None;
@@ -290,6 +298,20 @@ bool looks_like_timestamp(std::string_view t, bool* has_offset) {
   return true;
 }
 
+bool looks_like_written_extreme_date(std::string_view t) {
+  auto days = sdk::parse_date(t);
+  return days && !looks_like_date(t) && sdk::format_date(*days) == t;
+}
+
+bool looks_like_written_extreme_timestamp(std::string_view t, bool* has_offset) {
+  bool offset = false;
+  auto micros = sdk::parse_timestamp(t, &offset);
+  if (!micros || sdk::format_timestamp(*micros, offset) != t) return false;
+  if (t.size() >= 10 && looks_like_date(t.substr(0, 10))) return false;  // an ordinary timestamp
+  if (has_offset) *has_offset = offset;
+  return true;
+}
+
 TextTypeGuesser::TextTypeGuesser(bool numbers_and_bools)
     : can_number_(numbers_and_bools), can_bool_(numbers_and_bools) {}
 
@@ -297,9 +319,20 @@ void TextTypeGuesser::observe(std::string_view t) {
   any_ = true;
   if (can_number_) numbers_.observe(t);
   if (can_bool_ && check_canonical(sdk::bool_type(), t) != Mismatch::None) can_bool_ = false;
-  if (can_date_ && check_canonical(sdk::date32(), t) != Mismatch::None) can_date_ = false;
+  if (can_date_) {
+    if (check_canonical(sdk::date32(), t) != Mismatch::None) {
+      can_date_ = false;
+    } else if (looks_like_date(t)) {
+      date_has_ordinary_ = true;
+    }
+  }
+  if (can_ts_naive_ || can_ts_utc_) observe_timestamp(t);
+}
+
+void TextTypeGuesser::observe_timestamp(std::string_view t) {
   if (can_ts_naive_ && check_canonical(sdk::timestamp_us(), t) != Mismatch::None) can_ts_naive_ = false;
   if (can_ts_utc_ && check_canonical(sdk::timestamp_us("UTC"), t) != Mismatch::None) can_ts_utc_ = false;
+  if (looks_like_timestamp(t, nullptr)) ts_has_ordinary_ = true;
 }
 
 sdk::DataType TextTypeGuesser::result() const {
@@ -308,9 +341,9 @@ sdk::DataType TextTypeGuesser::result() const {
     if (auto number = numbers_.result()) return *number;
   }
   if (can_bool_) return sdk::bool_type();
-  if (can_date_) return sdk::date32();
-  if (can_ts_naive_) return sdk::timestamp_us();
-  if (can_ts_utc_) return sdk::timestamp_us("UTC");
+  if (can_date_ && date_has_ordinary_) return sdk::date32();
+  if (can_ts_naive_ && ts_has_ordinary_) return sdk::timestamp_us();
+  if (can_ts_utc_ && ts_has_ordinary_) return sdk::timestamp_us("UTC");
   return sdk::utf8();
 }
 

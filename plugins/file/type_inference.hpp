@@ -13,6 +13,10 @@
 //   date32     YYYY-MM-DD.
 //   timestamp[us]       YYYY-MM-DD[ T]HH:MM[:SS[.f]] with no offset, in every sampled value;
 //   timestamp[us, UTC]  the same with a Z or +HH:MM offset in every sampled value.
+//   For these three, a sampled value may also be one of the spellings export gives the values outside
+//   years 0000-9999 (sdk/values.hpp), exactly as export writes them: infinity, -infinity, -0043-03-15,
+//   +10000-01-01 00:00:00[+00:00]. At least one sampled value must be an ordinary one, so a column of
+//   only such words ("infinity" in a text column) stays utf8.
 //   utf8       anything else, and a column with no non-empty value in the sample.
 // Empty and null values are ignored. After the sample, a value of an inferred column must pass the
 // very check inference used (check_canonical): "+8", " 9 ", "08989" in an int64 column are errors
@@ -66,6 +70,10 @@ std::optional<double> float_word_value(std::string_view text);  // the value of 
 bool looks_like_date(std::string_view text);                    // YYYY-MM-DD that parses
 /// A timestamp that parses; *has_offset tells whether it carries a UTC offset.
 bool looks_like_timestamp(std::string_view text, bool* has_offset);
+/// infinity, -infinity or an expanded-year date ("-0043-03-15"), exactly as sdk::format_date writes it.
+bool looks_like_written_extreme_date(std::string_view text);
+/// The same for a timestamp, exactly as sdk::format_timestamp writes it; *has_offset as above.
+bool looks_like_written_extreme_timestamp(std::string_view text, bool* has_offset);
 
 /// The widest decimal inference uses.
 constexpr int32_t kMaxDecimalDigits = 38;
@@ -102,9 +110,13 @@ class TextTypeGuesser {
   bool can_number_;
   NumberGuesser numbers_;
   bool can_bool_;
+  void observe_timestamp(std::string_view text);
+
   bool can_date_ = true;
+  bool date_has_ordinary_ = false;  // some value was YYYY-MM-DD (not only infinity or expanded years)
   bool can_ts_naive_ = true;
   bool can_ts_utc_ = true;
+  bool ts_has_ordinary_ = false;
 };
 
 /// Appends a non-null text value converted to the builder's type. `inferred`: the type was inferred

@@ -1,7 +1,6 @@
 #include "sqlite_types.hpp"
 
 #include "sqlite_handle.hpp"
-#include "sqlite_temporal.hpp"
 
 #include <mageio/sdk/error.hpp>
 #include <mageio/sdk/values.hpp>
@@ -204,11 +203,11 @@ void append_temporal(sdk::ColumnBuilder& out, sqlite3_value* value) {
   std::string_view text = text_of(value);
   switch (out.type().id) {
     case TypeId::Date32:
-      if (auto days = parse_date_text(text)) return out.append_date32(*days);
+      if (auto days = sdk::parse_date(text)) return out.append_date32(*days);
       break;
     case TypeId::Timestamp:
       // Text without an offset is taken as UTC for a zoned column; an offset is always applied.
-      if (auto micros = parse_timestamp_text(text)) return out.append_timestamp_us(*micros);
+      if (auto micros = sdk::parse_timestamp(text)) return out.append_timestamp_us(*micros);
       break;
     default:
       if (auto micros = sdk::parse_time(text)) return out.append_time_us(*micros);
@@ -365,9 +364,9 @@ bool bind_value(Statement& statement, int index, const sdk::ColumnView& column, 
     case TypeId::Binary:
     case TypeId::LargeBinary: statement.bind_blob(index, column.get_string(row)); return true;
     case TypeId::Date32:
-    case TypeId::Date64: statement.bind_text(index, format_date_text(column.get_date32(row)), true); return true;
+    case TypeId::Date64: statement.bind_text(index, sdk::format_date(column.get_date32(row)), true); return true;
     case TypeId::Timestamp:
-      statement.bind_text(index, format_timestamp_text(column.get_timestamp_us(row), !type.timezone.empty()), true);
+      statement.bind_text(index, sdk::format_timestamp(column.get_timestamp_us(row), !type.timezone.empty()), true);
       return true;
     case TypeId::Time32:
     case TypeId::Time64: statement.bind_text(index, sdk::format_time(column.get_time_us(row)), true); return true;

@@ -22,7 +22,7 @@
 //   date32                   DATE                NUMERIC   TEXT 'YYYY-MM-DD'
 //   timestamp[any unit]      TIMESTAMP           NUMERIC   TEXT 'YYYY-MM-DD HH:MM:SS[.ffffff]'
 //   timestamp[any, zone]     TIMESTAMPTZ         NUMERIC   TEXT '... +00:00' (the UTC instant)
-//     (years outside 0000-9999 and the ±infinity sentinels: see sqlite_temporal.hpp)
+//     (years outside 0000-9999 and the ±infinity sentinels: the SDK's spelling, sdk/values.hpp)
 //   time32/time64            TIME                NUMERIC   TEXT 'HH:MM:SS[.ffffff]'
 //   null                     TEXT                TEXT      NULL
 //

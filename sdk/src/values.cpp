@@ -71,14 +71,77 @@ bool read_time_of_day(std::string_view text, size_t& pos, int64_t& micros) {
   return true;
 }
 
-bool read_date(std::string_view text, size_t& pos, int32_t& days) {
+// Days from 1970-01-01 without narrowing, for years far outside what date32 holds (the era-based civil
+// calendar algorithm: 400-year cycles of 146097 days).
+int64_t days_from_civil_wide(int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2;
+  const int64_t era = floor_div(year, 400);
+  const int64_t year_of_era = year - era * 400;
+  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+// An expanded year has a sign and at least four digits. Nine digits reach far beyond date32 and int64
+// microseconds (about 5.9 million and 294 thousand years) while keeping the arithmetic inside int64;
+// the callers check the range of their type.
+constexpr size_t kMaxExpandedYearDigits = 9;
+
+// The year at pos: four digits, or a sign and 4..9 digits (ISO 8601 expanded, astronomical numbering).
+bool read_year(std::string_view text, size_t& pos, int64_t& year) {
+  if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) return read_digits(text, pos, 4, year);
+  const bool negative = text[pos] == '-';
+  size_t end = pos + 1;
+  while (end < text.size() && end - (pos + 1) <= kMaxExpandedYearDigits &&
+         std::isdigit(static_cast<unsigned char>(text[end])))
+    ++end;
+  const size_t digits = end - (pos + 1);
+  if (digits < 4 || digits > kMaxExpandedYearDigits) return false;
+  size_t digits_pos = pos + 1;
+  if (!read_digits(text, digits_pos, digits, year)) return false;
+  if (negative) year = -year;
+  pos = end;
+  return true;
+}
+
+// YYYY-MM-DD (or an expanded year) at pos, as days since 1970-01-01; not range-checked.
+bool read_date(std::string_view text, size_t& pos, int64_t& days) {
   int64_t year = 0, month = 0, day = 0;
-  if (!read_digits(text, pos, 4, year) || !expect(text, pos, '-') || !read_digits(text, pos, 2, month) ||
+  if (!read_year(text, pos, year) || !expect(text, pos, '-') || !read_digits(text, pos, 2, month) ||
       !expect(text, pos, '-') || !read_digits(text, pos, 2, day))
     return false;
   if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, static_cast<unsigned>(month))) return false;
-  days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  days = days_from_civil_wide(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   return true;
+}
+
+bool equals_ignoring_case(std::string_view text, std::string_view lowercase_word) {
+  if (text.size() != lowercase_word.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(text[i])) != lowercase_word[i]) return false;
+  return true;
+}
+
+// +1 for infinity / +infinity, -1 for -infinity (any case, as PostgreSQL reads them), 0 otherwise.
+int infinity_sign(std::string_view text) {
+  if (equals_ignoring_case(text, "infinity") || equals_ignoring_case(text, "+infinity")) return 1;
+  if (equals_ignoring_case(text, "-infinity")) return -1;
+  return 0;
+}
+
+// A day count as text: YYYY-MM-DD for years 0000-9999, else a sign and at least four year digits.
+std::string format_civil_date(int64_t days) {
+  int64_t year;
+  unsigned month, day;
+  civil_from_days(days, year, month, day);
+  char buffer[48];
+  if (year >= 0 && year <= 9999) {
+    std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02u", static_cast<long long>(year), month, day);
+  } else {
+    const long long magnitude = year < 0 ? -static_cast<long long>(year) : static_cast<long long>(year);
+    std::snprintf(buffer, sizeof buffer, "%c%04lld-%02u-%02u", year < 0 ? '-' : '+', magnitude, month, day);
+  }
+  return buffer;
 }
 
 void append_two(std::string& out, int64_t value) {
@@ -88,14 +151,8 @@ void append_two(std::string& out, int64_t value) {
 
 }  // namespace
 
-// Days from 1970-01-01, after the era-based civil calendar algorithm (400-year cycles of 146097 days).
 int32_t days_from_civil(int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2;
-  const int64_t era = floor_div(year, 400);
-  const int64_t year_of_era = year - era * 400;
-  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return static_cast<int32_t>(era * 146097 + day_of_era - 719468);
+  return static_cast<int32_t>(days_from_civil_wide(year, month, day));
 }
 
 void civil_from_days(int64_t days, int64_t& year, unsigned& month, unsigned& day) {
@@ -111,12 +168,9 @@ void civil_from_days(int64_t days, int64_t& year, unsigned& month, unsigned& day
 }
 
 std::string format_date(int32_t days) {
-  int64_t year;
-  unsigned month, day;
-  civil_from_days(days, year, month, day);
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02u", static_cast<long long>(year), month, day);
-  return buffer;
+  if (days == kDateInfinity) return "infinity";
+  if (days == kDateMinusInfinity) return "-infinity";
+  return format_civil_date(days);
 }
 
 std::string format_time(int64_t micros) {
@@ -154,6 +208,8 @@ std::string format_duration(int64_t micros) {
 }
 
 std::string format_timestamp(int64_t micros, bool with_time_zone) {
+  if (micros == kTimestampInfinity) return "infinity";
+  if (micros == kTimestampMinusInfinity) return "-infinity";
   // Split without multiplying back, which would overflow near INT64_MIN.
   int64_t days = micros / kMicrosPerDay;
   int64_t time_of_day = micros % kMicrosPerDay;
@@ -161,7 +217,7 @@ std::string format_timestamp(int64_t micros, bool with_time_zone) {
     time_of_day += kMicrosPerDay;
     days -= 1;
   }
-  std::string out = format_date(static_cast<int32_t>(days));
+  std::string out = format_civil_date(days);
   out += ' ';
   out += format_time(time_of_day);
   if (with_time_zone) out += "+00:00";
@@ -247,16 +303,22 @@ std::string format_hex_binary(std::string_view bytes) {
 
 std::optional<int32_t> parse_date(std::string_view text) {
   text = trim(text);
+  if (const int sign = infinity_sign(text)) return sign > 0 ? kDateInfinity : kDateMinusInfinity;
   size_t pos = 0;
-  int32_t days = 0;
+  int64_t days = 0;
   if (!read_date(text, pos, days) || pos != text.size()) return std::nullopt;
-  return days;
+  if (days < std::numeric_limits<int32_t>::min() || days > std::numeric_limits<int32_t>::max()) return std::nullopt;
+  return static_cast<int32_t>(days);
 }
 
 std::optional<int64_t> parse_timestamp(std::string_view text, bool* has_offset) {
   text = trim(text);
+  if (const int sign = infinity_sign(text)) {
+    if (has_offset) *has_offset = false;
+    return sign > 0 ? kTimestampInfinity : kTimestampMinusInfinity;
+  }
   size_t pos = 0;
-  int32_t days = 0;
+  int64_t days = 0;
   int64_t time_of_day = 0;
   if (!read_date(text, pos, days)) return std::nullopt;
   if (pos < text.size() && (text[pos] == ' ' || text[pos] == 'T')) {
@@ -285,8 +347,11 @@ std::optional<int64_t> parse_timestamp(std::string_view text, bool* has_offset) 
     offset_given = true;
   }
   if (pos != text.size()) return std::nullopt;
+  // The days of an expanded year may be far outside int64 microseconds: add up in 128 bits.
+  const int128 micros = static_cast<int128>(days) * kMicrosPerDay + time_of_day - offset_micros;
+  if (micros < std::numeric_limits<int64_t>::min() || micros > std::numeric_limits<int64_t>::max()) return std::nullopt;
   if (has_offset) *has_offset = offset_given;
-  return int64_t{days} * kMicrosPerDay + time_of_day - offset_micros;
+  return static_cast<int64_t>(micros);
 }
 
 std::optional<int64_t> parse_time(std::string_view text) {

@@ -1254,3 +1254,124 @@ TEST_CASE("file plugin: a committed or failed append leaves no journal") {
   CHECK(read_file(target) == "a\n1\n2\n3\n");
   CHECK(dir.listing() == std::vector<std::string>{"j.csv"});
 }
+
+// ------------------------------------------------------------------------------------------------
+// Dates and timestamps outside years 0000-9999 and the infinity sentinels (sdk/values.hpp)
+
+namespace {
+
+struct TemporalValues {
+  std::vector<std::optional<int32_t>> dates;
+  std::vector<std::optional<int64_t>> timestamps;  // the ts (naive) column
+  std::vector<std::optional<int64_t>> zoned;       // the tz (UTC) column
+};
+
+/// The raw values of columns d, ts and tz as loaded.
+TemporalValues load_temporal(const std::string& path, boost::json::object options = {}) {
+  auto reader = plugin().load({.path = path, .options = std::move(options)});
+  TemporalValues out;
+  sdk::OwnedArray batch;
+  while (reader.next(batch)) {
+    sdk::BatchView view(batch.array, reader.schema());
+    for (int64_t r = 0; r < view.rows(); ++r) {
+      const auto& d = view.column(0);
+      const auto& ts = view.column(1);
+      const auto& tz = view.column(2);
+      out.dates.push_back(d.is_null(r) ? std::nullopt : std::optional<int32_t>(d.get_date32(r)));
+      out.timestamps.push_back(ts.is_null(r) ? std::nullopt : std::optional<int64_t>(ts.get_timestamp_us(r)));
+      out.zoned.push_back(tz.is_null(r) ? std::nullopt : std::optional<int64_t>(tz.get_timestamp_us(r)));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("file plugin: dates and timestamps of any year, and the infinities, load back from CSV and JSON Lines") {
+  constexpr int32_t kMinDays = sdk::kDateMinusInfinity;
+  constexpr int32_t kMaxDays = sdk::kDateInfinity;
+  constexpr int64_t kMinMicros = sdk::kTimestampMinusInfinity;
+  constexpr int64_t kMaxMicros = sdk::kTimestampInfinity;
+  auto day = [](int64_t y, unsigned m, unsigned d) { return sdk::days_from_civil(y, m, d); };
+  auto micros = [](int64_t y, unsigned m, unsigned d, int64_t of_day) {
+    return int64_t{sdk::days_from_civil(y, m, d)} * sdk::kMicrosPerDay + of_day;
+  };
+  const int64_t noon = 12 * 3600 * sdk::kMicrosPerSecond;
+  // The export's input, as text for the test's source, and the values it stands for, worked out apart.
+  const Rows rows = {
+      {"-infinity", "-infinity", "-infinity"},
+      {"-5877641-06-24", "-290308-12-21 19:59:05.224193", "-290308-12-21 19:59:05.224193+00:00"},
+      {"-4713-11-24", "-4713-11-24 12:00:00", "-4713-11-24 12:00:00+00:00"},
+      {"-0043-03-15", "-0001-12-31 23:59:59.999999", "-0001-12-31 23:59:59.999999+00:00"},
+      {"0000-01-01", "0000-01-01 00:00:00", "0000-01-01 00:00:00+00:00"},
+      {"2024-02-29", "2024-02-29 12:00:00", "2024-02-29 12:00:00+00:00"},
+      {Cell{}, Cell{}, Cell{}},
+      {"9999-12-31", "9999-12-31 23:59:59.999999", "9999-12-31 23:59:59.999999+00:00"},
+      {"+10000-01-01", "+10000-01-01 00:00:00", "+10000-01-01 00:00:00+00:00"},
+      {"+5881580-07-10", "+294247-01-10 04:00:54.775806", "+294247-01-10 04:00:54.775806+00:00"},
+      {"infinity", "infinity", "infinity"},
+  };
+  const std::vector<std::optional<int32_t>> dates = {
+      kMinDays,     kMinDays + 1,      day(-4713, 11, 24), day(-43, 3, 15), day(0, 1, 1), day(2024, 2, 29),
+      std::nullopt, day(9999, 12, 31), day(10000, 1, 1),   kMaxDays - 1,    kMaxDays};
+  const std::vector<std::optional<int64_t>> timestamps = {kMinMicros,
+                                                          kMinMicros + 1,
+                                                          micros(-4713, 11, 24, noon),
+                                                          micros(0, 1, 1, 0) - 1,
+                                                          micros(0, 1, 1, 0),
+                                                          micros(2024, 2, 29, noon),
+                                                          std::nullopt,
+                                                          micros(10000, 1, 1, 0) - 1,
+                                                          micros(10000, 1, 1, 0),
+                                                          kMaxMicros - 1,
+                                                          kMaxMicros};
+  const sdk::Schema schema = {field("d", sdk::date32()), field("ts", sdk::timestamp_us()),
+                              field("tz", sdk::timestamp_us("UTC"))};
+  const boost::json::object typed = {
+      {"columns", {{"d", "date32"}, {"ts", "timestamp[us]"}, {"tz", "timestamp[us, UTC]"}}}};
+
+  TempDir dir;
+  for (const std::string name : {"values.csv", "values.jsonl"}) {
+    CAPTURE(name);
+    const std::string path = dir.file(name);
+    REQUIRE(export_rows(path, schema, rows) == static_cast<int64_t>(rows.size()));
+    // Written in the SDK's spelling: PostgreSQL's words, ISO 8601 expanded years.
+    const std::string text = read_file(path);
+    for (const char* spelt : {"-infinity", "-0043-03-15", "-0001-12-31 23:59:59.999999+00:00", "+10000-01-01",
+                              "+294247-01-10 04:00:54.775806"}) {
+      CAPTURE(spelt);
+      CHECK(contains(text, spelt));
+    }
+    CHECK_FALSE(contains(text, "-043-"));
+    // Read back exactly, with the types given (--column-type d=date32 ...) and with inferred types
+    // (every sample has ordinary dates besides these spellings).
+    for (const bool given : {true, false}) {
+      CAPTURE(given);
+      auto loaded = load_temporal(path, given ? typed : boost::json::object{});
+      CHECK(loaded.dates == dates);
+      CHECK(loaded.timestamps == timestamps);
+      CHECK(loaded.zoned == timestamps);
+    }
+    CHECK(load_path(path).types() == std::vector<std::string>{"date32", "timestamp[us]", "timestamp[us, UTC]"});
+  }
+
+  // Inference takes these spellings for a date only beside an ordinary date, and only as export spells
+  // them: "infinity" alone, or "Infinity", in a text column stays text.
+  write_file(dir.file("words.csv"),
+             "only_words,capital,ordinary_then_words,zoned\n"
+             "infinity,2024-01-01,2024-01-01,2024-01-01 00:00:00+00:00\n"
+             "-0043-03-15,Infinity,-infinity,infinity\n"
+             "+10000-01-01,2024-01-02,+10000-01-01,+10000-01-01 00:00:00+00:00\n");
+  Loaded words = load_path(dir.file("words.csv"));
+  CHECK(words.types() == std::vector<std::string>{"utf8", "utf8", "date32", "timestamp[us, UTC]"});
+  CHECK(words.at(0, "only_words") == Cell{"infinity"});
+  CHECK(words.at(1, "capital") == Cell{"Infinity"});
+  CHECK(words.at(1, "ordinary_then_words") == Cell{"-infinity"});
+  CHECK(words.at(1, "zoned") == Cell{"infinity"});
+
+  // After the sample, an inferred zoned column takes infinity (which has no offset) like any value.
+  write_file(dir.file("late.csv"), "tz\n2024-01-01 00:00:00Z\ninfinity\n-infinity\n");
+  Loaded late = load_path(dir.file("late.csv"), {{"infer_rows", 1}});
+  CHECK(late.types() == std::vector<std::string>{"timestamp[us, UTC]"});
+  CHECK(late.rows == Rows{{"2024-01-01 00:00:00+00:00"}, {"infinity"}, {"-infinity"}});
+}

@@ -4,6 +4,13 @@
 // Canonical text forms:
 //   date       YYYY-MM-DD                      (proleptic Gregorian, years 0000-9999)
 //   timestamp  YYYY-MM-DD HH:MM:SS[.ffffff]    (UTC-suffixed "+00:00" when the type has a time zone)
+//              Every other value of date32 and timestamp[us] has a spelling too, so that whatever is
+//              written reads back to the same value:
+//                - the infinity sentinels (kDateInfinity ..., PostgreSQL's infinities as the SQL plugins
+//                  load them) are "infinity" and "-infinity", as PostgreSQL spells them;
+//                - other years below 0 or above 9999 are ISO 8601 expanded years: a sign and at least
+//                  four digits, in astronomical numbering (year 0 is 1 BC, -0043 is 44 BC), e.g.
+//                  "-0043-03-15", "+10000-01-01", "+294247-01-10 04:00:54.775806".
 //   time       HH:MM:SS[.ffffff]
 //   decimal    -123.45 (exactly `scale` digits after the point)
 //   bool       true / false
@@ -21,6 +28,12 @@ using int128 = __int128;
 
 constexpr int64_t kMicrosPerSecond = 1000000;
 constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
+
+/// The values that stand for PostgreSQL's 'infinity' and '-infinity' (plugins/postgres/README.md).
+constexpr int32_t kDateInfinity = INT32_MAX;
+constexpr int32_t kDateMinusInfinity = INT32_MIN;
+constexpr int64_t kTimestampInfinity = INT64_MAX;
+constexpr int64_t kTimestampMinusInfinity = INT64_MIN;
 
 /// Days since 1970-01-01 for a proleptic Gregorian date.
 int32_t days_from_civil(int64_t year, unsigned month, unsigned day);
@@ -43,9 +56,13 @@ std::string format_hex_binary(std::string_view bytes);
 
 // Parsers return nullopt when the text is not of that form (callers build the error message, since
 // only they know the line and column).
+/// Accepts "YYYY-MM-DD", an expanded year ("-0043-03-15", "+2024-01-02": a sign and 4 to 9 digits) and
+/// infinity / +infinity / -infinity in any case; nullopt beyond the range of date32.
 std::optional<int32_t> parse_date(std::string_view text);
 /// Accepts "YYYY-MM-DD[ T]HH:MM[:SS[.f{1,9}]]" with an optional "Z" or "+HH[:MM]"/"-HH[:MM]" offset,
-/// which is applied (the result is UTC micros). has_offset tells whether one was given.
+/// which is applied (the result is UTC micros). has_offset tells whether one was given. The year may be
+/// expanded, and infinity / +infinity / -infinity (any case; has_offset false) are the sentinels, as for
+/// parse_date; nullopt beyond the range of int64 microseconds.
 std::optional<int64_t> parse_timestamp(std::string_view text, bool* has_offset = nullptr);
 std::optional<int64_t> parse_time(std::string_view text);
 std::optional<int64_t> parse_int64(std::string_view text);
