@@ -12,32 +12,15 @@
 
 namespace fs = std::filesystem;
 using mageio::test::CommandResult;
+using mageio::test::describe;
+using mageio::test::directory_entries;
+using mageio::test::id_name_csv;
 using mageio::test::read_file;
 using mageio::test::run_cli_stopped_by_signal;
 using mageio::test::TempDir;
 using mageio::test::write_file;
 
 namespace {
-
-std::string show(const CommandResult& r) {
-  return "exit " + std::to_string(r.exit_code) + " killed_by " + std::to_string(r.killed_by) + "\n--- stdout ---\n" +
-         r.out + "--- stderr ---\n" + r.err;
-}
-
-// A CSV header and enough rows for several batches, so the destination has taken some before the signal.
-std::string many_rows(int rows) {
-  std::string text = "id,name\n";
-  for (int i = 0; i < rows; ++i) text += std::to_string(i) + ",name " + std::to_string(i) + "\n";
-  return text;
-}
-
-// The names in `dir`, sorted, to show that nothing was left behind.
-std::vector<std::string> entries(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 struct StopSignal {
   int number;
@@ -46,7 +29,7 @@ struct StopSignal {
 const StopSignal kSignals[] = {{SIGINT, "SIGINT"}, {SIGTERM, "SIGTERM"}, {SIGHUP, "SIGHUP"}};
 
 void check_stopped(const CommandResult& r, int signal_number) {
-  INFO(show(r));
+  INFO(describe(r));
   CHECK(r.killed_by == 0);  // handled: the CLI cleaned up and exited, it was not killed
   CHECK(r.exit_code == 128 + signal_number);
   CHECK(r.err.find("cancel") != std::string::npos);
@@ -67,10 +50,10 @@ TEST_CASE("a stopping signal mid-export leaves a CSV destination as it was") {
       const fs::path fifo = work / "input.csv";
       CommandResult r = run_cli_stopped_by_signal(
           {"export", "file", "--input", fifo.string(), "--path", dest.string(), "--if-exists", mode}, fifo,
-          many_rows(300000), signal.number, work.path());
+          id_name_csv(300000), signal.number, work.path());
       check_stopped(r, signal.number);
       CHECK(read_file(dest) == before);
-      CHECK(entries(out_dir.path()) == std::vector<std::string>{"dest.csv"});
+      CHECK(directory_entries(out_dir.path()) == std::vector<std::string>{"dest.csv"});
     }
   }
 }
@@ -84,16 +67,16 @@ TEST_CASE("a stopping signal mid-copy leaves a SQLite table as it was") {
         {"exec", "sqlite", "--set", "SQLITE_DATABASE=" + db, "--sql", "CREATE TABLE t (id INTEGER, name TEXT)", "--sql",
          "INSERT INTO t VALUES (-1, 'already here')"},
         work.path());
-    REQUIRE_MESSAGE(made.exit_code == 0, show(made));
+    REQUIRE_MESSAGE(made.exit_code == 0, describe(made));
     const fs::path fifo = work / "input.csv";
     CommandResult r = run_cli_stopped_by_signal({"copy", "file", "sqlite", "--path", fifo.string(), "--to-table", "t",
                                                  "--if-exists", "replace", "--set", "SQLITE_DATABASE=" + db},
-                                                fifo, many_rows(300000), signal.number, work.path());
+                                                fifo, id_name_csv(300000), signal.number, work.path());
     check_stopped(r, signal.number);
     CommandResult rows = mageio::test::run_cli(
         {"load", "sqlite", "--set", "SQLITE_DATABASE=" + db, "--query", "SELECT id, name FROM t", "--format", "csv"},
         work.path());
-    INFO(show(rows));
+    INFO(describe(rows));
     CHECK(rows.out == "id,name\n-1,already here\n");
   }
 }

@@ -13,36 +13,20 @@
 
 namespace fs = std::filesystem;
 using mageio::test::CommandResult;
+using mageio::test::describe;
+using mageio::test::directory_entries;
+using mageio::test::id_name_csv;
 using mageio::test::run_cli;
 using mageio::test::TempDir;
 using mageio::test::write_file;
 
 namespace {
 
-std::string show(const CommandResult& r) {
-  return "exit " + std::to_string(r.exit_code) + " killed_by " + std::to_string(r.killed_by) + "\n--- stdout ---\n" +
-         r.out + "--- stderr ---\n" + r.err;
-}
-
-// A CSV header and `rows` rows: id (0 ..), name.
-std::string csv_rows(int rows) {
-  std::string text = "id,name\n";
-  for (int i = 0; i < rows; ++i) text += std::to_string(i) + ",name " + std::to_string(i) + "\n";
-  return text;
-}
-
-std::vector<std::string> entries(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 // One value from the database, through the CLI.
 std::string scalar(const fs::path& cwd, const std::string& database, const std::string& sql) {
   CommandResult r =
       run_cli({"load", "sqlite", "--set", "SQLITE_DATABASE=" + database, "--query", sql, "--format", "csv"}, cwd);
-  INFO(show(r));
+  INFO(describe(r));
   REQUIRE(r.exit_code == 0);
   const size_t header_end = r.out.find('\n');
   std::string value = r.out.substr(header_end + 1);
@@ -55,7 +39,7 @@ std::string scalar(const fs::path& cwd, const std::string& database, const std::
 TEST_CASE("sqlite CLI: two exports at once into a table that does not exist yet both succeed") {
   constexpr int kRows = 200000;
   TempDir work;
-  write_file(work / "in.csv", csv_rows(kRows));
+  write_file(work / "in.csv", id_name_csv(kRows));
   for (const std::string mode : {"append", "replace"}) {
     for (int round = 0; round < 3; ++round) {
       CAPTURE(mode);
@@ -73,8 +57,8 @@ TEST_CASE("sqlite CLI: two exports at once into a table that does not exist yet 
       auto second = std::async(std::launch::async, run);
       CommandResult a = first.get();
       CommandResult b = second.get();
-      CHECK_MESSAGE(a.exit_code == 0, show(a));
-      CHECK_MESSAGE(b.exit_code == 0, show(b));
+      CHECK_MESSAGE(a.exit_code == 0, describe(a));
+      CHECK_MESSAGE(b.exit_code == 0, describe(b));
       const int expected = mode == "append" ? 2 * kRows : kRows;
       CHECK(scalar(work.path(), database, "SELECT count(*) FROM t") == std::to_string(expected));
       CHECK(scalar(work.path(), database, "SELECT count(DISTINCT id) FROM t") == std::to_string(kRows));
@@ -94,22 +78,22 @@ TEST_CASE("sqlite CLI: a failed first export leaves no database file behind") {
   CommandResult r = run_cli({"export", "sqlite", "--input", (work / "in.csv").string(), "--table", "t", "--set",
                              "SQLITE_DATABASE=" + database},
                             work.path());
-  INFO(show(r));
+  INFO(describe(r));
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("15001") != std::string::npos);  // the line of the file
   CHECK(r.err.find("rolled back") != std::string::npos);
-  CHECK(entries(out.path()).empty());
+  CHECK(directory_entries(out.path()).empty());
 }
 
 TEST_CASE("sqlite CLI: a full disk fails naming the database file and leaves the table as it was") {
   TempDir work;
-  write_file(work / "in.csv", csv_rows(200000));  // several MB in SQLite
+  write_file(work / "in.csv", id_name_csv(200000));  // several MB in SQLite
   const std::string database = (work / "full.db").string();
   CommandResult made =
       run_cli({"exec", "sqlite", "--set", "SQLITE_DATABASE=" + database, "--sql",
                "CREATE TABLE t (id INTEGER, name TEXT)", "--sql", "INSERT INTO t VALUES (-1, 'already here')"},
               work.path());
-  REQUIRE_MESSAGE(made.exit_code == 0, show(made));
+  REQUIRE_MESSAGE(made.exit_code == 0, describe(made));
   for (const std::string mode : {"append", "replace"}) {
     CAPTURE(mode);
     // A file size limit of 256 KiB stands in for a full disk; with SIGXFSZ ignored the write fails with
@@ -118,7 +102,7 @@ TEST_CASE("sqlite CLI: a full disk fails naming the database file and leaves the
         {"bash", "-c", "trap '' XFSZ; ulimit -f 256; exec \"$0\" \"$@\"", MAGEIO_CLI_PATH, "export", "sqlite",
          "--input", "in.csv", "--table", "t", "--if-exists", mode, "--set", "SQLITE_DATABASE=" + database},
         work.path());
-    INFO(show(r));
+    INFO(describe(r));
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("database file '" + database + "'") != std::string::npos);
     CHECK(r.err.find("rolled back") != std::string::npos);
@@ -133,13 +117,13 @@ TEST_CASE("sqlite CLI: SIGKILL mid-replace leaves a hot journal that the next op
       run_cli({"exec", "sqlite", "--set", "SQLITE_DATABASE=" + database, "--sql",
                "CREATE TABLE t (id INTEGER, name TEXT)", "--sql", "INSERT INTO t VALUES (-1, 'already here')"},
               work.path());
-  REQUIRE_MESSAGE(made.exit_code == 0, show(made));
+  REQUIRE_MESSAGE(made.exit_code == 0, describe(made));
   const fs::path fifo = work / "input.csv";
   CommandResult r =
       mageio::test::run_cli_stopped_by_signal({"copy", "file", "sqlite", "--path", fifo.string(), "--to-table", "t",
                                                "--if-exists", "replace", "--set", "SQLITE_DATABASE=" + database},
-                                              fifo, csv_rows(300000), SIGKILL, work.path());
-  INFO(show(r));
+                                              fifo, id_name_csv(300000), SIGKILL, work.path());
+  INFO(describe(r));
   REQUIRE(r.killed_by == SIGKILL);
   CHECK(fs::exists(database + "-journal"));  // hot: the killed transaction's undo log
   // The next connection rolls the journal back: the old rows, and only the tables that were there.
@@ -148,11 +132,11 @@ TEST_CASE("sqlite CLI: SIGKILL mid-replace leaves a hot journal that the next op
   CHECK(scalar(work.path(), database, "PRAGMA integrity_check") == "ok");
   CHECK(!fs::exists(database + "-journal"));
   // And an export to the same target then works as usual.
-  write_file(work / "two.csv", csv_rows(2));
+  write_file(work / "two.csv", id_name_csv(2));
   CommandResult again = run_cli({"export", "sqlite", "--input", "two.csv", "--table", "t", "--if-exists", "replace",
                                  "--set", "SQLITE_DATABASE=" + database},
                                 work.path());
-  CHECK_MESSAGE(again.exit_code == 0, show(again));
+  CHECK_MESSAGE(again.exit_code == 0, describe(again));
   CHECK(scalar(work.path(), database, "SELECT count(*) FROM t") == "2");
 }
 
@@ -166,18 +150,18 @@ TEST_CASE("sqlite CLI: infinities and years outside 0000-9999 copy into CSV and 
        "(3, '-0043-03-15', '-0001-12-31 23:59:59.999999'), (4, '+10000-01-01', '+294247-01-10 04:00:54.775806'), "
        "(5, 'infinity', 'infinity')"},
       work.path());
-  REQUIRE_MESSAGE(created.exit_code == 0, show(created));
+  REQUIRE_MESSAGE(created.exit_code == 0, describe(created));
   for (const std::string file : {"out.csv", "out.jsonl"}) {
     CAPTURE(file);
     CommandResult copied =
         run_cli({"copy", "sqlite", "file", "--set", set, "--table", "t", "--to-path", file}, work.path());
-    REQUIRE_MESSAGE(copied.exit_code == 0, show(copied));
+    REQUIRE_MESSAGE(copied.exit_code == 0, describe(copied));
     // Written in the SDK's spelling, which the file plugin reads back with the types given.
     const std::string back = "back_" + file.substr(4);
     CommandResult loaded = run_cli({"copy", "file", "sqlite", "--set", set, "--path", file, "--column-type", "d=date32",
                                     "--column-type", "ts=timestamp[us]", "--to-table", back},
                                    work.path());
-    REQUIRE_MESSAGE(loaded.exit_code == 0, show(loaded));
+    REQUIRE_MESSAGE(loaded.exit_code == 0, describe(loaded));
     CHECK(scalar(work.path(), database,
                  "SELECT group_concat(type, ' ') FROM pragma_table_info('" + back + "') WHERE name IN ('d', 'ts')") ==
           "DATE TIMESTAMP");

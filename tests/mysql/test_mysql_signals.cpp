@@ -12,28 +12,13 @@
 using namespace mytest;
 namespace fs = std::filesystem;
 using mageio::test::CommandResult;
+using mageio::test::describe;
+using mageio::test::directory_entries;
+using mageio::test::id_name_csv;
 using mageio::test::run_cli;
 using mageio::test::run_cli_stopped_by_signal;
 
 namespace {
-
-std::string show(const CommandResult& r) {
-  return "exit " + std::to_string(r.exit_code) + " killed_by " + std::to_string(r.killed_by) + "\n--- stdout ---\n" +
-         r.out + "--- stderr ---\n" + r.err;
-}
-
-std::string many_rows(int rows) {
-  std::string text = "id,name\n";
-  for (int i = 0; i < rows; ++i) text += std::to_string(i) + ",name " + std::to_string(i) + "\n";
-  return text;
-}
-
-std::vector<std::string> entries(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 struct Setup {
   Server server;
@@ -84,14 +69,14 @@ TEST_CASE("SIGINT, SIGTERM and SIGHUP mid-export leave a MariaDB table as it was
       const fs::path fifo = t.work / ("input" + std::to_string(signal_number) + mode + ".csv");
       CommandResult r = run_cli_stopped_by_signal(
           {"export", "mysql", "--input", fifo.string(), "--table", table, "--if-exists", mode, "--config", t.config},
-          fifo, many_rows(300000), signal_number, t.work.path(), t.env);
+          fifo, id_name_csv(300000), signal_number, t.work.path(), t.env);
       fs::remove(fifo);
-      INFO(show(r));
+      INFO(describe(r));
       CHECK(r.killed_by == 0);
       CHECK(r.exit_code == 128 + signal_number);
       CHECK(rows_of(*db, table) == kBefore);
       CHECK(leftovers(*db, table).empty());
-      CHECK(entries(t.tmp.path()).empty());
+      CHECK(directory_entries(t.tmp.path()).empty());
     }
   }
 }
@@ -107,9 +92,9 @@ TEST_CASE("after a SIGKILL mid-export, the next export to the target removes the
   const fs::path fifo = t.work / "input.csv";
   CommandResult r = run_cli_stopped_by_signal(
       {"export", "mysql", "--input", fifo.string(), "--table", table, "--if-exists", "replace", "--config", t.config},
-      fifo, many_rows(300000), SIGKILL, t.work.path(), t.env);
+      fifo, id_name_csv(300000), SIGKILL, t.work.path(), t.env);
   fs::remove(fifo);
-  INFO(show(r));
+  INFO(describe(r));
   REQUIRE(r.killed_by == SIGKILL);
   CHECK(rows_of(*db, table) == kBefore);
 
@@ -120,7 +105,7 @@ TEST_CASE("after a SIGKILL mid-export, the next export to the target removes the
   REQUIRE(stale[0].find(marker) != std::string::npos);
   const std::string owner = stale[0].substr(stale[0].find(marker) + marker.size(),
                                             stale[0].rfind('_') - stale[0].find(marker) - marker.size());
-  auto left_in_tmp = entries(t.tmp.path());
+  auto left_in_tmp = directory_entries(t.tmp.path());
   REQUIRE(left_in_tmp.size() == 1);
   CHECK(left_in_tmp[0].starts_with("mageio-mysql-"));
 
@@ -142,10 +127,10 @@ TEST_CASE("after a SIGKILL mid-export, the next export to the target removes the
   CommandResult next = run_cli({"export", "mysql", "--input", csv, "--table", table, "--if-exists", "append",
                                 "--column-type", "id=int64", "--config", t.config},
                                t.work.path(), t.env);
-  INFO(show(next));
+  INFO(describe(next));
   REQUIRE(next.exit_code == 0);
   CHECK(rows_of(*db, table) ==
         std::vector<std::vector<std::string>>{{"-1", "already here"}, {"1", "one"}, {"2", "two"}});
   CHECK(leftovers(*db, table) == std::vector<std::string>{live_stage});
-  CHECK(entries(t.tmp.path()).empty());
+  CHECK(directory_entries(t.tmp.path()).empty());
 }

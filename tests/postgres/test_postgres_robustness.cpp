@@ -22,16 +22,12 @@
 namespace fs = std::filesystem;
 using namespace pgtest;
 using mageio::test::CommandResult;
+using mageio::test::describe;
 using mageio::test::read_file;
 using mageio::test::TempDir;
 using mageio::test::write_file;
 
 namespace {
-
-std::string show(const CommandResult& r) {
-  return "exit " + std::to_string(r.exit_code) + " killed_by " + std::to_string(r.killed_by) + "\n--- stdout ---\n" +
-         r.out + "--- stderr ---\n" + r.err;
-}
 
 std::string io_config() { return mageio::test::server_env("MAGEIO_TEST_IO_CONFIG").value_or(""); }
 
@@ -218,7 +214,7 @@ TEST_CASE("a load from a stopped server ends with a read timeout that names the 
   StoppedBackend stopped(backend);
   auto result = cli.wait(60);
   REQUIRE_MESSAGE(result, (std::string("the load did not end although POSTGRES_READ_TIMEOUT=2; stderr: ") + cli.err()));
-  INFO(show(*result));
+  INFO(describe(*result));
   CHECK(result->exit_code != 0);
   CHECK(result->killed_by == 0);
   CHECK(result->err.find("POSTGRES_READ_TIMEOUT") != std::string::npos);
@@ -241,7 +237,7 @@ TEST_CASE("SIGINT or SIGTERM ends a load from a stopped server") {
     kill(cli.pid(), signal_number);
     auto result = cli.wait(10);
     REQUIRE_MESSAGE(result, (std::string("the load did not end after the signal (hang); stderr: ") + cli.err()));
-    INFO(show(*result));
+    INFO(describe(*result));
     CHECK(result->killed_by == 0);
     CHECK(result->exit_code == 128 + signal_number);
     CHECK(result->err.find("cancel") != std::string::npos);
@@ -275,7 +271,7 @@ static void stop_export(Connector& db, const Server& s, const std::string& mode,
     }
   }  // SIGCONT: the backend finds its client gone and rolls back
   REQUIRE_MESSAGE(result, (std::string("the export did not end (hang); stderr: ") + cli.err()));
-  INFO(show(*result));
+  INFO(describe(*result));
   CHECK(result->killed_by == 0);
   if (signal_number == 0) {
     CHECK(result->exit_code != 0);
@@ -334,8 +330,8 @@ TEST_CASE("two exports at once into a table that does not exist yet both succeed
       std::thread other([&] { second = mageio::test::run_cli(args); });
       first = mageio::test::run_cli(args);
       other.join();
-      CHECK_MESSAGE(first.exit_code == 0, show(first));
-      CHECK_MESSAGE(second.exit_code == 0, show(second));
+      CHECK_MESSAGE(first.exit_code == 0, describe(first));
+      CHECK_MESSAGE(second.exit_code == 0, describe(second));
       const int expected = mode == "append" ? 2 * rows : rows;
       CHECK(scalar(*db, "SELECT count(*) FROM " + q(table)) == std::to_string(expected));
       CHECK(scalar(*db, "SELECT count(DISTINCT id) FROM " + q(table)) == std::to_string(rows));

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -167,6 +168,24 @@ CommandResult run_cli_stopped_by_signal(const std::vector<std::string>& args, co
   result.out = read_file(out_path);
   result.err = read_file(err_path);
   return result;
+}
+
+std::string describe(const CommandResult& result) {
+  return "exit " + std::to_string(result.exit_code) + " killed_by " + std::to_string(result.killed_by) +
+         "\n--- stdout ---\n" + result.out + "--- stderr ---\n" + result.err;
+}
+
+std::string id_name_csv(int rows) {
+  std::string text = "id,name\n";
+  for (int i = 0; i < rows; ++i) text += std::to_string(i) + ",name " + std::to_string(i) + "\n";
+  return text;
+}
+
+std::vector<std::string> directory_entries(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::string read_file(const fs::path& path) {

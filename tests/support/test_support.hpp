@@ -61,6 +61,15 @@ CommandResult run_cli_stopped_by_signal(const std::vector<std::string>& args, co
                                         const std::filesystem::path& cwd = {},
                                         const std::map<std::string, std::string>& env = {});
 
+/// The exit status, how the process ended, and both outputs: the message of a failing check.
+std::string describe(const CommandResult& result);
+
+/// A CSV text: the header `id,name` and `rows` rows `<i>,name <i>` (i from 0).
+std::string id_name_csv(int rows);
+
+/// The names of the entries of `dir`, sorted: to show that an operation left nothing behind.
+std::vector<std::string> directory_entries(const std::filesystem::path& dir);
+
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
 
