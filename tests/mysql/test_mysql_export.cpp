@@ -415,40 +415,44 @@ TEST_CASE("export refuses what MySQL cannot hold before touching anything") {
 TEST_CASE("when LOAD DATA cannot be used, auto falls back to INSERT before writing anything") {
   auto s = server();
   if (!s) return;
+  auto admin = open(*s);
+  // A user allowed a single connection: the export's session gets it, its LOAD DATA connection cannot open.
+  const std::string user = unique_name("one");
+  const std::string account = "'" + user + "'@'" + s->host + "'";
+  exec(*admin, "CREATE USER " + account + " IDENTIFIED BY 'pw-" + user + "' WITH MAX_USER_CONNECTIONS 1");
+  struct DropUser {
+    Connector& db;
+    std::string account;
+    ~DropUser() { db.execute("DROP USER IF EXISTS " + account); }
+  } drop_user{*admin, account};
+  exec(*admin, "GRANT ALL PRIVILEGES ON " + q(s->database) + ".* TO " + account);
+  auto settings = config(*s);
+  settings["MYSQL_USER"] = user;
+  settings["MYSQL_PASSWORD"] = "pw-" + user;
+
   LogCapture log;
-  auto db = open(*s, log.host);
   const std::string table = unique_name("fallback");
-  DropTable drop{*db, table};
-  // No place for the pipe: the private temporary directory cannot be created.
-  const char* saved = std::getenv("TMPDIR");
-  const std::string previous = saved ? saved : "";
-  setenv("TMPDIR", "/nonexistent/mageio-no-tmp", 1);
-  auto input = id_name({{1, "one"}, {2, "two"}});
+  DropTable drop{*admin, table};
   int64_t written = 0;
-  auto forced_error = std::optional<mageio::Error>();
-  try {
+  std::optional<mageio::Error> forced_error;
+  {
+    auto db = open(settings, log.host);
+    auto input = id_name({{1, "one"}, {2, "two"}});
     written = db->export_data({.table = table}, input.get());
     auto again = id_name({{3, "three"}});
     forced_error = error_of([&] {
       db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, again.get());
     });
-  } catch (...) {
-    if (saved)
-      setenv("TMPDIR", previous.c_str(), 1);
-    else
-      unsetenv("TMPDIR");
-    throw;
   }
-  if (saved)
-    setenv("TMPDIR", previous.c_str(), 1);
-  else
-    unsetenv("TMPDIR");
   CHECK(written == 2);
-  CHECK(ordered(*db, table) == Rows{{"1", "one"}, {"2", "two"}});
+  CHECK(ordered(*admin, table) == Rows{{"1", "one"}, {"2", "two"}});
   CHECK(log.contains(MAGEIO_LOG_WARNING, "writing with INSERT statements instead"));
   REQUIRE(forced_error);
-  CHECK(forced_error->status() == MAGEIO_STATUS_IO);
-  CHECK(std::string(forced_error->what()).find("private temporary directory") != std::string::npos);
+  CHECK(forced_error->status() == MAGEIO_STATUS_BACKEND);
+  CHECK(forced_error->vendor_code() == 1226);  // ER_USER_LIMIT_REACHED
+  CHECK(std::string(forced_error->what()).find("opening the connection for LOAD DATA LOCAL INFILE") !=
+        std::string::npos);
+  CHECK(std::string(forced_error->what()).find("pw-" + user) == std::string::npos);
 }
 
 TEST_CASE("without MYSQL_ALLOW_LOCAL_INFILE exports use INSERT, and load_data is refused with the reason") {
