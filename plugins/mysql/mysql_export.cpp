@@ -421,10 +421,11 @@ class Writer {
                        "mysql: " + plan_.context + ": the server asked for the file '" + *source.refused_name() +
                            "', which this export did not offer; refused (LOAD DATA LOCAL INFILE only ever sends the "
                            "export's own rows, never a local file)");
-    // Local infile refused by the server: nothing was read or written yet.
+    // Local infile refused by the server, or the table not visible to the LOAD DATA connection (a TEMPORARY
+    // table of the session, where the server lists those): nothing was read or written yet.
     if (failure && !source.opened() && plan_.chosen_automatically &&
         (failure->vendor_code() == 1148 || failure->vendor_code() == 3948 || failure->vendor_code() == 4166 ||
-         failure->vendor_code() == 2068)) {
+         failure->vendor_code() == 2068 || failure->vendor_code() == 1146)) {
       session_.host().warning("mysql: LOAD DATA LOCAL INFILE was refused (" + std::string(failure->what()) +
                               "); writing with INSERT statements instead");
       return std::nullopt;

@@ -474,3 +474,36 @@ TEST_CASE("without MYSQL_ALLOW_LOCAL_INFILE exports use INSERT, and load_data is
   CHECK(refused.status() == MAGEIO_STATUS_BACKEND);
   CHECK(ordered(*db, table) == Rows{{"1", "one"}});
 }
+
+TEST_CASE("LOAD DATA runs on its own connection with the session's variables (time zone, key checks)") {
+  auto s = server();
+  if (!s) return;
+  auto db = open(*s);
+  const std::string table = unique_name("mirrored");
+  DropTable drop{*db, table};
+  exec(*db, "CREATE TABLE " + q(table) + " (id BIGINT, name VARCHAR(64), tz VARCHAR(64), fk_checks INT)");
+  // The trigger records the variables of the connection that inserts each row.
+  exec(*db, "CREATE TRIGGER " + q(table + "_seen") + " BEFORE INSERT ON " + q(table) +
+                " FOR EACH ROW SET NEW.tz = @@SESSION.time_zone, NEW.fk_checks = @@SESSION.foreign_key_checks");
+  exec(*db, "SET SESSION time_zone = '+05:00', foreign_key_checks = 0");
+  auto input = id_name({{1, "one"}});
+  CHECK(db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, input.get()) ==
+        1);
+  CHECK(query(*db, "SELECT id, name, tz, fk_checks FROM " + q(table)) ==
+        std::vector<std::vector<std::string>>{{"1", "one", "+05:00", "0"}});
+}
+
+TEST_CASE("LOAD DATA through a unix socket") {
+  auto s = server();
+  if (!s) return;
+  auto settings = config(*s);
+  settings.erase("MYSQL_HOST");
+  settings.erase("MYSQL_PORT");
+  settings["MYSQL_UNIX_SOCKET"] = s->socket;
+  auto db = open(settings);
+  const std::string table = unique_name("socket");
+  DropTable drop{*db, table};
+  auto input = id_name({{1, "one"}, {2, "two"}});
+  CHECK(db->export_data({.table = table, .options = {{"method", "load_data"}}}, input.get()) == 2);
+  CHECK(ordered(*db, table) == Rows{{"1", "one"}, {"2", "two"}});
+}
