@@ -6,7 +6,9 @@
 
 #include <mageio/sdk/values.hpp>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 using namespace mytest;
 
@@ -506,4 +508,40 @@ TEST_CASE("LOAD DATA through a unix socket") {
   auto input = id_name({{1, "one"}, {2, "two"}});
   CHECK(db->export_data({.table = table, .options = {{"method", "load_data"}}}, input.get()) == 2);
   CHECK(ordered(*db, table) == Rows{{"1", "one"}, {"2", "two"}});
+}
+
+TEST_CASE("cancelling an export whose LOAD DATA waits for a lock kills the LOAD DATA connection's statement") {
+  auto s = server();
+  if (!s) return;
+  auto host = std::make_shared<mageio::HostCallbacks>();
+  auto db = open(*s, host);
+  auto locker = open(*s);
+  const std::string table = unique_name("cancel_locked");
+  DropTable drop{*locker, table};
+  exec(*locker, "CREATE TABLE " + q(table) + " (id BIGINT, name VARCHAR(64))");
+  exec(*locker, "INSERT INTO " + q(table) + " VALUES (1, 'kept')");
+  exec(*locker, "LOCK TABLES " + q(table) + " WRITE");
+  // Cancel once the LOAD DATA is on the server, waiting for the lock: only a KILL QUERY of the LOAD DATA
+  // connection (not of the session) ends that wait.
+  auto watcher = open(*s);
+  std::thread canceller([&] {
+    for (int wait = 0; wait < 600; ++wait) {
+      if (scalar(*watcher,
+                 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
+                 "'LOAD DATA LOCAL INFILE%' AND INFO LIKE '%" +
+                     table + "%'") != "0")
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    host->cancel_requested = true;
+  });
+  auto input = id_name({{2, "two"}});
+  auto error = error_of([&] {
+    db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, input.get());
+  });
+  canceller.join();
+  exec(*locker, "UNLOCK TABLES");
+  CHECK(error.status() == MAGEIO_STATUS_CANCELLED);
+  host->cancel_requested = false;
+  CHECK(ordered(*locker, table) == Rows{{"1", "kept"}});
 }
