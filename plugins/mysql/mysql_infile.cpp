@@ -64,7 +64,9 @@ InfileSource::~InfileSource() { finish(); }
 
 bool InfileSource::open(const std::string& requested) {
   if (requested != offered_name_ || opened_) {
-    refused_name_ = requested;
+    // The server's text goes into an error message: bounded, whatever it sent.
+    constexpr size_t kShown = 512;
+    refused_name_ = requested.size() > kShown ? requested.substr(0, kShown) + "..." : requested;
     return false;
   }
   opened_ = true;
