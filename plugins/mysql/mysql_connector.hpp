@@ -33,10 +33,11 @@
 // Cancellation: the host's is_cancelled is polled every batch, and every 50 ms while a statement runs; a
 // running statement is then stopped with KILL QUERY from a second connection.
 //
-// Everything goes through Connector/C++. The one place it lacks a feature -- LOAD DATA LOCAL INFILE from
-// memory -- is bridged with a named pipe rather than by switching to the C API (mysql_infile.hpp), so
-// that every operation shares one connection and one session (variables, temporary tables and USE set
-// with execute() are seen by load(), as in Mage). Measured on 2M mixed rows against MariaDB 10.11
+// Everything goes through Connector/C++, so that every operation shares one connection and one session
+// (variables, temporary tables and USE set with execute() are seen by load(), as in Mage). The one place it
+// lacks a feature -- LOAD DATA LOCAL INFILE from memory, with a handler that sends nothing but the export's
+// rows -- runs on a C API connection of its own that copies the session's settings and variables
+// (mysql_infile.hpp). Measured on 2M mixed rows against MariaDB 10.11
 // (bench/mysql and a scratch driver): reading every value with a forward-only result set's getString()
 // costs 0.5-0.8 s of client CPU (the bare C API, mysql_use_result + mysql_fetch_row, 0.1-0.2 s); a whole
 // `mageio load` costs 1.1-1.4 s, less than the mariadb command-line client's 1.5-1.9 s and less than the

@@ -58,15 +58,18 @@ std::string mask_secret(std::string text, const std::string& secret) {
 
 sdk::Error translate(const sql::SQLException& error, const std::string& context, Phase phase, bool cancel_requested,
                      const std::string& secret) {
-  const int code = error.getErrorCode();
-  std::string state = error.getSQLState();
+  return translate(error.getErrorCode(), error.getSQLState(), error.what(), context, phase, cancel_requested, secret);
+}
+
+sdk::Error translate(int code, std::string state, const std::string& text, const std::string& context, Phase phase,
+                     bool cancel_requested, const std::string& secret) {
   if (state.size() != 5) state.clear();
   MageioStatus status = status_for(code, phase, cancel_requested);
   std::string message = "mysql: " + context + ": ";
   if (status == MAGEIO_STATUS_CANCELLED) {
     message += "cancelled by the host (the running statement was killed with KILL QUERY)";
   } else {
-    message += error.what();
+    message += text;
     if (code != 0 || !state.empty()) {
       message += " [error " + std::to_string(code);
       if (!state.empty()) message += ", SQLSTATE " + state;

@@ -35,6 +35,11 @@ MageioStatus status_for(int code, Phase phase, bool cancel_requested);
 sdk::Error translate(const sql::SQLException& error, const std::string& context, Phase phase, bool cancel_requested,
                      const std::string& secret);
 
+/// The same for an error met on a connection made with the C API (the LOAD DATA connection): its number,
+/// SQLSTATE and text as mysql_errno/mysql_sqlstate/mysql_error give them.
+sdk::Error translate(int code, std::string state, const std::string& text, const std::string& context, Phase phase,
+                     bool cancel_requested, const std::string& secret);
+
 /// `text` with every occurrence of `secret` replaced by "****" (secrets shorter than 4 bytes are left
 /// alone: masking every "a" would only garble messages).
 std::string mask_secret(std::string text, const std::string& secret);

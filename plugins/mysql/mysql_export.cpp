@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -24,7 +25,7 @@ namespace {
 enum class Method { Auto, LoadData, Insert };
 
 constexpr size_t kMaxStatementBytes = size_t{4} << 20;
-constexpr size_t kInfileChunkBytes = InfileFeeder::kChunkBytes;
+constexpr size_t kInfileChunkBytes = InfileSource::kChunkBytes;
 
 std::string random_suffix() {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -112,21 +113,23 @@ bool harmless_warning(int code) {
 
 // Throws the first warning that matters: exports are strict whatever sql_mode says. (A statement the
 // watchdog killed may end with a 1317 "interrupted" warning instead of an error: that is CANCELLED.)
+void check_warning(Session& session, int code, std::string state, const std::string& message,
+                   const std::string& context) {
+  if (harmless_warning(code)) return;
+  if (state.size() != 5) state.clear();
+  const bool cancelled = session.cancel_fired() || session.host().cancelled();
+  if (status_for(code, Phase::Run, cancelled) == MAGEIO_STATUS_CANCELLED)
+    throw sdk::Error(MAGEIO_STATUS_CANCELLED, "mysql: " + context + ": cancelled by the host", state, code);
+  throw sdk::Error(MAGEIO_STATUS_BACKEND,
+                   "mysql: " + context + ": the server reported: " + message + " [warning " + std::to_string(code) +
+                       (state.empty() ? "" : ", SQLSTATE " + state) +
+                       "]; exports treat warnings as errors, so nothing was written",
+                   state, code);
+}
+
 void check_warnings(Session& session, const sql::SQLWarning* warning, const std::string& context) {
-  for (; warning != nullptr; warning = warning->getNextWarning()) {
-    const int code = warning->getErrorCode();
-    if (harmless_warning(code)) continue;
-    std::string state = warning->getSQLState();
-    if (state.size() != 5) state.clear();
-    const bool cancelled = session.cancel_fired() || session.host().cancelled();
-    if (status_for(code, Phase::Run, cancelled) == MAGEIO_STATUS_CANCELLED)
-      throw sdk::Error(MAGEIO_STATUS_CANCELLED, "mysql: " + context + ": cancelled by the host", state, code);
-    throw sdk::Error(MAGEIO_STATUS_BACKEND,
-                     "mysql: " + context + ": the server reported: " + std::string(warning->getMessage()) +
-                         " [warning " + std::to_string(code) + (state.empty() ? "" : ", SQLSTATE " + state) +
-                         "]; exports treat warnings as errors, so nothing was written",
-                     state, code);
-  }
+  for (; warning != nullptr; warning = warning->getNextWarning())
+    check_warning(session, warning->getErrorCode(), warning->getSQLState(), warning->getMessage(), context);
 }
 
 // Reads the input on its own thread, one batch ahead of the writer: the upstream producer's work (a CSV
@@ -236,8 +239,10 @@ std::string upsert_clause(const Plan& plan_) {
 
 class Writer {
  public:
-  Writer(Session& session, const Plan& plan, sdk::StreamReader& input)
-      : session_(session), plan_(plan), input_(input), values_(plan.schema, plan.backslash_escapes) {}
+  // `loaded`: where a LOAD DATA leaves its connection, with the rows in its open transaction, for the caller
+  // to commit (in_transaction) once everything else succeeded.
+  Writer(Session& session, const Plan& plan, sdk::StreamReader& input, std::unique_ptr<LoadConnection>& loaded)
+      : session_(session), plan_(plan), input_(input), loaded_(loaded), values_(plan.schema, plan.backslash_escapes) {}
   // (input_ is read through a Prefetcher, created where the rows are first needed.)
 
   int64_t write() {
@@ -323,22 +328,51 @@ class Writer {
     return total;
   }
 
-  // --- LOAD DATA LOCAL INFILE through a pipe ------------------------------------------------------
+  // --- LOAD DATA LOCAL INFILE on a connection of its own -----------------------------------------
+
+  sdk::Error load_error(const ClientError& e, const std::string& context) const {
+    return translate(e.code, e.state, e.message, context, Phase::Run,
+                     session_.cancel_fired() || session_.host().cancelled(), session_.settings().password);
+  }
+
+  // The connection for the LOAD DATA, with the session's settings and variables; nullptr when it cannot be
+  // opened and the method was chosen automatically (the caller then writes with INSERT).
+  std::unique_ptr<LoadConnection> open_load_connection() {
+    const std::vector<std::string> variables = session_.mirrored_variables();
+    try {
+      auto connection =
+          std::make_unique<LoadConnection>(session_.settings(), session_.side_connection_tls(), variables);
+      connection->begin();
+      return connection;
+    } catch (const ClientError& e) {
+      sdk::Error error = load_error(e, plan_.context + " (opening the connection for LOAD DATA LOCAL INFILE to " +
+                                           session_.settings().describe() + ")");
+      if (!plan_.chosen_automatically) throw error;
+      session_.host().warning(std::string(error.what()) + "; writing with INSERT statements instead");
+      return nullptr;
+    }
+  }
+
+  // A name no file has: the server may ask for it and nothing else.
+  static std::string offered_name() {
+    std::random_device random;
+    std::string name = "mageio-export-rows-";
+    for (int i = 0; i < 4; ++i) {
+      char part[9];
+      std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(random()));
+      name += part;
+    }
+    return name;
+  }
 
   // The row count; nullopt when LOAD DATA turned out to be unavailable before any row was read (only for
-  // "auto": the caller then writes with INSERT, in the same transaction).
+  // "auto": the caller then writes with INSERT, in the same transaction). On success the rows wait in the
+  // open transaction of the connection left in loaded_.
   std::optional<int64_t> write_load_data() {
-    std::optional<InfilePipe> pipe_holder;
-    try {
-      pipe_holder.emplace();
-    } catch (const sdk::Error& e) {
-      if (!plan_.chosen_automatically) throw;
-      session_.host().warning(std::string(e.what()) + "; writing with INSERT statements instead");
-      return std::nullopt;
-    }
-    InfilePipe& pipe = *pipe_holder;
-    std::string sql = "LOAD DATA LOCAL INFILE " + string_literal(pipe.path(), plan_.backslash_escapes) +
-                      " INTO TABLE " + plan_.qualified +
+    std::unique_ptr<LoadConnection> connection = open_load_connection();
+    if (!connection) return std::nullopt;
+    const std::string name = offered_name();  // [0-9a-z-] only: the same literal in every sql_mode
+    std::string sql = "LOAD DATA LOCAL INFILE '" + name + "' INTO TABLE " + plan_.qualified +
                       " CHARACTER SET binary FIELDS TERMINATED BY X'09' ESCAPED BY X'5C' LINES TERMINATED BY X'0A' (" +
                       column_list() + ")";
     std::string set;
@@ -348,13 +382,13 @@ class Writer {
     }
     sql += set;
 
-    // Producer state, used only on the feeder thread while the statement runs.
+    // Producer state, used only on the producer thread while the statement runs.
     int64_t fed = 0;
     sdk::OwnedArray batch;
     std::optional<sdk::BatchView> view;
     int64_t row = 0;
-    std::optional<Prefetcher> input;  // created by the producer, once the pipe is open
-    InfileFeeder feeder(pipe.path(), [&](std::string& buffer) {
+    std::optional<Prefetcher> input;  // created by the producer, once the server asked for the rows
+    InfileSource source(name, [&](std::string& buffer) {
       while (buffer.size() < kInfileChunkBytes) {
         if (!view || row >= view->rows()) {
           view.reset();
@@ -372,47 +406,54 @@ class Writer {
       return true;
     });
 
-    feeder.start();
     int64_t affected = -1;
-    std::unique_ptr<sql::Statement> statement = session_.statement();
     std::optional<sdk::Error> failure;
     try {
-      Session::Watch watch(session_);
-      statement->execute(sql);
-      affected = static_cast<int64_t>(statement->getUpdateCount());
-    } catch (const sql::SQLException& e) {
-      failure = session_.error(e, plan_.context + " (LOAD DATA LOCAL INFILE)");
+      Session::Watch watch(session_, connection->connection_id());
+      affected = connection->load(sql, source);
+    } catch (const ClientError& e) {
+      failure = load_error(e, plan_.context + " (LOAD DATA LOCAL INFILE)");
     }
-    feeder.finish();
-    // Local infile refused by the client library or the server: nothing was read or written yet.
-    if (failure && !feeder.opened() && plan_.chosen_automatically &&
+    source.finish();
+    // A server that asks for anything but the rows this export offered is faulty or hostile: nothing was sent.
+    if (source.refused_name())
+      throw sdk::Error(MAGEIO_STATUS_BACKEND,
+                       "mysql: " + plan_.context + ": the server asked for the file '" + *source.refused_name() +
+                           "', which this export did not offer; refused (LOAD DATA LOCAL INFILE only ever sends the "
+                           "export's own rows, never a local file)");
+    // Local infile refused by the server, or the table not visible to the LOAD DATA connection (a TEMPORARY
+    // table of the session, where the server lists those): nothing was read or written yet.
+    if (failure && !source.opened() && plan_.chosen_automatically &&
         (failure->vendor_code() == 1148 || failure->vendor_code() == 3948 || failure->vendor_code() == 4166 ||
-         failure->vendor_code() == 2068)) {
+         failure->vendor_code() == 2068 || failure->vendor_code() == 1146)) {
       session_.host().warning("mysql: LOAD DATA LOCAL INFILE was refused (" + std::string(failure->what()) +
                               "); writing with INSERT statements instead");
       return std::nullopt;
     }
     // The input's own failure (bad value, broken stream, cancellation) explains more than the statement's.
-    if (feeder.error()) std::rethrow_exception(feeder.error());
+    if (source.error()) std::rethrow_exception(source.error());
     if (failure) throw *failure;
-    if (!feeder.completed())
+    if (!source.completed())
       throw sdk::Error(MAGEIO_STATUS_BACKEND,
                        "mysql: " + plan_.context + ": the client library stopped reading the rows before their end");
     try {
-      check_warnings(session_, statement->getWarnings(), plan_.context);
-    } catch (const sql::SQLException& e) {
-      throw session_.error(e, plan_.context);
+      for (const ServerWarning& warning : connection->warnings())
+        check_warning(session_, warning.code, "", warning.message, plan_.context);
+    } catch (const ClientError& e) {
+      throw load_error(e, plan_.context + " (SHOW WARNINGS after LOAD DATA)");
     }
     if (affected != fed)
       throw sdk::Error(MAGEIO_STATUS_BACKEND, "mysql: " + plan_.context + ": LOAD DATA wrote " +
                                                   std::to_string(affected) + " of " + std::to_string(fed) + " rows");
     session_.host().progress(fed, -1, -1);
+    loaded_ = std::move(connection);
     return fed;
   }
 
   Session& session_;
   const Plan& plan_;
   sdk::StreamReader& input_;
+  std::unique_ptr<LoadConnection>& loaded_;
   ValueWriter values_;
 };
 
@@ -427,15 +468,28 @@ void run_quietly(Session& session, const std::string& sql, bool retry_later = fa
   }
 }
 
-// START TRANSACTION ... COMMIT around `body`; ROLLBACK on any failure.
-int64_t in_transaction(Session& session, const std::string& context, const std::function<int64_t()>& body) {
+// START TRANSACTION ... COMMIT around `body`; ROLLBACK on any failure. When `body` left rows in the open
+// transaction of a LOAD DATA connection (`loaded`), that is committed last, once everything else succeeded;
+// on failure it is rolled back (its destructor) before the caller cleans up.
+int64_t in_transaction(Session& session, const std::string& context, const std::function<int64_t()>& body,
+                       std::unique_ptr<LoadConnection>* loaded = nullptr) {
   session.run("START TRANSACTION", context);
   try {
     int64_t rows = body();
     session.host().check_cancelled();
     session.run("COMMIT", context);
+    if (loaded != nullptr && *loaded) {
+      try {
+        (*loaded)->commit();
+      } catch (const ClientError& e) {
+        throw translate(e.code, e.state, e.message, context + " (committing the LOAD DATA)", Phase::Run,
+                        session.host().cancelled(), session.settings().password);
+      }
+      loaded->reset();
+    }
     return rows;
   } catch (...) {
+    if (loaded != nullptr) loaded->reset();
     run_quietly(session, "ROLLBACK");
     throw;
   }
@@ -656,12 +710,14 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
   plan.method = method == Method::Auto ? (local_infile && !upsert ? Method::LoadData : Method::Insert) : method;
   plan.chosen_automatically = method == Method::Auto;
 
+  std::unique_ptr<LoadConnection> loaded;  // a LOAD DATA's connection, its rows not yet committed
   auto writer_rows = [&] {
-    Writer writer(session, plan, input);
+    Writer writer(session, plan, input, loaded);
     return writer.write();
   };
 
-  // Whatever this export does, it first clears what killed exports to this target left behind.
+  // Whatever this export does, it first clears what killed exports to this target left behind (and the pipe
+  // directories of earlier versions).
   drop_stale_side_tables(session, schema, target.table);
   remove_stale_pipe_directories();
 
@@ -669,7 +725,7 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
   if (!create) {
     // Append / upsert into the existing table.
     plan_append(session, plan, *existing, request, described);
-    return in_transaction(session, plan.context, writer_rows);
+    return in_transaction(session, plan.context, writer_rows, &loaded);
   }
 
   // A new table (or a replacement): build it aside, fill it, swap it in.
@@ -687,7 +743,7 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
       create_table_sql(plan.qualified, plan.schema, plan.unique, exact_text_collation(session.server().mariadb)),
       "cannot export to " + described + ": creating the staging table " + stage + " failed");
   try {
-    const int64_t rows = in_transaction(session, plan.context, writer_rows);
+    const int64_t rows = in_transaction(session, plan.context, writer_rows, &loaded);
     session.host().check_cancelled();
     // Another export may create or replace the target between our look at it and our RENAME (two exports
     // into a missing table at once). RENAME is atomic, so each attempt either moves the stage in or finds the

@@ -16,7 +16,8 @@
 //   warning; the new table is in place either way.
 //
 // Rows are written one of two ways (the "method" option: "auto", "load_data", "insert"):
-//   LOAD DATA LOCAL INFILE streamed through a pipe (mysql_infile.hpp) -- used by "auto" when
+//   LOAD DATA LOCAL INFILE streamed from memory on a connection of its own (mysql_infile.hpp), its rows
+//     committed last, once everything else succeeded -- used by "auto" when
 //     MYSQL_ALLOW_LOCAL_INFILE is true and the server's local_infile is ON, and never for upserts. It is the
 //     fastest path. LOCAL makes the server downgrade errors to warnings (it cannot stop the client
 //     mid-file), so every warning fails the export, and so does a row count that differs from the rows sent.
@@ -27,8 +28,8 @@
 //   are ignored.
 //
 // Threads and memory: the input is read one batch ahead on a prefetch thread, so the upstream producer's
-// work overlaps with encoding and with the server's; LOAD DATA adds a producer (encoding) and a writer
-// (pipe) thread (mysql_infile.hpp). The client holds at most three input batches plus one 4 MiB INSERT
+// work overlaps with encoding and with the server's; LOAD DATA adds a producer (encoding) thread
+// (mysql_infile.hpp). The client holds at most three input batches plus one 4 MiB INSERT
 // statement or 4 MiB of encoded LOAD DATA chunks, whatever the number of rows (measured in
 // tests/mysql/test_mysql_memory.cpp).
 //

@@ -60,7 +60,7 @@ Session::~Session() {
   }
 }
 
-std::unique_ptr<sql::Connection> Session::open_connection(bool primary, bool with_tls) {
+std::unique_ptr<sql::Connection> Session::open_connection(bool with_tls) {
   sql::ConnectOptionsMap options;
   if (!settings_.socket.empty()) {
     options["hostName"] = sql::SQLString("localhost");
@@ -76,17 +76,15 @@ std::unique_ptr<sql::Connection> Session::open_connection(bool primary, bool wit
   options["userName"] = sql::SQLString(settings_.user);
   options["password"] = sql::SQLString(settings_.password);
   if (!settings_.database.empty()) options["schema"] = sql::SQLString(settings_.database);
-  options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-  options["characterSetResults"] = sql::SQLString("utf8mb4");
+  options["OPT_CHARSET_NAME"] = sql::SQLString(kConnectionCharset);
+  options["characterSetResults"] = sql::SQLString(kConnectionCharset);
   options["OPT_CONNECT_TIMEOUT"] = static_cast<int>(settings_.connect_timeout);
   options["OPT_RECONNECT"] = false;
-  // LOAD DATA LOCAL lets the server ask for any file the client can read, in answer to any statement. So it
-  // is off for every connection but the export's, and there libmariadb's "auto" mode (2) is used: the client
-  // answers a file request only in reply to a statement that starts with LOAD, and refuses it after any
-  // other statement (a query, the session setup, a load). Mode 1 would answer a request after any
-  // statement, which lets a rogue or man-in-the-middle server read local files during a plain load.
-  constexpr int kLocalInfileOff = 0, kLocalInfileOnlyAfterLoad = 2;
-  options["OPT_LOCAL_INFILE"] = primary && settings_.allow_local_infile ? kLocalInfileOnlyAfterLoad : kLocalInfileOff;
+  // LOAD DATA LOCAL lets the server ask for any file the client can read, in answer to any statement, and
+  // Connector/C++ 1.1 offers no way to choose which file is sent. So it is off on every connection made
+  // here: an export's LOAD DATA runs on a C API connection whose handler serves only its own rows
+  // (mysql_infile.hpp).
+  options["OPT_LOCAL_INFILE"] = 0;
   if (with_tls) {
     if (!settings_.ssl_ca.empty()) options["sslCA"] = sql::SQLString(settings_.ssl_ca);
     if (!settings_.ssl_cert.empty()) options["sslCert"] = sql::SQLString(settings_.ssl_cert);
@@ -102,13 +100,13 @@ void Session::connect() {
   const bool tls = settings_.ssl_mode != SslMode::Disabled;
   try {
     try {
-      connection_ = open_connection(true, tls);
+      connection_ = open_connection(tls);
     } catch (const sql::SQLException& e) {
       // PREFERRED: a TLS handshake that fails without a CA to verify against falls back to plaintext.
       if (!(settings_.ssl_mode == SslMode::Preferred && settings_.ssl_ca.empty() && e.getErrorCode() == 2026)) throw;
       host_.info("mysql: TLS handshake with " + settings_.describe() + " failed (" + e.what() +
                  "); MYSQL_SSL_MODE is PREFERRED, connecting without TLS");
-      connection_ = open_connection(true, false);
+      connection_ = open_connection(false);
     }
     auto statement = connection_->createStatement();
     std::unique_ptr<sql::Statement> owned(statement);
@@ -256,16 +254,28 @@ bool Session::time_zone_is_utc() {
   return time_zone_utc_;
 }
 
+std::vector<std::string> Session::mirrored_variables() {
+  std::string sql = "SELECT ";
+  for (const auto& variable : kMirroredSessionVariables)
+    sql += std::string(sql.size() > 7 ? ", " : "") + "@@SESSION." + variable.name;
+  auto rows = query(sql, {}, "cannot read the session variables a second connection copies");
+  std::vector<std::string> values;
+  for (size_t i = 0; i < std::size(kMirroredSessionVariables); ++i)
+    values.push_back(rows.empty() || i >= rows[0].size() || !rows[0][i] ? std::string() : *rows[0][i]);
+  return values;
+}
+
 // --- Cancellation -------------------------------------------------------------------------------
 
-Session::Watch::Watch(Session& session) : session_(session) { session_.arm(); }
+Session::Watch::Watch(Session& session) : session_(session) { session_.arm(session_.server_.connection_id); }
+Session::Watch::Watch(Session& session, uint64_t connection_id) : session_(session) { session_.arm(connection_id); }
 Session::Watch::~Watch() { session_.disarm(); }
 
-void Session::arm() {
+void Session::arm(uint64_t connection_id) {
   std::lock_guard lock(watchdog_mutex_);
   if (!watchdog_.joinable()) watchdog_ = std::thread([this] { watchdog_loop(); });
   armed_ = true;
-  armed_connection_id_ = server_.connection_id;
+  armed_connection_id_ = connection_id;
   armed_tls_ = side_connection_tls();
   watchdog_wake_.notify_all();
 }
@@ -307,7 +317,7 @@ bool Session::side_connection_tls() const {
 // Runs on the watchdog thread too: touches nothing of the session but the (immutable) settings.
 void Session::kill_query(uint64_t connection_id, bool tls) {
   try {
-    auto side = open_connection(false, tls);
+    auto side = open_connection(tls);
     std::unique_ptr<sql::Statement> statement(side->createStatement());
     statement->execute("KILL QUERY " + std::to_string(connection_id));
   } catch (const sql::SQLException& e) {

@@ -11,9 +11,10 @@
 //     warning says so;
 //   - autocommit stays as the server has it; the plugin's own writes run in explicit transactions;
 //   - sql_mode is left alone (exports treat any warning as an error instead, see mysql_export.hpp);
-//   - local infile is switched off unless MYSQL_ALLOW_LOCAL_INFILE is true (libmariadb enables it by
-//     default, which would let a hostile server read any file the client can), and even then only in
-//     libmariadb's "auto" mode: a file request is honoured only in reply to a statement starting with LOAD.
+//   - local infile is switched off on every Connector/C++ connection (libmariadb enables it by default, which
+//     would let a hostile server read any file the client can). An export's LOAD DATA LOCAL INFILE runs on a
+//     connection of its own made with the C API (mysql_infile.hpp), whose handler serves only the rows of
+//     that export; that connection mirrors this session's settings (kMirroredSessionVariables).
 //
 // TLS (MYSQL_SSL_MODE), as libmariadb under Connector/C++ 1.1 really behaves (checked against a TLS
 // MariaDB 10.11):
@@ -46,6 +47,28 @@
 namespace mageio::mysql {
 
 enum class SslMode { Disabled, Preferred, Required, VerifyCa, VerifyIdentity };
+
+/// The character set of every connection (4-byte UTF-8 such as emoji survives).
+inline constexpr const char* kConnectionCharset = "utf8mb4";
+
+/// A session variable a second connection that writes for this session (the LOAD DATA connection) copies from
+/// it, so that it converts and checks values exactly as the session would. Integer variables are copied as
+/// numbers, the others as strings.
+struct MirroredVariable {
+  const char* name;
+  bool integer;
+};
+/// What decides how LOAD DATA turns text into values and which rows it accepts: sql_mode (strictness, zero
+/// dates), time_zone (TIMESTAMP columns; the plugin sets it to UTC, user SQL may change it), the key checks
+/// and auto-increment steps (user SQL may change them before an export).
+inline constexpr MirroredVariable kMirroredSessionVariables[] = {
+    {"sql_mode", false},
+    {"time_zone", false},
+    {"foreign_key_checks", true},
+    {"unique_checks", true},
+    {"auto_increment_increment", true},
+    {"auto_increment_offset", true},
+};
 
 struct ConnectSettings {
   std::string host;
@@ -129,6 +152,9 @@ class Session {
   class Watch {
    public:
     explicit Watch(Session& session);
+    /// Watches a statement running on another connection of this session (the LOAD DATA connection):
+    /// a cancellation kills that connection's statement.
+    Watch(Session& session, uint64_t connection_id);
     ~Watch();
     Watch(const Watch&) = delete;
     Watch& operator=(const Watch&) = delete;
@@ -148,14 +174,18 @@ class Session {
   /// KILL QUERY <this connection> from a second connection; errors are logged, not thrown.
   void kill_running_query() { kill_query(server_.connection_id, side_connection_tls()); }
 
+  /// Whether a second connection must use TLS: exactly when this one has it (or must have it).
+  bool side_connection_tls() const;
+  /// The current values of kMirroredSessionVariables on this connection, in that order.
+  std::vector<std::string> mirrored_variables();
+
  private:
-  std::unique_ptr<sql::Connection> open_connection(bool primary, bool with_tls);
+  std::unique_ptr<sql::Connection> open_connection(bool with_tls);
   void connect();
-  void arm();
+  void arm(uint64_t connection_id);
   void disarm();
   void watchdog_loop();
   void kill_query(uint64_t connection_id, bool tls);
-  bool side_connection_tls() const;
 
   ConnectSettings settings_;
   const sdk::Host& host_;

@@ -6,7 +6,9 @@
 
 #include <mageio/sdk/values.hpp>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 using namespace mytest;
 
@@ -415,40 +417,44 @@ TEST_CASE("export refuses what MySQL cannot hold before touching anything") {
 TEST_CASE("when LOAD DATA cannot be used, auto falls back to INSERT before writing anything") {
   auto s = server();
   if (!s) return;
+  auto admin = open(*s);
+  // A user allowed a single connection: the export's session gets it, its LOAD DATA connection cannot open.
+  const std::string user = unique_name("one");
+  const std::string account = "'" + user + "'@'" + s->host + "'";
+  exec(*admin, "CREATE USER " + account + " IDENTIFIED BY 'pw-" + user + "' WITH MAX_USER_CONNECTIONS 1");
+  struct DropUser {
+    Connector& db;
+    std::string account;
+    ~DropUser() { db.execute("DROP USER IF EXISTS " + account); }
+  } drop_user{*admin, account};
+  exec(*admin, "GRANT ALL PRIVILEGES ON " + q(s->database) + ".* TO " + account);
+  auto settings = config(*s);
+  settings["MYSQL_USER"] = user;
+  settings["MYSQL_PASSWORD"] = "pw-" + user;
+
   LogCapture log;
-  auto db = open(*s, log.host);
   const std::string table = unique_name("fallback");
-  DropTable drop{*db, table};
-  // No place for the pipe: the private temporary directory cannot be created.
-  const char* saved = std::getenv("TMPDIR");
-  const std::string previous = saved ? saved : "";
-  setenv("TMPDIR", "/nonexistent/mageio-no-tmp", 1);
-  auto input = id_name({{1, "one"}, {2, "two"}});
+  DropTable drop{*admin, table};
   int64_t written = 0;
-  auto forced_error = std::optional<mageio::Error>();
-  try {
+  std::optional<mageio::Error> forced_error;
+  {
+    auto db = open(settings, log.host);
+    auto input = id_name({{1, "one"}, {2, "two"}});
     written = db->export_data({.table = table}, input.get());
     auto again = id_name({{3, "three"}});
     forced_error = error_of([&] {
       db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, again.get());
     });
-  } catch (...) {
-    if (saved)
-      setenv("TMPDIR", previous.c_str(), 1);
-    else
-      unsetenv("TMPDIR");
-    throw;
   }
-  if (saved)
-    setenv("TMPDIR", previous.c_str(), 1);
-  else
-    unsetenv("TMPDIR");
   CHECK(written == 2);
-  CHECK(ordered(*db, table) == Rows{{"1", "one"}, {"2", "two"}});
+  CHECK(ordered(*admin, table) == Rows{{"1", "one"}, {"2", "two"}});
   CHECK(log.contains(MAGEIO_LOG_WARNING, "writing with INSERT statements instead"));
   REQUIRE(forced_error);
-  CHECK(forced_error->status() == MAGEIO_STATUS_IO);
-  CHECK(std::string(forced_error->what()).find("private temporary directory") != std::string::npos);
+  CHECK(forced_error->status() == MAGEIO_STATUS_BACKEND);
+  CHECK(forced_error->vendor_code() == 1226);  // ER_USER_LIMIT_REACHED
+  CHECK(std::string(forced_error->what()).find("opening the connection for LOAD DATA LOCAL INFILE") !=
+        std::string::npos);
+  CHECK(std::string(forced_error->what()).find("pw-" + user) == std::string::npos);
 }
 
 TEST_CASE("without MYSQL_ALLOW_LOCAL_INFILE exports use INSERT, and load_data is refused with the reason") {
@@ -469,4 +475,73 @@ TEST_CASE("without MYSQL_ALLOW_LOCAL_INFILE exports use INSERT, and load_data is
   auto refused = error_of([&] { db->execute("LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE " + q(table)); });
   CHECK(refused.status() == MAGEIO_STATUS_BACKEND);
   CHECK(ordered(*db, table) == Rows{{"1", "one"}});
+}
+
+TEST_CASE("LOAD DATA runs on its own connection with the session's variables (time zone, key checks)") {
+  auto s = server();
+  if (!s) return;
+  auto db = open(*s);
+  const std::string table = unique_name("mirrored");
+  DropTable drop{*db, table};
+  exec(*db, "CREATE TABLE " + q(table) + " (id BIGINT, name VARCHAR(64), tz VARCHAR(64), fk_checks INT)");
+  // The trigger records the variables of the connection that inserts each row.
+  exec(*db, "CREATE TRIGGER " + q(table + "_seen") + " BEFORE INSERT ON " + q(table) +
+                " FOR EACH ROW SET NEW.tz = @@SESSION.time_zone, NEW.fk_checks = @@SESSION.foreign_key_checks");
+  exec(*db, "SET SESSION time_zone = '+05:00', foreign_key_checks = 0");
+  auto input = id_name({{1, "one"}});
+  CHECK(db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, input.get()) ==
+        1);
+  CHECK(query(*db, "SELECT id, name, tz, fk_checks FROM " + q(table)) ==
+        std::vector<std::vector<std::string>>{{"1", "one", "+05:00", "0"}});
+}
+
+TEST_CASE("LOAD DATA through a unix socket") {
+  auto s = server();
+  if (!s) return;
+  auto settings = config(*s);
+  settings.erase("MYSQL_HOST");
+  settings.erase("MYSQL_PORT");
+  settings["MYSQL_UNIX_SOCKET"] = s->socket;
+  auto db = open(settings);
+  const std::string table = unique_name("socket");
+  DropTable drop{*db, table};
+  auto input = id_name({{1, "one"}, {2, "two"}});
+  CHECK(db->export_data({.table = table, .options = {{"method", "load_data"}}}, input.get()) == 2);
+  CHECK(ordered(*db, table) == Rows{{"1", "one"}, {"2", "two"}});
+}
+
+TEST_CASE("cancelling an export whose LOAD DATA waits for a lock kills the LOAD DATA connection's statement") {
+  auto s = server();
+  if (!s) return;
+  auto host = std::make_shared<mageio::HostCallbacks>();
+  auto db = open(*s, host);
+  auto locker = open(*s);
+  const std::string table = unique_name("cancel_locked");
+  DropTable drop{*locker, table};
+  exec(*locker, "CREATE TABLE " + q(table) + " (id BIGINT, name VARCHAR(64))");
+  exec(*locker, "INSERT INTO " + q(table) + " VALUES (1, 'kept')");
+  exec(*locker, "LOCK TABLES " + q(table) + " WRITE");
+  // Cancel once the LOAD DATA is on the server, waiting for the lock: only a KILL QUERY of the LOAD DATA
+  // connection (not of the session) ends that wait.
+  auto watcher = open(*s);
+  std::thread canceller([&] {
+    for (int wait = 0; wait < 600; ++wait) {
+      if (scalar(*watcher,
+                 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
+                 "'LOAD DATA LOCAL INFILE%' AND INFO LIKE '%" +
+                     table + "%'") != "0")
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    host->cancel_requested = true;
+  });
+  auto input = id_name({{2, "two"}});
+  auto error = error_of([&] {
+    db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, input.get());
+  });
+  canceller.join();
+  exec(*locker, "UNLOCK TABLES");
+  CHECK(error.status() == MAGEIO_STATUS_CANCELLED);
+  host->cancel_requested = false;
+  CHECK(ordered(*locker, table) == Rows{{"1", "kept"}});
 }

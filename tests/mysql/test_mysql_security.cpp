@@ -4,9 +4,15 @@
 // file); a client that honours it sends the file's contents. The fake server below speaks just enough of
 // the protocol (handshake, OK, ERR) to let the plugin connect, and answers every query with such a request
 // for a canary file. The canary's contents must never reach it, whatever the client asks (load, export).
+//
+// A man in the middle can do better: pass everything through to the real server and answer only the export's
+// own LOAD DATA LOCAL INFILE with a request for another file. InterceptingProxy does that in front of the
+// test MariaDB; the export must refuse the request, send nothing of the canary, and fail with a clear error,
+// leaving the table as it was.
 #include "mysql_test_support.hpp"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -149,6 +155,148 @@ class FakeServer {
   std::atomic<int> infile_requests_{0};
 };
 
+void send_all(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t sent = send(fd, data, size, MSG_NOSIGNAL);
+    if (sent <= 0) return;
+    data += sent;
+    size -= static_cast<size_t>(sent);
+  }
+}
+
+std::string packet(const std::string& payload, uint8_t sequence) {
+  std::string out;
+  out += static_cast<char>(payload.size() & 0xff);
+  out += static_cast<char>((payload.size() >> 8) & 0xff);
+  out += static_cast<char>((payload.size() >> 16) & 0xff);
+  out += static_cast<char>(sequence);
+  return out + payload;
+}
+
+// Relays connections to the real server. A query starting with LOAD DATA LOCAL INFILE never reaches it: the
+// proxy answers with a request for `answer_path`, swallows what the client sends back, and ends the statement
+// with an error.
+class InterceptingProxy {
+ public:
+  InterceptingProxy(std::string upstream_host, int upstream_port, std::string answer_path)
+      : upstream_host_(std::move(upstream_host)), upstream_port_(upstream_port), answer_path_(std::move(answer_path)) {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener_ >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(listen(listener_, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] { serve(); });
+  }
+  ~InterceptingProxy() {
+    stop_ = true;
+    acceptor_.join();
+    for (auto& relay : relays_) relay.join();
+    close(listener_);
+  }
+  int port() const { return port_; }
+  std::string received() {
+    std::lock_guard lock(mutex_);
+    return received_;
+  }
+  int intercepted() const { return intercepted_; }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      pollfd ready{listener_, POLLIN, 0};
+      if (poll(&ready, 1, 100) <= 0) continue;
+      int client = accept(listener_, nullptr, nullptr);
+      if (client >= 0) relays_.emplace_back([this, client] { relay(client); });
+    }
+  }
+
+  int connect_upstream() {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(upstream_host_.c_str(), std::to_string(upstream_port_).c_str(), &hints, &found) != 0) return -1;
+    int fd = socket(found->ai_family, SOCK_STREAM, 0);
+    if (fd >= 0 && connect(fd, found->ai_addr, found->ai_addrlen) != 0) {
+      close(fd);
+      fd = -1;
+    }
+    freeaddrinfo(found);
+    return fd;
+  }
+
+  void relay(int client) {
+    int server = connect_upstream();
+    std::string pending;        // client bytes not yet forwarded (an incomplete packet)
+    bool intercepting = false;  // swallowing the client's answer to our file request
+    char buffer[65536];
+    while (!stop_ && server >= 0) {
+      pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+      if (poll(fds, 2, 100) <= 0) continue;
+      if (fds[1].revents != 0) {
+        ssize_t got = recv(server, buffer, sizeof buffer, 0);
+        if (got <= 0) break;
+        send_all(client, buffer, static_cast<size_t>(got));
+      }
+      if (fds[0].revents != 0) {
+        ssize_t got = recv(client, buffer, sizeof buffer, 0);
+        if (got <= 0) break;
+        {
+          std::lock_guard lock(mutex_);
+          received_.append(buffer, static_cast<size_t>(got));
+        }
+        pending.append(buffer, static_cast<size_t>(got));
+        while (pending.size() >= 4) {
+          const size_t length = static_cast<uint8_t>(pending[0]) | static_cast<uint8_t>(pending[1]) << 8 |
+                                static_cast<size_t>(static_cast<uint8_t>(pending[2])) << 16;
+          if (pending.size() < 4 + length) break;
+          const uint8_t sequence = static_cast<uint8_t>(pending[3]);
+          const std::string payload = pending.substr(4, length);
+          const std::string whole = pending.substr(0, 4 + length);
+          pending.erase(0, 4 + length);
+          if (intercepting) {
+            if (payload.empty()) {  // the end of what the client sent for the file
+              const std::string error =
+                  packet(std::string("\xff\x51\x04", 3) + "#HY000proxy: refused", static_cast<uint8_t>(sequence + 1));
+              send_all(client, error.data(), error.size());
+              intercepting = false;
+            }
+            continue;
+          }
+          if (sequence == 0 && payload.size() > 1 && payload[0] == '\x03' &&
+              payload.compare(1, 22, "LOAD DATA LOCAL INFILE") == 0) {
+            ++intercepted_;
+            const std::string request = packet('\xfb' + answer_path_, 1);
+            send_all(client, request.data(), request.size());
+            intercepting = true;
+            continue;
+          }
+          send_all(server, whole.data(), whole.size());
+        }
+      }
+    }
+    if (server >= 0) close(server);
+    close(client);
+  }
+
+  std::string upstream_host_;
+  int upstream_port_;
+  std::string answer_path_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  std::vector<std::thread> relays_;  // only the acceptor adds to it; joined after it
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::string received_;
+  std::atomic<int> intercepted_{0};
+};
+
 struct Rogue {
   mageio::test::TempDir dir;
   std::string canary_text = "CANARY-" + unique_name("secret");
@@ -186,4 +334,44 @@ TEST_CASE("a rogue server's LOCAL INFILE request never reads a local file during
   CHECK(result.exit_code != 0);
   CHECK(rogue.server->infile_requests() >= 1);
   CHECK(rogue.server->received().find(rogue.canary_text) == std::string::npos);
+}
+
+TEST_CASE("a man in the middle answering the export's own LOAD DATA with another file gets nothing") {
+  auto s = server();
+  if (!s) return;
+  auto db = open(*s);
+  mageio::test::TempDir dir;
+  const std::string canary_text = "CANARY-" + unique_name("ssh_key");
+  const std::string canary = (dir / "id_rsa").string();
+  mageio::test::write_file(canary, canary_text + "\n");
+  InterceptingProxy proxy(s->host, std::stoi(s->port), canary);
+  const std::string config = (dir / "io_config.yaml").string();
+  mageio::test::write_file(
+      config, "version: 0.1.1\ndefault:\n  MYSQL_HOST: 127.0.0.1\n  MYSQL_PORT: " + std::to_string(proxy.port()) +
+                  "\n  MYSQL_USER: " + s->user +
+                  "\n  MYSQL_PASSWORD: \"{{ env_var('MAGEIO_TEST_MYSQL_PASSWORD') }}\"\n"
+                  "  MYSQL_DATABASE: " +
+                  s->database + "\n  MYSQL_ALLOW_LOCAL_INFILE: true\n  MYSQL_SSL_MODE: DISABLED\n");
+  const std::string csv = (dir / "rows.csv").string();
+  mageio::test::write_file(csv, "id,name\n1,one\n2,two\n");
+  // Append loads the target itself; replace loads a staging table first.
+  for (std::string mode : {"append", "replace"}) {
+    CAPTURE(mode);
+    const std::string table = unique_name("mitm");
+    DropTable drop{*db, table};
+    exec(*db, "CREATE TABLE " + q(table) + " (id BIGINT, name VARCHAR(64))");
+    exec(*db, "INSERT INTO " + q(table) + " VALUES (-1, 'already here')");
+    const int before = proxy.intercepted();
+    auto result = run_cli({"export", "mysql", "--input", csv, "--table", table, "--if-exists", mode, "--column-type",
+                           "id=int64", "--option", "method=load_data", "--config", config});
+    CAPTURE(result.err);
+    CHECK(result.exit_code != 0);
+    CHECK(proxy.intercepted() == before + 1);
+    CHECK(proxy.received().find(canary_text) == std::string::npos);
+    CHECK(result.err.find("the server asked for the file '" + canary + "', which this export did not offer; refused") !=
+          std::string::npos);
+    CHECK(query(*db, "SELECT id, name FROM " + q(table)) ==
+          std::vector<std::vector<std::string>>{{"-1", "already here"}});
+    CHECK(leftovers(*db, table).empty());
+  }
 }
