@@ -156,34 +156,39 @@ class CopyOutSource : public sdk::BatchSource {
     done_ = true;
     Connection* connection = lease_.get();
     if (connection == nullptr) return;
+    // Discarded only here, after drain_abandoned_copy returned: its CleanupScope writes to the
+    // connection when it ends, so the connection must still exist then.
+    if (!drain_abandoned_copy(*connection, cancel)) lease_.discard();
+  }
+
+  // Reads and drops what is still in flight of an abandoned COPY. Returns whether the connection can
+  // be used again (false: broken, closed after an unanswered cancel, or busy).
+  bool drain_abandoned_copy(Connection& connection, bool cancel) noexcept {
     try {
-      Connection::CleanupScope cleanup(*connection);
-      if (!connection->usable()) {
-        lease_.discard();
-        return;
-      }
+      Connection::CleanupScope cleanup(connection);
+      if (!connection.usable()) return false;
       // After a cancel request the waits below give up (closing the connection) when the server has
-      // not stopped within ~1 s (Connection::wait_socket); the catch below then discards it.
-      if (cancel) connection->request_cancel();
+      // not stopped within ~1 s (Connection::wait_socket); the catch below then reports it unusable.
+      if (cancel) connection.request_cancel();
       for (;;) {
         char* buffer = nullptr;
-        int length = PQgetCopyData(connection->raw(), &buffer, 1);
+        int length = PQgetCopyData(connection.raw(), &buffer, 1);
         if (length > 0) {
           PQfreemem(buffer);
           continue;
         }
         if (length < 0) break;
-        connection->wait_readable(options_.what);
-        if (!PQconsumeInput(connection->raw())) break;
+        connection.wait_readable(options_.what);
+        if (!PQconsumeInput(connection.raw())) break;
       }
       try {
-        connection->finish_command(options_.what);
+        connection.finish_command(options_.what);
       } catch (const sdk::Error&) {
         // The statement's end: 57014 after our cancel is expected; a broken connection is discarded.
       }
-      if (!connection->reusable()) lease_.discard();
+      return connection.reusable();
     } catch (...) {
-      lease_.discard();
+      return false;
     }
   }
 
