@@ -370,8 +370,9 @@ typedef MageioStatus (*MageioExecuteQueriesFn)(MageioInstance* instance, const c
  *   "alter_column_type" + "column", "type"  (where the backend supports it)
  * Logical type names: null, bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32,
  *   float64, decimal128(P, S), utf8, large_utf8, binary, large_binary, date32, timestamp[us],
- *   timestamp[us, UTC], time64[us], duration[us] (a signed length of time, Arrow "tDu"). The plugin
- *   maps them as it does for export.
+ *   timestamp[us, UTC], time64[us], duration[us] (a signed length of time, Arrow "tDu"; named after
+ *   1.0 shipped, so a plugin built before it refuses it like any unknown type). The plugin maps them
+ *   as it does for export.
  */
 typedef MageioStatus (*MageioAlterTableFn)(MageioInstance* instance, const char* request_json,
                                            struct MageioError* error);
