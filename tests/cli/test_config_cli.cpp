@@ -29,59 +29,6 @@ CommandResult run(const TempDir& dir, const std::vector<std::string>& args,
   return mageio::test::run_cli(args, dir.path(), env);
 }
 
-// Mage's repository template in shape: a `default` profile with keys for many services, many of them
-// env_var templates whose variables are not set here.
-const char* kMageTemplate = R"(version: 0.1.1
-default:
-  # Default profile created for data IO access.
-  # Add your credentials for the source you use, and delete the rest.
-  # AWS
-  AWS_ACCESS_KEY_ID: "{{ env_var('MAGEIO_CLI_T_AWS_ACCESS_KEY_ID') }}"
-  AWS_SECRET_ACCESS_KEY: "{{ env_var('MAGEIO_CLI_T_AWS_SECRET_ACCESS_KEY') }}"
-  AWS_SESSION_TOKEN: session_token (Used to generate Redshift credentials)
-  AWS_REGION: region
-  # Azure
-  AZURE_CLIENT_ID: "{{ env_var('MAGEIO_CLI_T_AZURE_CLIENT_ID') }}"
-  AZURE_CLIENT_SECRET: "{{ env_var('MAGEIO_CLI_T_AZURE_CLIENT_SECRET') }}"
-  AZURE_STORAGE_ACCOUNT_NAME: "{{ env_var('MAGEIO_CLI_T_AZURE_STORAGE_ACCOUNT_NAME') }}"
-  AZURE_TENANT_ID: "{{ env_var('MAGEIO_CLI_T_AZURE_TENANT_ID') }}"
-  # Google
-  GOOGLE_SERVICE_ACC_KEY:
-    type: service_account
-    project_id: project-id
-    private_key_id: key-id
-    private_key: "-----BEGIN PRIVATE KEY-----\nyour_private_key\n-----END_PRIVATE_KEY"
-    client_email: your_service_account_email
-    auth_uri: "https://accounts.google.com/o/oauth2/auth"
-  GOOGLE_SERVICE_ACC_KEY_FILEPATH: "/path/to/your/service/account/key.json"
-  GOOGLE_LOCATION: US
-  # ClickHouse
-  CLICKHOUSE_DATABASE: default
-  CLICKHOUSE_HOST: host.docker.internal
-  CLICKHOUSE_INTERFACE: http
-  CLICKHOUSE_PASSWORD: null
-  CLICKHOUSE_PORT: 8123
-  CLICKHOUSE_USERNAME: null
-  # Druid
-  DRUID_HOST: hostname
-  DRUID_PASSWORD: password
-  DRUID_PORT: 8082
-  # MongoDB
-  MONGODB_CONNECTION_STRING: "mongodb://user:{{ env_var('MAGEIO_CLI_T_MONGO_PASSWORD', 'mongo-pw') }}@host:27017/"
-  # PostgreSQL
-  POSTGRES_DBNAME: postgres
-  POSTGRES_SCHEMA: public
-  POSTGRES_USER: username
-  POSTGRES_PASSWORD: "{{ env_var('MAGEIO_CLI_T_POSTGRES_PASSWORD') }}"
-  POSTGRES_HOST: hostname
-  POSTGRES_PORT: 5432
-  # Snowflake
-  SNOWFLAKE_USER: "{{ env_var('MAGEIO_CLI_T_SNOWFLAKE_USER') }}"
-  SNOWFLAKE_PASSWORD: "{{ env_var('MAGEIO_CLI_T_SNOWFLAKE_PASSWORD') }}"
-  SNOWFLAKE_ACCOUNT: account_id.region
-  SNOWFLAKE_DEFAULT_WH: null
-)";
-
 }  // namespace
 
 TEST_CASE("a YAML alias that refers to itself is an error with file and line, not a crash") {
@@ -113,7 +60,7 @@ TEST_CASE("billion laughs with map anchors in an unused key is refused quickly, 
 
 TEST_CASE("Mage's template as shipped: commands that do not read the unset keys work") {
   TempDir dir;
-  write_file(dir / "io_config.yaml", kMageTemplate);
+  write_file(dir / "io_config.yaml", mageio::test::mage_template_config());
   const CommandResult load = run(dir, {"load", "file", "--path", kSample, "--limit", "2", "--format", "csv"});
   INFO(show(load));
   CHECK(load.exit_code == 0);
@@ -123,7 +70,7 @@ TEST_CASE("Mage's template as shipped: commands that do not read the unset keys 
   INFO(show(shown));
   CHECK(shown.exit_code == 0);
   CHECK(contains(shown.out,
-                 "  AWS_ACCESS_KEY_ID: ~  # unset: environment variable MAGEIO_CLI_T_AWS_ACCESS_KEY_ID is not set\n"));
+                 "  AWS_ACCESS_KEY_ID: ~  # unset: environment variable MAGEIO_T_AWS_ACCESS_KEY_ID is not set\n"));
   CHECK(contains(shown.out, "  MONGODB_CONNECTION_STRING: mongodb://user:****@host:27017/\n"));
   CHECK(!contains(shown.out, "None"));
   CHECK(!contains(shown.out, "mongo-pw"));
@@ -132,9 +79,11 @@ TEST_CASE("Mage's template as shipped: commands that do not read the unset keys 
   const CommandResult pg = run(dir, {"load", "postgres", "--query", "SELECT 1"});
   INFO(show(pg));
   CHECK(pg.exit_code == 1);
-  CHECK(contains(pg.err,
-                 "io_config.yaml:42: key POSTGRES_PASSWORD in profile 'default' uses environment variable "
-                 "MAGEIO_CLI_T_POSTGRES_PASSWORD, which is not set"));
+  CHECK(contains(
+      pg.err, "io_config.yaml:" +
+                  std::to_string(mageio::test::line_of(mageio::test::mage_template_config(), "  POSTGRES_PASSWORD:")) +
+                  ": key POSTGRES_PASSWORD in profile 'default' uses environment variable "
+                  "MAGEIO_T_POSTGRES_PASSWORD, which is not set"));
   CHECK(!contains(pg.err, "None"));
 }
 
@@ -253,15 +202,15 @@ TEST_CASE("--set KEY=@FILE and KEY=env:NAME keep a value out of the command line
   CHECK(exec.exit_code == 0);
   CHECK(fs::exists(dir / "from-file.db"));
 
-  const CommandResult from_env = run(dir, {"config", "show", "--set", "SQLITE_DATABASE=env:MAGEIO_CLI_T_DB"},
-                                     {{"MAGEIO_CLI_T_DB", "env-value.db"}});
+  const CommandResult from_env =
+      run(dir, {"config", "show", "--set", "SQLITE_DATABASE=env:MAGEIO_T_DB"}, {{"MAGEIO_T_DB", "env-value.db"}});
   INFO(show(from_env));
   CHECK(contains(from_env.out, "  SQLITE_DATABASE: env-value.db\n"));
 
-  const CommandResult unset = run(dir, {"config", "show", "--set", "SQLITE_DATABASE=env:MAGEIO_CLI_T_UNSET_VAR"});
+  const CommandResult unset = run(dir, {"config", "show", "--set", "SQLITE_DATABASE=env:MAGEIO_T_UNSET_VAR"});
   INFO(show(unset));
   CHECK(unset.exit_code == 2);
-  CHECK(contains(unset.err, "environment variable MAGEIO_CLI_T_UNSET_VAR is not set"));
+  CHECK(contains(unset.err, "environment variable MAGEIO_T_UNSET_VAR is not set"));
 
   const CommandResult missing = run(dir, {"config", "show", "--set", "SQLITE_DATABASE=@no-such-file"});
   INFO(show(missing));

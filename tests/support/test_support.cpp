@@ -188,6 +188,21 @@ std::vector<std::string> directory_entries(const fs::path& dir) {
   return names;
 }
 
+std::string mage_template_config() {
+  return read_file(fs::path(MAGEIO_SOURCE_DIR) / "tests" / "fixtures" / "mage_io_config.yaml");
+}
+
+int line_of(const std::string& text, const std::string& prefix) {
+  int line = 1;
+  for (size_t start = 0; start < text.size(); ++line) {
+    if (text.compare(start, prefix.size(), prefix) == 0) return line;
+    const size_t end = text.find('\n', start);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return 0;
+}
+
 std::string read_file(const fs::path& path) {
   std::ifstream file(path, std::ios::binary);
   std::stringstream content;

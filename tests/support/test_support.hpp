@@ -70,6 +70,13 @@ std::string id_name_csv(int rows);
 /// The names of the entries of `dir`, sorted: to show that an operation left nothing behind.
 std::vector<std::string> directory_entries(const std::filesystem::path& dir);
 
+/// tests/fixtures/mage_io_config.yaml: an io_config.yaml in the shape of Mage's repository template,
+/// with env_var templates whose variables (MAGEIO_T_*) are normally not set.
+std::string mage_template_config();
+
+/// The 1-based number of the first line of `text` that starts with `prefix` (0 when none).
+int line_of(const std::string& text, const std::string& prefix);
+
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
 

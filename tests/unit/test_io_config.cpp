@@ -1,4 +1,6 @@
 // io_config.yaml: Mage's flat and nested forms, env_var templates, and every error message.
+#include "test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <mageio/core/io_config.hpp>
@@ -290,76 +292,24 @@ TEST_CASE("an unset variable with no default is an error naming file, line, key 
         "    password: ~  # unset: environment variable MAGEIO_TEST_PG_PASSWORD is not set\n");
 }
 
-// The shape of Mage's repository template (`mage init`): one `default` profile with keys for many
-// services, many of them env_var templates whose variables a given user never sets.
-const char* kMageTemplate = R"(version: 0.1.1
-default:
-  # AWS
-  AWS_ACCESS_KEY_ID: "{{ env_var('MAGEIO_T_AWS_ACCESS_KEY_ID') }}"
-  AWS_SECRET_ACCESS_KEY: "{{ env_var('MAGEIO_T_AWS_SECRET_ACCESS_KEY') }}"
-  AWS_SESSION_TOKEN: session_token
-  AWS_REGION: region
-  # Azure
-  AZURE_CLIENT_ID: "{{ env_var('MAGEIO_T_AZURE_CLIENT_ID') }}"
-  AZURE_CLIENT_SECRET: "{{ env_var('MAGEIO_T_AZURE_CLIENT_SECRET') }}"
-  AZURE_STORAGE_ACCOUNT_NAME: "{{ env_var('MAGEIO_T_AZURE_STORAGE_ACCOUNT_NAME') }}"
-  AZURE_TENANT_ID: "{{ env_var('MAGEIO_T_AZURE_TENANT_ID') }}"
-  # BigQuery / Google
-  GOOGLE_SERVICE_ACC_KEY:
-    type: service_account
-    project_id: project-id
-    private_key_id: key-id
-    private_key: "-----BEGIN PRIVATE KEY-----
-your_private_key
------END_PRIVATE_KEY"
-    client_email: your_service_account_email
-  GOOGLE_SERVICE_ACC_KEY_FILEPATH: "/path/to/your/service/account/key.json"
-  GOOGLE_LOCATION: US
-  # ClickHouse
-  CLICKHOUSE_DATABASE: default
-  CLICKHOUSE_HOST: host.docker.internal
-  CLICKHOUSE_INTERFACE: http
-  CLICKHOUSE_PASSWORD: null
-  CLICKHOUSE_PORT: 8123
-  CLICKHOUSE_USERNAME: null
-  # MySQL
-  MYSQL_DATABASE: "{{ env_var('MAGEIO_T_MYSQL_DATABASE') }}"
-  MYSQL_HOST: "{{ env_var('MAGEIO_T_MYSQL_HOST') }}"
-  MYSQL_PASSWORD: "{{ env_var('MAGEIO_T_MYSQL_PASSWORD') }}"
-  MYSQL_PORT: 3306
-  MYSQL_USER: root
-  # PostgreSQL
-  POSTGRES_DBNAME: postgres
-  POSTGRES_SCHEMA: public
-  POSTGRES_USER: username
-  POSTGRES_PASSWORD: "{{ env_var('MAGEIO_T_POSTGRES_PASSWORD') }}"
-  POSTGRES_HOST: hostname
-  POSTGRES_PORT: 5432
-  # Snowflake
-  SNOWFLAKE_USER: "{{ env_var('MAGEIO_T_SNOWFLAKE_USER') }}"
-  SNOWFLAKE_PASSWORD: "{{ env_var('MAGEIO_T_SNOWFLAKE_PASSWORD') }}"
-  SNOWFLAKE_ACCOUNT: account_id.region
-  SNOWFLAKE_DEFAULT_WH: null
-  SNOWFLAKE_DEFAULT_DB: null
-  # SQLite
-  SQLITE_DATABASE: "{{ env_var('MAGEIO_T_SQLITE_DATABASE', 'mage.db') }}"
-)";
-
 TEST_CASE("Mage's template: unset variables in keys the plugin does not read are not errors") {
-  const auto config = IoConfig::parse(kMageTemplate, "io_config.yaml");
+  const auto config = IoConfig::parse(mageio::test::mage_template_config(), "io_config.yaml");
   const auto& profile = config.profile("default");
   CHECK(str(profile.config_for("sqlite", sqlite()), "SQLITE_DATABASE") == "mage.db");
   const auto f = failure_of([&] { profile.config_for("postgres", postgres()); });
+  const std::string line =
+      std::to_string(mageio::test::line_of(mageio::test::mage_template_config(), "  POSTGRES_PASSWORD:"));
   CHECK(f.message ==
-        "io_config.yaml:41: key POSTGRES_PASSWORD in profile 'default' uses environment variable "
-        "MAGEIO_T_POSTGRES_PASSWORD, which is not set (plugin postgres reads this key); set it or give a default: "
-        "env_var('MAGEIO_T_POSTGRES_PASSWORD', 'value')");
+        "io_config.yaml:" + line +
+            ": key POSTGRES_PASSWORD in profile 'default' uses environment variable "
+            "MAGEIO_T_POSTGRES_PASSWORD, which is not set (plugin postgres reads this key); set it or give a default: "
+            "env_var('MAGEIO_T_POSTGRES_PASSWORD', 'value')");
   const std::string shown = profile.show({postgres(), sqlite()});
   CHECK(shown.find("  AWS_ACCESS_KEY_ID: ~  # unset: environment variable MAGEIO_T_AWS_ACCESS_KEY_ID is not set\n") !=
         std::string::npos);
   CHECK(shown.find("None") == std::string::npos);
   EnvVar password("MAGEIO_T_POSTGRES_PASSWORD", "pg-secret");
-  const auto rendered = IoConfig::parse(kMageTemplate, "io_config.yaml");
+  const auto rendered = IoConfig::parse(mageio::test::mage_template_config(), "io_config.yaml");
   CHECK(str(rendered.profile("default").config_for("postgres", postgres()), "POSTGRES_PASSWORD") == "pg-secret");
 }
 
