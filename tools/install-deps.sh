@@ -3,7 +3,7 @@
 # for its own set, so the quick start never pulls in the servers or the lint tools:
 #
 #   tools/install-deps.sh                    the same as --build
-#   tools/install-deps.sh --build            compiler, CMake, Ninja, Boost 1.81, yaml-cpp, SQLite, libpq,
+#   tools/install-deps.sh --build            compiler, CMake, Ninja, Boost 1.81, yaml-cpp, CLI11, SQLite, libpq,
 #                                            Connector/C++, doctest   (tools/quickstart.sh)
 #   tools/install-deps.sh --servers          the PostgreSQL and MariaDB servers and clients the tests start,
 #                                            time and python3 for the benchmarks  (tools/test.sh: --build --servers)
@@ -28,7 +28,7 @@ root=$(pwd)
 
 build_set=(build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
-  libyaml-cpp-dev doctest-dev libsqlite3-dev sqlite3 libpq-dev libmysqlcppconn7v5 libmariadb-dev)
+  libyaml-cpp-dev libcli11-dev doctest-dev libsqlite3-dev sqlite3 libpq-dev libmysqlcppconn7v5 libmariadb-dev)
 # The benchmarks (bench/run.sh) come with the servers: /usr/bin/time measures the clients' peak memory,
 # Python writes the report.
 servers_set=(postgresql postgresql-client mariadb-server mariadb-client time python3)

@@ -1,5 +1,7 @@
 #include "cli_context.hpp"
 
+#include "value_checks.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -125,7 +127,8 @@ void check_interrupted() {
   if (interrupted()) throw sdk::cancelled_error();
 }
 
-CommonOptions CommonOptions::from(const std::string& command, const ParsedArgs& args) {
+CommonOptions CommonOptions::from(const ParsedArgs& args) {
+  const std::string& command = args.command();
   CommonOptions options;
   options.config = args.get("--config");
   if (options.config && options.config->empty()) throw UsageError(command, "--config needs a file name");
@@ -138,6 +141,8 @@ CommonOptions CommonOptions::from(const std::string& command, const ParsedArgs& 
   }
   options.quiet = args.has("--quiet");
   options.progress = args.has("--progress");
+  options.isolate = args.has("--isolate");
+  if (auto timeout = args.get("--timeout")) options.timeout_seconds = parse_seconds(command, "--timeout", *timeout);
   // A secret given on the command line is masked like one from the file.
   for (const auto& [key, value] : options.sets)
     if (looks_secret(key)) remember_secrets({value});

@@ -2,7 +2,7 @@
 // applied), the plugin registry, opening connectors, and messages on stderr.
 #pragma once
 
-#include "arguments.hpp"
+#include "command_line.hpp"
 #include "progress_line.hpp"
 
 #include <mageio/core/connector.hpp>
@@ -24,9 +24,12 @@ struct CommonOptions {
   std::vector<std::pair<std::string, std::string>> sets;  // --set KEY=VALUE, in order
   bool quiet = false;
   bool progress = false;  // --progress: the progress line even without a terminal (or with --quiet)
+  // Of the commands that open connectors (load, export, copy, exec, test-plugin):
+  bool isolate = false;                   // --isolate: the plugin runs in a child process
+  std::optional<double> timeout_seconds;  // --timeout: how long an isolated operation may make no progress
 
-  /// Reads the common options from parsed arguments; throws UsageError for a malformed --set.
-  static CommonOptions from(const std::string& command, const ParsedArgs& args);
+  /// Reads the common options from parsed arguments; throws UsageError for a malformed --set or --timeout.
+  static CommonOptions from(const ParsedArgs& args);
 };
 
 class CliContext {

@@ -5,48 +5,47 @@
 #include "command_support.hpp"
 #include "commands.hpp"
 
-#include <iostream>
-
 namespace mageio::cli {
 namespace {
-
-constexpr const char* kUsage = R"TEXT(usage: mageio exec SOURCE --sql SQL [--sql SQL ...] [options]
-
-Runs SQL statements with plugin SOURCE.
-  One --sql: runs it; if it returns rows they are printed (see --format), otherwise the number of
-  rows affected goes to stderr.
-  Several --sql: runs them in order in one transaction (plugins with transactions): if one fails,
-  none takes effect. Result rows are discarded.
-
-  --sql SQL                a statement (repeatable)
-  --format FORMAT          for rows a single --sql returns: table (default), csv, jsonl, or null
-                           (print only the row count)
-  --output FILE            write those rows to FILE instead of stdout
-)TEXT";
 
 std::string rows_text(int64_t rows) { return std::to_string(rows) + (rows == 1 ? " row" : " rows"); }
 
 }  // namespace
 
-int run_exec(const Arguments& args) {
-  static const CommandSpec spec{"exec", {"SOURCE"}, {{"--sql", true, true}, {"--format"}, {"--output"}}};
-  if (wants_help(spec, args)) {
-    std::cout << kUsage << kCommonOptionsHelp;
-    return 0;
-  }
-  const ParsedArgs parsed = parse_arguments(spec, args);
-  const std::string& source = parsed.positionals[0];
+CLI::App* declare_exec(CLI::App& mageio) {
+  CLI::App* command = add_command(mageio, "exec", "run SQL statements (several in one transaction)",
+                                  "usage: mageio exec SOURCE --sql SQL [--sql SQL ...] [options]",
+                                  "Runs SQL statements with plugin SOURCE.\n"
+                                  "  One --sql: runs it; if it returns rows they are printed (see --format), "
+                                  "otherwise the number of\n"
+                                  "  rows affected goes to stderr.\n"
+                                  "  Several --sql: runs them in order in one transaction (plugins with "
+                                  "transactions): if one fails,\n"
+                                  "  none takes effect. Result rows are discarded.");
+  add_argument(*command, "SOURCE", "the plugin that runs the statements ('mageio plugins' lists them)");
+  add_repeatable(*command, "--sql", "SQL", "a statement (repeatable)");
+  add_output_options(*command,
+                     "for rows a single --sql returns: table (default), csv, jsonl, or null (print only the row "
+                     "count)",
+                     "write those rows to FILE instead of stdout");
+  add_connector_isolation(*command);
+  return command;
+}
+
+int run_exec(const ParsedArgs& parsed) {
+  const std::string source = *parsed.get("SOURCE");
   const auto& statements = parsed.all("--sql");
-  if (statements.empty()) throw UsageError(spec.name, "missing --sql");
+  if (statements.empty()) throw UsageError(parsed.command(), "missing --sql");
   for (const auto& sql : statements)
-    if (sql.empty()) throw UsageError(spec.name, "--sql needs an SQL statement");
-  const OutputOptions output = read_output_options(spec.name, parsed);
+    if (sql.empty()) throw UsageError(parsed.command(), "--sql needs an SQL statement");
+  const OutputOptions output = read_output_options(parsed);
+  check_isolation(parsed);
   if (statements.size() > 1 && (parsed.has("--format") || parsed.has("--output")))
-    throw UsageError(spec.name,
+    throw UsageError(parsed.command(),
                      "--format and --output apply to a single --sql (several run as one transaction "
                      "and their rows are discarded)");
 
-  CliContext context(CommonOptions::from(spec.name, parsed));
+  CliContext context(CommonOptions::from(parsed));
   auto plugin = context.plugin(source);
   if (statements.size() == 1) {
     if (!plugin->has(MAGEIO_CAP_EXECUTE)) throw sdk::not_implemented("plugin " + source + " cannot execute statements");

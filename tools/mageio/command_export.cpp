@@ -3,62 +3,43 @@
 #include "command_support.hpp"
 #include "commands.hpp"
 
-#include <iostream>
-
 namespace mageio::cli {
-namespace {
 
-constexpr const char* kUsage =
-    R"TEXT(usage: mageio export DEST --input FILE (--table T [--schema S] | --path P) [options]
+CLI::App* declare_export(CLI::App& mageio) {
+  CLI::App* command = add_command(
+      mageio, "export", "write a CSV/JSON Lines file into a plugin's table or path",
+      "usage: mageio export DEST --input FILE (--table T [--schema S] | --path P) [options]",
+      "Reads FILE through the file plugin (CSV, TSV, JSON Lines; format from the extension) and writes its rows "
+      "into plugin DEST.\nPrints \"exported N rows to DEST ...\" on stderr.");
+  add_argument(*command, "DEST", "the plugin to write to ('mageio plugins' lists them)");
+  add_value(*command, "--input", "FILE", "the file to read", "what to read");
+  const std::string target = "where to write (exactly one)";
+  add_value(*command, "--table", "T", "a table; T and --schema S are passed exactly as given", target);
+  add_value(*command, "--schema", "S", "the schema (namespace) of --table", target);
+  add_value(*command, "--path", "P", "a file (when DEST is the file plugin)", target);
+  add_write_mode_options(*command);
+  add_repeatable(*command, "--column-type", "COL=TYPE",
+                 "read column COL of FILE as TYPE (repeatable), e.g. --column-type id=int64");
+  add_repeatable(*command, "--option", "KEY=VALUE",
+                 "a plugin-specific export option for DEST (repeatable; passed as strings)");
+  add_connector_isolation(*command);
+  return command;
+}
 
-Reads FILE through the file plugin (CSV, TSV, JSON Lines; format from the extension) and writes its
-rows into plugin DEST. Prints "exported N rows to DEST ..." on stderr.
-
-  --input FILE             the file to read
-where to write (exactly one):
-  --table T                a table; T and --schema S are passed exactly as given
-  --schema S               the schema (namespace) of --table
-  --path P                 a file (when DEST is the file plugin)
-
-options:
-  --if-exists MODE         fail (default): error if the target exists; replace: drop and recreate it;
-                           append: add the rows to it
-  --unique-constraints A,B  upsert on these columns (plugins with upserts) ...
-  --unique-conflict-method update|ignore
-                           ... updating or keeping the existing row on a conflict
-  --column-type COL=TYPE   read column COL of FILE as TYPE (repeatable), e.g. --column-type id=int64
-  --option KEY=VALUE       a plugin-specific export option for DEST (repeatable; passed as strings)
-)TEXT";
-
-}  // namespace
-
-int run_export(const Arguments& args) {
-  static const CommandSpec spec{"export",
-                                {"DEST"},
-                                with_data_options({{"--input"},
-                                                   {"--table"},
-                                                   {"--schema"},
-                                                   {"--path"},
-                                                   {"--if-exists"},
-                                                   {"--unique-constraints"},
-                                                   {"--unique-conflict-method"}})};
-  if (wants_help(spec, args)) {
-    std::cout << kUsage << kCommonOptionsHelp;
-    return 0;
-  }
-  const ParsedArgs parsed = parse_arguments(spec, args);
-  const std::string& dest = parsed.positionals[0];
-  if (!parsed.has("--input")) throw UsageError(spec.name, "missing --input FILE");
+int run_export(const ParsedArgs& parsed) {
+  const std::string dest = *parsed.get("DEST");
+  if (!parsed.has("--input")) throw UsageError(parsed.command(), "missing --input FILE");
   const std::string input = *parsed.get("--input");
-  if (input.empty()) throw UsageError(spec.name, "--input needs a file name");
-  const Target target = read_target(spec.name, parsed, "--", false);
+  if (input.empty()) throw UsageError(parsed.command(), "--input needs a file name");
+  const Target target = read_target(parsed, "--", false);
+  check_isolation(parsed);
   ExportOptions options{.table = target.table, .schema = target.schema, .path = target.path};
-  read_write_mode(spec.name, parsed, options);
-  options.options = plugin_options(spec.name, parsed, OptionSide::All, false);
+  read_write_mode(parsed, options);
+  options.options = plugin_options(parsed, OptionSide::All, false);
   // --option is for DEST; the input file gets only the column types.
-  const LoadOptions load{.path = input, .options = column_type_options(spec.name, parsed)};
+  const LoadOptions load{.path = input, .options = column_type_options(parsed)};
 
-  CliContext context(CommonOptions::from(spec.name, parsed));
+  CliContext context(CommonOptions::from(parsed));
   check_can_export(*context.plugin(dest), target);
   auto destination = context.open(dest);
   auto file = context.open("file");

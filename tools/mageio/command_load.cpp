@@ -3,56 +3,46 @@
 #include "command_support.hpp"
 #include "commands.hpp"
 
-#include <iostream>
-
 #include <unistd.h>
 
 namespace mageio::cli {
-namespace {
 
-constexpr const char* kUsage =
-    R"TEXT(usage: mageio load SOURCE (--query SQL | --table T [--schema S] | --path P) [options]
+CLI::App* declare_load(CLI::App& mageio) {
+  CLI::App* load =
+      add_command(mageio, "load", "read rows from a plugin and print them (table, CSV, JSON Lines, or a count)",
+                  "usage: mageio load SOURCE (--query SQL | --table T [--schema S] | --path P) [options]",
+                  "Reads rows from plugin SOURCE and prints them.");
+  add_argument(*load, "SOURCE", "the plugin to read from ('mageio plugins' lists them)");
+  const std::string target = "what to read (exactly one)";
+  add_value(*load, "--query", "SQL", "the rows an SQL query returns (plugins that run SQL)", target);
+  add_value(*load, "--table", "T", "a whole table; T and --schema S are passed exactly as given", target);
+  add_value(*load, "--schema", "S", "the schema (namespace) of --table", target);
+  add_value(*load, "--path", "P", "a file (the file plugin: CSV, TSV, JSON Lines; format from the extension)", target);
+  add_value(*load, "--limit", "N", "read at most N rows");
+  add_output_options(*load,
+                     "table (default): an aligned text table with a \"(N rows)\" footer; csv, jsonl: written by "
+                     "the file plugin; null: read everything and print only the row count",
+                     "write to FILE instead of stdout (replaced if it exists); without --format, the format comes "
+                     "from FILE's extension (.csv, .jsonl ...)");
+  add_repeatable(*load, "--column-type", "COL=TYPE",
+                 "read column COL as TYPE (repeatable; file plugin), e.g. --column-type 'amount=decimal128(12, 2)' "
+                 "--column-type day=date32");
+  add_repeatable(*load, "--option", "KEY=VALUE",
+                 "a plugin-specific load option (repeatable; values are passed as strings)");
+  add_connector_isolation(*load);
+  return load;
+}
 
-Reads rows from plugin SOURCE and prints them.
-
-what to read (exactly one):
-  --query SQL              the rows an SQL query returns (plugins that run SQL)
-  --table T                a whole table; T and --schema S are passed exactly as given
-  --schema S               the schema (namespace) of --table
-  --path P                 a file (the file plugin: CSV, TSV, JSON Lines; format from the extension)
-
-options:
-  --limit N                read at most N rows
-  --format FORMAT          table (default): an aligned text table with a "(N rows)" footer;
-                           csv, jsonl: written by the file plugin;
-                           null: read everything and print only the row count
-  --output FILE            write to FILE instead of stdout (replaced if it exists); without
-                           --format, the format comes from FILE's extension (.csv, .jsonl ...)
-  --column-type COL=TYPE   read column COL as TYPE (repeatable; file plugin), e.g.
-                           --column-type 'amount=decimal128(12, 2)' --column-type day=date32
-  --option KEY=VALUE       a plugin-specific load option (repeatable; values are passed as strings)
-)TEXT";
-
-}  // namespace
-
-int run_load(const Arguments& args) {
-  static const CommandSpec spec{
-      "load",
-      {"SOURCE"},
-      with_data_options({{"--query"}, {"--table"}, {"--schema"}, {"--path"}, {"--limit"}, {"--format"}, {"--output"}})};
-  if (wants_help(spec, args)) {
-    std::cout << kUsage << kCommonOptionsHelp;
-    return 0;
-  }
-  const ParsedArgs parsed = parse_arguments(spec, args);
-  const std::string& source = parsed.positionals[0];
-  const Target target = read_target(spec.name, parsed, "--", true);
+int run_load(const ParsedArgs& parsed) {
+  const std::string source = *parsed.get("SOURCE");
+  const Target target = read_target(parsed, "--", true);
+  check_isolation(parsed);
   LoadOptions load{.query = target.query, .table = target.table, .schema = target.schema, .path = target.path};
-  if (auto limit = parsed.get("--limit")) load.limit = parse_count(spec.name, "--limit", *limit);
-  load.options = plugin_options(spec.name, parsed, OptionSide::All, true);
-  const OutputOptions output = read_output_options(spec.name, parsed);
+  if (auto limit = parsed.get("--limit")) load.limit = parse_count(parsed.command(), "--limit", *limit);
+  load.options = plugin_options(parsed, OptionSide::All, true);
+  const OutputOptions output = read_output_options(parsed);
 
-  CliContext context(CommonOptions::from(spec.name, parsed));
+  CliContext context(CommonOptions::from(parsed));
   check_can_load(*context.plugin(source), target);
   auto connector = context.open(source);
   const bool rows_to_terminal = output.format != "null" && output.path.empty() && ::isatty(STDOUT_FILENO) != 0;

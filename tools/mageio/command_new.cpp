@@ -6,6 +6,7 @@
 #include "cli_context.hpp"
 #include "commands.hpp"
 #include "scaffold.hpp"
+#include "value_checks.hpp"
 
 #include <mageio/sdk/error.hpp>
 
@@ -17,37 +18,6 @@ namespace fs = std::filesystem;
 
 namespace mageio::cli {
 namespace {
-
-constexpr const char* kUsage = R"TEXT(usage: mageio new NAME [--kind database|file] [--class-name CLASS]
-                  [--dir DIR | --out-of-tree DIR] [--force] [--dry-run]
-
-Creates a new plugin (a Mage-style IO class) from the plugin template: a small, complete connector that
-builds, loads and passes `mageio test-plugin` as generated, for you to turn into yours. Run inside a
-mageio source tree, it writes plugins/NAME/, which the next build picks up with no other edit.
-
-NAME is lower snake_case (my_io_class). The class is derived from it (MyIOClass: known acronyms such
-as io, sql, db, csv, json, api and s3 in capitals) and its io_config.yaml keys start with the name in
-capitals (MY_IO_CLASS_DIRECTORY).
-
-  --kind KIND              database (default): tables in a directory, with load, export, table_exists
-                           and alter_table; file: files by path, with load, export and table_exists
-  --class-name CLASS       the C++ class name instead of the derived one
-  --dir DIR                write DIR/NAME/ instead of plugins/NAME/ of the source tree
-  --out-of-tree DIR        write DIR/ as a standalone CMake project for a plugin built outside the
-                           mageio tree, against an installed mageio (find_package(mageio))
-  --template DIR           the plugin template to use (default: plugin-template/ of the source tree,
-                           or the one installed with mageio)
-  --force                  replace what is already there (never the name of a bundled plugin)
-  --dry-run                list the files it would write, and write nothing
-
-Nothing is overwritten without --force, and if writing fails part-way nothing is left behind.
-Exit status: 0 done, 1 runtime error (e.g. the folder exists), 2 usage error (e.g. a name not allowed).
-
-examples:
-  mageio new my_io_class
-  mageio new s3_json_api --kind file
-  mageio new acme_db --out-of-tree ~/src/acme-mageio-plugin
-)TEXT";
 
 // `path` as the user would type it: relative to the current directory when inside it.
 std::string shown(const fs::path& path) {
@@ -124,47 +94,62 @@ void print_next_steps(const fs::path& destination, const scaffold::Names& names,
 
 }  // namespace
 
-int run_new(const Arguments& args) {
-  static const CommandSpec spec{"new",
-                                {"NAME"},
-                                {{"--kind"},
-                                 {"--class-name"},
-                                 {"--dir"},
-                                 {"--out-of-tree"},
-                                 {"--template"},
-                                 {"--force", false},
-                                 {"--dry-run", false}}};
-  if (wants_help(spec, args)) {
-    std::cout << kUsage << kCommonOptionsHelp;
-    return 0;
-  }
-  ParsedArgs parsed;
-  try {
-    parsed = parse_arguments(spec, args);
-  } catch (const UsageError& e) {
-    if (std::string(e.what()).starts_with("missing NAME"))
-      throw UsageError(spec.name,
-                       "missing NAME, the new plugin's name in lower snake_case (e.g. mageio new my_io_class)");
-    throw;
-  }
-  const std::string& name = parsed.positionals[0];
+CLI::App* declare_new(CLI::App& mageio) {
+  CLI::App* command = add_command(
+      mageio, "new", "create a new plugin (IO class) from the template, ready to build and test",
+      "usage: mageio new NAME [--kind database|file] [--class-name CLASS]\n"
+      "                  [--dir DIR | --out-of-tree DIR] [--force] [--dry-run]",
+      "Creates a new plugin (a Mage-style IO class) from the plugin template: a small, complete connector that\n"
+      "builds, loads and passes `mageio test-plugin` as generated, for you to turn into yours. Run inside a\n"
+      "mageio source tree, it writes plugins/NAME/, which the next build picks up with no other edit.\n"
+      "\n"
+      "NAME is lower snake_case (my_io_class). The class is derived from it (MyIOClass: known acronyms such\n"
+      "as io, sql, db, csv, json, api and s3 in capitals) and its io_config.yaml keys start with the name in\n"
+      "capitals (MY_IO_CLASS_DIRECTORY).",
+      "Nothing is overwritten without --force, and if writing fails part-way nothing is left behind.\n"
+      "Exit status: 0 done, 1 runtime error (e.g. the folder exists), 2 usage error (e.g. a name not allowed).\n"
+      "\n"
+      "examples:\n"
+      "  mageio new my_io_class\n"
+      "  mageio new s3_json_api --kind file\n"
+      "  mageio new acme_db --out-of-tree ~/src/acme-mageio-plugin");
+  add_argument(*command, "NAME", "the new plugin's name in lower snake_case (e.g. mageio new my_io_class)");
+  add_value(*command, "--kind", "KIND",
+            "database (default): tables in a directory, with load, export, table_exists and alter_table; file: "
+            "files by path, with load, export and table_exists");
+  add_value(*command, "--class-name", "CLASS", "the C++ class name instead of the derived one");
+  add_value(*command, "--dir", "DIR", "write DIR/NAME/ instead of plugins/NAME/ of the source tree");
+  add_value(*command, "--out-of-tree", "DIR",
+            "write DIR/ as a standalone CMake project for a plugin built outside the mageio tree, against an "
+            "installed mageio (find_package(mageio))");
+  add_value(*command, "--template", "DIR",
+            "the plugin template to use (default: plugin-template/ of the source tree, or the one installed with "
+            "mageio)");
+  add_flag(*command, "--force", "replace what is already there (never the name of a bundled plugin)");
+  add_flag(*command, "--dry-run", "list the files it would write, and write nothing");
+  return command;
+}
+
+int run_new(const ParsedArgs& parsed) {
+  const std::string& command = parsed.command();
+  const std::string name = *parsed.get("NAME");
   const bool force = parsed.has("--force");
   const bool dry_run = parsed.has("--dry-run");
 
   const std::string kind_text = parsed.get_or("--kind", "database");
-  check_choice(spec.name, "--kind", kind_text, {"database", "file"});
+  check_choice(command, "--kind", kind_text, {"database", "file"});
   const scaffold::Kind kind = kind_text == "file" ? scaffold::Kind::File : scaffold::Kind::Database;
-  const std::string layout = exactly_one_of(spec.name, parsed, {"--dir", "--out-of-tree"}, false);
+  const std::string layout = exactly_one_of(parsed, {"--dir", "--out-of-tree"}, false);
   for (const char* option : {"--dir", "--out-of-tree", "--template", "--class-name"})
     if (parsed.has(option) && parsed.get(option)->empty())
-      throw UsageError(spec.name, std::string(option) + " needs a value");
+      throw UsageError(command, std::string(option) + " needs a value");
 
   if (std::string problem = scaffold::name_problem(name); !problem.empty())
-    throw UsageError(spec.name, "invalid plugin name '" + name + "': " + problem);
+    throw UsageError(command, "invalid plugin name '" + name + "': " + problem);
   scaffold::Names names{name, scaffold::class_name_for(name), scaffold::config_prefix_for(name)};
   if (auto class_name = parsed.get("--class-name")) {
     if (std::string problem = scaffold::class_name_problem(*class_name); !problem.empty())
-      throw UsageError(spec.name, "invalid class name '" + *class_name + "': " + problem);
+      throw UsageError(command, "invalid class name '" + *class_name + "': " + problem);
     names.class_name = *class_name;
   }
 
@@ -176,9 +161,9 @@ int run_new(const Arguments& args) {
   fs::path destination;
   if (layout.empty()) {
     if (root.empty())
-      throw UsageError(spec.name, "not inside a mageio source tree (no directory from " + cwd.string() +
-                                      " up has plugin-template/ and a CMakeLists.txt with project(mageio)); run it "
-                                      "in a mageio checkout, or pass --dir DIR or --out-of-tree DIR");
+      throw UsageError(command, "not inside a mageio source tree (no directory from " + cwd.string() +
+                                    " up has plugin-template/ and a CMakeLists.txt with project(mageio)); run it "
+                                    "in a mageio checkout, or pass --dir DIR or --out-of-tree DIR");
     destination = root / "plugins" / name;
   } else if (layout == "--dir") {
     const fs::path dir = fs::absolute(*parsed.get("--dir")).lexically_normal();
@@ -193,17 +178,16 @@ int run_new(const Arguments& args) {
   }
 
   // A plugin of that name must not exist already: a folder in this tree, or one the registry finds.
-  CliContext context(CommonOptions::from(spec.name, parsed));
+  CliContext context(CommonOptions::from(parsed));
   if (!force) {
     if (!root.empty() && fs::exists(fs::symlink_status(root / "plugins" / name, ec)))
-      throw UsageError(spec.name, "invalid plugin name '" + name + "': a plugin named '" + name +
-                                      "' already exists in this tree: " + shown(root / "plugins" / name) +
-                                      " (pass --force to replace it)");
+      throw UsageError(command, "invalid plugin name '" + name + "': a plugin named '" + name +
+                                    "' already exists in this tree: " + shown(root / "plugins" / name) +
+                                    " (pass --force to replace it)");
     for (const auto& plugin : context.registry().plugins())
       if (plugin->name() == name)
-        throw UsageError(spec.name, "invalid plugin name '" + name + "': a plugin named '" + name +
-                                        "' already exists (" + plugin->path().string() +
-                                        "); choose another name, or pass --force");
+        throw UsageError(command, "invalid plugin name '" + name + "': a plugin named '" + name + "' already exists (" +
+                                      plugin->path().string() + "); choose another name, or pass --force");
   }
 
   const fs::path template_dir = find_template(parsed.get("--template"), root);

@@ -12,18 +12,6 @@ namespace json = boost::json;
 namespace mageio::cli {
 namespace {
 
-constexpr const char* kUsage = R"TEXT(usage: mageio plugins [--json] [--verbose] [--plugin-dir DIR ...]
-
-Lists the plugins found: NAME VERSION ABI CAPABILITIES PATH.
-Plugins are searched for in: --plugin-dir directories (in order), then MAGEIO_PLUGIN_PATH
-(colon-separated), then the directory next to this program (../lib/mageio/plugins).
-
-  --json                   a JSON array, one object per plugin, with its description and the
-                           io_config.yaml keys it reads (with --verbose: an object with "plugins",
-                           "search_path" and "rejected")
-  --verbose                also the directories searched and every file that was rejected, and why
-)TEXT";
-
 std::string abi_text(uint32_t version) {
   return std::to_string(version / 1000000u) + "." + std::to_string((version / 1000u) % 1000u);
 }
@@ -105,15 +93,23 @@ void pretty(std::ostream& out, const json::value& value, int indent = 0) {
 
 }  // namespace
 
-int run_plugins(const Arguments& args) {
-  static const CommandSpec spec{"plugins", {}, {{"--json", false}, {"--verbose", false}}};
-  if (wants_help(spec, args)) {
-    std::cout << kUsage << kCommonOptionsHelp;
-    return 0;
-  }
-  const ParsedArgs parsed = parse_arguments(spec, args);
+CLI::App* declare_plugins(CLI::App& mageio) {
+  CLI::App* command =
+      add_command(mageio, "plugins", "list the plugins found, their capabilities and where they came from",
+                  "usage: mageio plugins [--json] [--verbose] [--plugin-dir DIR ...]",
+                  "Lists the plugins found: NAME VERSION ABI CAPABILITIES PATH.\n"
+                  "Plugins are searched for in: --plugin-dir directories (in order), then MAGEIO_PLUGIN_PATH\n"
+                  "(colon-separated), then the directory next to this program (../lib/mageio/plugins).");
+  add_flag(*command, "--json",
+           "a JSON array, one object per plugin, with its description and the io_config.yaml keys it reads (with "
+           "--verbose: an object with \"plugins\", \"search_path\" and \"rejected\")");
+  add_flag(*command, "--verbose", "also the directories searched and every file that was rejected, and why");
+  return command;
+}
+
+int run_plugins(const ParsedArgs& parsed) {
   const bool verbose = parsed.has("--verbose");
-  CliContext context(CommonOptions::from(spec.name, parsed));
+  CliContext context(CommonOptions::from(parsed));
   Registry& registry = context.registry();
   const auto plugins = registry.plugins();
   const auto rejections = registry.rejections();

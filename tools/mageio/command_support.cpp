@@ -31,14 +31,15 @@ std::string Target::describe() const {
   return "query";
 }
 
-Target read_target(const std::string& command, const ParsedArgs& args, const std::string& prefix, bool allow_query) {
+Target read_target(const ParsedArgs& args, const std::string& prefix, bool allow_query) {
+  const std::string& command = args.command();
   const std::string table = prefix + "table", schema = prefix + "schema", path = prefix + "path";
   std::vector<std::string> choices;
   if (allow_query) choices.push_back("--query");
   choices.push_back(table);
   choices.push_back(path);
-  const std::string chosen = exactly_one_of(command, args, choices);
-  requires_option(command, args, schema, table);
+  const std::string chosen = exactly_one_of(args, choices);
+  requires_option(args, schema, table);
   Target target;
   if (chosen == "--query") target.query = *args.get("--query");
   if (chosen == table) target.table = *args.get(table);
@@ -71,8 +72,8 @@ void check_can_export(const Plugin& plugin, const Target& target) {
     throw sdk::not_implemented(name + " does not write paths; it writes " + target_kinds(plugin, false));
 }
 
-boost::json::object plugin_options(const std::string& command, const ParsedArgs& args, OptionSide side,
-                                   bool column_types) {
+boost::json::object plugin_options(const ParsedArgs& args, OptionSide side, bool column_types) {
+  const std::string& command = args.command();
   boost::json::object options;
   for (const auto& text : args.all("--option")) {
     auto [key, value] = split_assignment(command, "--option", text);
@@ -86,7 +87,7 @@ boost::json::object plugin_options(const std::string& command, const ParsedArgs&
     options[key] = value;
   }
   if (column_types) {
-    auto columns = column_type_options(command, args);
+    auto columns = column_type_options(args);
     if (!columns.empty()) {
       if (options.contains("columns"))
         throw UsageError(command, "--column-type and --option columns=... cannot be used together");
@@ -96,7 +97,8 @@ boost::json::object plugin_options(const std::string& command, const ParsedArgs&
   return options;
 }
 
-boost::json::object column_type_options(const std::string& command, const ParsedArgs& args) {
+boost::json::object column_type_options(const ParsedArgs& args) {
+  const std::string& command = args.command();
   boost::json::object options;
   if (args.all("--column-type").empty()) return options;
   boost::json::object columns;
@@ -109,11 +111,12 @@ boost::json::object column_type_options(const std::string& command, const Parsed
   return options;
 }
 
-void read_write_mode(const std::string& command, const ParsedArgs& args, ExportOptions& options) {
+void read_write_mode(const ParsedArgs& args, ExportOptions& options) {
+  const std::string& command = args.command();
   options.if_exists = args.get_or("--if-exists", "fail");
   check_choice(command, "--if-exists", options.if_exists, {"fail", "replace", "append"});
-  requires_option(command, args, "--unique-constraints", "--unique-conflict-method");
-  requires_option(command, args, "--unique-conflict-method", "--unique-constraints");
+  requires_option(args, "--unique-constraints", "--unique-conflict-method");
+  requires_option(args, "--unique-conflict-method", "--unique-constraints");
   if (auto constraints = args.get("--unique-constraints")) {
     options.unique_constraints = split_list(command, "--unique-constraints", *constraints);
     std::string method = *args.get("--unique-conflict-method");
@@ -123,7 +126,8 @@ void read_write_mode(const std::string& command, const ParsedArgs& args, ExportO
   }
 }
 
-OutputOptions read_output_options(const std::string& command, const ParsedArgs& args) {
+OutputOptions read_output_options(const ParsedArgs& args) {
+  const std::string& command = args.command();
   OutputOptions output;
   output.format = args.get_or("--format", "");
   if (args.has("--format")) check_choice(command, "--format", output.format, {"table", "csv", "jsonl", "null"});
@@ -205,9 +209,30 @@ int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions
   return rows;
 }
 
-std::vector<OptionSpec> with_data_options(std::vector<OptionSpec> own) {
-  for (const auto& option : data_options()) own.push_back(option);
-  return own;
+void add_output_options(CLI::App& command, const std::string& format_description,
+                        const std::string& output_description) {
+  add_value(command, "--format", "FORMAT", format_description);
+  add_value(command, "--output", "FILE", output_description);
+}
+
+void add_write_mode_options(CLI::App& command) {
+  add_value(command, "--if-exists", "MODE",
+            "fail (default): error if the target exists; replace: drop and recreate it; append: add the rows to it");
+  add_value(command, "--unique-constraints", "A,B", "upsert on these columns (plugins with upserts) ...");
+  add_value(command, "--unique-conflict-method", "update|ignore",
+            "... updating or keeping the existing row on a conflict");
+}
+
+void add_connector_isolation(CLI::App& command) {
+  add_isolation_options(command,
+                        "with --isolate: end a plugin operation that makes no progress for SECONDS (a positive "
+                        "number; no limit by default) with an error");
+}
+
+void check_isolation(const ParsedArgs& args) {
+  if (args.has("--timeout") && !args.has("--isolate"))
+    throw UsageError(args.command(),
+                     "--timeout needs --isolate (it limits a plugin running in its own process: add --isolate)");
 }
 
 }  // namespace mageio::cli

@@ -2,8 +2,9 @@
 // from --option/--column-type, and writing rows out in the --format asked for.
 #pragma once
 
-#include "arguments.hpp"
 #include "cli_context.hpp"
+#include "command_line.hpp"
+#include "value_checks.hpp"
 
 #include <mageio/core/connector.hpp>
 
@@ -27,7 +28,7 @@ struct Target {
 
 /// --query | --table [--schema] | --path (exactly one). With `prefix` "--to-": --to-table [--to-schema]
 /// | --to-path. `allow_query` false leaves --query out.
-Target read_target(const std::string& command, const ParsedArgs& args, const std::string& prefix, bool allow_query);
+Target read_target(const ParsedArgs& args, const std::string& prefix, bool allow_query);
 
 /// Fails (runtime error) when `plugin` cannot read / write that kind of target, saying what it can do.
 void check_can_load(const Plugin& plugin, const Target& target);
@@ -39,28 +40,36 @@ enum class OptionSide { All, Source, Destination };
 
 /// The plugin-specific "options" object: --option KEY=VALUE (values as strings) for `side`, and with
 /// `column_types` the --column-type COL=TYPE pairs as {"columns": {COL: TYPE}}.
-boost::json::object plugin_options(const std::string& command, const ParsedArgs& args, OptionSide side,
-                                   bool column_types);
+boost::json::object plugin_options(const ParsedArgs& args, OptionSide side, bool column_types);
 
 /// --if-exists (fail | replace | append; default fail) and --unique-constraints with
 /// --unique-conflict-method (both or neither).
-void read_write_mode(const std::string& command, const ParsedArgs& args, ExportOptions& options);
+void read_write_mode(const ParsedArgs& args, ExportOptions& options);
 
 /// {"columns": {COL: TYPE}} from --column-type COL=TYPE; {} when none was given.
-boost::json::object column_type_options(const std::string& command, const ParsedArgs& args);
+boost::json::object column_type_options(const ParsedArgs& args);
 
 /// How rows are printed: --format table|csv|jsonl|null and --output FILE.
 struct OutputOptions {
   std::string format;  // "" when not given
   std::string path;    // "" = stdout
 };
-OutputOptions read_output_options(const std::string& command, const ParsedArgs& args);
+OutputOptions read_output_options(const ParsedArgs& args);
 
 /// Writes every row of `reader` as asked: a text table (default), CSV or JSON Lines through the file
 /// plugin's export (to --output, or to "-" = stdout), or only the count (null). Returns the row count.
 int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions& output);
 
-/// The option specs of the commands (their own; common ones are added by the parser).
-std::vector<OptionSpec> with_data_options(std::vector<OptionSpec> own);
+// --- Declaring the options these read ---------------------------------------------------------------
+
+/// --format FORMAT and --output FILE, described for the command.
+void add_output_options(CLI::App& command, const std::string& format_description,
+                        const std::string& output_description);
+/// --if-exists, --unique-constraints and --unique-conflict-method (export, copy).
+void add_write_mode_options(CLI::App& command);
+/// --isolate and --timeout SECONDS of the commands that open connectors (load, export, copy, exec).
+void add_connector_isolation(CLI::App& command);
+/// --timeout limits an isolated plugin: without --isolate it is a usage error.
+void check_isolation(const ParsedArgs& args);
 
 }  // namespace mageio::cli

@@ -5,19 +5,26 @@
 // that crashes or hangs is a FAIL of the check that was running, not the end of the report.
 #include "cli_context.hpp"
 #include "commands.hpp"
+#include "value_checks.hpp"
 
 #include <mageio/conformance/kit.hpp>
 
+#include <cmath>
 #include <csignal>
 #include <iostream>
 
 namespace mageio::cli {
 namespace {
 
-constexpr const char* kUsage =
-    R"TEXT(usage: mageio test-plugin NAME|PATH [--set KEY=VALUE ...] [--config FILE --profile P] [options]
+bool looks_like_path(const std::string& text) { return text.find('/') != std::string::npos || text.ends_with(".so"); }
 
-Runs the conformance kit on a plugin: a plugin name (found like every command finds plugins; see
+}  // namespace
+
+CLI::App* declare_test_plugin(CLI::App& mageio) {
+  CLI::App* command = add_command(
+      mageio, "test-plugin", "run the conformance kit on a plugin (by name or .so path)",
+      "usage: mageio test-plugin NAME|PATH [--set KEY=VALUE ...] [--config FILE --profile P] [options]",
+      R"TEXT(Runs the conformance kit on a plugin: a plugin name (found like every command finds plugins; see
 --plugin-dir) or the path of a plugin library (anything with a '/' or ending in .so). It checks the
 descriptor and the ABI rules, then every capability the plugin declares -- and only those: a check
 for an undeclared capability is SKIP. Data checks export generated tables holding every type the
@@ -34,47 +41,38 @@ and never writes into yours.
 
 Prints one line per check -- PASS  name / FAIL  name: reason / SKIP  name: reason -- then the
 declared capabilities, the types tested and "N passed, N failed, N skipped". Exit status: 1 if any
-check failed, 0 otherwise, 2 for usage errors.
+check failed, 0 otherwise, 2 for usage errors.)TEXT");
+  add_argument(*command, "PLUGIN",
+               "a plugin name or the path of a plugin library (anything with a '/' or ending in .so)");
+  add_repeatable(*command, "--path-suffix", "SUFFIX",
+                 "paths plugins: the ending of generated file names, e.g. .csv (repeatable: the path checks run "
+                 "once per ending; default: .csv and .jsonl for the file plugin, none for others)");
+  add_value(*command, "--work-dir", "DIR", "paths plugins: make the temporary directory inside DIR");
+  add_value(*command, "--open-cycles", "N", "open/close cycles of open.close_cycles (default 20)");
+  add_flag(*command, "--in-process", "run the checks in this process (a crashing plugin ends the run)");
+  // The checks run in a child process already, so here --timeout needs no --isolate.
+  add_isolation_options(*command,
+                        "a check running longer than SECONDS (a positive number, rounded up to whole seconds) is "
+                        "reported as hanging (default 600)");
+  return command;
+}
 
-  --path-suffix SUFFIX     paths plugins: the ending of generated file names, e.g. .csv
-                           (repeatable: the path checks run once per ending; default: .csv and
-                           .jsonl for the file plugin, none for others)
-  --work-dir DIR           paths plugins: make the temporary directory inside DIR
-  --open-cycles N          open/close cycles of open.close_cycles (default 20)
-  --timeout SECONDS        a check running longer is reported as hanging (default 600)
-  --in-process             run the checks in this process (a crashing plugin ends the run)
-)TEXT";
-
-bool looks_like_path(const std::string& text) { return text.find('/') != std::string::npos || text.ends_with(".so"); }
-
-}  // namespace
-
-int run_test_plugin(const Arguments& args) {
-  static const CommandSpec spec{
-      "test-plugin",
-      {"PLUGIN"},
-      {{"--path-suffix", true, true}, {"--work-dir"}, {"--open-cycles"}, {"--timeout"}, {"--in-process", false}}};
-  if (wants_help(spec, args)) {
-    std::cout << kUsage << kCommonOptionsHelp;
-    return 0;
-  }
-  const ParsedArgs parsed = parse_arguments(spec, args);
-  const std::string& which = parsed.positionals[0];
-  if (which.empty()) throw UsageError(spec.name, "PLUGIN needs a plugin name or the path of a plugin library");
+int run_test_plugin(const ParsedArgs& parsed) {
+  const std::string& command = parsed.command();
+  const std::string which = *parsed.get("PLUGIN");
+  if (which.empty()) throw UsageError(command, "PLUGIN needs a plugin name or the path of a plugin library");
 
   conformance::Options options;
   options.path_suffixes = parsed.all("--path-suffix");
   if (auto dir = parsed.get("--work-dir")) options.work_dir = *dir;
   if (auto cycles = parsed.get("--open-cycles"))
     options.open_close_cycles =
-        static_cast<int>(std::min<int64_t>(parse_count(spec.name, "--open-cycles", *cycles), 100000));
-  if (auto timeout = parsed.get("--timeout")) {
-    const int64_t seconds = parse_count(spec.name, "--timeout", *timeout);
-    if (seconds == 0) throw UsageError(spec.name, "--timeout expects a positive number of seconds");
-    options.check_timeout_seconds = static_cast<int>(std::min<int64_t>(seconds, 86400));
-  }
+        static_cast<int>(std::min<int64_t>(parse_count(command, "--open-cycles", *cycles), 100000));
+  const CommonOptions common = CommonOptions::from(parsed);
+  if (common.timeout_seconds)
+    options.check_timeout_seconds = static_cast<int>(std::ceil(std::min(*common.timeout_seconds, 86400.0)));
 
-  CliContext context(CommonOptions::from(spec.name, parsed));
+  CliContext context(common);
   std::shared_ptr<const Plugin> plugin;
   if (looks_like_path(which)) {
     try {

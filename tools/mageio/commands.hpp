@@ -1,33 +1,39 @@
-// The commands. Each takes the arguments after its name and returns the exit status; it throws
-// UsageError for mistakes in the arguments and mageio::Error (or any std::exception) for failures.
+// The commands. Each declares its arguments and options on the top-level CLI11 app (command_line.hpp)
+// and runs with what was given, returning the exit status; it throws UsageError for mistakes in the
+// arguments and mageio::Error (or any std::exception) for failures.
 #pragma once
 
-#include <string>
+#include "command_line.hpp"
+
 #include <vector>
 
 namespace mageio::cli {
 
-using Arguments = std::vector<std::string>;
-
-int run_plugins(const Arguments& args);
-int run_load(const Arguments& args);
-int run_export(const Arguments& args);
-int run_copy(const Arguments& args);
-int run_exec(const Arguments& args);
-int run_config(const Arguments& args);
-int run_new(const Arguments& args);
-int run_test_plugin(const Arguments& args);
-
 struct CommandEntry {
-  const char* name;
-  const char* summary;
-  int (*run)(const Arguments& args);
+  /// Adds the command to `mageio` and returns it (for config, the subcommand that runs: config show).
+  CLI::App* (*declare)(CLI::App& mageio);
+  int (*run)(const ParsedArgs& args);
 };
+
+CLI::App* declare_plugins(CLI::App& mageio);
+CLI::App* declare_load(CLI::App& mageio);
+CLI::App* declare_export(CLI::App& mageio);
+CLI::App* declare_copy(CLI::App& mageio);
+CLI::App* declare_exec(CLI::App& mageio);
+CLI::App* declare_config(CLI::App& mageio);
+CLI::App* declare_new(CLI::App& mageio);
+CLI::App* declare_test_plugin(CLI::App& mageio);
+
+int run_plugins(const ParsedArgs& args);
+int run_load(const ParsedArgs& args);
+int run_export(const ParsedArgs& args);
+int run_copy(const ParsedArgs& args);
+int run_exec(const ParsedArgs& args);
+int run_config(const ParsedArgs& args);
+int run_new(const ParsedArgs& args);
+int run_test_plugin(const ParsedArgs& args);
 
 /// Every command, in the order the top-level help lists them.
 const std::vector<CommandEntry>& commands();
-
-/// The help text of the options every command accepts.
-extern const char* const kCommonOptionsHelp;
 
 }  // namespace mageio::cli
