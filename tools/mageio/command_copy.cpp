@@ -17,16 +17,10 @@ CLI::App* declare_copy(CLI::App& mageio) {
       "on stderr.");
   add_argument(*command, "SOURCE", "the plugin to read from ('mageio plugins' lists them)");
   add_argument(*command, "DEST", "the plugin to write to");
-  const std::string source = "what to read (exactly one)";
-  add_value(*command, "--query", "SQL", "the rows an SQL query returns (plugins that run SQL)", source);
-  add_value(*command, "--table", "T", "a whole table; T and --schema S are passed exactly as given", source);
-  add_value(*command, "--schema", "S", "the schema (namespace) of --table", source);
-  add_value(*command, "--path", "P", "a file (the file plugin: CSV, TSV, JSON Lines)", source);
-  const std::string destination = "where to write (exactly one)";
-  add_value(*command, "--to-table", "T", "a table, passed exactly as given", destination);
-  add_value(*command, "--to-schema", "S", "the schema (namespace) of --to-table", destination);
-  add_value(*command, "--to-path", "P", "a file (when DEST is the file plugin; format from the extension)",
-            destination);
+  add_target_options(*command, "--", true, true, "what to read (exactly one)",
+                     "a file (the file plugin: CSV, TSV, JSON Lines)");
+  add_target_options(*command, "--to-", false, false, "where to write (exactly one)",
+                     "a file (when DEST is the file plugin; format from the extension)");
   add_write_mode_options(*command);
   add_value(*command, "--to-profile", "P", "the io_config.yaml profile of DEST (default: the --profile of SOURCE)");
   add_repeatable(*command, "--column-type", "COL=TYPE", "read column COL as TYPE (repeatable; file plugin as SOURCE)");

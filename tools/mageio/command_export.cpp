@@ -13,10 +13,8 @@ CLI::App* declare_export(CLI::App& mageio) {
       "into plugin DEST.\nPrints \"exported N rows to DEST ...\" on stderr.");
   add_argument(*command, "DEST", "the plugin to write to ('mageio plugins' lists them)");
   add_value(*command, "--input", "FILE", "the file to read", "what to read");
-  const std::string target = "where to write (exactly one)";
-  add_value(*command, "--table", "T", "a table; T and --schema S are passed exactly as given", target);
-  add_value(*command, "--schema", "S", "the schema (namespace) of --table", target);
-  add_value(*command, "--path", "P", "a file (when DEST is the file plugin)", target);
+  add_target_options(*command, "--", false, false, "where to write (exactly one)",
+                     "a file (when DEST is the file plugin)");
   add_write_mode_options(*command);
   add_repeatable(*command, "--column-type", "COL=TYPE",
                  "read column COL of FILE as TYPE (repeatable), e.g. --column-type id=int64");

@@ -13,11 +13,8 @@ CLI::App* declare_load(CLI::App& mageio) {
                   "usage: mageio load SOURCE (--query SQL | --table T [--schema S] | --path P) [options]",
                   "Reads rows from plugin SOURCE and prints them.");
   add_argument(*load, "SOURCE", "the plugin to read from ('mageio plugins' lists them)");
-  const std::string target = "what to read (exactly one)";
-  add_value(*load, "--query", "SQL", "the rows an SQL query returns (plugins that run SQL)", target);
-  add_value(*load, "--table", "T", "a whole table; T and --schema S are passed exactly as given", target);
-  add_value(*load, "--schema", "S", "the schema (namespace) of --table", target);
-  add_value(*load, "--path", "P", "a file (the file plugin: CSV, TSV, JSON Lines; format from the extension)", target);
+  add_target_options(*load, "--", true, true, "what to read (exactly one)",
+                     "a file (the file plugin: CSV, TSV, JSON Lines; format from the extension)");
   add_value(*load, "--limit", "N", "read at most N rows");
   add_output_options(*load,
                      "table (default): an aligned text table with a \"(N rows)\" footer; csv, jsonl: written by "

@@ -209,6 +209,17 @@ int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions
   return rows;
 }
 
+void add_target_options(CLI::App& command, const std::string& prefix, bool allow_query, bool reading,
+                        const std::string& group, const std::string& path_description) {
+  const std::string table = prefix + "table", schema = prefix + "schema", path = prefix + "path";
+  if (allow_query) add_value(command, "--query", "SQL", "the rows an SQL query returns (plugins that run SQL)", group);
+  add_value(command, table, "T",
+            std::string(reading ? "a whole table" : "a table") + "; T and " + schema + " S are passed exactly as given",
+            group);
+  add_value(command, schema, "S", "the schema (namespace) of " + table, group);
+  add_value(command, path, "P", path_description, group);
+}
+
 void add_output_options(CLI::App& command, const std::string& format_description,
                         const std::string& output_description) {
   add_value(command, "--format", "FORMAT", format_description);

@@ -62,6 +62,12 @@ int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions
 
 // --- Declaring the options these read ---------------------------------------------------------------
 
+/// The options read_target reads: [--query SQL |] --table T [--schema S] | --path P (with `prefix`
+/// "--to-": --to-table, --to-schema, --to-path), in `group`. `reading` says "a whole table" rather than
+/// "a table".
+void add_target_options(CLI::App& command, const std::string& prefix, bool allow_query, bool reading,
+                        const std::string& group, const std::string& path_description);
+
 /// --format FORMAT and --output FILE, described for the command.
 void add_output_options(CLI::App& command, const std::string& format_description,
                         const std::string& output_description);

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
@@ -14,15 +15,18 @@ constexpr size_t kNameColumn = 27;  // descriptions start here
 constexpr size_t kWidth = 100;      // and are wrapped to end before this column
 
 // "  NAME  description", the description wrapped at word boundaries and indented under itself. A name
-// too long for its column puts the description on the next line.
+// much too long for its column puts the description on the next line.
 void write_row(std::ostream& out, const std::string& name, const std::string& description) {
   std::string line = "  " + name;
-  if (line.size() + 2 > kNameColumn) {
+  if (line.size() + 2 <= kNameColumn) {
+    line.resize(kNameColumn, ' ');
+  } else if (line.size() <= kNameColumn) {
+    line += "  ";  // a name just too long for the column: the description follows two spaces after it
+  } else {
     out << line << '\n';
-    line.clear();
+    line.assign(kNameColumn, ' ');
   }
-  line.resize(kNameColumn, ' ');
-  size_t used = kNameColumn;
+  size_t used = line.size();
   bool first_word = true;
   std::istringstream words(description);
   for (std::string word; words >> word;) {

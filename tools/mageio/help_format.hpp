@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>  // FormatterFwd.hpp alone misses its includes in CLI11 2.1
 
 #include <string>
+#include <utility>
 
 namespace mageio::cli {
 
