@@ -358,7 +358,12 @@ if [ $want_pg = 1 ]; then
   add pg_load mageio '`load postgres` `SELECT *` drained' \
     "$mageio load postgres --query 'SELECT * FROM bench_src' --format null" \
     vs=pg_load_native 'target=pg_load_native:<=:1.10' check=expect_stdout srv=pg
-  group pg_load_native pg_load
+  # The same load with the plugin in its own mageio-plugin-host process (--isolate), side by side with
+  # the in-process one: the cost of isolation (issue 12's target: within 1.15x of in-process).
+  add pg_load_isolated mageio '`load postgres --isolate` `SELECT *` drained' \
+    "$mageio load postgres --isolate --query 'SELECT * FROM bench_src' --format null" \
+    vs=pg_load_native 'target=pg_load:<=:1.15' check=expect_stdout srv=pg
+  group pg_load_native pg_load pg_load_isolated
   add pg_csv_native baseline '`psql \copy (…) TO` file CSV' \
     "psql -X -q -c \"\\copy (SELECT * FROM bench_src) TO 'out.csv' CSV HEADER\"" check=expect_csv srv=pg
   add pg_csv mageio '`load postgres` to a CSV file' \

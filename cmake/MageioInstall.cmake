@@ -5,6 +5,8 @@
 #   P/lib/libmageio_sdk.a                  the plugin SDK (static, PIC)      find_package: mageio::sdk
 #   P/lib/mageio/plugins/libmageio_*.so    the bundled plugins: the core looks here by itself
 #                                          (next to libmageio.so), so nothing needs configuring
+#   P/lib/mageio/mageio-plugin-host        the child process of isolated connectors (RPATH $ORIGIN/..),
+#                                          found by the core next to libmageio.so too
 #   P/include/mageio/                      mageio_abi.h, sdk/ (plugins) and core/ (hosts)
 #   P/lib/cmake/mageio/                    find_package(mageio): the targets above, mageio::mageio (the
 #                                          CLI), mageio_add_plugin() and mageio_add_conformance_test()
@@ -37,6 +39,7 @@ install(TARGETS mageio_sdk mageio_core mageio EXPORT mageioTargets
   LIBRARY DESTINATION lib
   ARCHIVE DESTINATION lib
   INCLUDES DESTINATION include)
+install(TARGETS mageio_plugin_host RUNTIME DESTINATION lib/mageio)
 if(bundled_plugin_targets)
   install(TARGETS ${bundled_plugin_targets} LIBRARY DESTINATION ${MAGEIO_PLUGIN_INSTALL_DIR})
 endif()

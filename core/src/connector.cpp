@@ -1,5 +1,6 @@
 #include <mageio/core/connector.hpp>
 
+#include "isolation/isolated_instance.hpp"
 #include "loaded_library.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -54,19 +55,21 @@ struct ErrorSlot {
 
 // The plugin's instance. Streams hold it too, so close runs only after the last stream is released;
 // the plugin holds the library, so the code outlives both.
+// `slots` are the plugin's own, or for an isolated instance the ones forwarding to its child process.
 struct Connector::Instance {
   std::shared_ptr<const Plugin> plugin;
   std::shared_ptr<HostCallbacks> host;
   MageioHostServices services{};
+  const MageioPluginDescriptor* slots = nullptr;
   MageioInstance* handle = nullptr;
 
   ~Instance() {
-    if (handle != nullptr) plugin->descriptor().close(handle);
+    if (handle != nullptr) slots->close(handle);
   }
 };
 
 std::unique_ptr<Connector> Plugin::open(const json::object& config, std::shared_ptr<HostCallbacks> host,
-                                        std::vector<std::string> secrets) const {
+                                        std::vector<std::string> secrets, const OpenOptions& options) const {
   if (!host) host = std::make_shared<HostCallbacks>();
   auto instance = std::make_shared<Connector::Instance>();
   instance->plugin = shared_from_this();
@@ -78,7 +81,16 @@ std::unique_ptr<Connector> Plugin::open(const json::object& config, std::shared_
   instance->services.is_cancelled = &host_is_cancelled;
   ErrorSlot slot;
   std::string config_text = json::serialize(config);
-  MageioStatus status = descriptor_->open(config_text.c_str(), &instance->services, &instance->handle, &slot.error);
+  MageioStatus status;
+  if (options.isolate) {
+    // Only the path and the name: the library is loaded in the child, never here.
+    instance->slots = &isolation::isolated_slots();
+    status = isolation::open_isolated(path_, name_, options.timeout, config_text.c_str(), &instance->services,
+                                      &instance->handle, &slot.error);
+  } else {
+    instance->slots = descriptor_;
+    status = descriptor_->open(config_text.c_str(), &instance->services, &instance->handle, &slot.error);
+  }
   auto connector = std::unique_ptr<Connector>(new Connector(shared_from_this(), instance, host, std::move(secrets)));
   if (status != MAGEIO_STATUS_OK) {
     instance->handle = nullptr;
@@ -136,7 +148,7 @@ BatchReader Connector::load(const LoadOptions& options) {
   std::string text = json::serialize(request);
   ErrorSlot slot;
   ArrowArrayStream stream{};
-  MageioStatus status = plugin_->descriptor().load(instance_->handle, text.c_str(), &stream, &slot.error);
+  MageioStatus status = instance_->slots->load(instance_->handle, text.c_str(), &stream, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "load");
   if (stream.release == nullptr)
     throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " load: returned OK but no stream");
@@ -157,7 +169,7 @@ int64_t Connector::export_data(const ExportOptions& options, ArrowArrayStream* i
   std::string text = json::serialize(request);
   ErrorSlot slot;
   int64_t rows = 0;
-  MageioStatus status = plugin_->descriptor().export_data(instance_->handle, text.c_str(), input, &rows, &slot.error);
+  MageioStatus status = instance_->slots->export_data(instance_->handle, text.c_str(), input, &rows, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
   return rows;
 }
@@ -169,7 +181,7 @@ ExecuteOutcome Connector::execute(const std::string& sql) {
   ArrowArrayStream stream{};
   ExecuteOutcome outcome;
   MageioStatus status =
-      plugin_->descriptor().execute(instance_->handle, text.c_str(), &outcome.rows_affected, &stream, &slot.error);
+      instance_->slots->execute(instance_->handle, text.c_str(), &outcome.rows_affected, &stream, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "execute");
   if (stream.release != nullptr) outcome.rows.emplace(stream, instance_, plugin_->name() + " execute");
   return outcome;
@@ -180,7 +192,7 @@ int64_t Connector::execute_queries(const std::vector<std::string>& queries) {
   std::string text = json::serialize(json::object{{"queries", to_array(queries)}});
   ErrorSlot slot;
   int64_t rows = -1;
-  MageioStatus status = plugin_->descriptor().execute_queries(instance_->handle, text.c_str(), &rows, &slot.error);
+  MageioStatus status = instance_->slots->execute_queries(instance_->handle, text.c_str(), &rows, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "execute_queries");
   return rows;
 }
@@ -196,7 +208,7 @@ void Connector::alter_table(const AlterTableOptions& options) {
   put_if(request, "type", options.type);
   std::string text = json::serialize(request);
   ErrorSlot slot;
-  MageioStatus status = plugin_->descriptor().alter_table(instance_->handle, text.c_str(), &slot.error);
+  MageioStatus status = instance_->slots->alter_table(instance_->handle, text.c_str(), &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "alter_table");
 }
 
@@ -207,7 +219,7 @@ bool Connector::table_exists(const std::string& table, const std::string& schema
   std::string text = json::serialize(request);
   ErrorSlot slot;
   int32_t exists = 0;
-  MageioStatus status = plugin_->descriptor().table_exists(instance_->handle, text.c_str(), &exists, &slot.error);
+  MageioStatus status = instance_->slots->table_exists(instance_->handle, text.c_str(), &exists, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "table_exists");
   return exists != 0;
 }
@@ -217,7 +229,7 @@ bool Connector::path_exists(const std::string& path) {
   std::string text = json::serialize(json::object{{"path", path}});
   ErrorSlot slot;
   int32_t exists = 0;
-  MageioStatus status = plugin_->descriptor().table_exists(instance_->handle, text.c_str(), &exists, &slot.error);
+  MageioStatus status = instance_->slots->table_exists(instance_->handle, text.c_str(), &exists, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "table_exists");
   return exists != 0;
 }
@@ -258,10 +270,10 @@ BatchReader::~BatchReader() {
 // --- Opening from a profile -------------------------------------------------------------------------
 
 std::unique_ptr<Connector> open_connector(Registry& registry, const std::string& plugin_name, const Profile& profile,
-                                          std::shared_ptr<HostCallbacks> host) {
+                                          std::shared_ptr<HostCallbacks> host, const OpenOptions& options) {
   auto plugin = registry.find(plugin_name);
   auto config = profile.config_for(plugin_name, plugin->config_schema());
-  return plugin->open(config, std::move(host), profile.secret_values({plugin->config_schema()}));
+  return plugin->open(config, std::move(host), profile.secret_values({plugin->config_schema()}), options);
 }
 
 }  // namespace mageio

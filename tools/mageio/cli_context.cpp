@@ -223,7 +223,8 @@ std::unique_ptr<Connector> CliContext::open(const std::string& plugin_name, cons
   };
   register_cancel_flag(&host->cancel_requested);
   hosts_.push_back(host);
-  return plugin->open(config, host, secrets);
+  return plugin->open(config, host, secrets,
+                      OpenOptions{.isolate = options_.isolate, .timeout = options_.timeout_seconds});
 }
 
 void CliContext::show_progress(Connector& connector, bool rows_to_terminal) {

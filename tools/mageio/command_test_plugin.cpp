@@ -93,6 +93,9 @@ int run_test_plugin(const ParsedArgs& parsed) {
   options.secrets = profile.secret_values({plugin->config_schema()});
   for (const auto& secret : known_secrets()) options.secrets.push_back(secret);
 
+  options.isolate = context.options().isolate;
+  options.isolate_timeout_seconds = context.options().timeout_seconds;
+  if (options.isolate) std::cout << "running " << plugin->name() << " isolated (mageio-plugin-host)" << std::endl;
   options.on_result = [](const conformance::CheckResult& result) {
     std::cout << conformance::format_result(result) << std::endl;
   };

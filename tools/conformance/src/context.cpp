@@ -143,7 +143,8 @@ void Kit::check_with(uint64_t capabilities, const std::string& name, const std::
 }
 
 std::unique_ptr<Connector> Kit::open(const boost::json::object& config) const {
-  return plugin_.open(config, nullptr, options_.secrets);
+  return plugin_.open(config, nullptr, options_.secrets,
+                      OpenOptions{.isolate = options_.isolate, .timeout = options_.isolate_timeout_seconds});
 }
 
 Connector& Kit::connector() {

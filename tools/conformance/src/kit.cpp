@@ -131,7 +131,8 @@ std::string format_result(const CheckResult& result) {
 }
 
 void print_summary(std::ostream& out, const Report& report) {
-  out << "\nplugin: " << report.plugin << " " << report.plugin_version << " (" << report.plugin_path << ")\n";
+  out << "\nplugin: " << report.plugin << " " << report.plugin_version << " (" << report.plugin_path << ")"
+      << (report.isolated ? ", isolated in mageio-plugin-host" : "") << "\n";
   out << "declared capabilities: " << (report.capabilities.empty() ? "none" : join(report.capabilities)) << '\n';
   out << "types tested: " << (report.types_tested.empty() ? "none" : join(report.types_tested)) << '\n';
   for (const auto& note : report.notes) out << "note: " << note << '\n';
@@ -142,6 +143,7 @@ void print_summary(std::ostream& out, const Report& report) {
 Report run(const Plugin& plugin, const boost::json::object& config, const Options& options) {
   using namespace detail;
   Report report = empty_report(plugin);
+  report.isolated = options.isolate;
   Kit kit(plugin, config, options, report);
   // A plugin that keeps its data in the user's data directory when its config does not say where (as the
   // plugins `mageio new` makes do) is tested in a fresh one inside the kit's work directory, removed with
@@ -215,6 +217,7 @@ Report run_isolated(const Plugin& plugin, const boost::json::object& config, con
 
   ::close(fds[1]);
   Report report = empty_report(plugin);
+  report.isolated = options.isolate;
   std::string current;  // the check running in the child
   std::string buffer;
   bool ended = false, timed_out = false;

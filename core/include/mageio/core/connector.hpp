@@ -134,8 +134,10 @@ class Connector {
   std::vector<std::string> secrets_;
 };
 
-/// Opens plugin `plugin_name` with its keys from `profile`.
+/// Opens plugin `plugin_name` with its keys from `profile` (isolated in a child process with
+/// `options.isolate`).
 std::unique_ptr<Connector> open_connector(Registry& registry, const std::string& plugin_name, const Profile& profile,
-                                          std::shared_ptr<HostCallbacks> host = nullptr);
+                                          std::shared_ptr<HostCallbacks> host = nullptr,
+                                          const OpenOptions& options = {});
 
 }  // namespace mageio

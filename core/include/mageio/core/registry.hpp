@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,16 @@ namespace mageio {
 class Connector;
 struct HostCallbacks;
 class LoadedLibrary;  // internal: keeps a shared library loaded while anything from it is alive
+
+/// How to run an opened instance.
+struct OpenOptions {
+  /// Run the plugin in its own child process (`mageio-plugin-host`): a crash, exit, abort or hang of the
+  /// plugin becomes an error in the host, which keeps running. The library is never loaded in this process.
+  bool isolate = false;
+  /// With isolate: an operation that moves no data and sends no message for this many seconds is
+  /// stopped (the child is killed) and fails. None: no limit.
+  std::optional<double> timeout;
+};
 
 /// A validated plugin. Copies of everything the descriptor said, plus the library that keeps its code
 /// alive. Thread-safe: open() may be called from several threads.
@@ -40,7 +51,7 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
   /// Opens an instance with a config object (see Profile::config_for). Errors carry the plugin's
   /// message with `secrets` masked.
   std::unique_ptr<Connector> open(const boost::json::object& config, std::shared_ptr<HostCallbacks> host = nullptr,
-                                  std::vector<std::string> secrets = {}) const;
+                                  std::vector<std::string> secrets = {}, const OpenOptions& options = {}) const;
 
  private:
   friend class Registry;

@@ -39,6 +39,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -64,6 +65,7 @@ struct Report {
   std::vector<std::string> capabilities;  // declared, by name ("load", "export", ...)
   std::vector<std::string> types_tested;  // the supported_types the round trip covered
   std::vector<std::string> notes;         // e.g. what could not be cleaned up
+  bool isolated = false;                  // the plugin ran in mageio-plugin-host (Options::isolate)
   std::vector<CheckResult> results;       // in the order they ran
 
   size_t count(Outcome outcome) const;
@@ -97,6 +99,10 @@ struct Options {
   std::function<void(const std::filesystem::path& dir)> on_work_dir;
   /// run_isolated: a check that takes longer than this is reported as hanging and the run stops.
   int check_timeout_seconds = 600;
+  /// Open every connector isolated, in its own mageio-plugin-host child (OpenOptions::isolate), with this
+  /// progress timeout. The raw ABI checks still load the library in the kit's own (forked) process.
+  bool isolate = false;
+  std::optional<double> isolate_timeout_seconds;
 };
 
 /// Runs every check on `plugin` (opened with `config`, a config object as Profile::config_for makes it)

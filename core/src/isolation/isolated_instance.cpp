@@ -1,0 +1,457 @@
+#include "isolated_instance.hpp"
+
+#include "arrow_codec.hpp"
+#include "child_process.hpp"
+#include "wire.hpp"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+namespace mageio::isolation {
+namespace {
+
+constexpr int kSocketBufferBytes = 4 << 20;
+
+// The instance is gone (crashed, exited, stopped): every call from now on fails with `reason`.
+struct ChildGone : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A failure the child reported for an operation (its MageioError, copied).
+struct RemoteError {
+  MageioStatus status = MAGEIO_STATUS_INTERNAL;
+  int32_t vendor_code = 0;
+  std::string sqlstate;
+  std::string message;
+};
+
+RemoteError read_remote_error(const Frame& frame) {
+  PayloadReader in(frame);
+  RemoteError error;
+  error.status = in.i32();
+  error.vendor_code = in.i32();
+  error.sqlstate = in.text();
+  error.message = in.text();
+  return error;
+}
+
+void release_message(MageioError* error) {
+  std::free(error->message);
+  error->message = nullptr;
+  error->release = nullptr;
+}
+
+MageioStatus fill_error(MageioError* error, MageioStatus status, const std::string& message,
+                        const std::string& sqlstate = {}, int32_t vendor_code = 0) {
+  if (error == nullptr || error->struct_size < sizeof(MageioError)) return status;
+  error->message = strdup(message.c_str());
+  error->release = &release_message;
+  std::strncpy(error->sqlstate, sqlstate.c_str(), 5);
+  error->vendor_code = vendor_code;
+  return status;
+}
+
+std::string seconds_text(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", seconds);
+  return text;
+}
+
+class IsolatedInstance {
+ public:
+  IsolatedInstance(const std::filesystem::path& library, std::string name, std::optional<double> timeout,
+                   const MageioHostServices* host)
+      : name_(std::move(name)), timeout_(timeout), host_(host) {
+    auto executable = plugin_host_executable();
+    int sockets[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
+      throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
+    // Room for a whole batch in flight (the kernel caps it at net.core.wmem_max): the child writes a
+    // batch in one go while the host still consumes the previous one.
+    for (int socket : sockets) {
+      int size = kSocketBufferBytes;
+      ::setsockopt(socket, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+      ::setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    channel_ = std::make_unique<Channel>(sockets[0]);
+    try {
+      child_ = std::make_unique<ChildProcess>(
+          executable, std::vector<std::string>{library.string(), name_, std::to_string(::getpid())}, sockets[1]);
+    } catch (...) {
+      ::close(sockets[1]);
+      throw;
+    }
+    ::close(sockets[1]);
+    channel_->set_timeout(timeout_);
+    channel_->set_tick([this] { forward_cancellation(); });
+  }
+
+  const std::string& name() const { return name_; }
+
+  // Sends a request and waits for its reply, serving log, progress and (during an export) the input
+  // stream on the way. Throws ChildGone when the child died or stopped making progress.
+  Frame call(const char* operation, Message type, std::string_view payload, ArrowArrayStream* input = nullptr) {
+    if (!gone_.empty()) throw ChildGone(gone_);
+    operation_ = operation;
+    try {
+      forward_cancellation();
+      channel_->send(type, 0, payload);
+      if (input != nullptr) send_input_schema(input);
+      return await_reply(input);
+    } catch (const ChannelClosed& closed) {
+      throw ChildGone(end(closed));
+    }
+  }
+
+  // Pulls the next batch of a stream the child produced.
+  Frame next_batch(uint32_t stream) {
+    if (!gone_.empty()) throw ChildGone(gone_);
+    try {
+      forward_cancellation();  // before the pull, so the child sees it when it serves the pull
+      channel_->send(Message::next_batch, stream);
+      return await_reply(nullptr);
+    } catch (const ChannelClosed& closed) {
+      throw ChildGone(end(closed));
+    }
+  }
+
+  void mark_operation(const char* operation) { operation_ = operation; }
+
+  void close() {
+    if (gone_.empty()) {
+      try {
+        call("close", Message::close, {});
+      } catch (...) {
+      }
+    }
+    channel_->shutdown();
+    if (child_->running()) child_->wait_after_end_of_file();
+  }
+
+ private:
+  // The child's is_cancelled reads a flag that SIGUSR1 sets and SIGUSR2 clears: the host's state is
+  // forwarded whenever it changes (a host may cancel one operation and run the next). A signal sent
+  // before a request is handled before the child returns from reading it.
+  void forward_cancellation() {
+    if (host_ == nullptr || host_->is_cancelled == nullptr) return;
+    const bool cancelled = host_->is_cancelled(host_->host_data) != 0;
+    if (cancelled == child_cancelled_) return;
+    child_cancelled_ = cancelled;
+    child_->signal(cancelled ? SIGUSR1 : SIGUSR2);
+  }
+
+  Frame await_reply(ArrowArrayStream* input) {
+    for (;;) {
+      forward_cancellation();
+      Frame frame = channel_->receive();
+      switch (frame.type) {
+        case Message::log: {
+          PayloadReader in(frame);
+          int32_t level = in.i32();
+          std::string text = in.text();
+          if (host_ && host_->log) host_->log(host_->host_data, level, text.c_str());
+          continue;
+        }
+        case Message::progress: {
+          PayloadReader in(frame);
+          int64_t rows = in.i64(), bytes = in.i64(), total = in.i64();
+          if (host_ && host_->progress) host_->progress(host_->host_data, rows, bytes, total);
+          continue;
+        }
+        case Message::library_loaded: operation_ = "open"; continue;
+        case Message::next_batch:
+          if (input != nullptr) {
+            send_input_batch(input);
+            continue;
+          }
+          return frame;
+        default: return frame;
+      }
+    }
+  }
+
+  void send_input_schema(ArrowArrayStream* input) {
+    input_schema_ = ArrowSchema{};
+    if (int code = input->get_schema(input, &input_schema_); code != 0) {
+      send_stream_error(input, code);
+      return;
+    }
+    channel_->send(Message::schema, 0, encode_schema(input_schema_));
+  }
+
+  void send_stream_error(ArrowArrayStream* input, int code) {
+    const char* text = input->get_last_error ? input->get_last_error(input) : nullptr;
+    channel_->send(Message::stream_error, 0, PayloadWriter().i32(code).text(text ? text : "").bytes());
+  }
+
+  void send_input_batch(ArrowArrayStream* input) {
+    ArrowArray array{};
+    if (int code = input->get_next(input, &array); code != 0) return send_stream_error(input, code);
+    if (array.release == nullptr) return channel_->send(Message::end_of_stream);
+    std::string description;
+    try {
+      auto parts = encode_array(input_schema_, array, description);
+      channel_->send(Message::batch, 0, std::move(parts));
+    } catch (const ChannelClosed&) {
+      array.release(&array);
+      throw;
+    } catch (const std::exception& e) {
+      array.release(&array);
+      channel_->send(Message::stream_error, 0, PayloadWriter().i32(EINVAL).text(e.what()).bytes());
+      return;
+    }
+    array.release(&array);
+  }
+
+ public:
+  void release_input_schema() {
+    if (input_schema_.release) input_schema_.release(&input_schema_);
+  }
+
+ private:
+  // Reaps the child and remembers, for this and every later call, what happened.
+  std::string end(const ChannelClosed& closed) {
+    std::string what;
+    if (closed.reason() == ChannelClosed::Reason::timed_out) {
+      child_->kill_and_reap();
+      what = "made no progress for " + seconds_text(*timeout_) + " s during " + operation_ + "; stopped it";
+    } else if (closed.reason() == ChannelClosed::Reason::end_of_file) {
+      what = child_->wait_after_end_of_file() + " during " + operation_;
+    } else {
+      child_->kill_and_reap();
+      what = std::string("lost its connection during ") + operation_ + " (" + closed.what() + "); stopped it";
+    }
+    gone_ = "plugin '" + name_ + "' " + what;
+    return gone_;
+  }
+
+  std::string name_;
+  std::optional<double> timeout_;
+  const MageioHostServices* host_;
+  std::unique_ptr<Channel> channel_;
+  std::unique_ptr<ChildProcess> child_;
+  std::string operation_ = "load of the library";
+  std::string gone_;  // non-empty once the child is gone
+  bool child_cancelled_ = false;
+  ArrowSchema input_schema_{};
+};
+
+IsolatedInstance* instance_of(MageioInstance* handle) { return reinterpret_cast<IsolatedInstance*>(handle); }
+
+// A reply that is neither ok nor error breaks the protocol: the child is not trusted further.
+MageioStatus unexpected(MageioError* error, IsolatedInstance& instance, const char* operation) {
+  return fill_error(error, MAGEIO_STATUS_INTERNAL,
+                    "plugin '" + instance.name() + "' sent an unexpected reply during " + operation);
+}
+
+// Runs `body`, turning a dead child or a local failure into an error for the caller.
+template <typename Body>
+MageioStatus guarded(MageioError* error, Body&& body) {
+  try {
+    return body();
+  } catch (const ChildGone& gone) {
+    return fill_error(error, MAGEIO_STATUS_INTERNAL, gone.what());
+  } catch (const std::exception& e) {
+    return fill_error(error, MAGEIO_STATUS_INTERNAL, e.what());
+  }
+}
+
+MageioStatus reply_status(const Frame& reply, MageioError* error, IsolatedInstance& instance, const char* operation) {
+  if (reply.type == Message::ok) return MAGEIO_STATUS_OK;
+  if (reply.type == Message::error) {
+    auto remote = read_remote_error(reply);
+    return fill_error(error, remote.status, remote.message, remote.sqlstate, remote.vendor_code);
+  }
+  return unexpected(error, instance, operation);
+}
+
+// --- Streams the child produced, read through the host ------------------------------------------------
+
+struct RemoteStream {
+  IsolatedInstance* instance;
+  uint32_t id;
+  std::string schema;
+  std::string last_error;
+};
+
+int remote_get_schema(ArrowArrayStream* stream, ArrowSchema* out) {
+  auto* remote = static_cast<RemoteStream*>(stream->private_data);
+  decode_schema(remote->schema, out);
+  return 0;
+}
+
+int remote_get_next(ArrowArrayStream* stream, ArrowArray* out) {
+  auto* remote = static_cast<RemoteStream*>(stream->private_data);
+  try {
+    int code = read_stream_reply(remote->instance->next_batch(remote->id), out, remote->last_error);
+    if (code >= 0) return code;
+    remote->last_error = "plugin '" + remote->instance->name() + "' sent an unexpected reply to a stream read";
+  } catch (const std::exception& e) {
+    remote->last_error = e.what();
+  }
+  return EIO;
+}
+
+const char* remote_get_last_error(ArrowArrayStream* stream) {
+  auto* remote = static_cast<RemoteStream*>(stream->private_data);
+  return remote->last_error.empty() ? nullptr : remote->last_error.c_str();
+}
+
+void remote_release(ArrowArrayStream* stream) {
+  auto* remote = static_cast<RemoteStream*>(stream->private_data);
+  try {
+    remote->instance->call("releasing a stream", Message::release_stream,
+                           PayloadWriter().i32(static_cast<int32_t>(remote->id)).bytes());
+  } catch (...) {
+  }
+  delete remote;
+  stream->release = nullptr;
+}
+
+// An ok reply that carries a stream: int32 has_stream, int32 stream id, the encoded schema.
+void take_stream(IsolatedInstance& instance, PayloadReader& in, ArrowArrayStream* out) {
+  int32_t has_stream = in.i32();
+  int32_t id = in.i32();
+  std::string schema = in.text();
+  if (has_stream == 0 || out == nullptr) return;
+  auto* remote = new RemoteStream{&instance, static_cast<uint32_t>(id), std::move(schema), {}};
+  *out = ArrowArrayStream{};
+  out->get_schema = &remote_get_schema;
+  out->get_next = &remote_get_next;
+  out->get_last_error = &remote_get_last_error;
+  out->release = &remote_release;
+  out->private_data = remote;
+}
+
+// --- The slots ----------------------------------------------------------------------------------------
+
+void isolated_close(MageioInstance* handle) {
+  auto* instance = instance_of(handle);
+  instance->close();
+  delete instance;
+}
+
+MageioStatus isolated_load(MageioInstance* handle, const char* request, ArrowArrayStream* out, MageioError* error) {
+  auto& instance = *instance_of(handle);
+  return guarded(error, [&] {
+    Frame reply = instance.call("load", Message::load, request);
+    MageioStatus status = reply_status(reply, error, instance, "load");
+    if (status != MAGEIO_STATUS_OK) return status;
+    PayloadReader in(reply);
+    in.i64();  // rows affected: execute's
+    take_stream(instance, in, out);
+    return status;
+  });
+}
+
+MageioStatus isolated_export(MageioInstance* handle, const char* request, ArrowArrayStream* input, int64_t* rows,
+                             MageioError* error) {
+  auto& instance = *instance_of(handle);
+  MageioStatus status = guarded(error, [&] {
+    Frame reply = instance.call("export", Message::export_data, request, input);
+    MageioStatus result = reply_status(reply, error, instance, "export");
+    if (result == MAGEIO_STATUS_OK) *rows = PayloadReader(reply).i64();
+    return result;
+  });
+  instance.release_input_schema();
+  return status;
+}
+
+MageioStatus isolated_execute(MageioInstance* handle, const char* request, int64_t* rows_affected,
+                              ArrowArrayStream* out, MageioError* error) {
+  auto& instance = *instance_of(handle);
+  return guarded(error, [&] {
+    PayloadWriter payload;
+    payload.i32(out != nullptr).text(request);
+    Frame reply = instance.call("execute", Message::execute, payload.bytes());
+    MageioStatus status = reply_status(reply, error, instance, "execute");
+    if (status != MAGEIO_STATUS_OK) return status;
+    PayloadReader in(reply);
+    *rows_affected = in.i64();
+    if (out != nullptr) *out = ArrowArrayStream{};
+    take_stream(instance, in, out);
+    return status;
+  });
+}
+
+MageioStatus isolated_execute_queries(MageioInstance* handle, const char* request, int64_t* rows_affected,
+                                      MageioError* error) {
+  auto& instance = *instance_of(handle);
+  return guarded(error, [&] {
+    Frame reply = instance.call("execute_queries", Message::execute_queries, request);
+    MageioStatus status = reply_status(reply, error, instance, "execute_queries");
+    if (status == MAGEIO_STATUS_OK) *rows_affected = PayloadReader(reply).i64();
+    return status;
+  });
+}
+
+MageioStatus isolated_alter_table(MageioInstance* handle, const char* request, MageioError* error) {
+  auto& instance = *instance_of(handle);
+  return guarded(error, [&] {
+    return reply_status(instance.call("alter_table", Message::alter_table, request), error, instance, "alter_table");
+  });
+}
+
+MageioStatus isolated_table_exists(MageioInstance* handle, const char* request, int32_t* exists, MageioError* error) {
+  auto& instance = *instance_of(handle);
+  return guarded(error, [&] {
+    Frame reply = instance.call("table_exists", Message::table_exists, request);
+    MageioStatus status = reply_status(reply, error, instance, "table_exists");
+    if (status == MAGEIO_STATUS_OK) *exists = PayloadReader(reply).i32();
+    return status;
+  });
+}
+
+}  // namespace
+
+MageioStatus open_isolated(const std::filesystem::path& library, const std::string& plugin_name,
+                           std::optional<double> timeout, const char* config_json, const MageioHostServices* host,
+                           MageioInstance** out, MageioError* error) {
+  std::unique_ptr<IsolatedInstance> instance;
+  try {
+    instance = std::make_unique<IsolatedInstance>(library, plugin_name, timeout, host);
+  } catch (const std::exception& e) {
+    return fill_error(error, MAGEIO_STATUS_INTERNAL,
+                      "cannot start the isolated process for plugin '" + plugin_name + "': " + e.what());
+  }
+  MageioStatus status = guarded(error, [&] {
+    return reply_status(instance->call("load of the library", Message::open, config_json), error, *instance, "open");
+  });
+  if (status != MAGEIO_STATUS_OK) {
+    instance->close();
+    return status;
+  }
+  *out = reinterpret_cast<MageioInstance*>(instance.release());
+  return MAGEIO_STATUS_OK;
+}
+
+const MageioPluginDescriptor& isolated_slots() {
+  static const MageioPluginDescriptor slots = [] {
+    MageioPluginDescriptor d{};
+    d.struct_size = sizeof d;
+    d.abi_version = MAGEIO_ABI_VERSION;
+    d.name = "isolated";
+    d.version = "";
+    d.description = "";
+    d.config_schema_json = "";
+    d.supported_types = "";
+    d.close = &isolated_close;
+    d.load = &isolated_load;
+    d.export_data = &isolated_export;
+    d.execute = &isolated_execute;
+    d.execute_queries = &isolated_execute_queries;
+    d.alter_table = &isolated_alter_table;
+    d.table_exists = &isolated_table_exists;
+    return d;
+  }();
+  return slots;
+}
+
+}  // namespace mageio::isolation

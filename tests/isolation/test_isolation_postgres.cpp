@@ -1,0 +1,96 @@
+// The postgres plugin isolated (OpenOptions::isolate) against the throwaway server: a load and an
+// export give the same values and row counts as in process, execute and its rows cross too, and a
+// cancellation mid-export reaches the child and leaves the table as it was.
+#include "../postgres/pg_test_support.hpp"
+
+#include <string>
+#include <vector>
+
+using mageio::OpenOptions;
+using mageio::sdk::BatchBuilder;
+
+namespace {
+
+std::unique_ptr<mageio::Connector> open_isolated(const pgtest::Server& s,
+                                                 std::shared_ptr<mageio::HostCallbacks> host = nullptr) {
+  return pgtest::plugin()->open(pgtest::config(s), std::move(host), {s.password}, OpenOptions{.isolate = true});
+}
+
+mageio::sdk::Schema mixed_schema() {
+  using namespace mageio::sdk;
+  return {{"id", int64()},   {"name", utf8()},       {"amount", decimal128(12, 2)}, {"price", float64()},
+          {"day", date32()}, {"at", timestamp_us()}, {"flag", bool_type()}};
+}
+
+void fill_mixed(BatchBuilder& builder, int64_t row) {
+  builder.column(0).append_int(row);
+  if (row % 7 == 0)
+    builder.column(1).append_null();
+  else
+    builder.column(1).append_string("name " + std::to_string(row) + " \xc3\xa9");
+  builder.column(2).append_decimal(static_cast<mageio::sdk::int128>(row) * 101 - 5000);
+  builder.column(3).append_double(row / 3.0);
+  builder.column(4).append_date32(static_cast<int32_t>(row % 20000));
+  builder.column(5).append_timestamp_us(row * 1000003);
+  builder.column(6).append_bool(row % 2 == 0);
+}
+
+}  // namespace
+
+TEST_CASE("postgres isolated: export then load give the same rows as in process") {
+  auto s = pgtest::server();
+  if (!s) return;
+  const std::string isolated_table = pgtest::unique_name("iso_isolated");
+  const std::string local_table = pgtest::unique_name("iso_local");
+  const int64_t rows = 50000;
+  auto isolated = open_isolated(*s);
+  auto local = pgtest::open(*s);
+  {
+    auto input = mageio::test::rows_stream(mixed_schema(), rows, fill_mixed, 4000);
+    CHECK(isolated->export_data({.table = isolated_table}, input.get()) == rows);
+  }
+  {
+    auto input = mageio::test::rows_stream(mixed_schema(), rows, fill_mixed, 4000);
+    CHECK(local->export_data({.table = local_table}, input.get()) == rows);
+  }
+  const std::string order = " ORDER BY id";
+  auto from_isolated = pgtest::load_text(*isolated, {.query = "SELECT * FROM " + pgtest::q(isolated_table) + order});
+  auto from_local = pgtest::load_text(*local, {.query = "SELECT * FROM " + pgtest::q(local_table) + order});
+  CHECK(from_isolated.size() == static_cast<size_t>(rows));
+  CHECK(from_isolated == from_local);
+  CHECK(pgtest::load_text(*local, {.query = "SELECT * FROM " + pgtest::q(isolated_table) + order}) == from_local);
+  // execute and its rows, isolated
+  CHECK(pgtest::scalar(*isolated, "SELECT count(*) FROM " + pgtest::q(isolated_table)) == std::to_string(rows));
+  pgtest::exec(*local, "DROP TABLE " + pgtest::q(isolated_table));
+  pgtest::exec(*local, "DROP TABLE " + pgtest::q(local_table));
+}
+
+TEST_CASE("postgres isolated: a cancellation mid-export reaches the child and leaves the table as it was") {
+  auto s = pgtest::server();
+  if (!s) return;
+  const std::string table = pgtest::unique_name("iso_cancel");
+  auto host = std::make_shared<mageio::HostCallbacks>();
+  auto isolated = open_isolated(*s, host);
+  pgtest::exec(*isolated, "CREATE TABLE " + pgtest::q(table) + " (id bigint, name text)");
+  pgtest::exec(*isolated, "INSERT INTO " + pgtest::q(table) + " VALUES (-1, 'already here')");
+  using namespace mageio::sdk;
+  auto input = mageio::test::rows_stream(
+      Schema{{"id", int64()}, {"name", utf8()}}, 100000,
+      [](BatchBuilder& builder, int64_t row) {
+        builder.column(0).append_int(row);
+        builder.column(1).append_string("row " + std::to_string(row));
+      },
+      1000, -1,
+      [&](int batch) {
+        if (batch == 5) host->cancel_requested = true;
+      });
+  for (const std::string mode : {"append"}) {
+    auto error =
+        mageio::test::error_of([&] { isolated->export_data({.table = table, .if_exists = mode}, input.get()); });
+    CHECK(error.status() == MAGEIO_STATUS_CANCELLED);
+  }
+  host->cancel_requested = false;
+  CHECK(pgtest::query(*isolated, "SELECT id, name FROM " + pgtest::q(table)) ==
+        std::vector<std::vector<std::string>>{{"-1", "already here"}});
+  pgtest::exec(*isolated, "DROP TABLE " + pgtest::q(table));
+}
