@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 
 namespace fs = std::filesystem;
 using mageio::Error;
@@ -112,4 +113,16 @@ TEST_CASE("isolated, a plugin that misbehaves in open never runs in this process
   // In-process, this open would kill the test; isolated, it is an error.
   Error error = misbehaviour("open", "exit3");
   CHECK(std::string(error.what()).find("exited with status 3 during open") != std::string::npos);
+}
+
+TEST_CASE("an isolated connector opened on a thread that has ended keeps working on another thread") {
+  // The child is killed when its parent dies; the kernel counts the thread that started it as the parent.
+  // Children are started on a thread that lasts as long as the process, so a thread pool can open a
+  // connector and hand it over.
+  auto numbers = zoo_plugin("numbers");
+  std::unique_ptr<mageio::Connector> connector;
+  std::thread([&] { connector = numbers->open({}, nullptr, {}, OpenOptions{.isolate = true}); }).join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto reader = connector->load({.path = "7"});
+  CHECK(mageio::test::read_all_text(reader).size() == 7);
 }

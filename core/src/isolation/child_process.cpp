@@ -1,5 +1,7 @@
 #include "child_process.hpp"
 
+#include "spawn_thread.hpp"
+
 #include <dlfcn.h>
 #include <signal.h>
 #include <spawn.h>
@@ -58,7 +60,9 @@ ChildProcess::ChildProcess(const fs::path& executable, const std::vector<std::st
   std::vector<char*> argv;
   for (auto& argument : all) argv.push_back(argument.data());
   argv.push_back(nullptr);
-  int result = posix_spawn(&pid_, executable.c_str(), &actions, &attributes, argv.data(), environ);
+  int result = 0;
+  run_on_spawn_thread(
+      [&] { result = posix_spawn(&pid_, executable.c_str(), &actions, &attributes, argv.data(), environ); });
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (result != 0) {

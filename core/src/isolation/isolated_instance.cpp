@@ -58,6 +58,9 @@ MageioStatus fill_error(MageioError* error, MageioStatus status, const std::stri
   return status;
 }
 
+// How long close() waits for a plugin when the operations have no timeout.
+constexpr double kCloseGraceSeconds = 10.0;
+
 std::string seconds_text(double seconds) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", seconds);
@@ -126,6 +129,10 @@ class IsolatedInstance {
 
   void close() {
     if (gone_.empty()) {
+      // Closing is bounded even when operations are not: the host is done with this instance, and a
+      // plugin stuck in its close must not hang it. The child is then killed; a database server ends
+      // (and rolls back) the session of a client that went away.
+      if (!timeout_) channel_->set_timeout(kCloseGraceSeconds);
       try {
         call("close", Message::close, {});
       } catch (...) {
@@ -221,7 +228,8 @@ class IsolatedInstance {
     std::string what;
     if (closed.reason() == ChannelClosed::Reason::timed_out) {
       child_->kill_and_reap();
-      what = "made no progress for " + seconds_text(*timeout_) + " s during " + operation_ + "; stopped it";
+      what = "made no progress for " + seconds_text(timeout_.value_or(kCloseGraceSeconds)) + " s during " +
+             operation_ + "; stopped it";
     } else if (closed.reason() == ChannelClosed::Reason::end_of_file) {
       what = child_->wait_after_end_of_file() + " during " + operation_;
     } else {
