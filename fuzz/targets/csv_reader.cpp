@@ -5,7 +5,8 @@
 //   byte 0: bits 0-1 the delimiter (, ; tab |), bit 2 no header, bits 3-4 the null string (none, "",
 //           "NULL", "\N"), bits 5-7 a type override for the first column (none or one of kOverrides);
 //   byte 1: infer_rows (1-4, so later records are checked against what the sample inferred) in bits 0-1,
-//           rows per batch (1-8) in bits 2-4, a limit (the rows per batch times 3) when bit 5 is set.
+//           rows per batch (1-8) in bits 2-4, a limit (the rows per batch times 3) when bit 5 is set,
+//           the size of one read (4, 7, 16 or 256 bytes: records cross read boundaries) in bits 6-7.
 // Only sdk::Error may come out of the source: it is how the plugin reports a bad file. Anything else
 // (another exception, a crash, a sanitizer report, a batch that fails BatchView's checks with something
 // other than sdk::Error) is a finding.
@@ -16,6 +17,8 @@
 #include <mageio/sdk/error.hpp>
 
 namespace {
+
+constexpr size_t kChunkBytes[] = {4, 7, 16, 256};
 
 constexpr char kDelimiters[] = {',', ';', '\t', '|'};
 const char* const kOverrides[] = {"decimal128(12, 2)", "int64",     "float64",           "date32",
@@ -48,6 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   settings.infer_rows = 1 + (sizes & 3);
   settings.batch_rows = 1 + ((sizes >> 2) & 7);
   if (sizes & 32) settings.limit = settings.batch_rows * 3;
+  settings.read_chunk_bytes = kChunkBytes[sizes >> 6];
 
   settings.path = file.write(in.rest());
   settings.display = "fuzz.csv";
