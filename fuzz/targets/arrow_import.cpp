@@ -24,12 +24,10 @@ namespace {
 using mageio::fuzz::FuzzInput;
 
 // The formats a column may have: every one the SDK reads, a few it does not, and one broken.
-const char* const kFormats[] = {"n",     "b",     "c",     "s",      "i",        "l",           "C",
-                                "S",     "I",     "L",     "f",      "g",        "d:12,2",      "d:38,10",
-                                "u",     "U",     "z",     "Z",      "tdD",      "tdm",         "tss:",
-                                "tsm:",  "tsu:",  "tsn:",  "tsu:UTC", "tts",     "ttm",         "ttu",
-                                "ttn",   "tDs",   "tDm",   "tDu",    "tDn",      "+s",          "+l",
-                                "w:4",   "e",     "d:",    "d:99,-5", "ts",      "tsx:"};
+const char* const kFormats[] = {
+    "n",   "b",   "c",   "s",   "i",   "l",   "C",    "S",    "I",    "L",    "f",       "g",   "d:12,2", "d:38,10",
+    "u",   "U",   "z",   "Z",   "tdD", "tdm", "tss:", "tsm:", "tsu:", "tsn:", "tsu:UTC", "tts", "ttm",    "ttu",
+    "ttn", "tDs", "tDm", "tDu", "tDn", "+s",  "+l",   "w:4",  "e",    "d:",   "d:99,-5", "ts",  "tsx:"};
 constexpr size_t kFormatCount = sizeof kFormats / sizeof kFormats[0];
 
 enum class Layout { None, Bits, Fixed, Var32, Var64 };

@@ -21,8 +21,8 @@ namespace {
 constexpr size_t kChunkBytes[] = {4, 7, 16, 256};
 
 constexpr char kDelimiters[] = {',', ';', '\t', '|'};
-const char* const kOverrides[] = {"decimal128(12, 2)", "int64",     "float64",           "date32",
-                                  "timestamp[us]",     "bool",      "timestamp[us, UTC]"};
+const char* const kOverrides[] = {"decimal128(12, 2)", "int64", "float64",           "date32",
+                                  "timestamp[us]",     "bool",  "timestamp[us, UTC]"};
 
 }  // namespace
 
