@@ -4,7 +4,7 @@
 # corpus is never written to). CI runs `tools/fuzz.sh all 60`.
 #
 #   tools/fuzz.sh TARGET|all SECONDS [libFuzzer flags...]
-#       TARGET     csv_reader, jsonl_reader, io_config, arrow_import (the names under fuzz/targets/)
+#       TARGET     csv_reader, jsonl_reader, io_config, arrow_import, isolation_frame (fuzz/targets/*.cpp)
 #       SECONDS    how long each target runs; 0 runs only the seed corpus, once (a quick regression check)
 #       flags      passed to every target, e.g. -jobs=2 or -max_len=8192
 #
@@ -12,13 +12,13 @@
 # A crash, a sanitizer report, a leak, a timeout (over 25 s for one input) or running out of memory
 # (2 GiB) fails the script, after every target has run, with the reproducer's path and the command that
 # replays it. Logs: build-fuzz/fuzz-logs/<name>.log; reproducers: build-fuzz/fuzz-artifacts/<name>/.
-# MAGEIO_FUZZ_JOBS sets the build's parallelism (default 2).
+# MAGEIO_FUZZ_JOBS sets the build's parallelism (default 2), MAGEIO_FUZZ_BUILD_DIR the build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 [ $# -ge 2 ] || usage
@@ -42,7 +42,7 @@ fi
 
 bash tools/install-deps.sh --build --fuzz
 
-build=$root/build-fuzz
+build=${MAGEIO_FUZZ_BUILD_DIR:-$root/build-fuzz}
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 started=$(date +%s)
