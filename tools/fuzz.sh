@@ -82,7 +82,7 @@ for t in "${targets[@]}"; do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  summary+=("$(printf '%-14s runs %-10s exec/s %-7s cov %-6s %s' "$t" "${runs:-?}" "${speed:-?}" "${cov:-?}" \
+  summary+=("$(printf '%-16s runs %-10s exec/s %-7s cov %-6s %s' "$t" "${runs:-?}" "${speed:-?}" "${cov:-?}" \
     "$([ $status = 0 ] && echo ok || echo FAILED)")")
   if [ $status != 0 ]; then
     failed+=("$t")
