@@ -8,6 +8,8 @@
 #   tools/install-deps.sh --servers          the PostgreSQL and MariaDB servers and clients the tests start,
 #                                            time and python3 for the benchmarks  (tools/test.sh: --build --servers)
 #   tools/install-deps.sh --lint             clang-format and clang-tidy  (tools/lint.sh, when they are missing)
+#   tools/install-deps.sh --fuzz             clang 14 and its libFuzzer/sanitizer runtimes (tools/fuzz.sh:
+#                                            --build --fuzz)
 #   tools/install-deps.sh --list SET...      print the packages of those sets, install nothing
 #
 # Sets combine (--build --servers). Safe to run again: a package that is installed is never touched, and
@@ -33,6 +35,9 @@ build_set=(build-essential cmake ninja-build pkg-config
 # Python writes the report.
 servers_set=(postgresql postgresql-client mariadb-server mariadb-client time python3)
 lint_set=(clang-format clang-tidy)
+# The fuzz targets (fuzz/, tools/fuzz.sh): libFuzzer comes with clang; libclang-rt-14-dev holds its
+# runtime and the ASan/UBSan ones.
+fuzz_set=(clang-14 libclang-rt-14-dev)
 
 say() { echo "install-deps: $*" >&2; }
 die() {
@@ -43,27 +48,30 @@ die() {
 want_build=0
 want_servers=0
 want_lint=0
+want_fuzz=0
 list_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) want_build=1 ;;
     --servers) want_servers=1 ;;
     --lint) want_lint=1 ;;
+    --fuzz) want_fuzz=1 ;;
     --list) list_only=1 ;;
     -h | --help)
-      sed -n '2,18p' "$0"
+      sed -n '2,20p' "$0"
       exit 0
       ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift
 done
-[ $((want_build + want_servers + want_lint)) = 0 ] && want_build=1
+[ $((want_build + want_servers + want_lint + want_fuzz)) = 0 ] && want_build=1
 
 packages=()
 [ $want_build = 1 ] && packages+=("${build_set[@]}")
 [ $want_servers = 1 ] && packages+=("${servers_set[@]}")
 [ $want_lint = 1 ] && packages+=("${lint_set[@]}")
+[ $want_fuzz = 1 ] && packages+=("${fuzz_set[@]}")
 
 if [ $list_only = 1 ]; then
   printf '%s\n' "${packages[@]}"

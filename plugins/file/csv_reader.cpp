@@ -14,8 +14,8 @@ enum class State { FieldStart, Unquoted, Quoted, AfterQuote };
 CsvTokenizer::CsvTokenizer(InputFile& input, std::string display_path, char delimiter, size_t chunk_bytes)
     : input_(input), display_path_(std::move(display_path)), delimiter_(delimiter), buffer_(chunk_bytes) {
   stop_[static_cast<unsigned char>(delimiter)] = true;
-  stop_['\n'] = true;
-  stop_['\r'] = true;
+  stop_[static_cast<unsigned char>('\n')] = true;
+  stop_[static_cast<unsigned char>('\r')] = true;
 }
 
 bool CsvTokenizer::fill() {

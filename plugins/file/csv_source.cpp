@@ -32,7 +32,10 @@ std::string utf8_error(const std::string& path, int64_t line, const std::string&
 class CsvSource final : public sdk::BatchSource {
  public:
   CsvSource(const LoadSettings& settings, const sdk::Host& host)
-      : s_(settings), host_(host), input_(s_.path, &host_), tokenizer_(input_, s_.display, s_.csv.delimiter) {
+      : s_(settings),
+        host_(host),
+        input_(s_.path, &host_),
+        tokenizer_(input_, s_.display, s_.csv.delimiter, s_.read_chunk_bytes) {
     CsvRecord first;
     bool have = false;
     while (tokenizer_.next(first)) {

@@ -20,6 +20,8 @@
 //   "infer_rows"  rows sampled to infer types (default 10000; the sample also stops at 64 MiB).
 #pragma once
 
+#include "input_file.hpp"
+
 #include <mageio/sdk/requests.hpp>
 #include <mageio/sdk/types.hpp>
 
@@ -57,6 +59,9 @@ struct LoadSettings {
   int64_t infer_rows = kDefaultInferRows;
   std::optional<int64_t> limit;
   int64_t batch_rows = 0;
+  // The size of one read (at least 4 bytes, so a UTF-8 byte order mark is never split). Only the fuzz
+  // targets make it small, so that records and lines cross read boundaries in inputs of a few bytes.
+  size_t read_chunk_bytes = kReadChunkBytes;
 };
 
 struct ExportSettings {

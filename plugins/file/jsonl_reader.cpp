@@ -29,7 +29,8 @@ constexpr size_t kMaxSampleBytes = size_t{64} << 20;
 
 class LineReader {
  public:
-  LineReader(InputFile& input, const std::string& path) : input_(input), path_(path), buffer_(kReadChunkBytes) {}
+  LineReader(InputFile& input, const std::string& path, size_t chunk_bytes)
+      : input_(input), path_(path), buffer_(chunk_bytes) {}
 
   /// The next line without its LF (and trailing CR); valid until the next call.
   bool next(std::string_view& line) {
@@ -448,7 +449,7 @@ Mismatch append_json(sdk::ColumnBuilder& col, const JsonValue& v, bool inferred,
 class JsonlSource final : public sdk::BatchSource {
  public:
   JsonlSource(const LoadSettings& settings, const sdk::Host& host)
-      : s_(settings), host_(host), input_(s_.path, &host_), lines_(input_, s_.display) {
+      : s_(settings), host_(host), input_(s_.path, &host_), lines_(input_, s_.display, s_.read_chunk_bytes) {
     std::vector<KeyStats> stats;
     size_t sample_bytes = 0;
     JsonRow row;

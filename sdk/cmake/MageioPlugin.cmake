@@ -26,7 +26,7 @@ function(mageio_add_plugin name)
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
   # Fail at link time, not at load time, when a plugin uses a symbol nothing provides.
-  if(NOT MAGEIO_SANITIZE)  # the sanitizer runtimes are only linked into executables
+  if(NOT MAGEIO_SANITIZE AND NOT MAGEIO_FUZZ)  # the sanitizer runtimes are only linked into executables
     target_link_options(${target} PRIVATE -Wl,--no-undefined)
   endif()
   set_property(GLOBAL APPEND PROPERTY MAGEIO_PLUGIN_TARGETS ${target})

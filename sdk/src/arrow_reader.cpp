@@ -19,12 +19,20 @@ bool read_bit(const void* bits, int64_t index) {
   return (static_cast<const uint8_t*>(bits)[index / 8] >> (index % 8)) & 1;
 }
 
+// Seconds and milliseconds beyond about ±292,000 years do not fit in int64 microseconds: such a value is
+// refused rather than wrapped around (a producer's garbage, or a date no backend stores).
 int64_t to_micros(int64_t value, TimeUnit unit) {
+  int64_t micros = value;
   switch (unit) {
-    case TimeUnit::Second: return value * kMicrosPerSecond;
-    case TimeUnit::Milli: return value * 1000;
+    case TimeUnit::Second:
+    case TimeUnit::Milli:
+      if (__builtin_mul_overflow(value, unit == TimeUnit::Second ? kMicrosPerSecond : 1000, &micros))
+        throw invalid_argument(std::to_string(value) + (unit == TimeUnit::Second ? " seconds" : " milliseconds") +
+                               " is out of range (it does not fit in 64-bit microseconds)");
+      return micros;
     case TimeUnit::Micro: return value;
-    case TimeUnit::Nano: return value >= 0 ? value / 1000 : -((-value + 999) / 1000);
+    // Truncated toward -inf; written without negating, which overflows for INT64_MIN.
+    case TimeUnit::Nano: return value / 1000 - (value % 1000 < 0 ? 1 : 0);
   }
   return value;
 }
@@ -86,6 +94,25 @@ int64_t column_bytes(const ArrowArray& column, const DataType& type, int64_t row
     case TypeId::LargeUtf8:
     case TypeId::LargeBinary: return validity + variable_bytes<int64_t>(column, rows);
     default: return validity + rows * value_width(type.id);
+  }
+}
+
+// The offsets of a string or binary column: they must start at 0 or more and never go backwards over the
+// column's length (not only the rows the batch reads: the data buffer is only promised up to the last
+// one), so every value lies between the first and the last offset, which is the data the producer
+// promised (the C Data Interface carries no buffer sizes, so this is all that can be checked). A
+// producer that broke this made readers read before or past the data buffer.
+template <typename Offset>
+void check_offsets(const ArrowArray& column, const std::string& where) {
+  const auto* offsets = static_cast<const uint8_t*>(column.buffers[1]);
+  Offset previous = 0;
+  for (int64_t i = 0; i <= column.length; ++i) {
+    Offset current;
+    std::memcpy(&current, offsets + (column.offset + i) * static_cast<int64_t>(sizeof(Offset)), sizeof(Offset));
+    if (i == 0 ? current < 0 : current < previous)
+      throw invalid_argument(where + " has invalid string offsets (offset " + std::to_string(current) + " at value " +
+                             std::to_string(i) + (i == 0 ? " is negative)" : " goes backwards)"));
+    previous = current;
   }
 }
 
@@ -275,6 +302,12 @@ BatchView::BatchView(const ArrowArray& batch, const Schema& schema) : rows_(batc
       throw invalid_argument(where + " has nulls but no validity bitmap");
     for (int b = 1; b < buffers; ++b)
       if (child->buffers[b] == nullptr && child->length > 0) throw invalid_argument(where + " has a null data buffer");
+    if (buffers == 3 && child->buffers[1] != nullptr) {
+      if (schema[i].type.id == TypeId::LargeUtf8 || schema[i].type.id == TypeId::LargeBinary)
+        check_offsets<int64_t>(*child, where);
+      else
+        check_offsets<int32_t>(*child, where);
+    }
     columns_.emplace_back(*child, schema[i].type);
   }
 }

@@ -192,3 +192,70 @@ TEST_CASE("duration[us]: Arrow tDu, signed values of any size, built and read ba
   CHECK(view.column(0).to_text(3) == "-838:59:59.999999");
   CHECK(view.column(0).to_text(4) == "-2562047788:00:54.775808");
 }
+
+// Found by fuzz/targets/arrow_import.cpp (fuzz/corpus/arrow_import/offsets_backwards): offsets that went
+// backwards passed the checks, and reading the value then copied from before or past the data buffer.
+TEST_CASE("string offsets that are negative or go backwards are refused before anything reads them") {
+  for (const DataType& type : {utf8(), large_utf8(), binary(), large_binary()}) {
+    CAPTURE(type.name());
+    Schema schema{{"s", type}};
+    BatchBuilder builder(schema);
+    for (const char* value : {"ab", "c", "def"}) {
+      builder.column(0).append_string(value);
+      builder.end_row();
+    }
+    OwnedArray batch;
+    builder.finish(&batch.array);
+    CHECK_NOTHROW(BatchView(batch.array, schema));
+    ArrowArray& column = *batch.array.children[0];
+    auto set_offset = [&](int index, int64_t value) {
+      auto* offsets = static_cast<uint8_t*>(const_cast<void*>(column.buffers[1]));
+      if (type.id == TypeId::LargeUtf8 || type.id == TypeId::LargeBinary)
+        reinterpret_cast<int64_t*>(offsets)[index] = value;
+      else
+        reinterpret_cast<int32_t*>(offsets)[index] = static_cast<int32_t>(value);
+    };
+    set_offset(2, 1);  // 0, 2, 1, 6: the second value would run from 2 back to 1
+    CHECK_THROWS_WITH_AS(BatchView(batch.array, schema),
+                         "column \"s\" of the batch has invalid string offsets (offset 1 at value 2 goes backwards)",
+                         Error);
+    set_offset(2, 3);
+    set_offset(0, -4);
+    CHECK_THROWS_WITH_AS(BatchView(batch.array, schema),
+                         "column \"s\" of the batch has invalid string offsets (offset -4 at value 0 is negative)",
+                         Error);
+    set_offset(0, 0);
+    CHECK_NOTHROW(BatchView(batch.array, schema));
+    // The batch reads two rows of the three the column has; the third's offset still bounds the data
+    // the producer promised, so going backwards there is refused too (offsets_backwards_past_batch).
+    batch.array.length = 2;
+    set_offset(3, 2);
+    CHECK_THROWS_WITH_AS(BatchView(batch.array, schema),
+                         "column \"s\" of the batch has invalid string offsets (offset 2 at value 3 goes backwards)",
+                         Error);
+  }
+}
+
+// Found by fuzz/targets/arrow_import.cpp (fuzz/corpus/arrow_import/timestamp_seconds_overflow): seconds
+// times a million overflowed int64 (undefined behaviour) for a timestamp past about ±292,000 years.
+TEST_CASE("timestamps and durations in seconds or milliseconds beyond int64 microseconds are refused") {
+  int64_t values[3] = {INT64_MAX / 1000, -9223372036854, INT64_MIN};
+  const void* buffers[2] = {nullptr, values};
+  ArrowArray column{};
+  column.length = 3;
+  column.n_buffers = 2;
+  column.buffers = buffers;
+  ColumnView seconds(column, DataType::from_format("tss:"));
+  CHECK_THROWS_WITH_AS(seconds.get_timestamp_us(0),
+                       "9223372036854775 seconds is out of range (it does not fit in 64-bit microseconds)", Error);
+  CHECK(seconds.get_timestamp_us(1) == -9223372036854 * 1000000);
+  ColumnView millis(column, DataType::from_format("tDm"));
+  CHECK_THROWS_WITH_AS(millis.get_duration_us(2),
+                       "-9223372036854775808 milliseconds is out of range (it does not fit in 64-bit microseconds)",
+                       Error);
+  CHECK(millis.get_duration_us(1) == -9223372036854 * 1000);
+  // Nanoseconds divide, rounding toward -inf, INT64_MIN included (it used to be negated first).
+  ColumnView nanos(column, DataType::from_format("tsn:"));
+  CHECK(nanos.get_timestamp_us(2) == -9223372036854776);
+  CHECK(nanos.get_timestamp_us(0) == 9223372036854);
+}

@@ -68,7 +68,7 @@ int input_get_next(ArrowArrayStream* stream, ArrowArray* out) {
   auto* input = static_cast<HostInput*>(stream->private_data);
   try {
     input->channel->send(Message::next_batch);
-    int code = read_stream_reply(input->channel->receive(), out, input->last_error);
+    int code = read_stream_reply(input->channel->receive(), input->schema, out, input->last_error);
     if (code >= 0) return code;
     input->last_error = "unexpected message from the host while reading the export's input";
     return EIO;

@@ -10,6 +10,11 @@ namespace {
 
 constexpr uint64_t kNullBuffer = ~uint64_t{0};  // a buffer pointer that was NULL
 constexpr char kPadding[8] = {};
+// Received from the other process, which is not trusted: schemas nest at most this deep (a deeper one
+// would exhaust the stack decoding it), and an array's offset and length stay below 2^40 values (so the
+// buffer sizes computed from them cannot overflow).
+constexpr int kMaxDepth = 64;
+constexpr int64_t kMaxValues = int64_t{1} << 40;
 
 size_t padded(size_t size) { return (size + 7) / 8 * 8; }
 
@@ -42,21 +47,24 @@ void write_schema(PayloadWriter& out, const ArrowSchema& schema) {
   for (int64_t i = 0; i < schema.n_children; ++i) write_schema(out, *schema.children[i]);
 }
 
+// Releases its children itself, so a schema whose decoding failed halfway frees what it had decoded.
 struct SchemaHolder {
   std::string format, name, metadata;
   std::vector<std::unique_ptr<ArrowSchema>> children;
   std::vector<ArrowSchema*> child_pointers;
+  ~SchemaHolder() {
+    for (auto& child : children)
+      if (child->release) child->release(child.get());
+  }
 };
 
 void release_schema(ArrowSchema* schema) {
-  auto* holder = static_cast<SchemaHolder*>(schema->private_data);
-  for (auto& child : holder->children)
-    if (child->release) child->release(child.get());
-  delete holder;
+  delete static_cast<SchemaHolder*>(schema->private_data);
   schema->release = nullptr;
 }
 
-void read_schema(PayloadReader& in, ArrowSchema* out) {
+void read_schema(PayloadReader& in, ArrowSchema* out, int depth) {
+  if (depth > kMaxDepth) throw std::runtime_error("a schema from the other process nests too deep");
   auto holder = std::make_unique<SchemaHolder>();
   holder->format = in.text();
   bool has_name = in.i32() != 0;
@@ -68,7 +76,7 @@ void read_schema(PayloadReader& in, ArrowSchema* out) {
   out->n_children = in.i64();
   for (int64_t i = 0; i < out->n_children; ++i) {
     holder->children.push_back(std::make_unique<ArrowSchema>());
-    read_schema(in, holder->children.back().get());
+    read_schema(in, holder->children.back().get(), depth + 1);
     holder->child_pointers.push_back(holder->children.back().get());
   }
   out->format = holder->format.c_str();
@@ -155,23 +163,56 @@ void describe_array(const ArrowSchema& schema, const ArrowArray& array, PayloadW
 
 // --- Decoding arrays ----------------------------------------------------------------------------------
 
+// Releases its children itself, so an array whose decoding failed halfway frees what it had decoded.
 struct ArrayHolder {
   std::shared_ptr<std::byte> block;  // the frame's payload, shared by every node of the array
   std::vector<const void*> buffers;
   std::vector<std::unique_ptr<ArrowArray>> children;
   std::vector<ArrowArray*> child_pointers;
+  ~ArrayHolder() {
+    for (auto& child : children)
+      if (child->release) child->release(child.get());
+  }
 };
 
 void release_array(ArrowArray* array) {
-  auto* holder = static_cast<ArrayHolder*>(array->private_data);
-  for (auto& child : holder->children)
-    if (child->release) child->release(child.get());
-  delete holder;
+  delete static_cast<ArrayHolder*>(array->private_data);
   array->release = nullptr;
 }
 
+[[noreturn]] void bad_array(const std::string& format, const std::string& what) {
+  throw std::runtime_error("an array of type '" + format + "' from the other process " + what);
+}
+
+// Refuses a received array whose buffers are smaller than its type, offset and length need: the C Data
+// Interface carries no buffer sizes, so past this point nothing could tell, and a reader would read past
+// the frame. `sizes` are the sizes the sender described (kNullBuffer for a NULL buffer).
+void check_buffer_sizes(const std::string& format, const ArrowArray& array, const std::vector<uint64_t>& sizes) {
+  if (array.length < 0 || array.offset < 0 || array.length > kMaxValues || array.offset > kMaxValues)
+    bad_array(format, "has an invalid length or offset");
+  // buffer_sizes reads the last string offset: the offsets buffer must hold it first.
+  const bool large = format == "U" || format == "Z";
+  if ((large || format == "u" || format == "z") && sizes.size() >= 2 && sizes[1] != kNullBuffer &&
+      sizes[1] < static_cast<uint64_t>(array.offset + array.length + 1) * (large ? 8 : 4))
+    bad_array(format, "has a short offsets buffer");
+  // buffer_sizes indexes the buffers its format has: give it three, the missing ones NULL, and compare
+  // the counts after.
+  const void* three[3] = {};
+  for (size_t i = 0; i < sizes.size() && i < 3; ++i) three[i] = array.buffers[i];
+  ArrowArray padded_array = array;
+  padded_array.buffers = three;
+  const std::vector<uint64_t> needed = buffer_sizes(format, padded_array);
+  if (needed.size() != sizes.size())
+    bad_array(format, "has " + std::to_string(sizes.size()) + " buffers, expected " + std::to_string(needed.size()));
+  for (size_t i = 0; i < sizes.size(); ++i)
+    if (sizes[i] != kNullBuffer && sizes[i] < needed[i])
+      bad_array(format, "has buffer " + std::to_string(i) + " of " + std::to_string(sizes[i]) + " bytes for " +
+                            std::to_string(needed[i]));
+}
+
 void read_array(PayloadReader& description, PayloadReader& data, const std::shared_ptr<std::byte>& block,
-                ArrowArray* out) {
+                const ArrowSchema& schema, ArrowArray* out) {
+  const std::string format = schema.format ? schema.format : "";
   auto holder = std::make_unique<ArrayHolder>();
   holder->block = block;
   *out = ArrowArray{};
@@ -180,24 +221,28 @@ void read_array(PayloadReader& description, PayloadReader& data, const std::shar
   out->offset = description.i64();
   out->n_buffers = description.i64();
   if (out->n_buffers < 0 || out->n_buffers > 3) throw std::runtime_error("bad buffer count from the other process");
+  std::vector<uint64_t> sizes;
   for (int64_t i = 0; i < out->n_buffers; ++i) {
     auto size = static_cast<uint64_t>(description.i64());
+    sizes.push_back(size);
     if (size == kNullBuffer) {
       holder->buffers.push_back(nullptr);
     } else if (size == 0) {
       holder->buffers.push_back(kPadding);  // a valid pointer to nothing
     } else {
+      if (size > data.remaining()) throw std::runtime_error("truncated message from the other process");
       holder->buffers.push_back(data.take(padded(size)));
     }
   }
+  out->buffers = holder->buffers.empty() ? nullptr : holder->buffers.data();
+  check_buffer_sizes(format, *out, sizes);
   out->n_children = description.i64();
-  if (out->n_children < 0) throw std::runtime_error("bad child count from the other process");
+  if (out->n_children != schema.n_children) throw std::runtime_error("an array's children do not match its schema");
   for (int64_t i = 0; i < out->n_children; ++i) {
     holder->children.push_back(std::make_unique<ArrowArray>());
-    read_array(description, data, block, holder->children.back().get());
+    read_array(description, data, block, *schema.children[i], holder->children.back().get());
     holder->child_pointers.push_back(holder->children.back().get());
   }
-  out->buffers = holder->buffers.empty() ? nullptr : holder->buffers.data();
   out->children = holder->child_pointers.empty() ? nullptr : holder->child_pointers.data();
   out->release = &release_array;
   out->private_data = holder.release();
@@ -213,7 +258,7 @@ std::string encode_schema(const ArrowSchema& schema) {
 
 void decode_schema(std::string_view bytes, ArrowSchema* out) {
   PayloadReader in(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
-  read_schema(in, out);
+  read_schema(in, out, 0);
 }
 
 // Layout: int64 description size, the description padded to 8, then the buffers, each padded to 8.
@@ -233,18 +278,21 @@ std::vector<iovec> encode_array(const ArrowSchema& schema, const ArrowArray& arr
   return parts;
 }
 
-void decode_array(const Frame& frame, ArrowArray* out) {
+void decode_array(const Frame& frame, std::string_view schema, ArrowArray* out) {
   PayloadReader head(frame);
   auto size = static_cast<size_t>(head.i64());
   PayloadReader description(head.take(size), size);
   PayloadReader data(frame.payload.get(), frame.length);
   data.take(padded(sizeof(int64_t) + size));
-  read_array(description, data, frame.payload, out);
+  ArrowSchema decoded{};
+  decode_schema(schema, &decoded);
+  std::unique_ptr<ArrowSchema, void (*)(ArrowSchema*)> release(&decoded, [](ArrowSchema* s) { s->release(s); });
+  read_array(description, data, frame.payload, decoded, out);
 }
 
-int read_stream_reply(const Frame& frame, ArrowArray* out, std::string& error) {
+int read_stream_reply(const Frame& frame, std::string_view schema, ArrowArray* out, std::string& error) {
   switch (frame.type) {
-    case Message::batch: decode_array(frame, out); return 0;
+    case Message::batch: decode_array(frame, schema, out); return 0;
     case Message::end_of_stream: *out = ArrowArray{}; return 0;
     case Message::stream_error: {
       PayloadReader in(frame);

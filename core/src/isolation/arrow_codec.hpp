@@ -25,11 +25,14 @@ void decode_schema(std::string_view bytes, ArrowSchema* out);
 /// which stay owned by `array` (keep it alive until the frame is sent). Throws std::runtime_error for a
 /// format it cannot size.
 std::vector<iovec> encode_array(const ArrowSchema& schema, const ArrowArray& array, std::string& description);
-/// Fills `out` from a batch frame; its buffers point into the frame's payload.
-void decode_array(const Frame& frame, ArrowArray* out);
+/// Fills `out` from a batch frame of the stream whose encoded schema is `schema`; its buffers point into
+/// the frame's payload. The other process is not trusted: an array whose structure does not match the
+/// schema, or whose buffers are smaller than its type, offset and length need, nesting deeper than 64
+/// levels or a truncated frame throw std::runtime_error (so readers never read past the frame).
+void decode_array(const Frame& frame, std::string_view schema, ArrowArray* out);
 
 /// The answer to a next_batch pull as ArrowArrayStream.get_next gives it: a batch (0, `out` filled), the
 /// end (0, `out` released), or a stream error (its errno code, `error` set). Any other frame: -1.
-int read_stream_reply(const Frame& frame, ArrowArray* out, std::string& error);
+int read_stream_reply(const Frame& frame, std::string_view schema, ArrowArray* out, std::string& error);
 
 }  // namespace mageio::isolation

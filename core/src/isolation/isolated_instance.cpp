@@ -298,7 +298,7 @@ int remote_get_schema(ArrowArrayStream* stream, ArrowSchema* out) {
 int remote_get_next(ArrowArrayStream* stream, ArrowArray* out) {
   auto* remote = static_cast<RemoteStream*>(stream->private_data);
   try {
-    int code = read_stream_reply(remote->instance->next_batch(remote->id), out, remote->last_error);
+    int code = read_stream_reply(remote->instance->next_batch(remote->id), remote->schema, out, remote->last_error);
     if (code >= 0) return code;
     remote->last_error = "plugin '" + remote->instance->name() + "' sent an unexpected reply to a stream read";
   } catch (const std::exception& e) {

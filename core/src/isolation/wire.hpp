@@ -135,6 +135,7 @@ class PayloadReader {
   }
   const std::byte* take(size_t size);
   size_t position() const { return position_; }
+  size_t remaining() const { return size_ - position_; }
 
  private:
   template <typename T>

@@ -59,11 +59,13 @@ class ColumnView {
   std::string_view get_string(int64_t row) const;
   /// Date32, Date64 (as days).
   int32_t get_date32(int64_t row) const;
-  /// Timestamp of any unit, converted to microseconds (nanoseconds are truncated toward -inf).
+  /// Timestamp of any unit, converted to microseconds (nanoseconds are truncated toward -inf). Throws
+  /// Error(INVALID_ARGUMENT) for seconds or milliseconds that do not fit in int64 microseconds.
   int64_t get_timestamp_us(int64_t row) const;
   /// Time32, Time64, converted to microseconds.
   int64_t get_time_us(int64_t row) const;
-  /// Duration of any unit, converted to microseconds (nanoseconds are truncated toward -inf).
+  /// Duration of any unit, converted to microseconds (nanoseconds are truncated toward -inf); out of
+  /// range as for get_timestamp_us.
   int64_t get_duration_us(int64_t row) const;
 
   /// The canonical text of any non-null value (see values.hpp); binary as \x-hex.
@@ -77,7 +79,8 @@ class ColumnView {
 /// Read access to one struct batch.
 class BatchView {
  public:
-  /// Validates the batch against the schema (struct layout, child count, lengths, required buffers).
+  /// Validates the batch against the schema (struct layout, child count, lengths, required buffers, and
+  /// string/binary offsets that start at 0 or more and never go backwards over the batch's rows).
   BatchView(const ArrowArray& batch, const Schema& schema);
 
   int64_t rows() const { return rows_; }
