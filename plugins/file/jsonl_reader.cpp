@@ -241,7 +241,7 @@ struct RowHandler {
     }
     separate();
     if (kind == JsonKind::String) {
-      append_json_string(nested, literal);
+      sdk::append_json_string(nested, literal);
     } else {
       nested.append(literal);
     }
@@ -275,7 +275,7 @@ struct RowHandler {
     } else {
       if (comma.back()) nested.push_back(',');
       comma.back() = true;
-      append_json_string(nested, part);
+      sdk::append_json_string(nested, part);
       nested.push_back(':');
       after_key = true;
     }
@@ -342,7 +342,7 @@ class LineParser {
 
   /// Parses `line` into `row`; returns an error description, empty on success.
   std::string parse(std::string_view line, JsonRow& row) {
-    if (size_t bad = invalid_utf8_offset(line); bad != std::string_view::npos) {
+    if (size_t bad = sdk::invalid_utf8_offset(line); bad != std::string_view::npos) {
       char byte[8];
       std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(line[bad]));
       return std::string("invalid UTF-8 (byte ") + byte + " at offset " + std::to_string(bad) + " of the line)";

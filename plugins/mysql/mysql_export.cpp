@@ -8,16 +8,15 @@
 
 #include <cppconn/statement.h>
 #include <cppconn/warning.h>
+#include <mageio/sdk/export_input.hpp>
+#include <mageio/sdk/random_suffix.hpp>
+#include <mageio/sdk/read_ahead.hpp>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdio>
 #include <exception>
 #include <functional>
-#include <mutex>
 #include <optional>
-#include <random>
-#include <thread>
 
 namespace mageio::mysql {
 namespace {
@@ -27,19 +26,11 @@ enum class Method { Auto, LoadData, Insert };
 constexpr size_t kMaxStatementBytes = size_t{4} << 20;
 constexpr size_t kInfileChunkBytes = InfileSource::kChunkBytes;
 
-std::string random_suffix() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::random_device random;
-  std::string out;
-  for (int i = 0; i < 6; ++i) out += kHex[random() & 15];
-  return out;
-}
-
 // Side tables say what they are and whose they are: <table>__mageio_<role>_c<connection id>_<hex>, within
 // MySQL's 64-character identifier limit (the table's name is shortened, never the suffix). The connection id
 // lets a later export tell a table left by a killed session from one a live session is still filling.
 std::string side_table_suffix(const std::string& role, uint64_t connection_id) {
-  return "__mageio_" + role + "_c" + std::to_string(connection_id) + "_" + random_suffix();
+  return "__mageio_" + role + "_c" + std::to_string(connection_id) + "_" + sdk::random_suffix(6);
 }
 
 std::string side_table_name(const std::string& table, const std::string& role, uint64_t connection_id) {
@@ -132,77 +123,6 @@ void check_warnings(Session& session, const sql::SQLWarning* warning, const std:
     check_warning(session, warning->getErrorCode(), warning->getSQLState(), warning->getMessage(), context);
 }
 
-// Reads the input on its own thread, one batch ahead of the writer: the upstream producer's work (a CSV
-// parse, a database fetch) overlaps with encoding and with the server's work instead of alternating with
-// them. At most one batch waits in the queue, so the client holds at most three (queued, being fetched,
-// being written). The input is only ever touched by the prefetch thread, from the first next() on.
-class Prefetcher {
- public:
-  explicit Prefetcher(sdk::StreamReader& input) : input_(input) {}
-  ~Prefetcher() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-      changed_.notify_all();
-    }
-    if (thread_.joinable()) thread_.join();
-    if (queued_.release != nullptr) queued_.release(&queued_);
-  }
-  Prefetcher(const Prefetcher&) = delete;
-  Prefetcher& operator=(const Prefetcher&) = delete;
-
-  /// The next batch (into `out`, releasing what it held); false at the end; rethrows the input's error.
-  bool next(sdk::OwnedArray& out) {
-    out.reset();
-    std::unique_lock lock(mutex_);
-    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
-    changed_.wait(lock, [this] { return full_ || ended_; });
-    if (full_) {
-      out.array = queued_;
-      queued_ = ArrowArray{};
-      full_ = false;
-      changed_.notify_all();
-      return true;
-    }
-    if (error_) std::rethrow_exception(error_);
-    return false;
-  }
-
- private:
-  void run() {
-    try {
-      for (;;) {
-        sdk::OwnedArray batch;
-        const bool more = input_.next(batch);
-        std::unique_lock lock(mutex_);
-        if (!more) break;
-        changed_.wait(lock, [this] { return !full_ || stop_; });
-        if (stop_) return;
-        queued_ = batch.array;
-        batch.array = ArrowArray{};
-        full_ = true;
-        changed_.notify_all();
-      }
-    } catch (...) {
-      std::lock_guard lock(mutex_);
-      error_ = std::current_exception();
-    }
-    std::lock_guard lock(mutex_);
-    ended_ = true;
-    changed_.notify_all();
-  }
-
-  sdk::StreamReader& input_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  ArrowArray queued_{};
-  bool full_ = false;
-  bool ended_ = false;
-  bool stop_ = false;
-  std::exception_ptr error_;
-};
-
 struct Plan {
   std::string qualified;                   // where the rows go
   sdk::Schema schema;                      // the input's
@@ -243,7 +163,7 @@ class Writer {
   // to commit (in_transaction) once everything else succeeded.
   Writer(Session& session, const Plan& plan, sdk::StreamReader& input, std::unique_ptr<LoadConnection>& loaded)
       : session_(session), plan_(plan), input_(input), loaded_(loaded), values_(plan.schema, plan.backslash_escapes) {}
-  // (input_ is read through a Prefetcher, created where the rows are first needed.)
+  // (input_ is read through an sdk::ReadAhead, created where the rows are first needed.)
 
   int64_t write() {
     if (plan_.method != Method::LoadData) return write_inserts();
@@ -296,7 +216,7 @@ class Writer {
     };
 
     sdk::OwnedArray batch;
-    Prefetcher input(input_);
+    sdk::ReadAhead input(input_);
     while (input.next(batch)) {
       session_.host().check_cancelled();
       sdk::BatchView view(batch.array, plan_.schema);
@@ -354,16 +274,7 @@ class Writer {
   }
 
   // A name no file has: the server may ask for it and nothing else.
-  static std::string offered_name() {
-    std::random_device random;
-    std::string name = "mageio-export-rows-";
-    for (int i = 0; i < 4; ++i) {
-      char part[9];
-      std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(random()));
-      name += part;
-    }
-    return name;
-  }
+  static std::string offered_name() { return "mageio-export-rows-" + sdk::random_suffix(32); }
 
   // The row count; nullopt when LOAD DATA turned out to be unavailable before any row was read (only for
   // "auto": the caller then writes with INSERT, in the same transaction). On success the rows wait in the
@@ -387,7 +298,7 @@ class Writer {
     sdk::OwnedArray batch;
     std::optional<sdk::BatchView> view;
     int64_t row = 0;
-    std::optional<Prefetcher> input;  // created by the producer, once the server asked for the rows
+    std::optional<sdk::ReadAhead> input;  // created by the producer, once the server asked for the rows
     InfileSource source(name, [&](std::string& buffer) {
       while (buffer.size() < kInfileChunkBytes) {
         if (!view || row >= view->rows()) {
@@ -665,24 +576,8 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
 
   Plan plan;
   plan.schema = input.schema();
-  if (plan.schema.empty())
-    throw sdk::invalid_argument("mysql: cannot export to " + target.describe() + ": the input has no columns");
-  for (size_t i = 0; i < plan.schema.size(); ++i) {
-    if (plan.schema[i].name.empty())
-      throw sdk::invalid_argument("mysql: cannot export to " + target.describe() + ": input column " +
-                                  std::to_string(i + 1) + " has no name");
-    for (size_t j = 0; j < i; ++j)
-      if (same_column(plan.schema[i].name, plan.schema[j].name))
-        throw sdk::invalid_argument("mysql: cannot export to " + target.describe() +
-                                    ": the input has two columns named \"" + plan.schema[i].name +
-                                    "\" (MySQL column names ignore case)");
-  }
-  for (const auto& key : request.unique_constraints) {
-    auto found =
-        std::find_if(plan.schema.begin(), plan.schema.end(), [&](const auto& f) { return same_column(f.name, key); });
-    if (found == plan.schema.end())
-      throw sdk::invalid_argument("mysql: unique constraint column \"" + key + "\" is not a column of the input");
-  }
+  sdk::check_export_input(plan.schema, request.unique_constraints, target.describe(),
+                          {same_column, "MySQL column names ignore case"});
   ValueWriter check_types(plan.schema, true);  // NOT_IMPLEMENTED for a type MySQL cannot hold, before any change
 
   session.begin("export");

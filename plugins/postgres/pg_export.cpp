@@ -6,21 +6,13 @@
 #include "pg_types.hpp"
 
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/export_input.hpp>
+#include <mageio/sdk/random_suffix.hpp>
 
-#include <random>
 #include <set>
 
 namespace mageio::postgres {
 namespace {
-
-std::string random_suffix() {
-  static thread_local std::mt19937_64 generator{std::random_device{}()};
-  const char* hex = "0123456789abcdef";
-  std::string out;
-  uint64_t value = generator();
-  for (int i = 0; i < 12; ++i, value >>= 4) out += hex[value & 15];
-  return out;
-}
 
 // A column name not among `taken`.
 std::string unused_name(const std::string& base, const std::set<std::string>& taken) {
@@ -96,23 +88,15 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
 
   // The input's columns: names exactly as given, each at most once.
   const sdk::Schema& fields = input.schema();
-  if (fields.empty()) throw sdk::invalid_argument("the input has no columns");
+  const auto& keys = request.unique_constraints;
+  sdk::check_export_input(fields, keys, described);
   std::vector<std::string> names;
-  std::set<std::string> name_set;
   for (const auto& field : fields) {
     quote_identifier(field.name, "column");  // validates
-    if (!name_set.insert(field.name).second)
-      throw sdk::invalid_argument("the input has two columns named \"" + field.name + "\"");
     names.push_back(field.name);
   }
-  const auto& keys = request.unique_constraints;
-  std::set<std::string> key_set;
-  for (const auto& key : keys) {
-    if (name_set.count(key) == 0)
-      throw sdk::invalid_argument("unique constraint column \"" + key + "\" is not a column of the input");
-    if (!key_set.insert(key).second)
-      throw sdk::invalid_argument("unique constraint column \"" + key + "\" is given twice");
-  }
+  const std::set<std::string> name_set(names.begin(), names.end());
+  const std::set<std::string> key_set(keys.begin(), keys.end());
   const bool upsert = !keys.empty();
 
   auto lease = pool.acquire();
@@ -194,8 +178,8 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
     // ends the export (error, cancel, the client killed, the connection lost) takes it away with the
     // transaction -- nothing persistent to clean up. Its name still says what it is and whose (the
     // backend's pid) for anyone looking at pg_class or a lock list meanwhile.
-    const std::string staging =
-        quote_identifier("mageio_staging_" + std::to_string(connection.backend_pid()) + "_" + random_suffix(), "table");
+    const std::string staging = quote_identifier(
+        "mageio_staging_" + std::to_string(connection.backend_pid()) + "_" + sdk::random_suffix(), "table");
     const std::string ord = unused_name("mageio$ord", name_set);
     std::string definition, select_list;
     std::vector<EncodePlan> staging_plan;

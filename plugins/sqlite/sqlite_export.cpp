@@ -5,6 +5,7 @@
 #include "sqlite_types.hpp"
 
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/export_input.hpp>
 
 #include <string>
 #include <vector>
@@ -32,27 +33,9 @@ Plan make_plan(const sdk::ExportRequest& request, const sdk::Schema& fields) {
   plan.schema = schema_of(request.target, "export");
   plan.table = request.target.table;
   plan.target = plan.schema + "." + plan.table;
-  if (fields.empty())
-    throw sdk::invalid_argument("sqlite: cannot export to " + plan.target + ": the input has no columns");
-  for (size_t i = 0; i < fields.size(); ++i) {
-    for (size_t j = 0; j < i; ++j)
-      if (same_identifier(fields[i].name, fields[j].name))
-        throw sdk::invalid_argument("sqlite: the input has two columns named \"" + fields[j].name + "\" and \"" +
-                                    fields[i].name + "\"; SQLite column names are case-insensitive");
-    plan.types.push_back(declared_type_for(fields[i].type));
-  }
-  for (const auto& key : request.unique_constraints) {
-    const sdk::Field* match = nullptr;
-    for (const auto& field : fields)
-      if (same_identifier(field.name, key)) match = &field;
-    if (match == nullptr)
-      throw sdk::invalid_argument("sqlite: unique_constraints names \"" + key +
-                                  "\", which is not a column of the input");
-    for (const auto& seen : plan.keys)
-      if (same_identifier(seen, key))
-        throw sdk::invalid_argument("sqlite: unique_constraints names \"" + key + "\" twice");
-    plan.keys.push_back(match->name);
-  }
+  const sdk::ColumnNaming naming{same_identifier, "SQLite column names are case-insensitive", true};
+  plan.keys = sdk::check_export_input(fields, request.unique_constraints, plan.target, naming);
+  for (const auto& field : fields) plan.types.push_back(declared_type_for(field.type));
   return plan;
 }
 
