@@ -66,7 +66,7 @@ void hold_export_lock(Session& session) {
   const uint64_t id = session.server().connection_id;
   auto rows = session.query("SELECT GET_LOCK(?, 0)", {export_lock_name(id)}, "cannot take the export's lock");
   if (rows.empty() || !rows[0][0] || *rows[0][0] != "1")
-    throw sdk::Error(MAGEIO_STATUS_BACKEND, "mysql: cannot take the named lock " + export_lock_name(id) +
+    throw sdk::Error(MAGEIO_STATUS_BACKEND, "cannot take the named lock " + export_lock_name(id) +
                                                 " that marks this session's staging tables as in use");
   session.export_lock_taken();
 }
@@ -89,8 +89,7 @@ void drop_stale_side_tables(Session& session, const std::string& schema, const s
         {export_lock_name(*owner), std::to_string(*owner)}, "cannot check the owner of " + name);
     if (alive.empty() || !alive[0][0] || *alive[0][0] != "0") continue;
     session.run("DROP TABLE IF EXISTS " + qualified_name(schema, name), "dropping the stale staging table " + name);
-    session.host().info("mysql: dropped " + schema + "." + name + ", left behind by connection " +
-                        std::to_string(*owner) +
+    session.host().info("dropped " + schema + "." + name + ", left behind by connection " + std::to_string(*owner) +
                         ", which no longer exists (an export killed before it could clean up)");
   }
 }
@@ -110,9 +109,9 @@ void check_warning(Session& session, int code, std::string state, const std::str
   if (state.size() != 5) state.clear();
   const bool cancelled = session.cancel_fired() || session.host().cancelled();
   if (status_for(code, Phase::Run, cancelled) == MAGEIO_STATUS_CANCELLED)
-    throw sdk::Error(MAGEIO_STATUS_CANCELLED, "mysql: " + context + ": cancelled by the host", state, code);
+    throw sdk::Error(MAGEIO_STATUS_CANCELLED, context + ": cancelled by the host", state, code);
   throw sdk::Error(MAGEIO_STATUS_BACKEND,
-                   "mysql: " + context + ": the server reported: " + message + " [warning " + std::to_string(code) +
+                   context + ": the server reported: " + message + " [warning " + std::to_string(code) +
                        (state.empty() ? "" : ", SQLSTATE " + state) +
                        "]; exports treat warnings as errors, so nothing was written",
                    state, code);
@@ -234,7 +233,7 @@ class Writer {
         }
         // Only a single row can get here: one that alone exceeds what the server accepts.
         if (sql.size() + suffix.size() + 1024 > static_cast<size_t>(packet))
-          throw sdk::invalid_argument("mysql: " + plan_.context + ": row " + std::to_string(total + 1) + " is " +
+          throw sdk::invalid_argument(plan_.context + ": row " + std::to_string(total + 1) + " is " +
                                       std::to_string(sql.size() - prefix.size()) +
                                       " bytes as SQL, more than the server's max_allowed_packet (" +
                                       std::to_string(packet) + "); raise max_allowed_packet on the server");
@@ -329,7 +328,7 @@ class Writer {
     // A server that asks for anything but the rows this export offered is faulty or hostile: nothing was sent.
     if (source.refused_name())
       throw sdk::Error(MAGEIO_STATUS_BACKEND,
-                       "mysql: " + plan_.context + ": the server asked for the file '" + *source.refused_name() +
+                       plan_.context + ": the server asked for the file '" + *source.refused_name() +
                            "', which this export did not offer; refused (LOAD DATA LOCAL INFILE only ever sends the "
                            "export's own rows, never a local file)");
     // Local infile refused by the server, or the table not visible to the LOAD DATA connection (a TEMPORARY
@@ -337,7 +336,7 @@ class Writer {
     if (failure && !source.opened() && plan_.chosen_automatically &&
         (failure->vendor_code() == 1148 || failure->vendor_code() == 3948 || failure->vendor_code() == 4166 ||
          failure->vendor_code() == 2068 || failure->vendor_code() == 1146)) {
-      session_.host().warning("mysql: LOAD DATA LOCAL INFILE was refused (" + std::string(failure->what()) +
+      session_.host().warning("LOAD DATA LOCAL INFILE was refused (" + std::string(failure->what()) +
                               "); writing with INSERT statements instead");
       return std::nullopt;
     }
@@ -346,7 +345,7 @@ class Writer {
     if (failure) throw *failure;
     if (!source.completed())
       throw sdk::Error(MAGEIO_STATUS_BACKEND,
-                       "mysql: " + plan_.context + ": the client library stopped reading the rows before their end");
+                       plan_.context + ": the client library stopped reading the rows before their end");
     try {
       for (const ServerWarning& warning : connection->warnings())
         check_warning(session_, warning.code, "", warning.message, plan_.context);
@@ -354,8 +353,8 @@ class Writer {
       throw load_error(e, plan_.context + " (SHOW WARNINGS after LOAD DATA)");
     }
     if (affected != fed)
-      throw sdk::Error(MAGEIO_STATUS_BACKEND, "mysql: " + plan_.context + ": LOAD DATA wrote " +
-                                                  std::to_string(affected) + " of " + std::to_string(fed) + " rows");
+      throw sdk::Error(MAGEIO_STATUS_BACKEND, plan_.context + ": LOAD DATA wrote " + std::to_string(affected) + " of " +
+                                                  std::to_string(fed) + " rows");
     session_.host().progress(fed, -1, -1);
     loaded_ = std::move(connection);
     return fed;
@@ -374,7 +373,7 @@ void run_quietly(Session& session, const std::string& sql, bool retry_later = fa
   try {
     session.run(sql, "cleanup");
   } catch (const std::exception& e) {
-    session.host().debug(std::string("mysql: cleanup statement failed: ") + sql + ": " + e.what());
+    session.host().debug(std::string("cleanup statement failed: ") + sql + ": " + e.what());
     if (retry_later) session.defer_cleanup(sql);
   }
 }
@@ -411,8 +410,7 @@ Method read_method(sdk::Options& options) {
   if (!method || *method == "auto") return Method::Auto;
   if (*method == "load_data") return Method::LoadData;
   if (*method == "insert") return Method::Insert;
-  throw sdk::invalid_argument("mysql: option method must be \"auto\", \"load_data\" or \"insert\", not \"" + *method +
-                              "\"");
+  throw sdk::invalid_argument("option method must be \"auto\", \"load_data\" or \"insert\", not \"" + *method + "\"");
 }
 
 // Maps the input's columns onto an existing table's (by name, ignoring case) and, for an upsert, checks that
@@ -431,7 +429,7 @@ void plan_append(Session& session, Plan& plan, const TableInfo& table, const sdk
     if (found == table.columns.end()) {
       std::string names;
       for (const auto& c : table.columns) names += (names.empty() ? "" : ", ") + c.name;
-      throw sdk::invalid_argument("mysql: cannot append to " + described + ": input column \"" + plan.schema[i].name +
+      throw sdk::invalid_argument("cannot append to " + described + ": input column \"" + plan.schema[i].name +
                                   "\" is not in the table (its columns: " + names + ")");
     }
     plan.columns.push_back(found->name);
@@ -460,7 +458,7 @@ void plan_append(Session& session, Plan& plan, const TableInfo& table, const sdk
     if (!has_key) {
       std::string keys;
       for (const auto& key : plan.unique) keys += (keys.empty() ? "" : ", ") + quote_identifier(key);
-      throw sdk::invalid_argument("mysql: cannot upsert into " + described +
+      throw sdk::invalid_argument("cannot upsert into " + described +
                                   ": it has no PRIMARY KEY or UNIQUE index on "
                                   "exactly (" +
                                   keys +
@@ -495,8 +493,7 @@ void append_staged_rows(Session& session, const Plan& staged, const std::string&
                         const sdk::ExportRequest& request, const std::string& described) {
   auto info = describe_table(session, schema, table);
   if (!info)
-    throw sdk::Error(MAGEIO_STATUS_NOT_FOUND, "mysql: " + described + " disappeared while appending", "42S02",
-                     kNoSuchTable);
+    throw sdk::Error(MAGEIO_STATUS_NOT_FOUND, described + " disappeared while appending", "42S02", kNoSuchTable);
   Plan append = staged;
   plan_append(session, append, *info, request, described);
   std::string target_columns, stage_columns;
@@ -521,7 +518,7 @@ void swap_in(Session& session, const Plan& plan, const std::string& schema, cons
   try {
     session.run("DROP TABLE " + qualified_name(schema, old), "dropping the replaced table");
   } catch (const sdk::Error& e) {
-    session.host().warning("mysql: " + described + " was replaced, but its old copy " + schema + "." + old +
+    session.host().warning(described + " was replaced, but its old copy " + schema + "." + old +
                            " could not be dropped: " + e.what());
   }
 }
@@ -545,7 +542,7 @@ std::string create_table_sql(const std::string& qualified, const sdk::Schema& sc
   }
   const int budget = variable > 0 ? (kMaxKeyBytes - fixed) / variable : 0;
   if (variable > 0 && budget < 4)
-    throw sdk::invalid_argument("mysql: the unique key columns do not fit InnoDB's 3072-byte index limit");
+    throw sdk::invalid_argument("the unique key columns do not fit InnoDB's 3072-byte index limit");
 
   std::string sql = "CREATE TABLE " + qualified + " (";
   for (size_t i = 0; i < schema.size(); ++i) {
@@ -568,9 +565,8 @@ std::string create_table_sql(const std::string& qualified, const sdk::Schema& sc
 int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequest request, sdk::StreamReader& input) {
   Session& session = *session_ptr;
   const sdk::Target& target = request.target;
-  if (target.is_path())
-    throw sdk::invalid_argument("mysql: export writes to a table, not a path ('" + target.path + "')");
-  if (target.table.empty()) throw sdk::invalid_argument("mysql: export needs a table");
+  if (target.is_path()) throw sdk::invalid_argument("export writes to a table, not a path ('" + target.path + "')");
+  if (target.table.empty()) throw sdk::invalid_argument("export needs a table");
   Method method = read_method(request.options);
   request.options.finish();
 
@@ -590,18 +586,18 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
   plan.backslash_escapes = session.backslash_escapes();
 
   if (existing && request.if_exists == sdk::IfExists::Fail)
-    throw sdk::already_exists("mysql: table " + described + " already exists (if_exists is fail)");
+    throw sdk::already_exists("table " + described + " already exists (if_exists is fail)");
   if (existing && existing->is_view && request.if_exists == sdk::IfExists::Replace)
-    throw sdk::invalid_argument("mysql: " + described + " is a view; replace only replaces tables");
+    throw sdk::invalid_argument(described + " is a view; replace only replaces tables");
 
   const bool local_infile = session.settings().allow_local_infile && session.server().local_infile;
   if (method == Method::LoadData && !local_infile)
     throw sdk::invalid_argument(
-        "mysql: method load_data needs LOAD DATA LOCAL INFILE: set MYSQL_ALLOW_LOCAL_INFILE: true, and the server's "
+        "method load_data needs LOAD DATA LOCAL INFILE: set MYSQL_ALLOW_LOCAL_INFILE: true, and the server's "
         "local_infile must be ON (it is " +
         std::string(session.server().local_infile ? "ON" : "OFF") + ")");
   if (method == Method::LoadData && upsert)
-    throw sdk::invalid_argument("mysql: method load_data cannot upsert (LOAD DATA has no ON DUPLICATE KEY UPDATE)");
+    throw sdk::invalid_argument("method load_data cannot upsert (LOAD DATA has no ON DUPLICATE KEY UPDATE)");
   plan.method = method == Method::Auto ? (local_infile && !upsert ? Method::LoadData : Method::Insert) : method;
   plan.chosen_automatically = method == Method::Auto;
 
@@ -656,7 +652,7 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
         } else if (request.if_exists == sdk::IfExists::Replace) {
           swap_in(session, plan, schema, qualified_target, target.table, described);
         } else {
-          throw sdk::already_exists("mysql: table " + described + " already exists (if_exists is fail)");
+          throw sdk::already_exists("table " + described + " already exists (if_exists is fail)");
         }
         break;
       } catch (const sdk::Error& e) {

@@ -315,7 +315,7 @@ std::string sql_type(const sdk::DataType& type, std::optional<KeyColumn> key) {
     case TypeId::Time64:
     case TypeId::Duration: return "TIME(6)";
   }
-  throw sdk::not_implemented("mysql: no MySQL type for Arrow type " + type.name());
+  throw sdk::not_implemented("no MySQL type for Arrow type " + type.name());
 }
 
 }  // namespace mageio::mysql

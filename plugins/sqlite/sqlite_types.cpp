@@ -235,7 +235,7 @@ std::string declared_type_for(const DataType& type) {
     case TypeId::Float64: return "DOUBLE";
     case TypeId::Decimal128:
       if (type.scale < 0 || type.precision < 1 || type.precision > 38 || type.scale > type.precision)
-        throw sdk::not_implemented("sqlite: cannot store " + type.name() +
+        throw sdk::not_implemented("cannot store " + type.name() +
                                    ": only decimals with 1 <= precision <= 38 and 0 <= scale <= precision");
       return "DECIMAL_TEXT(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + ")";
     case TypeId::Utf8:
@@ -249,7 +249,7 @@ std::string declared_type_for(const DataType& type) {
     case TypeId::Time64: return "TIME";
     case TypeId::Duration: break;  // not mapped (yet)
   }
-  throw sdk::not_implemented("sqlite: no SQLite type for " + type.name());
+  throw sdk::not_implemented("no SQLite type for " + type.name());
 }
 
 std::optional<DataType> type_for_declared(std::string_view declared) {
@@ -319,7 +319,7 @@ void append_value(sdk::ColumnBuilder& out, sqlite3_value* value) {
     case TypeId::Date32:
     case TypeId::Timestamp:
     case TypeId::Time64: return append_temporal(out, value);
-    default: throw sdk::Error(MAGEIO_STATUS_INTERNAL, "sqlite: cannot load values as " + type.name());
+    default: throw sdk::Error(MAGEIO_STATUS_INTERNAL, "cannot load values as " + type.name());
   }
 }
 
@@ -373,7 +373,7 @@ bool bind_value(Statement& statement, int index, const sdk::ColumnView& column, 
     case TypeId::Time64: statement.bind_text(index, sdk::format_time(column.get_time_us(row)), true); return true;
     case TypeId::Duration: break;  // not mapped (yet)
   }
-  throw sdk::not_implemented("sqlite: cannot store " + type.name());
+  throw sdk::not_implemented("cannot store " + type.name());
 }
 
 }  // namespace mageio::sqlite
