@@ -1,3 +1,6 @@
+// Over 500 lines on purpose: inference (the guessers) and conversion (appending text to a column) are
+// two sides of one set of rules -- what a value may look like for each type -- and are kept side by side
+// so that they cannot drift apart.
 #include "type_inference.hpp"
 
 #include "text_util.hpp"

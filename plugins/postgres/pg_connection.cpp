@@ -1,3 +1,6 @@
+// Over 500 lines on purpose: one libpq connection and what lives on it (the non-blocking I/O loop, cancel,
+// COPY, prepared statements, the pool and transactions) share its private state; split, each part would
+// need that state exposed.
 #include "pg_connection.hpp"
 
 #include <poll.h>
