@@ -2,6 +2,10 @@
 
 #include <mageio/sdk/arrow_builder.hpp>
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/export_input.hpp>
+#include <mageio/sdk/json_cell.hpp>
+#include <mageio/sdk/random_suffix.hpp>
+#include <mageio/sdk/utf8.hpp>
 #include <mageio/sdk/values.hpp>
 
 #include <boost/json.hpp>
@@ -18,8 +22,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
-#include <set>
 
 namespace json = boost::json;
 namespace sdk = mageio::sdk;
@@ -29,93 +31,7 @@ namespace {
 
 constexpr int64_t kLinesPerCancelCheck = 65536;
 
-bool valid_utf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return false;
-    uint32_t code = length == 1 ? byte : byte & (0xFF >> (length + 1));
-    for (size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    // Overlong forms, surrogates and code points beyond U+10FFFF are not UTF-8.
-    static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < kMinimum[length] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) return false;
-    i += length;
-  }
-  return true;
-}
-
 std::string describe_errno(int err) { return std::strerror(err); }
-
-std::string parent_dir(const std::string& path) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  return dir.empty() ? "." : dir;
-}
-
-void append_json_string(std::string& out, std::string_view text) { out += json::serialize(json::string_view(text)); }
-
-// Floats as JSON numbers that read back as floating point ("1.0", not "1"); NaN and infinities as strings.
-void append_float(std::string& out, double value, bool single) {
-  if (std::isnan(value)) {
-    out += "\"NaN\"";
-    return;
-  }
-  if (std::isinf(value)) {
-    out += value > 0 ? "\"Infinity\"" : "\"-Infinity\"";
-    return;
-  }
-  char buffer[64];
-  auto result = single ? std::to_chars(buffer, buffer + sizeof buffer, static_cast<float>(value))
-                       : std::to_chars(buffer, buffer + sizeof buffer, value);
-  std::string_view text(buffer, static_cast<size_t>(result.ptr - buffer));
-  out += text;
-  if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
-}
-
-void append_value(std::string& out, const sdk::ColumnView& column, int64_t row, const std::string& name) {
-  using sdk::TypeId;
-  const sdk::DataType& type = column.type();
-  if (type.id == TypeId::Null || column.is_null(row)) {
-    out += "null";
-    return;
-  }
-  char number[32];
-  switch (type.id) {
-    case TypeId::Bool: out += column.get_bool(row) ? "true" : "false"; return;
-    case TypeId::Int8:
-    case TypeId::Int16:
-    case TypeId::Int32:
-    case TypeId::Int64:
-    case TypeId::UInt8:
-    case TypeId::UInt16:
-    case TypeId::UInt32: {
-      auto result = std::to_chars(number, number + sizeof number, column.get_int(row));
-      out.append(number, result.ptr);
-      return;
-    }
-    case TypeId::UInt64: {
-      auto result = std::to_chars(number, number + sizeof number, column.get_uint(row));
-      out.append(number, result.ptr);
-      return;
-    }
-    case TypeId::Float32:
-    case TypeId::Float64: append_float(out, column.get_double(row), type.id == TypeId::Float32); return;
-    case TypeId::Utf8:
-    case TypeId::LargeUtf8: {
-      std::string_view text = column.get_string(row);
-      if (!valid_utf8(text)) throw sdk::invalid_argument("column \"" + name + "\" holds a string that is not UTF-8");
-      append_json_string(out, text);
-      return;
-    }
-    default:  // decimal, binary, date, timestamp, time: canonical text (values.hpp)
-      append_json_string(out, column.to_text(row));
-      return;
-  }
-}
 
 std::optional<std::string> decode_hex(std::string_view text) {
   if (!text.starts_with("\\x") || text.size() % 2 != 0) return std::nullopt;
@@ -309,14 +225,6 @@ class RowSource final : public sdk::BatchSource {
   bool done_ = false;
 };
 
-std::string random_suffix() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string suffix;
-  for (int i = 0; i < 8; ++i) suffix += kChars[rng() % (sizeof kChars - 1)];
-  return suffix;
-}
-
 }  // namespace
 
 sdk::DataType storable_type(const sdk::DataType& type) {
@@ -340,14 +248,10 @@ sdk::Schema storable_schema(const sdk::Schema& schema) {
 }
 
 void check_schema(const sdk::Schema& schema, const std::string& what) {
-  if (schema.empty()) throw sdk::invalid_argument("cannot write " + what + ": the input has no columns");
-  std::set<std::string> names;
-  for (const auto& field : schema) {
-    if (field.name.empty()) throw sdk::invalid_argument("cannot write " + what + ": a column has an empty name");
-    if (!valid_utf8(field.name)) throw sdk::invalid_argument("cannot write " + what + ": a column name is not UTF-8");
-    if (!names.insert(field.name).second)
-      throw sdk::invalid_argument("cannot write " + what + ": the input has two columns named \"" + field.name + "\"");
-  }
+  sdk::check_export_input(schema, {}, what);
+  for (const auto& field : schema)
+    if (!sdk::valid_utf8(field.name))
+      throw sdk::invalid_argument("cannot write " + what + ": a column name is not UTF-8");
 }
 
 std::string file_name_for(std::string_view table) {
@@ -413,76 +317,14 @@ std::unique_ptr<sdk::BatchSource> open_rows(const std::string& file, std::option
   return std::make_unique<RowSource>(file, limit, batch_rows, host);
 }
 
-AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
-  const std::string dir = parent_dir(target_);
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw sdk::not_found("the directory " + dir + " does not exist");
-  const std::string base = std::filesystem::path(target_).filename().string();
-  for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
-    temp_ = (std::filesystem::path(dir) / ("." + base + ".tmp-" + random_suffix())).string();
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd_ < 0 && errno != EEXIST)
-      throw sdk::io_error("cannot create a file in " + dir + ": " + describe_errno(errno));
-  }
-  if (fd_ < 0) throw sdk::io_error("cannot create a temporary file in " + dir);
-}
-
-AtomicFile::~AtomicFile() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!temp_.empty()) ::unlink(temp_.c_str());
-}
-
-void AtomicFile::write(std::string_view data) {
-  buffer_.append(data);
-  if (buffer_.size() >= (size_t{1} << 20)) flush();
-}
-
-void AtomicFile::flush() {
-  size_t done = 0;
-  while (done < buffer_.size()) {
-    ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw sdk::io_error("cannot write " + temp_ + ": " + describe_errno(errno));
-    done += static_cast<size_t>(n);
-  }
-  written_ += static_cast<int64_t>(done);
-  buffer_.clear();
-}
-
-void AtomicFile::commit(bool replace) {
-  flush();
-  if (::fsync(fd_) != 0) throw sdk::io_error("cannot write " + temp_ + ": " + describe_errno(errno));
-  const int closed = ::close(fd_);
-  fd_ = -1;
-  if (closed != 0) throw sdk::io_error("cannot write " + temp_ + ": " + describe_errno(errno));
-  if (replace) {
-    if (::rename(temp_.c_str(), target_.c_str()) != 0)
-      throw sdk::io_error("cannot replace " + target_ + ": " + describe_errno(errno));
-  } else {
-    // link() never overwrites: if the target appeared since the export started, nothing changes.
-    if (::link(temp_.c_str(), target_.c_str()) != 0) {
-      if (errno == EEXIST) throw sdk::already_exists(target_ + " already exists (it appeared during the export)");
-      throw sdk::io_error("cannot create " + target_ + ": " + describe_errno(errno));
-    }
-    ::unlink(temp_.c_str());
-  }
-  temp_.clear();
-  const int dir = ::open(parent_dir(target_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);  // best effort: makes the rename durable
-    ::close(dir);
-  }
-}
-
-void write_header(AtomicFile& out, const sdk::Schema& schema) {
+void write_header(sdk::AtomicFile& out, const sdk::Schema& schema) {
   json::array columns;
   for (const auto& field : schema) columns.push_back(json::object{{"name", field.name}, {"type", field.type.name()}});
   out.write(json::serialize(json::object{{"columns", std::move(columns)}}));
   out.write("\n");
 }
 
-void copy_rows(const std::string& file, AtomicFile& out, const sdk::Host& host) {
+void copy_rows(const std::string& file, sdk::AtomicFile& out, const sdk::Host& host) {
   std::ifstream in(file, std::ios::binary);
   std::string line;
   if (!in || !std::getline(in, line)) throw sdk::io_error("cannot read " + file);
@@ -494,12 +336,12 @@ void copy_rows(const std::string& file, AtomicFile& out, const sdk::Host& host) 
   if (in.bad()) throw sdk::io_error("cannot read " + file);
 }
 
-int64_t write_rows(AtomicFile& out, sdk::StreamReader& input, const sdk::Host& host) {
+int64_t write_rows(sdk::AtomicFile& out, sdk::StreamReader& input, const sdk::Host& host) {
   const sdk::Schema& schema = input.schema();
   std::vector<std::string> keys;  // `{"name":` then `,"name":`
   for (size_t i = 0; i < schema.size(); ++i) {
     std::string key = i == 0 ? "{" : ",";
-    append_json_string(key, schema[i].name);
+    sdk::append_json_string(key, schema[i].name);
     keys.push_back(key + ":");
   }
   int64_t rows = 0;
@@ -513,7 +355,8 @@ int64_t write_rows(AtomicFile& out, sdk::StreamReader& input, const sdk::Host& h
       line.clear();
       for (size_t c = 0; c < view.column_count(); ++c) {
         line += keys[c];
-        append_value(line, view.column(c), r, schema[c].name);
+        if (sdk::append_json_cell(line, view.column(c), r) != std::string_view::npos)
+          throw sdk::invalid_argument("column \"" + schema[c].name + "\" holds a string that is not UTF-8");
       }
       line += "}\n";
       out.write(line);
@@ -525,7 +368,7 @@ int64_t write_rows(AtomicFile& out, sdk::StreamReader& input, const sdk::Host& h
   return rows;
 }
 
-void rewrite_rows(const std::string& file, AtomicFile& out, const std::string& column, const std::string& new_name,
+void rewrite_rows(const std::string& file, sdk::AtomicFile& out, const std::string& column, const std::string& new_name,
                   const sdk::Host& host) {
   std::ifstream in(file, std::ios::binary);
   std::string line;

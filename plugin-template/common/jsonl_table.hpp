@@ -12,6 +12,7 @@
 #pragma once
 
 #include <mageio/sdk/arrow_reader.hpp>
+#include <mageio/sdk/atomic_file.hpp>
 #include <mageio/sdk/batch_source.hpp>
 #include <mageio/sdk/connector.hpp>
 
@@ -51,47 +52,20 @@ mageio::sdk::Schema read_schema(const std::string& file);
 std::unique_ptr<mageio::sdk::BatchSource> open_rows(const std::string& file, std::optional<int64_t> limit,
                                                     int64_t batch_rows, const mageio::sdk::Host& host);
 
-/// A new version of a file, written next to it (".<name>.tmp-XXXXXX" in the same directory) and moved into
-/// place by commit() in one rename, so readers see the old file or the new one, never half of one. If it
-/// is destroyed without commit() (an error, a cancellation), the temporary file is removed and the target
-/// is untouched.
-class AtomicFile {
- public:
-  /// Throws NOT_FOUND when the target's directory does not exist, IO when the file cannot be created.
-  explicit AtomicFile(std::string target);
-  ~AtomicFile();
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-
-  void write(std::string_view data);
-  int64_t bytes_written() const { return written_ + static_cast<int64_t>(buffer_.size()); }
-  /// Makes the new content durable and visible. `replace` false: fails with ALREADY_EXISTS (leaving
-  /// everything as it was) if the target appeared meanwhile; true: replaces it.
-  void commit(bool replace);
-
- private:
-  void flush();
-  std::string target_;
-  std::string temp_;
-  int fd_ = -1;
-  int64_t written_ = 0;
-  std::string buffer_;
-};
-
 /// Writes the first line of a table file for `schema`.
-void write_header(AtomicFile& out, const mageio::sdk::Schema& schema);
+void write_header(mageio::sdk::AtomicFile& out, const mageio::sdk::Schema& schema);
 
 /// Copies the rows of an existing table file (everything after its first line) to `out` unchanged.
-void copy_rows(const std::string& file, AtomicFile& out, const mageio::sdk::Host& host);
+void copy_rows(const std::string& file, mageio::sdk::AtomicFile& out, const mageio::sdk::Host& host);
 
 /// Writes every row of `input` to `out`, the input's columns by name (a column the input lacks is null).
 /// Reads the stream to its end; checks for cancellation and reports progress once per batch. Returns the
 /// number of rows written. Throws INVALID_ARGUMENT for a string that is not UTF-8.
-int64_t write_rows(AtomicFile& out, mageio::sdk::StreamReader& input, const mageio::sdk::Host& host);
+int64_t write_rows(mageio::sdk::AtomicFile& out, mageio::sdk::StreamReader& input, const mageio::sdk::Host& host);
 
 /// Rewrites the rows of `file` into `out` with column `column` renamed to `new_name`, or dropped when
 /// `new_name` is empty.
-void rewrite_rows(const std::string& file, AtomicFile& out, const std::string& column, const std::string& new_name,
-                  const mageio::sdk::Host& host);
+void rewrite_rows(const std::string& file, mageio::sdk::AtomicFile& out, const std::string& column,
+                  const std::string& new_name, const mageio::sdk::Host& host);
 
 }  // namespace jsonl_table

@@ -88,7 +88,7 @@ class IoTemplate final : public sdk::Connector {
     if (exists && request.if_exists == sdk::IfExists::Fail)
       throw sdk::already_exists(what + " already exists (if_exists is fail; use replace or append)");
 
-    jsonl_table::AtomicFile out(file);
+    sdk::AtomicFile out(file, exists ? sdk::AtomicFile::Mode::Replace : sdk::AtomicFile::Mode::Create);
     if (exists && request.if_exists == sdk::IfExists::Append) {
       // Append: the input's columns must be columns of the table, of the same types; the ones it lacks
       // are null. The new file is the old rows followed by the new ones.
@@ -108,7 +108,7 @@ class IoTemplate final : public sdk::Connector {
       jsonl_table::write_header(out, jsonl_table::storable_schema(input.schema()));
     }
     const int64_t rows = jsonl_table::write_rows(out, input, host_);
-    out.commit(/*replace=*/exists);
+    out.commit();
     return rows;
   }
 
@@ -130,10 +130,10 @@ class IoTemplate final : public sdk::Connector {
       if (column != nullptr) throw sdk::already_exists("column \"" + request.column + "\" already exists in " + what);
       jsonl_table::check_schema({{request.column, request.type, true}}, what);
       table.push_back({request.column, jsonl_table::storable_type(request.type), true});
-      jsonl_table::AtomicFile out(file);
+      sdk::AtomicFile out(file, sdk::AtomicFile::Mode::Replace);
       jsonl_table::write_header(out, table);
       jsonl_table::copy_rows(file, out, host_);  // rows without the new key: it is null in each of them
-      out.commit(/*replace=*/true);
+      out.commit();
       return;
     }
     if (column == nullptr)
@@ -155,10 +155,10 @@ class IoTemplate final : public sdk::Connector {
         if (field.name == request.column) field.name = new_name;
       jsonl_table::check_schema(table, what);
     }
-    jsonl_table::AtomicFile out(file);
+    sdk::AtomicFile out(file, sdk::AtomicFile::Mode::Replace);
     jsonl_table::write_header(out, table);
     jsonl_table::rewrite_rows(file, out, request.column, new_name, host_);
-    out.commit(/*replace=*/true);
+    out.commit();
   }
 
  private:

@@ -78,7 +78,7 @@ class FileTemplate final : public sdk::Connector {
     if (exists && request.if_exists == sdk::IfExists::Fail)
       throw sdk::already_exists(file + " already exists (if_exists is fail; use replace or append)");
 
-    jsonl_table::AtomicFile out(file);
+    sdk::AtomicFile out(file, exists ? sdk::AtomicFile::Mode::Replace : sdk::AtomicFile::Mode::Create);
     if (exists && request.if_exists == sdk::IfExists::Append) {
       // Append: the input's columns must be columns of the file, of the same types; the ones it lacks
       // are null. The new file is the old rows followed by the new ones.
@@ -99,7 +99,7 @@ class FileTemplate final : public sdk::Connector {
       jsonl_table::write_header(out, jsonl_table::storable_schema(input.schema()));
     }
     const int64_t rows = jsonl_table::write_rows(out, input, host_);
-    out.commit(/*replace=*/exists);
+    out.commit();
     return rows;
   }
 

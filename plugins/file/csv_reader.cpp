@@ -20,19 +20,9 @@ CsvTokenizer::CsvTokenizer(InputFile& input, std::string display_path, char deli
 
 bool CsvTokenizer::fill() {
   if (eof_) return false;
-  pos_ = 0;
-  end_ = input_.read(buffer_.data(), buffer_.size());
-  if (end_ == 0) {
-    eof_ = true;
-    return false;
-  }
-  if (at_start_) {
-    at_start_ = false;
-    // A BOM split across reads is impossible: a regular file's first read returns min(size, chunk).
-    if (end_ >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
-    if (pos_ == end_) return fill();
-  }
-  return true;
+  end_ = read_chunk(input_, buffer_, at_start_, pos_);
+  eof_ = end_ == 0;
+  return !eof_;
 }
 
 void CsvTokenizer::end_field(CsvRecord& out) {

@@ -54,7 +54,7 @@ class CsvSource final : public sdk::BatchSource {
       std::unordered_map<std::string, size_t> seen;
       for (size_t i = 0; i < ncols; ++i) {
         std::string_view f = first.field(i);
-        if (size_t bad = invalid_utf8_offset(f); bad != std::string_view::npos) {
+        if (size_t bad = sdk::invalid_utf8_offset(f); bad != std::string_view::npos) {
           throw sdk::invalid_argument(
               utf8_error(s_.display, first.line, "header field " + std::to_string(i + 1), f, bad));
         }
@@ -190,13 +190,13 @@ class CsvSource final : public sdk::BatchSource {
     // Most records are plain ASCII: one pass over the record's bytes settles every field at once. Only a
     // record with other bytes is checked field by field (a sequence split between two fields is invalid
     // in both, and the error names the field).
-    if (is_ascii(r.data)) return;
+    if (sdk::is_ascii(r.data)) return;
     for (size_t i = 0; i < r.size(); ++i) {
       if (!check_utf8_[i]) continue;
       std::string_view f = r.field(i);
-      if (size_t bad = invalid_utf8_offset(f); bad != std::string_view::npos) {
+      if (size_t bad = sdk::invalid_utf8_offset(f); bad != std::string_view::npos) {
         std::string where = "column ";
-        append_json_string(where, schema_[i].name);
+        sdk::append_json_string(where, schema_[i].name);
         throw sdk::invalid_argument(utf8_error(s_.display, r.line, where, f, bad));
       }
     }

@@ -7,17 +7,19 @@
 
 namespace mageio::file {
 
-void check_utf8_value(std::string_view text, const std::string& column, int64_t row) {
-  if (size_t bad = invalid_utf8_offset(text); bad != std::string_view::npos) {
-    if (row == 0) throw sdk::invalid_argument("a column name is not valid UTF-8; cannot write it as text");
-    std::string msg = "column ";
-    append_json_string(msg, column);
-    throw sdk::invalid_argument(msg + ", row " + std::to_string(row) + ": the value is not valid UTF-8 (at byte " +
-                                std::to_string(bad) + "); cannot write it as text");
-  }
+void throw_invalid_utf8(const std::string& column, int64_t row, size_t bad) {
+  if (row == 0) throw sdk::invalid_argument("a column name is not valid UTF-8; cannot write it as text");
+  std::string msg = "column ";
+  sdk::append_json_string(msg, column);
+  throw sdk::invalid_argument(msg + ", row " + std::to_string(row) + ": the value is not valid UTF-8 (at byte " +
+                              std::to_string(bad) + "); cannot write it as text");
 }
 
-CsvWriter::CsvWriter(AtomicFile& out, const sdk::Schema& schema, const CsvSettings& settings)
+void check_utf8_value(std::string_view text, const std::string& column, int64_t row) {
+  if (size_t bad = sdk::invalid_utf8_offset(text); bad != std::string_view::npos) throw_invalid_utf8(column, row, bad);
+}
+
+CsvWriter::CsvWriter(sdk::AtomicFile& out, const sdk::Schema& schema, const CsvSettings& settings)
     : out_(out), schema_(schema), settings_(settings) {}
 
 void CsvWriter::append_field(std::string_view text) {

@@ -12,7 +12,7 @@
 //     they are read back as float64; NaN and infinities as format_double writes them.
 #pragma once
 
-#include "atomic_file.hpp"
+#include <mageio/sdk/atomic_file.hpp>
 #include "file_options.hpp"
 
 #include <mageio/sdk/arrow_reader.hpp>
@@ -23,7 +23,7 @@ namespace mageio::file {
 
 class CsvWriter {
  public:
-  CsvWriter(AtomicFile& out, const sdk::Schema& schema, const CsvSettings& settings);
+  CsvWriter(sdk::AtomicFile& out, const sdk::Schema& schema, const CsvSettings& settings);
 
   void write_header();
   /// Throws Error(INVALID_ARGUMENT) when a string value is not valid UTF-8.
@@ -32,7 +32,7 @@ class CsvWriter {
  private:
   void append_field(std::string_view text);
 
-  AtomicFile& out_;
+  sdk::AtomicFile& out_;
   const sdk::Schema& schema_;
   CsvSettings settings_;
   std::string line_;
@@ -42,5 +42,8 @@ class CsvWriter {
 /// Checks a string value about to be written; throws naming the column and the row (1-based; 0 for a
 /// column name).
 void check_utf8_value(std::string_view text, const std::string& column, int64_t row);
+
+/// The error of check_utf8_value for a value whose first bad byte is at `bad`.
+[[noreturn]] void throw_invalid_utf8(const std::string& column, int64_t row, size_t bad);
 
 }  // namespace mageio::file

@@ -1,6 +1,7 @@
 #include "file_connector.hpp"
 
-#include "atomic_file.hpp"
+#include <mageio/sdk/atomic_file.hpp>
+#include <mageio/sdk/export_input.hpp>
 #include "csv_source.hpp"
 #include "csv_writer.hpp"
 #include "file_options.hpp"
@@ -13,7 +14,6 @@
 
 #include <sys/stat.h>
 #include <cerrno>
-#include <set>
 
 namespace mageio::file {
 
@@ -69,18 +69,11 @@ int64_t FileConnector::export_data(const sdk::ExportRequest& request, sdk::Strea
   ExportSettings s = export_settings(request, delimiter_);
   const std::string& path = s.path;
   const sdk::Schema& schema = input.schema();
-  if (schema.empty()) throw sdk::invalid_argument("nothing to write to " + path + ": the input has no columns");
-  {
-    std::set<std::string> names;
-    for (const auto& f : schema) {
-      if (!names.insert(f.name).second) {
-        throw sdk::invalid_argument("cannot write " + path + ": the input has two columns named " +
-                                    quote_for_message(f.name, 100));
-      }
-    }
-  }
+  sdk::ColumnNaming naming;
+  naming.empty_allowed = true;  // a CSV header may have an empty field
+  sdk::check_export_input(schema, {}, path, naming);
 
-  if (path == kStdioPath) return write_all(s, input, AtomicFile::Mode::Stream, s.csv.header);
+  if (path == kStdioPath) return write_all(s, input, sdk::AtomicFile::Mode::Stream, s.csv.header);
 
   struct stat st {};
   bool exists = false;
@@ -90,7 +83,7 @@ int64_t FileConnector::export_data(const sdk::ExportRequest& request, sdk::Strea
     // A device, FIFO or pipe (/dev/null, /dev/fd/N of a process substitution) is written directly, as
     // it goes, like standard output: there is no file to replace atomically, and if_exists does not
     // apply (it always exists).
-    if (!S_ISREG(st.st_mode)) return write_all(s, input, AtomicFile::Mode::Direct, s.csv.header);
+    if (!S_ISREG(st.st_mode)) return write_all(s, input, sdk::AtomicFile::Mode::Direct, s.csv.header);
   } else if (errno != ENOENT) {
     // A missing directory is reported (naming it) when the file is opened; other errors here.
     if (errno != ENOTDIR) throw sdk::io_error("cannot stat " + path + ": " + describe_errno(errno));
@@ -99,10 +92,11 @@ int64_t FileConnector::export_data(const sdk::ExportRequest& request, sdk::Strea
     throw sdk::already_exists(path + " already exists (if_exists is fail; use replace or append)");
   }
 
-  AtomicFile::Mode mode = s.if_exists == sdk::IfExists::Replace ? AtomicFile::Mode::Replace : AtomicFile::Mode::Create;
+  sdk::AtomicFile::Mode mode =
+      s.if_exists == sdk::IfExists::Replace ? sdk::AtomicFile::Mode::Replace : sdk::AtomicFile::Mode::Create;
   bool write_header = s.csv.header;
   if (s.if_exists == sdk::IfExists::Append && exists) {
-    mode = AtomicFile::Mode::Append;
+    mode = sdk::AtomicFile::Mode::Append;
     if (st.st_size > 0 && s.format == Format::Csv) {
       bool found = false;
       std::vector<std::string> existing = read_csv_header(path, s.csv.delimiter, found);
@@ -127,11 +121,11 @@ int64_t FileConnector::export_data(const sdk::ExportRequest& request, sdk::Strea
   return write_all(s, input, mode, write_header);
 }
 
-int64_t FileConnector::write_all(const ExportSettings& s, sdk::StreamReader& input, AtomicFile::Mode mode,
+int64_t FileConnector::write_all(const ExportSettings& s, sdk::StreamReader& input, sdk::AtomicFile::Mode mode,
                                  bool write_header) {
   const sdk::Schema& schema = input.schema();
-  AtomicFile out(s.path, mode);
-  if (mode == AtomicFile::Mode::Append && out.last_byte() >= 0 && out.last_byte() != '\n') out.write("\n");
+  sdk::AtomicFile out(s.path, mode);
+  if (mode == sdk::AtomicFile::Mode::Append && out.last_byte() >= 0 && out.last_byte() != '\n') out.write("\n");
 
   std::unique_ptr<CsvWriter> csv;
   std::unique_ptr<JsonlWriter> jsonl;

@@ -7,7 +7,7 @@
 //
 // Export: if_exists fail (the default; ALREADY_EXISTS when the file exists), replace, or append (CSV:
 // the existing header must name the same columns in the same order, and no header is written again).
-// Failures leave the destination as it was (atomic_file.hpp). Upsert is not supported.
+// Failures leave the destination as it was (mageio/sdk/atomic_file.hpp). Upsert is not supported.
 //
 // supported_types: what survives export then load with inference, in both formats: bool, int64,
 // float64, utf8, date32, timestamp[us], and timestamp[us, UTC] (written with "+00:00", read back as
@@ -19,7 +19,7 @@
 // CSV carries no types.
 #pragma once
 
-#include "atomic_file.hpp"
+#include <mageio/sdk/atomic_file.hpp>
 #include "file_options.hpp"
 
 #include <mageio/sdk/connector.hpp>
@@ -37,8 +37,8 @@ class FileConnector final : public sdk::Connector {
   bool table_exists(const sdk::Target& target) override;
 
  private:
-  /// Writes the stream through an AtomicFile of the given mode and commits it.
-  int64_t write_all(const ExportSettings& s, sdk::StreamReader& input, AtomicFile::Mode mode, bool write_header);
+  /// Writes the stream through an sdk::AtomicFile of the given mode and commits it.
+  int64_t write_all(const ExportSettings& s, sdk::StreamReader& input, sdk::AtomicFile::Mode mode, bool write_header);
 
   char delimiter_;
   sdk::Host host_;

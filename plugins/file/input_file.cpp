@@ -71,4 +71,15 @@ size_t InputFile::read(char* buffer, size_t size) {
   }
 }
 
+size_t read_chunk(InputFile& input, std::vector<char>& buffer, bool& at_start, size_t& pos) {
+  for (;;) {
+    pos = 0;
+    const size_t end = input.read(buffer.data(), buffer.size());
+    if (end == 0 || !at_start) return end;
+    at_start = false;
+    if (end >= 3 && std::memcmp(buffer.data(), "\xEF\xBB\xBF", 3) == 0) pos = 3;
+    if (pos < end) return end;  // else the file held only the BOM so far: read on
+  }
+}
+
 }  // namespace mageio::file

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mageio::file {
 
@@ -44,5 +45,11 @@ class InputFile {
 
 /// strerror() text of an errno value, for messages.
 std::string describe_errno(int err);
+
+/// Reads the next chunk of `input` into `buffer` (up to its size) for a reader that scans it from `pos`:
+/// returns the end of the data, 0 at the end of the input. `pos` is 0, or 3 past a UTF-8 byte order mark
+/// at the very start of the input (`at_start`, cleared by the first read). A BOM split across reads is
+/// impossible: a regular file's first read returns min(size, chunk).
+size_t read_chunk(InputFile& input, std::vector<char>& buffer, bool& at_start, size_t& pos);
 
 }  // namespace mageio::file

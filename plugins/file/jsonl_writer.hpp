@@ -9,7 +9,7 @@
 //   date, timestamp, time -> strings in their canonical form (see values.hpp);  strings -> strings.
 #pragma once
 
-#include "atomic_file.hpp"
+#include <mageio/sdk/atomic_file.hpp>
 
 #include <mageio/sdk/arrow_reader.hpp>
 
@@ -20,11 +20,11 @@ namespace mageio::file {
 
 class JsonlWriter {
  public:
-  JsonlWriter(AtomicFile& out, const sdk::Schema& schema);
+  JsonlWriter(sdk::AtomicFile& out, const sdk::Schema& schema);
   void write_batch(const sdk::BatchView& batch);
 
  private:
-  AtomicFile& out_;
+  sdk::AtomicFile& out_;
   const sdk::Schema& schema_;
   std::vector<std::string> keys_;  // "{"key": or ,"key":
   std::string line_;

@@ -1,3 +1,6 @@
+// Over 500 lines on purpose: inference (the guessers) and conversion (appending text to a column) are
+// two sides of one set of rules -- what a value may look like for each type -- and are kept side by side
+// so that they cannot drift apart.
 #include "type_inference.hpp"
 
 #include "text_util.hpp"
@@ -486,9 +489,9 @@ std::string suggest_type(const sdk::DataType& type, std::string_view text, Misma
 
 std::string override_hint(const std::string& column, const std::string& type_name) {
   std::string out = "options.columns {";
-  append_json_string(out, column);
+  sdk::append_json_string(out, column);
   out += ": ";
-  append_json_string(out, type_name);
+  sdk::append_json_string(out, type_name);
   out += "} (CLI: --column-type " + column + "=" + type_name + ")";
   return out;
 }
@@ -498,7 +501,7 @@ std::string value_error(const std::string& path, int64_t line, std::string_view 
                         const std::string& suggestion) {
   const std::string name = type.name();
   std::string msg = path + ":" + std::to_string(line) + ": " + std::string(what) + " ";
-  append_json_string(msg, column);
+  sdk::append_json_string(msg, column);
   msg += ": " + shown;
   switch (why) {
     case Mismatch::OutOfRange: msg += " is out of range for " + name; break;

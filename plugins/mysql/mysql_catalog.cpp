@@ -22,7 +22,7 @@ std::string resolve_schema(Session& session, const sdk::Target& target, const st
   if (!target.schema.empty()) return target.schema;
   auto database = current_database(session);
   if (!database)
-    throw sdk::invalid_argument("mysql: " + operation + " " + target.describe() +
+    throw sdk::invalid_argument(operation + " " + target.describe() +
                                 ": no database selected; set MYSQL_DATABASE in the config or give the target a schema");
   return *database;
 }

@@ -97,11 +97,11 @@ ConnectSettings read_settings(const sdk::Config& config) {
   settings.ssl_cert = config.get_string("MYSQL_SSL_CERT");
   settings.ssl_key = config.get_string("MYSQL_SSL_KEY");
   if (settings.host.empty() && settings.socket.empty())
-    throw sdk::invalid_argument("mysql: set MYSQL_HOST (or MYSQL_UNIX_SOCKET) to say which server to connect to");
+    throw sdk::invalid_argument("set MYSQL_HOST (or MYSQL_UNIX_SOCKET) to say which server to connect to");
   if (settings.port < 1 || settings.port > 65535)
-    throw sdk::invalid_argument("mysql: MYSQL_PORT must be between 1 and 65535, not " + std::to_string(settings.port));
+    throw sdk::invalid_argument("MYSQL_PORT must be between 1 and 65535, not " + std::to_string(settings.port));
   if (settings.connect_timeout < 1)
-    throw sdk::invalid_argument("mysql: MYSQL_CONNECT_TIMEOUT must be at least 1 second, not " +
+    throw sdk::invalid_argument("MYSQL_CONNECT_TIMEOUT must be at least 1 second, not " +
                                 std::to_string(settings.connect_timeout));
   std::string mode = config.get_string("MYSQL_SSL_MODE");
   std::transform(mode.begin(), mode.end(), mode.begin(),
@@ -118,24 +118,22 @@ ConnectSettings read_settings(const sdk::Config& config) {
     settings.ssl_mode = SslMode::VerifyIdentity;
   else
     throw sdk::invalid_argument(
-        "mysql: MYSQL_SSL_MODE must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or "
+        "MYSQL_SSL_MODE must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or "
         "VERIFY_IDENTITY, not '" +
         mode + "'");
   const bool files = !settings.ssl_ca.empty() || !settings.ssl_cert.empty() || !settings.ssl_key.empty();
   if (settings.ssl_mode == SslMode::Disabled && files)
     throw sdk::invalid_argument(
-        "mysql: MYSQL_SSL_MODE is DISABLED but MYSQL_SSL_CA/CERT/KEY are set; drop them or "
+        "MYSQL_SSL_MODE is DISABLED but MYSQL_SSL_CA/CERT/KEY are set; drop them or "
         "choose another mode");
   if (settings.ssl_mode >= SslMode::VerifyCa && settings.ssl_ca.empty())
-    throw sdk::invalid_argument("mysql: MYSQL_SSL_MODE " + mode +
-                                " needs MYSQL_SSL_CA (the CA to verify the server with)");
+    throw sdk::invalid_argument("MYSQL_SSL_MODE " + mode + " needs MYSQL_SSL_CA (the CA to verify the server with)");
   // A CA given means "verify the server with it": PREFERRED would fall back to plaintext when the server (or a
   // man in the middle) offers no TLS, and REQUIRED alone would accept any certificate.
   if (!settings.ssl_ca.empty() && (settings.ssl_mode == SslMode::Preferred || settings.ssl_mode == SslMode::Required))
     settings.ssl_mode = SslMode::VerifyCa;
   if (settings.ssl_cert.empty() != settings.ssl_key.empty())
-    throw sdk::invalid_argument(
-        "mysql: MYSQL_SSL_CERT and MYSQL_SSL_KEY go together (a client certificate and its key)");
+    throw sdk::invalid_argument("MYSQL_SSL_CERT and MYSQL_SSL_KEY go together (a client certificate and its key)");
   return settings;
 }
 
@@ -152,7 +150,7 @@ int64_t MysqlConnector::export_data(const sdk::ExportRequest& request, sdk::Stre
 
 sdk::ExecuteResult MysqlConnector::execute(const std::string& sql) {
   const std::string statement(strip_statement(sql));
-  if (statement.empty()) throw sdk::invalid_argument("mysql: execute needs a statement (it is empty)");
+  if (statement.empty()) throw sdk::invalid_argument("execute needs a statement (it is empty)");
   session_->begin("execute");
   StreamSettings settings;
   settings.context = "execute failed (" + statement_excerpt(statement) + ")";
@@ -170,7 +168,7 @@ int64_t MysqlConnector::execute_queries(const std::vector<std::string>& queries)
   auto label = [&](size_t i) { return "statement " + std::to_string(i + 1) + " of " + std::to_string(count); };
   for (size_t i = 0; i < count; ++i)
     if (controls_transaction(queries[i]))
-      throw sdk::invalid_argument("mysql: " + label(i) + " (" + statement_excerpt(queries[i]) +
+      throw sdk::invalid_argument(label(i) + " (" + statement_excerpt(queries[i]) +
                                   ") starts or ends a transaction; execute_queries already runs every statement in one "
                                   "transaction, so leave BEGIN/COMMIT/ROLLBACK out");
   session_->begin("execute_queries");
@@ -225,8 +223,8 @@ void MysqlConnector::alter_table(const sdk::AlterTableRequest& request) {
   const std::string schema = resolve_schema(*session_, request.target, "cannot alter");
   const std::string described = schema + "." + request.target.table;
   auto table = describe_table(*session_, schema, request.target.table);
-  if (!table) throw sdk::not_found("mysql: table " + described + " does not exist");
-  if (table->is_view) throw sdk::invalid_argument("mysql: " + described + " is a view; alter_table changes tables");
+  if (!table) throw sdk::not_found("table " + described + " does not exist");
+  if (table->is_view) throw sdk::invalid_argument(described + " is a view; alter_table changes tables");
   const std::string alter = "ALTER TABLE " + qualified_name(table->schema, table->name);
   auto find = [&](const std::string& name) {
     return std::find_if(table->columns.begin(), table->columns.end(),
@@ -237,8 +235,8 @@ void MysqlConnector::alter_table(const sdk::AlterTableRequest& request) {
     if (found == table->columns.end()) {
       std::string names;
       for (const auto& c : table->columns) names += (names.empty() ? "" : ", ") + c.name;
-      throw sdk::not_found("mysql: column \"" + request.column + "\" is not in " + described +
-                           " (its columns: " + names + ")");
+      throw sdk::not_found("column \"" + request.column + "\" is not in " + described + " (its columns: " + names +
+                           ")");
     }
     return *found;
   };
@@ -246,7 +244,7 @@ void MysqlConnector::alter_table(const sdk::AlterTableRequest& request) {
   switch (request.action) {
     case sdk::AlterAction::AddColumn:
       if (find(request.column) != table->columns.end())
-        throw sdk::already_exists("mysql: column \"" + request.column + "\" already exists in " + described);
+        throw sdk::already_exists("column \"" + request.column + "\" already exists in " + described);
       session_->run(alter + " ADD COLUMN " + column + " " + sql_type(request.type) + " NULL",
                     "cannot add column \"" + request.column + "\" to " + described);
       return;
@@ -256,9 +254,9 @@ void MysqlConnector::alter_table(const sdk::AlterTableRequest& request) {
       return;
     case sdk::AlterAction::RenameColumn: {
       const ColumnInfo& existing = require_column();
-      if (request.new_name.empty()) throw sdk::invalid_argument("mysql: rename_column needs a new_name");
+      if (request.new_name.empty()) throw sdk::invalid_argument("rename_column needs a new_name");
       if (!same_column(request.column, request.new_name) && find(request.new_name) != table->columns.end())
-        throw sdk::already_exists("mysql: cannot rename column \"" + request.column + "\" of " + described + " to \"" +
+        throw sdk::already_exists("cannot rename column \"" + request.column + "\" of " + described + " to \"" +
                                   request.new_name + "\": that column already exists");
       session_->run(
           alter + " RENAME COLUMN " + quote_identifier(existing.name) + " TO " + quote_identifier(request.new_name),
@@ -277,8 +275,8 @@ void MysqlConnector::alter_table(const sdk::AlterTableRequest& request) {
 }
 
 bool MysqlConnector::table_exists(const sdk::Target& target) {
-  if (target.is_path()) throw sdk::invalid_argument("mysql: table_exists takes a table, not a path");
-  if (target.table.empty()) throw sdk::invalid_argument("mysql: table_exists needs a table");
+  if (target.is_path()) throw sdk::invalid_argument("table_exists takes a table, not a path");
+  if (target.table.empty()) throw sdk::invalid_argument("table_exists needs a table");
   session_->begin("table_exists");
   const std::string schema = resolve_schema(*session_, target, "cannot look up");
   return describe_table(*session_, schema, target.table, false).has_value();

@@ -211,14 +211,14 @@ ValueWriter::ValueWriter(const sdk::Schema& schema, bool backslash_escapes)
       case TypeId::Time32:
       case TypeId::Time64: kind = Kind::Time; break;
       case TypeId::Duration: kind = Kind::Duration; break;
-      default: throw sdk::not_implemented("mysql: cannot export column \"" + field.name + "\" of type " + type.name());
+      default: throw sdk::not_implemented("cannot export column \"" + field.name + "\" of type " + type.name());
     }
     kinds_.push_back(kind);
   }
 }
 
 void ValueWriter::bad_value(size_t c, int64_t row_number, const std::string& why) const {
-  throw sdk::invalid_argument("mysql: row " + std::to_string(row_number) + ", column \"" + schema_[c].name + "\" (" +
+  throw sdk::invalid_argument("row " + std::to_string(row_number) + ", column \"" + schema_[c].name + "\" (" +
                               schema_[c].type.name() + "): " + why);
 }
 
@@ -291,8 +291,7 @@ void ValueWriter::append_value(const sdk::ColumnView& column, size_t c, int64_t 
         break;
     }
   } catch (const sdk::Error& error) {
-    if (error.status() != MAGEIO_STATUS_INVALID_ARGUMENT || std::string_view(error.what()).starts_with("mysql: row "))
-      throw;
+    if (error.status() != MAGEIO_STATUS_INVALID_ARGUMENT || std::string_view(error.what()).starts_with("row ")) throw;
     bad_value(c, row_number, error.what());
   }
 }

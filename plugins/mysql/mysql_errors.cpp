@@ -65,7 +65,7 @@ sdk::Error translate(int code, std::string state, const std::string& text, const
                      bool cancel_requested, const std::string& secret) {
   if (state.size() != 5) state.clear();
   MageioStatus status = status_for(code, phase, cancel_requested);
-  std::string message = "mysql: " + context + ": ";
+  std::string message = context + ": ";
   if (status == MAGEIO_STATUS_CANCELLED) {
     message += "cancelled by the host (the running statement was killed with KILL QUERY)";
   } else {

@@ -10,7 +10,8 @@
 //   CANCELLED          1317 query interrupted, when the host had asked to cancel (the plugin killed it)
 //   BACKEND            everything else, with the server's SQLSTATE and error number
 //
-// Every message starts with "mysql: ", says what was being done, and ends with the server's text and
+// Every message says what was being done (the host names the plugin in front of it), and ends with the server's text
+// and
 // "[error N, SQLSTATE S]". The password never appears: messages are built from the settings without it,
 // and the server's text is scrubbed of it as well.
 #pragma once

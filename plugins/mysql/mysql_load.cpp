@@ -91,9 +91,9 @@ class ResultSource : public sdk::BatchSource {
 
   [[noreturn]] void bad_value(size_t c, const std::string& text, const std::string& why) const {
     const LoadColumn& column = columns_[c];
-    throw sdk::invalid_argument("mysql: " + settings_.context + ": row " +
-                                std::to_string(produced_ + builder_.rows() + 1) + ", column \"" + column.name + "\" (" +
-                                column.mysql_type + "): value '" + text + "' " + why);
+    throw sdk::invalid_argument(settings_.context + ": row " + std::to_string(produced_ + builder_.rows() + 1) +
+                                ", column \"" + column.name + "\" (" + column.mysql_type + "): value '" + text + "' " +
+                                why);
   }
 
   template <typename T>
@@ -107,7 +107,7 @@ class ResultSource : public sdk::BatchSource {
 
   void invalid_date(size_t c, const std::string& text) {
     if (invalid_dates_[c]++ == 0)
-      session_->host().warning("mysql: column \"" + columns_[c].name + "\" (" + columns_[c].mysql_type +
+      session_->host().warning("column \"" + columns_[c].name + "\" (" + columns_[c].mysql_type +
                                ") holds the zero or invalid date '" + text +
                                "', which has no Arrow value: it loads as NULL (further ones are counted)");
     builder_.column(c).append_null();
@@ -234,7 +234,7 @@ class ResultSource : public sdk::BatchSource {
     session_->stream_closed();
     for (size_t c = 0; c < columns_.size(); ++c)
       if (invalid_dates_[c] > 0)
-        session_->host().warning("mysql: column \"" + columns_[c].name + "\": " + std::to_string(invalid_dates_[c]) +
+        session_->host().warning("column \"" + columns_[c].name + "\": " + std::to_string(invalid_dates_[c]) +
                                  " zero or invalid date(s) loaded as NULL");
   }
 
@@ -281,14 +281,14 @@ LoadTypeOptions read_load_options(sdk::Options& options) {
     else if (*time_as == "time64")
       types.time_as_time64 = true;
     else if (*time_as != "duration")
-      throw sdk::invalid_argument("mysql: option time_as must be \"duration\", \"time64\" or \"utf8\", not \"" +
-                                  *time_as + "\"");
+      throw sdk::invalid_argument("option time_as must be \"duration\", \"time64\" or \"utf8\", not \"" + *time_as +
+                                  "\"");
   }
   if (auto tinyint = options.get_string("tinyint1_as")) {
     if (*tinyint == "int8")
       types.tinyint1_as_bool = false;
     else if (*tinyint != "bool")
-      throw sdk::invalid_argument("mysql: option tinyint1_as must be \"bool\" or \"int8\", not \"" + *tinyint + "\"");
+      throw sdk::invalid_argument("option tinyint1_as must be \"bool\" or \"int8\", not \"" + *tinyint + "\"");
   }
   options.finish();
   return types;
@@ -300,16 +300,16 @@ std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Session>& sess
   settings.batch_rows = request.batch_rows > 0 ? request.batch_rows : sdk::kDefaultBatchRows;
   settings.limit = request.limit;
   if (settings.limit && *settings.limit < 0)
-    throw sdk::invalid_argument("mysql: limit must not be negative (got " + std::to_string(*settings.limit) + ")");
+    throw sdk::invalid_argument("limit must not be negative (got " + std::to_string(*settings.limit) + ")");
   std::string sql;
   if (request.query) {
     sql = std::string(strip_statement(*request.query));
-    if (sql.empty()) throw sdk::invalid_argument("mysql: load needs a query (it is empty)");
+    if (sql.empty()) throw sdk::invalid_argument("load needs a query (it is empty)");
     settings.context = "load failed (query: " + statement_excerpt(sql) + ")";
   } else {
     if (request.target.is_path())
-      throw sdk::invalid_argument("mysql: load takes a query or a table, not a path ('" + request.target.path + "')");
-    if (request.target.table.empty()) throw sdk::invalid_argument("mysql: load needs a query or a table");
+      throw sdk::invalid_argument("load takes a query or a table, not a path ('" + request.target.path + "')");
+    if (request.target.table.empty()) throw sdk::invalid_argument("load needs a query or a table");
     settings.context = "cannot load table " + request.target.describe();
   }
   session->begin("load");
@@ -337,7 +337,7 @@ std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Session>& sess
   settings.types.timestamp_utc = session->time_zone_is_utc();
   auto source = run_streaming(session, sql, settings, nullptr);
   if (!source)
-    throw sdk::invalid_argument("mysql: " + settings.context +
+    throw sdk::invalid_argument(settings.context +
                                 ": the statement returned no result set; run statements "
                                 "that return no rows with execute");
   return source;

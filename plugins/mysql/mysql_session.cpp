@@ -104,7 +104,7 @@ void Session::connect() {
     } catch (const sql::SQLException& e) {
       // PREFERRED: a TLS handshake that fails without a CA to verify against falls back to plaintext.
       if (!(settings_.ssl_mode == SslMode::Preferred && settings_.ssl_ca.empty() && e.getErrorCode() == 2026)) throw;
-      host_.info("mysql: TLS handshake with " + settings_.describe() + " failed (" + e.what() +
+      host_.info("TLS handshake with " + settings_.describe() + " failed (" + e.what() +
                  "); MYSQL_SSL_MODE is PREFERRED, connecting without TLS");
       connection_ = open_connection(false);
     }
@@ -139,21 +139,21 @@ void Session::connect() {
   broken_ = false;
   time_zone_known_ = true;
   time_zone_utc_ = true;
-  host_.debug("mysql: connected to " + settings_.describe() + " (" + server_.version + ", connection id " +
+  host_.debug("connected to " + settings_.describe() + " (" + server_.version + ", connection id " +
               std::to_string(server_.connection_id) +
               (server_.tls_cipher.empty() ? ", no TLS" : ", TLS " + server_.tls_cipher) + ")");
 }
 
 void Session::begin(const std::string& operation) {
   if (stream_open_)
-    throw sdk::invalid_argument("mysql: cannot run " + operation +
+    throw sdk::invalid_argument("cannot run " + operation +
                                 " while a result stream from this connection is still open: MySQL sends a "
                                 "result over the connection row by row, so read the stream to its end or release "
                                 "it first (or open a second connector)");
   cancel_fired_ = false;
   host_.check_cancelled();
   if (broken_ || !connection_) {
-    host_.warning("mysql: the connection to " + settings_.describe() +
+    host_.warning("the connection to " + settings_.describe() +
                   " was lost; reconnecting (session variables, temporary tables and any open transaction of the "
                   "old connection are gone)");
     connection_.reset();
@@ -166,8 +166,7 @@ void Session::begin(const std::string& operation) {
       try {
         run(sql, "cleanup");
       } catch (const std::exception& e) {
-        host_.warning(std::string("mysql: cleanup after an earlier failure did not succeed (") + sql +
-                      "): " + e.what());
+        host_.warning(std::string("cleanup after an earlier failure did not succeed (") + sql + "): " + e.what());
       }
     }
   }
@@ -247,7 +246,7 @@ bool Session::time_zone_is_utc() {
                      zone == "Etc/GMT" || zone == "-00:00";
     time_zone_known_ = true;
     if (!time_zone_utc_)
-      host_.warning("mysql: the session time zone is '" + zone +
+      host_.warning("the session time zone is '" + zone +
                     "', not UTC: TIMESTAMP columns load as timestamp[us] without a time zone (wall-clock time in "
                     "that zone)");
   }
@@ -322,9 +321,9 @@ void Session::kill_query(uint64_t connection_id, bool tls) {
     statement->execute("KILL QUERY " + std::to_string(connection_id));
   } catch (const sql::SQLException& e) {
     host_.debug(
-        mask_secret(std::string("mysql: KILL QUERY from a second connection failed: ") + e.what(), settings_.password));
+        mask_secret(std::string("KILL QUERY from a second connection failed: ") + e.what(), settings_.password));
   } catch (const std::exception& e) {
-    host_.debug(std::string("mysql: KILL QUERY from a second connection failed: ") + e.what());
+    host_.debug(std::string("KILL QUERY from a second connection failed: ") + e.what());
   }
 }
 

@@ -261,14 +261,7 @@ bool variable_width(const sdk::DataType& type) {
 int key_bytes(const sdk::DataType& type) {
   using sdk::TypeId;
   switch (type.id) {
-    case TypeId::Bool:
-    case TypeId::Int8:
-    case TypeId::UInt8: return 1;
-    case TypeId::Int16:
-    case TypeId::UInt16: return 2;
-    case TypeId::Int32:
-    case TypeId::UInt32:
-    case TypeId::Float32: return 4;
+    case TypeId::Bool: return 1;
     case TypeId::Date32:
     case TypeId::Date64: return 3;
     case TypeId::Time32:
@@ -276,8 +269,11 @@ int key_bytes(const sdk::DataType& type) {
     case TypeId::Duration: return 6;
     case TypeId::Timestamp: return 8;
     case TypeId::Decimal128: return (type.precision + 8) / 9 * 4 + 1;
-    default: return 8;
+    default: break;
   }
+  // Integers and floats take their Arrow width in a key too; anything else counts as 8.
+  const int64_t width = sdk::byte_width(type.id);
+  return width > 0 ? static_cast<int>(width) : 8;
 }
 
 std::string_view exact_text_collation(bool mariadb) { return mariadb ? "utf8mb4_nopad_bin" : "utf8mb4_0900_bin"; }
@@ -319,7 +315,7 @@ std::string sql_type(const sdk::DataType& type, std::optional<KeyColumn> key) {
     case TypeId::Time64:
     case TypeId::Duration: return "TIME(6)";
   }
-  throw sdk::not_implemented("mysql: no MySQL type for Arrow type " + type.name());
+  throw sdk::not_implemented("no MySQL type for Arrow type " + type.name());
 }
 
 }  // namespace mageio::mysql

@@ -44,29 +44,6 @@ void release_struct(ArrowArray* array) {
   array->release = nullptr;
 }
 
-size_t fixed_width(const sdk::DataType& type) {
-  using sdk::TypeId;
-  switch (type.id) {
-    case TypeId::Int8:
-    case TypeId::UInt8: return 1;
-    case TypeId::Int16:
-    case TypeId::UInt16: return 2;
-    case TypeId::Int32:
-    case TypeId::UInt32:
-    case TypeId::Float32:
-    case TypeId::Date32:
-    case TypeId::Time32: return 4;
-    case TypeId::Decimal128: return 16;
-    case TypeId::Null:
-    case TypeId::Bool:
-    case TypeId::Utf8:
-    case TypeId::Binary:
-    case TypeId::LargeUtf8:
-    case TypeId::LargeBinary: return 0;
-    default: return 8;
-  }
-}
-
 }  // namespace
 
 BufferPool::~BufferPool() {
@@ -133,7 +110,7 @@ OutColumn::OutColumn(sdk::DataType type, std::shared_ptr<BufferPool> pool)
     throw sdk::Error(MAGEIO_STATUS_INTERNAL, "OutColumn does not build " + type_.name());
   variable_ = type_.id == TypeId::Utf8 || type_.id == TypeId::Binary;
   boolean_ = type_.id == TypeId::Bool;
-  width_ = fixed_width(type_);
+  width_ = static_cast<size_t>(sdk::byte_width(type_.id));
   if (variable_) std::memset(offsets_.append(4), 0, 4);
 }
 

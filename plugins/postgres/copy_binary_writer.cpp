@@ -195,11 +195,10 @@ void CopyBinaryWriter::begin() {
   used_ += sizeof kHeader;
 }
 
-void CopyBinaryWriter::write(const ArrowArray& batch) {
+std::vector<CopyBinaryWriter::Source> CopyBinaryWriter::sources_of(const ArrowArray& batch) const {
   using sdk::TypeId;
-  const size_t columns = plan_.size();
-  std::vector<Source> sources(columns);
-  for (size_t c = 0; c < columns; ++c) {
+  std::vector<Source> sources(plan_.size());
+  for (size_t c = 0; c < plan_.size(); ++c) {
     const ArrowArray& child = *batch.children[c];
     Source& s = sources[c];
     s.id = plan_[c].source.id;
@@ -215,26 +214,207 @@ void CopyBinaryWriter::write(const ArrowArray& batch) {
       s.values = static_cast<const uint8_t*>(child.buffers[1]);
     }
   }
+  return sources;
+}
 
-  // Any integer column as int64 (uint64 above INT64_MAX is reported by the caller's range check).
-  auto read_int = [](const Source& s, int64_t row, bool& too_big) -> int64_t {
-    switch (s.id) {
-      case TypeId::Int8: return s.read<int8_t>(row);
-      case TypeId::Int16: return s.read<int16_t>(row);
-      case TypeId::Int32: return s.read<int32_t>(row);
-      case TypeId::Int64: return s.read<int64_t>(row);
-      case TypeId::UInt8: return s.read<uint8_t>(row);
-      case TypeId::UInt16: return s.read<uint16_t>(row);
-      case TypeId::UInt32: return s.read<uint32_t>(row);
-      case TypeId::UInt64: {
-        uint64_t v = s.read<uint64_t>(row);
-        too_big = v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-        return static_cast<int64_t>(v);
-      }
-      default: return 0;
+// Any integer column as int64 (uint64 above INT64_MAX sets `too_big`, for the caller's range check).
+inline int64_t CopyBinaryWriter::read_int(const Source& s, int64_t row, bool& too_big) {
+  using sdk::TypeId;
+  switch (s.id) {
+    case TypeId::Int8: return s.read<int8_t>(row);
+    case TypeId::Int16: return s.read<int16_t>(row);
+    case TypeId::Int32: return s.read<int32_t>(row);
+    case TypeId::Int64: return s.read<int64_t>(row);
+    case TypeId::UInt8: return s.read<uint8_t>(row);
+    case TypeId::UInt16: return s.read<uint16_t>(row);
+    case TypeId::UInt32: return s.read<uint32_t>(row);
+    case TypeId::UInt64: {
+      uint64_t v = s.read<uint64_t>(row);
+      too_big = v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+      return static_cast<int64_t>(v);
     }
-  };
+    default: return 0;
+  }
+}
 
+inline void CopyBinaryWriter::put_integer(const Source& s, Encode encode, size_t c, int64_t r) {
+  bool too_big = false;
+  const int64_t v = read_int(s, r, too_big);
+  if (encode == Encode::Int2) {
+    if (too_big || v < INT16_MIN || v > INT16_MAX)
+      fail(c, r, "value " + std::to_string(v) + " does not fit in smallint");
+    ensure(6);
+    put32(2);
+    put16(static_cast<uint16_t>(static_cast<int16_t>(v)));
+  } else if (encode == Encode::Int4) {
+    if (too_big || v < INT32_MIN || v > INT32_MAX)
+      fail(c, r, "value " + std::to_string(v) + " does not fit in integer");
+    ensure(8);
+    put32(4);
+    put32(static_cast<uint32_t>(static_cast<int32_t>(v)));
+  } else {
+    if (too_big) fail(c, r, "value " + std::to_string(s.read<uint64_t>(r)) + " does not fit in bigint");
+    ensure(12);
+    put32(8);
+    put64(static_cast<uint64_t>(v));
+  }
+}
+
+inline void CopyBinaryWriter::put_numeric(const Source& s, Encode encode, size_t c, int64_t r) {
+  sdk::int128 unscaled;
+  int32_t scale = 0;
+  if (encode == Encode::NumericFromDecimal) {
+    unscaled = s.read<sdk::int128>(r);
+    scale = plan_[c].source.scale;
+  } else if (s.id == sdk::TypeId::UInt64) {
+    unscaled = static_cast<sdk::int128>(s.read<uint64_t>(r));
+  } else {
+    bool unused = false;
+    unscaled = read_int(s, r, unused);
+  }
+  ensure(4 + kMaxNumericBytes);
+  const size_t at = used_;
+  used_ += 4;
+  const size_t size = decimal_to_numeric(unscaled, scale, buffer_.data() + used_);
+  used_ += size;
+  const uint32_t be = __builtin_bswap32(static_cast<uint32_t>(size));
+  std::memcpy(buffer_.data() + at, &be, 4);
+}
+
+inline void CopyBinaryWriter::put_float(const Source& s, Encode encode, int64_t r) {
+  if (encode == Encode::Float4FromFloat32) {
+    ensure(8);
+    put32(4);
+    uint32_t bits;
+    const float f = s.read<float>(r);
+    std::memcpy(&bits, &f, 4);
+    put32(bits);
+    return;
+  }
+  ensure(12);
+  put32(8);
+  const double d = encode == Encode::Float8FromFloat32 ? static_cast<double>(s.read<float>(r)) : s.read<double>(r);
+  uint64_t bits;
+  std::memcpy(&bits, &d, 8);
+  put64(bits);
+}
+
+inline void CopyBinaryWriter::put_jsonb(const Source& s, size_t c, int64_t r) {
+  const std::string_view value = s.string(r);
+  if (value.size() + 1 >= kDirectBytes) {
+    std::string copy;
+    copy.reserve(value.size() + 1);
+    copy += '\1';
+    copy += value;
+    put_field(copy.data(), copy.size(), c, r);
+    return;
+  }
+  ensure(5 + value.size());
+  put32(static_cast<uint32_t>(value.size() + 1));
+  buffer_[used_++] = 1;  // jsonb's binary version
+  std::memcpy(buffer_.data() + used_, value.data(), value.size());
+  used_ += value.size();
+}
+
+inline void CopyBinaryWriter::put_uuid(const Source& s, size_t c, int64_t r) {
+  uint8_t bytes[16];
+  const std::string_view value = s.string(r);
+  if (!parse_uuid(value, bytes)) fail(c, r, "'" + std::string(value.substr(0, 64)) + "' is not a uuid");
+  ensure(20);
+  put32(16);
+  std::memcpy(buffer_.data() + used_, bytes, 16);
+  used_ += 16;
+}
+
+inline void CopyBinaryWriter::put_date(const Source& s, size_t c, int64_t r) {
+  int32_t days;
+  if (s.id == sdk::TypeId::Date32) {
+    days = s.read<int32_t>(r);
+    if (days != INT32_MAX && days != INT32_MIN) days -= kEpochDaysOffset;  // infinities stay
+  } else {
+    const int64_t ms = s.read<int64_t>(r);
+    if (ms == INT64_MAX || ms == INT64_MIN) {
+      days = ms == INT64_MAX ? INT32_MAX : INT32_MIN;
+    } else {
+      int64_t d = ms / 86400000 - (ms % 86400000 < 0 ? 1 : 0) - kEpochDaysOffset;
+      if (d <= INT32_MIN || d >= INT32_MAX) fail(c, r, "the date is out of PostgreSQL's range");
+      days = static_cast<int32_t>(d);
+    }
+  }
+  ensure(8);
+  put32(4);
+  put32(static_cast<uint32_t>(days));
+}
+
+inline void CopyBinaryWriter::put_timestamp(const Source& s, size_t c, int64_t r) {
+  const int64_t raw = s.read<int64_t>(r);
+  int64_t pg;
+  if (raw == INT64_MAX || raw == INT64_MIN) {
+    pg = raw;  // +-infinity (see pg_types.hpp)
+  } else {
+    int64_t micros = raw;
+    bool overflow = false;
+    switch (s.unit) {
+      case sdk::TimeUnit::Second: overflow = __builtin_mul_overflow(raw, int64_t{1000000}, &micros); break;
+      case sdk::TimeUnit::Milli: overflow = __builtin_mul_overflow(raw, int64_t{1000}, &micros); break;
+      case sdk::TimeUnit::Micro: break;
+      case sdk::TimeUnit::Nano: micros = raw / 1000 - (raw % 1000 < 0 ? 1 : 0); break;
+    }
+    if (overflow || __builtin_sub_overflow(micros, kEpochMicrosOffset, &pg) || pg == INT64_MAX || pg == INT64_MIN)
+      fail(c, r, "the timestamp is out of PostgreSQL's range");
+  }
+  ensure(12);
+  put32(8);
+  put64(static_cast<uint64_t>(pg));
+}
+
+inline void CopyBinaryWriter::put_time(const Source& s, int64_t r) {
+  int64_t micros;
+  if (s.id == sdk::TypeId::Time32) {
+    const int64_t v = s.read<int32_t>(r);
+    micros = s.unit == sdk::TimeUnit::Second ? v * 1000000 : v * 1000;
+  } else {
+    const int64_t v = s.read<int64_t>(r);
+    micros = s.unit == sdk::TimeUnit::Nano ? v / 1000 : v;
+  }
+  ensure(12);
+  put32(8);
+  put64(static_cast<uint64_t>(micros));
+}
+
+inline void CopyBinaryWriter::put_value(const Source& s, Encode encode, size_t c, int64_t r) {
+  switch (encode) {
+    case Encode::Null: break;
+    case Encode::Bool:
+      ensure(5);
+      put32(1);
+      buffer_[used_++] = s.bit(r) ? 1 : 0;
+      break;
+    case Encode::Int2:
+    case Encode::Int4:
+    case Encode::Int8: put_integer(s, encode, c, r); break;
+    case Encode::NumericFromInteger:
+    case Encode::NumericFromDecimal: put_numeric(s, encode, c, r); break;
+    case Encode::Float4FromFloat32:
+    case Encode::Float8FromFloat32:
+    case Encode::Float8FromFloat64: put_float(s, encode, r); break;
+    case Encode::Text:
+    case Encode::Bytea: {
+      const std::string_view value = s.string(r);
+      put_field(value.data(), value.size(), c, r);
+      break;
+    }
+    case Encode::Jsonb: put_jsonb(s, c, r); break;
+    case Encode::Uuid: put_uuid(s, c, r); break;
+    case Encode::Date: put_date(s, c, r); break;
+    case Encode::Timestamp: put_timestamp(s, c, r); break;
+    case Encode::Time: put_time(s, r); break;
+  }
+}
+
+void CopyBinaryWriter::write(const ArrowArray& batch) {
+  const size_t columns = plan_.size();
+  const std::vector<Source> sources = sources_of(batch);
   const int64_t rows = batch.length;
   for (int64_t r = 0; r < rows; ++r) {
     ensure(2);
@@ -247,171 +427,7 @@ void CopyBinaryWriter::write(const ArrowArray& batch) {
         put32(0xFFFFFFFFu);
         continue;
       }
-      switch (encode) {
-        case Encode::Null: break;
-        case Encode::Bool:
-          ensure(5);
-          put32(1);
-          buffer_[used_++] = s.bit(r) ? 1 : 0;
-          break;
-        case Encode::Int2:
-        case Encode::Int4:
-        case Encode::Int8: {
-          bool too_big = false;
-          const int64_t v = read_int(s, r, too_big);
-          if (encode == Encode::Int2) {
-            if (too_big || v < INT16_MIN || v > INT16_MAX)
-              fail(c, r, "value " + std::to_string(v) + " does not fit in smallint");
-            ensure(6);
-            put32(2);
-            put16(static_cast<uint16_t>(static_cast<int16_t>(v)));
-          } else if (encode == Encode::Int4) {
-            if (too_big || v < INT32_MIN || v > INT32_MAX)
-              fail(c, r, "value " + std::to_string(v) + " does not fit in integer");
-            ensure(8);
-            put32(4);
-            put32(static_cast<uint32_t>(static_cast<int32_t>(v)));
-          } else {
-            if (too_big) fail(c, r, "value " + std::to_string(s.read<uint64_t>(r)) + " does not fit in bigint");
-            ensure(12);
-            put32(8);
-            put64(static_cast<uint64_t>(v));
-          }
-          break;
-        }
-        case Encode::NumericFromInteger:
-        case Encode::NumericFromDecimal: {
-          sdk::int128 unscaled;
-          int32_t scale = 0;
-          if (encode == Encode::NumericFromDecimal) {
-            unscaled = s.read<sdk::int128>(r);
-            scale = plan_[c].source.scale;
-          } else if (s.id == TypeId::UInt64) {
-            unscaled = static_cast<sdk::int128>(s.read<uint64_t>(r));
-          } else {
-            bool unused = false;
-            unscaled = read_int(s, r, unused);
-          }
-          ensure(4 + kMaxNumericBytes);
-          const size_t at = used_;
-          used_ += 4;
-          const size_t size = decimal_to_numeric(unscaled, scale, buffer_.data() + used_);
-          used_ += size;
-          const uint32_t be = __builtin_bswap32(static_cast<uint32_t>(size));
-          std::memcpy(buffer_.data() + at, &be, 4);
-          break;
-        }
-        case Encode::Float4FromFloat32: {
-          ensure(8);
-          put32(4);
-          uint32_t bits;
-          const float f = s.read<float>(r);
-          std::memcpy(&bits, &f, 4);
-          put32(bits);
-          break;
-        }
-        case Encode::Float8FromFloat32:
-        case Encode::Float8FromFloat64: {
-          ensure(12);
-          put32(8);
-          const double d =
-              encode == Encode::Float8FromFloat32 ? static_cast<double>(s.read<float>(r)) : s.read<double>(r);
-          uint64_t bits;
-          std::memcpy(&bits, &d, 8);
-          put64(bits);
-          break;
-        }
-        case Encode::Text:
-        case Encode::Bytea: {
-          const std::string_view value = s.string(r);
-          put_field(value.data(), value.size(), c, r);
-          break;
-        }
-        case Encode::Jsonb: {
-          const std::string_view value = s.string(r);
-          if (value.size() + 1 >= kDirectBytes) {
-            std::string copy;
-            copy.reserve(value.size() + 1);
-            copy += '\1';
-            copy += value;
-            put_field(copy.data(), copy.size(), c, r);
-          } else {
-            ensure(5 + value.size());
-            put32(static_cast<uint32_t>(value.size() + 1));
-            buffer_[used_++] = 1;  // jsonb's binary version
-            std::memcpy(buffer_.data() + used_, value.data(), value.size());
-            used_ += value.size();
-          }
-          break;
-        }
-        case Encode::Uuid: {
-          uint8_t bytes[16];
-          const std::string_view value = s.string(r);
-          if (!parse_uuid(value, bytes)) fail(c, r, "'" + std::string(value.substr(0, 64)) + "' is not a uuid");
-          ensure(20);
-          put32(16);
-          std::memcpy(buffer_.data() + used_, bytes, 16);
-          used_ += 16;
-          break;
-        }
-        case Encode::Date: {
-          int32_t days;
-          if (s.id == TypeId::Date32) {
-            days = s.read<int32_t>(r);
-            if (days != INT32_MAX && days != INT32_MIN) days -= kEpochDaysOffset;  // infinities stay
-          } else {
-            const int64_t ms = s.read<int64_t>(r);
-            if (ms == INT64_MAX || ms == INT64_MIN) {
-              days = ms == INT64_MAX ? INT32_MAX : INT32_MIN;
-            } else {
-              int64_t d = ms / 86400000 - (ms % 86400000 < 0 ? 1 : 0) - kEpochDaysOffset;
-              if (d <= INT32_MIN || d >= INT32_MAX) fail(c, r, "the date is out of PostgreSQL's range");
-              days = static_cast<int32_t>(d);
-            }
-          }
-          ensure(8);
-          put32(4);
-          put32(static_cast<uint32_t>(days));
-          break;
-        }
-        case Encode::Timestamp: {
-          const int64_t raw = s.read<int64_t>(r);
-          int64_t pg;
-          if (raw == INT64_MAX || raw == INT64_MIN) {
-            pg = raw;  // +-infinity (see pg_types.hpp)
-          } else {
-            int64_t micros = raw;
-            bool overflow = false;
-            switch (s.unit) {
-              case sdk::TimeUnit::Second: overflow = __builtin_mul_overflow(raw, int64_t{1000000}, &micros); break;
-              case sdk::TimeUnit::Milli: overflow = __builtin_mul_overflow(raw, int64_t{1000}, &micros); break;
-              case sdk::TimeUnit::Micro: break;
-              case sdk::TimeUnit::Nano: micros = raw / 1000 - (raw % 1000 < 0 ? 1 : 0); break;
-            }
-            if (overflow || __builtin_sub_overflow(micros, kEpochMicrosOffset, &pg) || pg == INT64_MAX ||
-                pg == INT64_MIN)
-              fail(c, r, "the timestamp is out of PostgreSQL's range");
-          }
-          ensure(12);
-          put32(8);
-          put64(static_cast<uint64_t>(pg));
-          break;
-        }
-        case Encode::Time: {
-          int64_t micros;
-          if (s.id == TypeId::Time32) {
-            const int64_t v = s.read<int32_t>(r);
-            micros = s.unit == sdk::TimeUnit::Second ? v * 1000000 : v * 1000;
-          } else {
-            const int64_t v = s.read<int64_t>(r);
-            micros = s.unit == sdk::TimeUnit::Nano ? v / 1000 : v;
-          }
-          ensure(12);
-          put32(8);
-          put64(static_cast<uint64_t>(micros));
-          break;
-        }
-      }
+      put_value(s, encode, c, r);
     }
     if (used_ >= kChunkBytes) flush();
   }

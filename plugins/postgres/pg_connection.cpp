@@ -1,3 +1,6 @@
+// Over 500 lines on purpose: one libpq connection and what lives on it (the non-blocking I/O loop, cancel,
+// COPY, prepared statements, the pool and transactions) share its private state; split, each part would
+// need that state exposed.
 #include "pg_connection.hpp"
 
 #include <poll.h>
@@ -67,7 +70,7 @@ void forward_notice(void* arg, const char* message) {
   if (host == nullptr || message == nullptr) return;
   std::string text = message;
   trim_newlines(text);
-  host->log(text.starts_with("WARNING") ? MAGEIO_LOG_WARNING : MAGEIO_LOG_INFO, "postgres: " + text);
+  host->log(text.starts_with("WARNING") ? MAGEIO_LOG_WARNING : MAGEIO_LOG_INFO, text);
 }
 
 }  // namespace
@@ -253,8 +256,7 @@ short Connection::wait_socket(short events, const std::string& what) {
   if (closed_) throw connection_error(what);
   if (cancel_request_ && cancel_request_->done && !cancel_request_->reported) {
     cancel_request_->reported = true;
-    if (!cancel_request_->error.empty())
-      host_->warning("postgres: cancel request failed: " + mask(cancel_request_->error));
+    if (!cancel_request_->error.empty()) host_->warning("cancel request failed: " + mask(cancel_request_->error));
   }
   if (host_->cancelled()) {
     if (!cleanup_) request_cancel();

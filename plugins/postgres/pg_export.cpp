@@ -6,21 +6,13 @@
 #include "pg_types.hpp"
 
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/export_input.hpp>
+#include <mageio/sdk/random_suffix.hpp>
 
-#include <random>
 #include <set>
 
 namespace mageio::postgres {
 namespace {
-
-std::string random_suffix() {
-  static thread_local std::mt19937_64 generator{std::random_device{}()};
-  const char* hex = "0123456789abcdef";
-  std::string out;
-  uint64_t value = generator();
-  for (int i = 0; i < 12; ++i, value >>= 4) out += hex[value & 15];
-  return out;
-}
 
 // A column name not among `taken`.
 std::string unused_name(const std::string& base, const std::set<std::string>& taken) {
@@ -81,6 +73,175 @@ void lock_name(Connection& connection, const std::string& purpose, const std::st
                          {"mageio " + purpose + " " + quoted_name}, what);
 }
 
+// What one export writes to, and the names its messages use.
+struct Destination {
+  std::string schema;
+  std::string table;
+  std::string target;     // quoted and qualified, for SQL
+  std::string described;  // schema.table, for messages
+  std::string what;       // "export to schema.table failed"
+};
+
+// Applies if_exists to an existing table (fail, keep for append, truncate or drop for replace) under the
+// export lock; returns whether the table must be created.
+bool settle_existing_table(Connection& connection, const Destination& d, sdk::IfExists if_exists,
+                           const sdk::Schema& fields) {
+  auto kind = relation_kind(connection, d.schema, d.table);
+  if (!kind || if_exists != sdk::IfExists::Append) {
+    lock_name(connection, "export", d.target, d.what);
+    kind = relation_kind(connection, d.schema, d.table);  // what a concurrent export committed meanwhile
+  }
+  if (!kind) return true;
+  if (*kind != 'r' && *kind != 'p')
+    throw sdk::invalid_argument(d.described + " is not a table (relkind '" + std::string(1, *kind) +
+                                "'); export writes to tables");
+  switch (if_exists) {
+    case sdk::IfExists::Fail: throw sdk::already_exists("table " + d.described + " already exists (if_exists is fail)");
+    case sdk::IfExists::Append: return false;
+    case sdk::IfExists::Replace: {
+      auto columns = table_columns(connection, d.schema, d.table);
+      bool same = columns.size() == fields.size();
+      for (size_t i = 0; same && i < columns.size(); ++i)
+        same = columns[i].name == fields[i].name && columns[i].type_text == pg_type_for(fields[i].type);
+      if (same) {
+        // Same shape: keep the table (grants, indexes, constraints, dependent views) and its rows go.
+        connection.exec("TRUNCATE TABLE " + d.target, d.what);
+        return false;
+      }
+      connection.exec("DROP TABLE " + d.target, d.what);
+      return true;
+    }
+  }
+  return false;
+}
+
+// Creates the table (and its schema, and the unique index an upsert needs) for the input's columns.
+void create_table(Connection& connection, const Destination& d, const sdk::Schema& fields,
+                  const std::vector<std::string>& keys) {
+  // Two exports to different tables of a new schema would race on it like on a table (see lock_name).
+  if (!schema_exists(connection, d.schema))
+    lock_name(connection, "schema", quote_identifier(d.schema, "schema"), d.what);
+  if (!schema_exists(connection, d.schema))
+    connection.exec("CREATE SCHEMA " + quote_identifier(d.schema, "schema"), d.what);
+  std::string definition;
+  for (const auto& field : fields) {
+    if (!definition.empty()) definition += ", ";
+    definition += quote_identifier(field.name, "column") + " " + pg_type_for(field.type);
+    if (!field.nullable) definition += " NOT NULL";
+  }
+  connection.exec("CREATE TABLE " + d.target + " (" + definition + ")", d.what);
+  if (!keys.empty()) connection.exec("CREATE UNIQUE INDEX ON " + d.target + " (" + identifier_list(keys) + ")", d.what);
+}
+
+// The target column of every input column, in input order.
+std::vector<TableColumn> match_columns(Connection& connection, const Destination& d, const sdk::Schema& fields) {
+  const auto columns = table_columns(connection, d.schema, d.table);
+  std::vector<TableColumn> targets;
+  for (const auto& field : fields) {
+    const TableColumn* match = nullptr;
+    for (const auto& column : columns)
+      if (column.name == field.name) match = &column;
+    if (match == nullptr)
+      throw sdk::not_found("column \"" + field.name + "\" of the input is not in " + d.described +
+                           " (its columns: " + column_names(columns) + ")");
+    targets.push_back(*match);
+  }
+  return targets;
+}
+
+// The INSERT ... SELECT from the staging table into the target: in input order, the last row of each key
+// winning an upsert with UPDATE.
+std::string insert_from_staging(const Destination& d, const sdk::ExportRequest& request, const std::string& staging,
+                                const std::string& ord, const std::string& select_list,
+                                const std::vector<std::string>& names) {
+  const auto& keys = request.unique_constraints;
+  const bool upsert = !keys.empty();
+  const std::set<std::string> name_set(names.begin(), names.end());
+  const std::set<std::string> key_set(keys.begin(), keys.end());
+  const std::string ord_sql = "s." + quote_identifier(ord, "column");
+  std::string insert = "INSERT INTO " + d.target + " (" + identifier_list(names) + ") SELECT " + select_list + " FROM ";
+  if (upsert && request.conflict_method == sdk::ConflictMethod::Update) {
+    // The last occurrence of each key wins; keys with a NULL never conflict, so all of those stay.
+    std::set<std::string> taken = name_set;
+    taken.insert(ord);
+    const std::string rn = quote_identifier(unused_name("mageio$rn", taken), "column");
+    std::string any_null;
+    for (const auto& key : keys) any_null += " OR s." + quote_identifier(key, "column") + " IS NULL";
+    insert += "(SELECT *, row_number() OVER (PARTITION BY " + identifier_list(keys) + " ORDER BY " +
+              quote_identifier(ord, "column") + " DESC) AS " + rn + " FROM " + staging + ") AS s WHERE s." + rn +
+              " = 1" + any_null + " ORDER BY " + ord_sql;
+  } else {
+    insert += staging + " AS s ORDER BY " + ord_sql;
+  }
+  if (upsert) {
+    insert += " ON CONFLICT (" + identifier_list(keys) + ") DO ";
+    std::string updates;
+    if (request.conflict_method == sdk::ConflictMethod::Update)
+      for (const auto& name : names)
+        if (key_set.count(name) == 0) {
+          const std::string column = quote_identifier(name, "column");
+          updates += (updates.empty() ? "" : ", ") + column + " = EXCLUDED." + column;
+        }
+    insert += updates.empty() ? "NOTHING" : "UPDATE SET " + updates;
+  }
+  return insert;
+}
+
+// Writes the rows through a staging table, then INSERTs them into the target (casting what COPY cannot
+// write in the target's type, resolving an upsert's conflicts). Returns the row count.
+int64_t copy_through_staging(Connection& connection, const Destination& d, const sdk::ExportRequest& request,
+                             const sdk::Schema& fields, const std::vector<TableColumn>& targets,
+                             const std::vector<std::string>& names, sdk::StreamReader& input) {
+  // Staging: each column in the target's type when the writer can produce it, else in the type the
+  // input maps to (always writable), cast by the server on the way into the target.
+  // A temporary table created inside the export's transaction: it is never committed, so whatever
+  // ends the export (error, cancel, the client killed, the connection lost) takes it away with the
+  // transaction -- nothing persistent to clean up. Its name still says what it is and whose (the
+  // backend's pid) for anyone looking at pg_class or a lock list meanwhile.
+  const std::string staging = quote_identifier(
+      "mageio_staging_" + std::to_string(connection.backend_pid()) + "_" + sdk::random_suffix(), "table");
+  const std::string ord = unused_name("mageio$ord", std::set<std::string>(names.begin(), names.end()));
+  std::string definition, select_list;
+  std::vector<EncodePlan> staging_plan;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const std::string column = quote_identifier(fields[i].name, "column");
+    const auto encode = encoding_for(fields[i].type, targets[i].base_oid);
+    if (!definition.empty()) {
+      definition += ", ";
+      select_list += ", ";
+    }
+    if (encode) {
+      definition += column + " " + targets[i].type_text;
+      select_list += "s." + column;
+      staging_plan.push_back(EncodePlan{fields[i].name, fields[i].type, *encode});
+    } else {
+      definition += column + " " + pg_type_for(fields[i].type);
+      select_list += "s." + column + "::" + targets[i].type_text;
+      staging_plan.push_back(
+          EncodePlan{fields[i].name, fields[i].type, encoding_for(fields[i].type, pg_oid_for(fields[i].type)).value()});
+    }
+  }
+  definition += ", " + quote_identifier(ord, "column") + " bigint GENERATED ALWAYS AS IDENTITY";
+  connection.exec("CREATE TEMPORARY TABLE " + staging + " (" + definition + ") ON COMMIT DROP", d.what);
+  const int64_t rows = copy_in(connection, staging, names, std::move(staging_plan), input, d.what);
+  connection.check_cancelled();
+
+  const auto& keys = request.unique_constraints;
+  try {
+    connection.exec(insert_from_staging(d, request, staging, ord, select_list, names), d.what);
+  } catch (const sdk::Error& error) {
+    if (error.sqlstate() != "42P10") throw;
+    throw sdk::Error(MAGEIO_STATUS_INVALID_ARGUMENT,
+                     d.what + ": " + d.described + " has no unique index or constraint on exactly (" +
+                         identifier_list(keys) +
+                         "), which an upsert on those columns needs; create one (CREATE "
+                         "UNIQUE INDEX ON " +
+                         d.target + " (" + identifier_list(keys) + "))",
+                     error.sqlstate());
+  }
+  return rows;
+}
+
 }  // namespace
 
 int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk::StreamReader& input) {
@@ -88,180 +249,40 @@ int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk
   options.finish();
   if (request.target.is_path()) throw sdk::invalid_argument("postgres exports to tables, not paths");
   if (request.target.table.empty()) throw sdk::invalid_argument("give the table to export to");
-  const std::string schema = request.target.schema.empty() ? pool.settings().default_schema : request.target.schema;
-  const std::string& table = request.target.table;
-  const std::string target = qualified_name(schema, table);
-  const std::string described = schema + "." + table;
-  const std::string what = "export to " + described + " failed";
+  Destination d;
+  d.schema = request.target.schema.empty() ? pool.settings().default_schema : request.target.schema;
+  d.table = request.target.table;
+  d.target = qualified_name(d.schema, d.table);
+  d.described = d.schema + "." + d.table;
+  d.what = "export to " + d.described + " failed";
 
   // The input's columns: names exactly as given, each at most once.
   const sdk::Schema& fields = input.schema();
-  if (fields.empty()) throw sdk::invalid_argument("the input has no columns");
+  const auto& keys = request.unique_constraints;
+  sdk::check_export_input(fields, keys, d.described);
   std::vector<std::string> names;
-  std::set<std::string> name_set;
   for (const auto& field : fields) {
     quote_identifier(field.name, "column");  // validates
-    if (!name_set.insert(field.name).second)
-      throw sdk::invalid_argument("the input has two columns named \"" + field.name + "\"");
     names.push_back(field.name);
   }
-  const auto& keys = request.unique_constraints;
-  std::set<std::string> key_set;
-  for (const auto& key : keys) {
-    if (name_set.count(key) == 0)
-      throw sdk::invalid_argument("unique constraint column \"" + key + "\" is not a column of the input");
-    if (!key_set.insert(key).second)
-      throw sdk::invalid_argument("unique constraint column \"" + key + "\" is given twice");
-  }
-  const bool upsert = !keys.empty();
 
   auto lease = pool.acquire();
   Connection& connection = *lease;
   connection.host().check_cancelled();
-  Transaction transaction(connection, what);
+  Transaction transaction(connection, d.what);
+  if (settle_existing_table(connection, d, request.if_exists, fields)) create_table(connection, d, fields, keys);
+  const std::vector<TableColumn> targets = match_columns(connection, d, fields);
 
-  auto kind = relation_kind(connection, schema, table);
-  if (!kind || request.if_exists != sdk::IfExists::Append) {
-    lock_name(connection, "export", target, what);
-    kind = relation_kind(connection, schema, table);  // what a concurrent export committed meanwhile
-  }
-  bool create = !kind.has_value();
-  if (kind && *kind != 'r' && *kind != 'p')
-    throw sdk::invalid_argument(described + " is not a table (relkind '" + std::string(1, *kind) +
-                                "'); export writes to tables");
-  if (kind) {
-    switch (request.if_exists) {
-      case sdk::IfExists::Fail: throw sdk::already_exists("table " + described + " already exists (if_exists is fail)");
-      case sdk::IfExists::Append: break;
-      case sdk::IfExists::Replace: {
-        auto columns = table_columns(connection, schema, table);
-        bool same = columns.size() == fields.size();
-        for (size_t i = 0; same && i < columns.size(); ++i)
-          same = columns[i].name == fields[i].name && columns[i].type_text == pg_type_for(fields[i].type);
-        if (same) {
-          // Same shape: keep the table (grants, indexes, constraints, dependent views) and its rows go.
-          connection.exec("TRUNCATE TABLE " + target, what);
-        } else {
-          connection.exec("DROP TABLE " + target, what);
-          create = true;
-        }
-        break;
-      }
-    }
-  }
-  if (create) {
-    // Two exports to different tables of a new schema would race on it like on a table (see lock_name).
-    if (!schema_exists(connection, schema)) lock_name(connection, "schema", quote_identifier(schema, "schema"), what);
-    if (!schema_exists(connection, schema))
-      connection.exec("CREATE SCHEMA " + quote_identifier(schema, "schema"), what);
-    std::string definition;
-    for (const auto& field : fields) {
-      if (!definition.empty()) definition += ", ";
-      definition += quote_identifier(field.name, "column") + " " + pg_type_for(field.type);
-      if (!field.nullable) definition += " NOT NULL";
-    }
-    connection.exec("CREATE TABLE " + target + " (" + definition + ")", what);
-    if (upsert) connection.exec("CREATE UNIQUE INDEX ON " + target + " (" + identifier_list(keys) + ")", what);
-  }
-
-  // Match every input column with its target column.
-  const auto columns = table_columns(connection, schema, table);
-  std::vector<const TableColumn*> targets;
-  for (const auto& field : fields) {
-    const TableColumn* match = nullptr;
-    for (const auto& column : columns)
-      if (column.name == field.name) match = &column;
-    if (match == nullptr)
-      throw sdk::not_found("column \"" + field.name + "\" of the input is not in " + described +
-                           " (its columns: " + column_names(columns) + ")");
-    targets.push_back(match);
-  }
+  // COPY straight into the target when every column can be written in its type and nothing conflicts.
   std::vector<EncodePlan> direct_plan;
-  bool direct = true;
+  bool direct = keys.empty();
   for (size_t i = 0; i < fields.size(); ++i) {
-    auto encode = encoding_for(fields[i].type, targets[i]->base_oid);
+    auto encode = encoding_for(fields[i].type, targets[i].base_oid);
     direct = direct && encode.has_value();
     direct_plan.push_back(EncodePlan{fields[i].name, fields[i].type, encode.value_or(Encode::Null)});
   }
-
-  int64_t rows = 0;
-  if (direct && !upsert) {
-    rows = copy_in(connection, target, names, std::move(direct_plan), input, what);
-  } else {
-    // Staging: each column in the target's type when the writer can produce it, else in the type the
-    // input maps to (always writable), cast by the server on the way into the target.
-    // A temporary table created inside the export's transaction: it is never committed, so whatever
-    // ends the export (error, cancel, the client killed, the connection lost) takes it away with the
-    // transaction -- nothing persistent to clean up. Its name still says what it is and whose (the
-    // backend's pid) for anyone looking at pg_class or a lock list meanwhile.
-    const std::string staging =
-        quote_identifier("mageio_staging_" + std::to_string(connection.backend_pid()) + "_" + random_suffix(), "table");
-    const std::string ord = unused_name("mageio$ord", name_set);
-    std::string definition, select_list;
-    std::vector<EncodePlan> staging_plan;
-    for (size_t i = 0; i < fields.size(); ++i) {
-      const std::string column = quote_identifier(fields[i].name, "column");
-      const auto encode = encoding_for(fields[i].type, targets[i]->base_oid);
-      if (!definition.empty()) {
-        definition += ", ";
-        select_list += ", ";
-      }
-      if (encode) {
-        definition += column + " " + targets[i]->type_text;
-        select_list += "s." + column;
-        staging_plan.push_back(EncodePlan{fields[i].name, fields[i].type, *encode});
-      } else {
-        definition += column + " " + pg_type_for(fields[i].type);
-        select_list += "s." + column + "::" + targets[i]->type_text;
-        staging_plan.push_back(EncodePlan{fields[i].name, fields[i].type,
-                                          encoding_for(fields[i].type, pg_oid_for(fields[i].type)).value()});
-      }
-    }
-    definition += ", " + quote_identifier(ord, "column") + " bigint GENERATED ALWAYS AS IDENTITY";
-    connection.exec("CREATE TEMPORARY TABLE " + staging + " (" + definition + ") ON COMMIT DROP", what);
-    rows = copy_in(connection, staging, names, std::move(staging_plan), input, what);
-    connection.check_cancelled();
-
-    const std::string column_list = identifier_list(names);
-    const std::string ord_sql = "s." + quote_identifier(ord, "column");
-    std::string insert = "INSERT INTO " + target + " (" + column_list + ") SELECT " + select_list + " FROM ";
-    if (upsert && request.conflict_method == sdk::ConflictMethod::Update) {
-      // The last occurrence of each key wins; keys with a NULL never conflict, so all of those stay.
-      std::set<std::string> taken = name_set;
-      taken.insert(ord);
-      const std::string rn = quote_identifier(unused_name("mageio$rn", taken), "column");
-      std::string any_null;
-      for (const auto& key : keys) any_null += " OR s." + quote_identifier(key, "column") + " IS NULL";
-      insert += "(SELECT *, row_number() OVER (PARTITION BY " + identifier_list(keys) + " ORDER BY " +
-                quote_identifier(ord, "column") + " DESC) AS " + rn + " FROM " + staging + ") AS s WHERE s." + rn +
-                " = 1" + any_null + " ORDER BY " + ord_sql;
-    } else {
-      insert += staging + " AS s ORDER BY " + ord_sql;
-    }
-    if (upsert) {
-      insert += " ON CONFLICT (" + identifier_list(keys) + ") DO ";
-      std::string updates;
-      if (request.conflict_method == sdk::ConflictMethod::Update)
-        for (const auto& name : names)
-          if (key_set.count(name) == 0) {
-            const std::string column = quote_identifier(name, "column");
-            updates += (updates.empty() ? "" : ", ") + column + " = EXCLUDED." + column;
-          }
-      insert += updates.empty() ? "NOTHING" : "UPDATE SET " + updates;
-    }
-    try {
-      connection.exec(insert, what);
-    } catch (const sdk::Error& error) {
-      if (error.sqlstate() != "42P10") throw;
-      throw sdk::Error(MAGEIO_STATUS_INVALID_ARGUMENT,
-                       what + ": " + described + " has no unique index or constraint on exactly (" +
-                           identifier_list(keys) +
-                           "), which an upsert on those columns needs; create one (CREATE "
-                           "UNIQUE INDEX ON " +
-                           target + " (" + identifier_list(keys) + "))",
-                       error.sqlstate());
-    }
-  }
+  const int64_t rows = direct ? copy_in(connection, d.target, names, std::move(direct_plan), input, d.what)
+                              : copy_through_staging(connection, d, request, fields, targets, names, input);
   connection.check_cancelled();
   transaction.commit();
   return rows;

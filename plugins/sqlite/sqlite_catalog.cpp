@@ -19,9 +19,8 @@ std::vector<std::string> attached_schemas(const std::shared_ptr<Database>& db) {
 
 std::string schema_of(const sdk::Target& target, const char* operation) {
   if (target.is_path())
-    throw sdk::invalid_argument(std::string("sqlite: ") + operation +
-                                " works on tables ('table', 'schema'), not paths ('path')");
-  if (target.table.empty()) throw sdk::invalid_argument(std::string("sqlite: ") + operation + " needs a 'table'");
+    throw sdk::invalid_argument(std::string(operation) + " works on tables ('table', 'schema'), not paths ('path')");
+  if (target.table.empty()) throw sdk::invalid_argument(std::string(operation) + " needs a 'table'");
   return target.schema.empty() ? "main" : target.schema;
 }
 
@@ -36,7 +35,7 @@ void require_schema(const std::shared_ptr<Database>& db, const std::string& sche
   if (schema_attached(db, schema)) return;
   std::string names;
   for (const auto& name : attached_schemas(db)) names += (names.empty() ? "" : ", ") + name;
-  throw sdk::not_found("sqlite: no attached database is named '" + schema + "' (attached: " + names +
+  throw sdk::not_found("no attached database is named '" + schema + "' (attached: " + names +
                        "); the schema of a SQLite table is the name of an attached database");
 }
 

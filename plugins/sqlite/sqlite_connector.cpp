@@ -112,25 +112,24 @@ void SqliteConnector::alter_table(const sdk::AlterTableRequest& request) {
   const std::string& table = request.target.table;
   const std::string target = schema + "." + table;
   if (request.action == sdk::AlterAction::AlterColumnType)
-    throw sdk::not_implemented("sqlite: cannot change the type of column \"" + request.column + "\" of " + target +
+    throw sdk::not_implemented("cannot change the type of column \"" + request.column + "\" of " + target +
                                ": SQLite has no ALTER COLUMN TYPE; create a new table with the type you want, copy "
                                "the rows (INSERT INTO ... SELECT), drop the old table and rename the new one");
   auto existing = object_type(db_, schema, table);
-  if (!existing) throw sdk::not_found("sqlite: table " + target + " does not exist");
-  if (*existing != "table")
-    throw sdk::invalid_argument("sqlite: " + target + " is a " + *existing + "; alter_table changes tables");
+  if (!existing) throw sdk::not_found("table " + target + " does not exist");
+  if (*existing != "table") throw sdk::invalid_argument(target + " is a " + *existing + "; alter_table changes tables");
   const auto columns = table_columns(db_, schema, table);
   const std::string alter = "ALTER TABLE " + qualified_name(schema, table);
   const std::string column = quote_identifier(request.column);
   auto require_column = [&] {
     if (find_column(columns, request.column) == nullptr)
-      throw sdk::not_found("sqlite: column \"" + request.column + "\" is not in " + target +
+      throw sdk::not_found("column \"" + request.column + "\" is not in " + target +
                            " (its columns: " + column_list(columns) + ")");
   };
   switch (request.action) {
     case sdk::AlterAction::AddColumn:
       if (find_column(columns, request.column) != nullptr)
-        throw sdk::already_exists("sqlite: column \"" + request.column + "\" already exists in " + target);
+        throw sdk::already_exists("column \"" + request.column + "\" already exists in " + target);
       db_->exec(alter + " ADD COLUMN " + column + " " + declared_type_for(request.type),
                 "cannot add column \"" + request.column + "\" to " + target);
       return;
@@ -141,7 +140,7 @@ void SqliteConnector::alter_table(const sdk::AlterTableRequest& request) {
     case sdk::AlterAction::RenameColumn:
       require_column();
       if (!same_identifier(request.column, request.new_name) && find_column(columns, request.new_name) != nullptr)
-        throw sdk::already_exists("sqlite: cannot rename column \"" + request.column + "\" of " + target + " to \"" +
+        throw sdk::already_exists("cannot rename column \"" + request.column + "\" of " + target + " to \"" +
                                   request.new_name + "\": that column already exists");
       db_->exec(alter + " RENAME COLUMN " + column + " TO " + quote_identifier(request.new_name),
                 "cannot rename column \"" + request.column + "\" of " + target);

@@ -5,6 +5,7 @@
 #include "sqlite_types.hpp"
 
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/export_input.hpp>
 
 #include <string>
 #include <vector>
@@ -32,27 +33,9 @@ Plan make_plan(const sdk::ExportRequest& request, const sdk::Schema& fields) {
   plan.schema = schema_of(request.target, "export");
   plan.table = request.target.table;
   plan.target = plan.schema + "." + plan.table;
-  if (fields.empty())
-    throw sdk::invalid_argument("sqlite: cannot export to " + plan.target + ": the input has no columns");
-  for (size_t i = 0; i < fields.size(); ++i) {
-    for (size_t j = 0; j < i; ++j)
-      if (same_identifier(fields[i].name, fields[j].name))
-        throw sdk::invalid_argument("sqlite: the input has two columns named \"" + fields[j].name + "\" and \"" +
-                                    fields[i].name + "\"; SQLite column names are case-insensitive");
-    plan.types.push_back(declared_type_for(fields[i].type));
-  }
-  for (const auto& key : request.unique_constraints) {
-    const sdk::Field* match = nullptr;
-    for (const auto& field : fields)
-      if (same_identifier(field.name, key)) match = &field;
-    if (match == nullptr)
-      throw sdk::invalid_argument("sqlite: unique_constraints names \"" + key +
-                                  "\", which is not a column of the input");
-    for (const auto& seen : plan.keys)
-      if (same_identifier(seen, key))
-        throw sdk::invalid_argument("sqlite: unique_constraints names \"" + key + "\" twice");
-    plan.keys.push_back(match->name);
-  }
+  const sdk::ColumnNaming naming{same_identifier, "SQLite column names are case-insensitive", true};
+  plan.keys = sdk::check_export_input(fields, request.unique_constraints, plan.target, naming);
+  for (const auto& field : fields) plan.types.push_back(declared_type_for(field.type));
   return plan;
 }
 
@@ -92,7 +75,7 @@ Statement prepare_insert(const std::shared_ptr<Database>& db, const Plan& plan, 
     std::string keys;
     for (const auto& key : plan.keys) keys += (keys.empty() ? "" : ", ") + key;
     throw sdk::Error(MAGEIO_STATUS_INVALID_ARGUMENT,
-                     "sqlite: cannot upsert into " + plan.target + " on (" + keys +
+                     "cannot upsert into " + plan.target + " on (" + keys +
                          "): the table has no PRIMARY KEY or UNIQUE index on exactly these columns; create one "
                          "(CREATE UNIQUE INDEX ... ON " +
                          quote_identifier(plan.table) + " (" + join_quoted(plan.keys) +
@@ -109,7 +92,7 @@ std::vector<std::string> match_columns(const std::shared_ptr<Database>& db, cons
   for (const auto& field : fields) {
     const TableColumn* column = find_column(existing, field.name);
     if (column == nullptr)
-      throw sdk::invalid_argument("sqlite: column \"" + field.name + "\" of the input is not in table " + plan.target +
+      throw sdk::invalid_argument("column \"" + field.name + "\" of the input is not in table " + plan.target +
                                   " (its columns: " + column_list(existing) +
                                   "); add it with alter_table, or export with if_exists \"replace\"");
     columns.push_back(column->name);
@@ -120,8 +103,8 @@ std::vector<std::string> match_columns(const std::shared_ptr<Database>& db, cons
 // A NaN cannot be stored: SQLite turns it into NULL. Unless the user chose that (SQLITE_NAN_AS_NULL), it
 // is an error naming the column and the row, like any other value the destination cannot hold.
 void refuse_nan(const sdk::Field& field, int64_t row, const Plan& plan) {
-  throw sdk::invalid_argument("sqlite: cannot write column \"" + field.name + "\" of row " + std::to_string(row) +
-                              " to " + plan.target +
+  throw sdk::invalid_argument("cannot write column \"" + field.name + "\" of row " + std::to_string(row) + " to " +
+                              plan.target +
                               ": the value is NaN, which SQLite cannot store (it would become NULL); set "
                               "SQLITE_NAN_AS_NULL: true to store NaN as NULL");
 }
@@ -146,14 +129,14 @@ int64_t write_rows(const std::shared_ptr<Database>& db, const Plan& plan, Statem
           stored_as_given = bind_value(insert, static_cast<int>(c + 1), view.column(c), row);
         } catch (const sdk::Error& error) {
           if (error.status() != MAGEIO_STATUS_INVALID_ARGUMENT) throw;
-          throw sdk::invalid_argument("sqlite: cannot write column \"" + fields[c].name + "\" of row " +
+          throw sdk::invalid_argument("cannot write column \"" + fields[c].name + "\" of row " +
                                       std::to_string(number) + " to " + plan.target + ": " + error.what());
         }
         if (stored_as_given) continue;
         if (!nan_as_null) refuse_nan(fields[c], number, plan);
         if (!warned_nan[c]) {
           warned_nan[c] = true;
-          host.warning("sqlite: column \"" + fields[c].name + "\" of " + plan.target +
+          host.warning("column \"" + fields[c].name + "\" of " + plan.target +
                        " holds NaN, stored as NULL (SQLITE_NAN_AS_NULL is true)");
         }
       }
@@ -186,10 +169,10 @@ int64_t export_rows(const std::shared_ptr<Database>& db, const sdk::ExportReques
   db->check_file_still_in_place("cannot export to " + plan.target);
   auto existing = object_type(db, plan.schema, plan.table);
   if (existing && *existing != "table")
-    throw sdk::invalid_argument("sqlite: " + plan.target + " is a " + *existing + "; export writes to tables");
+    throw sdk::invalid_argument(plan.target + " is a " + *existing + "; export writes to tables");
   bool create = !existing;
   if (existing && request.if_exists == sdk::IfExists::Fail)
-    throw sdk::already_exists("sqlite: table " + plan.target +
+    throw sdk::already_exists("table " + plan.target +
                               " already exists (if_exists is \"fail\"; use \"replace\" or \"append\")");
   if (existing && request.if_exists == sdk::IfExists::Replace) {
     db->exec("DROP TABLE " + qualified_name(plan.schema, plan.table), "cannot drop table " + plan.target);

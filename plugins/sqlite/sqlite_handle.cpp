@@ -59,7 +59,7 @@ int classify(void* kind_ptr, int action, const char* table, const char*, const c
 // Prepares the first statement of sql; with `kind`, under the classifying authorizer (installing one
 // marks the connection's other statements for re-preparation, so it is only done when needed).
 int prepare(sqlite3* db, std::string_view sql, sqlite3_stmt** out, const char** tail, StatementKind* kind) {
-  if (sql.size() > static_cast<size_t>(INT32_MAX)) throw sdk::invalid_argument("sqlite: the SQL is longer than 2 GiB");
+  if (sql.size() > static_cast<size_t>(INT32_MAX)) throw sdk::invalid_argument("the SQL is longer than 2 GiB");
   if (kind != nullptr) sqlite3_set_authorizer(db, &classify, kind);
   int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), 0, out, tail);
   if (kind != nullptr) sqlite3_set_authorizer(db, nullptr, nullptr);
@@ -86,7 +86,7 @@ bool has_another_statement(sqlite3* db, const char* tail, const char* end) {
 }  // namespace
 
 std::string quote_identifier(std::string_view name) {
-  if (name.find('\0') != std::string_view::npos) throw sdk::invalid_argument("sqlite: an identifier holds a NUL byte");
+  if (name.find('\0') != std::string_view::npos) throw sdk::invalid_argument("an identifier holds a NUL byte");
   std::string out = "\"";
   for (char c : name) {
     if (c == '"') out += '"';
@@ -105,16 +105,16 @@ bool same_identifier(std::string_view a, std::string_view b) {
 }
 
 sdk::Error sqlite_error(int extended_code, const std::string& what, const std::string& message) {
-  return sdk::Error(status_for(extended_code, message), "sqlite: " + what + ": " + message, {}, extended_code);
+  return sdk::Error(status_for(extended_code, message), what + ": " + message, {}, extended_code);
 }
 
 // --- Database ------------------------------------------------------------------------------------
 
 Database::Database(const std::string& path, int64_t busy_timeout_ms, const sdk::Host& host)
     : host_(host), busy_timeout_ms_(busy_timeout_ms) {
-  if (path.empty()) throw sdk::invalid_argument("sqlite: SQLITE_DATABASE is empty; give a file path or :memory:");
+  if (path.empty()) throw sdk::invalid_argument("SQLITE_DATABASE is empty; give a file path or :memory:");
   if (busy_timeout_ms < 0 || busy_timeout_ms > INT32_MAX)
-    throw sdk::invalid_argument("sqlite: SQLITE_BUSY_TIMEOUT_MS must be between 0 and 2147483647, not " +
+    throw sdk::invalid_argument("SQLITE_BUSY_TIMEOUT_MS must be between 0 and 2147483647, not " +
                                 std::to_string(busy_timeout_ms));
   const std::string what = "cannot open database '" + path + "'";
   constexpr int kFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX;
@@ -183,7 +183,7 @@ void Database::check_file_still_in_place(const std::string& what) const {
   struct stat info {};
   if (stat(file_.c_str(), &info) == 0 && info.st_dev == file_device_ && info.st_ino == file_inode_) return;
   throw sdk::Error(MAGEIO_STATUS_IO,
-                   "sqlite: " + what + ": the database file '" + file_ +
+                   what + ": the database file '" + file_ +
                        "' was removed or replaced since this connection opened it (another export that created "
                        "it failed and removed it); nothing was written, run it again",
                    {}, SQLITE_IOERR);
@@ -242,10 +242,10 @@ Statement::Statement(std::shared_ptr<Database> db, std::string_view sql, const s
     if (offset >= 0) message += " (at character " + std::to_string(offset + 1) + ")";
     throw db_->error(sqlite3_extended_errcode(handle), what, message);
   }
-  if (stmt_ == nullptr) throw sdk::invalid_argument("sqlite: " + what + ": the SQL holds no statement");
+  if (stmt_ == nullptr) throw sdk::invalid_argument(what + ": the SQL holds no statement");
   if (tail != nullptr && has_another_statement(handle, tail, sql.data() + sql.size())) {
     close();
-    throw sdk::invalid_argument("sqlite: " + what +
+    throw sdk::invalid_argument(what +
                                 ": the SQL holds more than one statement; run one at a time, or use execute_queries");
   }
 }
@@ -277,8 +277,7 @@ bool Statement::step(const std::string& what) {
   std::string message = sqlite3_errmsg(handle);
   int code = sqlite3_extended_errcode(handle);
   sqlite3_reset(stmt_);
-  if ((code & 0xff) == SQLITE_INTERRUPT)
-    throw sdk::Error(MAGEIO_STATUS_CANCELLED, "sqlite: " + what + ": cancelled", {}, code);
+  if ((code & 0xff) == SQLITE_INTERRUPT) throw sdk::Error(MAGEIO_STATUS_CANCELLED, what + ": cancelled", {}, code);
   throw db_->error(code, what, message);
 }
 
@@ -318,7 +317,7 @@ int64_t run_script(const std::shared_ptr<Database>& db, std::string_view sql, co
     if (rc != SQLITE_OK) throw db->error(sqlite3_extended_errcode(handle), what, sqlite3_errmsg(handle));
     if (in_transaction && kind.transaction) {
       sqlite3_finalize(raw);
-      throw sdk::invalid_argument("sqlite: " + what +
+      throw sdk::invalid_argument(what +
                                   ": BEGIN, COMMIT and ROLLBACK cannot run here: the statements already run in one "
                                   "transaction");
     }
@@ -341,7 +340,7 @@ int64_t run_script(const std::shared_ptr<Database>& db, std::string_view sql, co
     if (kind.dml) changed += sqlite3_changes64(handle);
     if (in_transaction && sqlite3_get_autocommit(handle) != 0)
       throw sdk::invalid_argument(
-          "sqlite: " + what + ": it ended the transaction the statements run in; leave out BEGIN, COMMIT and ROLLBACK");
+          what + ": it ended the transaction the statements run in; leave out BEGIN, COMMIT and ROLLBACK");
   }
   return changed;
 }
@@ -372,7 +371,7 @@ void Transaction::rollback() noexcept {
     const char* sql = savepoint_ ? "ROLLBACK TO mageio; RELEASE mageio" : "ROLLBACK";
     char* message = nullptr;
     if (sqlite3_exec(handle, sql, nullptr, nullptr, &message) != SQLITE_OK)
-      db_.host().warning(std::string("sqlite: rollback failed: ") + (message ? message : "unknown error"));
+      db_.host().warning(std::string("rollback failed: ") + (message ? message : "unknown error"));
     sqlite3_free(message);
   }
   db_.set_interruptible(true);

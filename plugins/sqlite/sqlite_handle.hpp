@@ -7,7 +7,7 @@
 //   SQLITE_CANTOPEN, IOERR, FULL, CORRUPT, NOTADB -> IO   SQLITE_BUSY, LOCKED       -> UNAVAILABLE
 //   SQLITE_AUTH -> UNAUTHENTICATED                       SQLITE_TOOBIG, RANGE, MISMATCH -> INVALID_ARGUMENT
 //   everything else (syntax errors, constraints, read-only ...) -> BACKEND
-// Messages read "sqlite: <what failed>: <SQLite's message>".
+// Messages read "<what failed>: <SQLite's message>".
 #pragma once
 
 #include <mageio/sdk/connector.hpp>
@@ -31,7 +31,7 @@ std::string qualified_name(std::string_view schema, std::string_view table);
 /// ASCII case-insensitive equality: how SQLite compares identifiers.
 bool same_identifier(std::string_view a, std::string_view b);
 
-/// The Error for a failed SQLite call: "sqlite: <what>: <message>" with its status and vendor code.
+/// The Error for a failed SQLite call: "<what>: <message>" with its status and vendor code.
 sdk::Error sqlite_error(int extended_code, const std::string& what, const std::string& message);
 
 /// One connection. Shared (shared_ptr) by the connector and every statement and stream made from it, so
@@ -60,7 +60,7 @@ class Database {
   /// connection created it, failed, and removed it while this one waited for the lock): what is
   /// written now would go to a file nobody can open. Call it holding the write lock.
   void check_file_still_in_place(const std::string& what) const;
-  /// Runs SQL that returns no rows (one or more statements), throwing "sqlite: <what>: ..." on failure.
+  /// Runs SQL that returns no rows (one or more statements), throwing "<what>: ..." on failure.
   void exec(const std::string& sql, const std::string& what);
 
   /// While enabled (the default), a long-running statement is interrupted (SQLITE_INTERRUPT ->
@@ -100,7 +100,7 @@ class Statement {
   const std::shared_ptr<Database>& shared_db() const { return db_; }
   int column_count() const { return sqlite3_column_count(stmt_); }
 
-  /// True when a row is ready, false when the statement is done. Throws "sqlite: <what>: ...".
+  /// True when a row is ready, false when the statement is done. Throws "<what>: ...".
   bool step(const std::string& what);
   void reset() { sqlite3_reset(stmt_); }
   /// Finalizes now (releases the statement's locks).
@@ -121,7 +121,7 @@ class Statement {
 };
 
 /// Runs every statement in `sql` in order, discarding result rows, and returns the rows changed by its
-/// INSERT/UPDATE/DELETE statements. Failures read "sqlite: <what>: <SQLite's message>". With
+/// INSERT/UPDATE/DELETE statements. Failures read "<what>: <SQLite's message>". With
 /// in_transaction, a statement that ends the surrounding transaction (COMMIT, ROLLBACK) is an error.
 int64_t run_script(const std::shared_ptr<Database>& db, std::string_view sql, const std::string& what,
                    bool in_transaction);

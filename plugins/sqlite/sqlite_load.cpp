@@ -57,7 +57,7 @@ class RowSource : public sdk::BatchSource {
         bytes += kValueOverhead +
                  ((kind == SQLITE_TEXT || kind == SQLITE_BLOB) ? static_cast<size_t>(sqlite3_value_bytes(value)) : 0);
         OwnedValue copy(sqlite3_value_dup(value));
-        if (!copy) throw sdk::Error(MAGEIO_STATUS_INTERNAL, "sqlite: out of memory copying a value");
+        if (!copy) throw sdk::Error(MAGEIO_STATUS_INTERNAL, "out of memory copying a value");
         row.push_back(std::move(copy));
       }
       pending_.push_back(std::move(row));
@@ -132,7 +132,7 @@ class RowSource : public sdk::BatchSource {
                                      ", " + field.type.name() + " inferred from its first rows"
                                : "declared " + declared_[column] + ", loaded as " + field.type.name();
       std::string hint = inferred_[column] ? "; CAST it in the query to give the column one type" : "";
-      throw sdk::invalid_argument("sqlite: " + what_ + ": column \"" + field.name + "\" (" + origin + ") row " +
+      throw sdk::invalid_argument(what_ + ": column \"" + field.name + "\" (" + origin + ") row " +
                                   std::to_string(emitted_ + batch.rows() + 1) + ": " + error.what() + hint);
     }
   }
@@ -175,7 +175,7 @@ std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Database>& db,
     std::string sql = strip_terminator(*request.query);
     statement = Statement(db, sql, what);  // compiles the query as given: errors point into the user's SQL
     if (statement.column_count() == 0)
-      throw sdk::invalid_argument("sqlite: the load query returns no columns; run statements with execute");
+      throw sdk::invalid_argument("the load query returns no columns; run statements with execute");
     if (request.limit) {
       // Let SQLite stop early (a top-N sort instead of a full one). A statement that cannot be a
       // subquery (PRAGMA ...) keeps its plain form: the source stops reading after `limit` rows anyway.
@@ -189,8 +189,7 @@ std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Database>& db,
   } else {
     const std::string schema = schema_of(request.target, "load");
     const std::string& table = request.target.table;
-    if (!object_type(db, schema, table))
-      throw sdk::not_found("sqlite: table " + schema + "." + table + " does not exist");
+    if (!object_type(db, schema, table)) throw sdk::not_found("table " + schema + "." + table + " does not exist");
     what = "cannot read table " + schema + "." + table;
     statement =
         Statement(db, "SELECT * FROM " + qualified_name(schema, table) + (request.limit ? " LIMIT ?1" : ""), what);

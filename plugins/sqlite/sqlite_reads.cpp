@@ -76,7 +76,7 @@ NoSpillWhileRead::NoSpillWhileRead(const std::shared_ptr<Database>& db, const st
   if (!file || !is_being_read(*file) || same_identifier(journal_mode(db, schema), "wal")) return;
   db->exec("PRAGMA cache_spill = OFF", "cannot keep the written pages in memory");
   switched_off_ = true;
-  db->host().warning("sqlite: " + target +
+  db->host().warning(target +
                      " is in the database file this process is reading from (a copy within one file): the rows "
                      "written stay in memory until the commit, since a rollback journal cannot write into a file "
                      "that is being read. Put the database in WAL mode (PRAGMA journal_mode = WAL) to avoid "

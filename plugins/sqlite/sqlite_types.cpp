@@ -3,6 +3,7 @@
 #include "sqlite_handle.hpp"
 
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/utf8.hpp>
 #include <mageio/sdk/values.hpp>
 
 #include <cctype>
@@ -86,7 +87,7 @@ std::string describe(sqlite3_value* value) {
     case SQLITE_FLOAT: return "real " + sdk::format_double(sqlite3_value_double(value));
     case SQLITE_TEXT: {
       std::string_view text = text_of(value);
-      if (!valid_utf8(text)) return "text of " + std::to_string(text.size()) + " bytes that is not valid UTF-8";
+      if (!sdk::valid_utf8(text)) return "text of " + std::to_string(text.size()) + " bytes that is not valid UTF-8";
       if (text.size() <= 40) return "text '" + std::string(text) + "'";
       size_t cut = 40;
       while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole characters
@@ -178,12 +179,12 @@ void append_text(sdk::ColumnBuilder& out, sqlite3_value* value) {
     case SQLITE_FLOAT: return out.append_string(sdk::format_double(sqlite3_value_double(value)));
     case SQLITE_TEXT: {
       std::string_view text = text_of(value);
-      if (!valid_utf8(text)) throw sdk::invalid_argument("the text is not valid UTF-8");
+      if (!sdk::valid_utf8(text)) throw sdk::invalid_argument("the text is not valid UTF-8");
       return out.append_string(text);
     }
     default: {
       std::string_view bytes = blob_of(value);
-      if (!valid_utf8(bytes)) throw sdk::invalid_argument(describe(value) + " is not valid UTF-8 text");
+      if (!sdk::valid_utf8(bytes)) throw sdk::invalid_argument(describe(value) + " is not valid UTF-8 text");
       return out.append_string(bytes);
     }
   }
@@ -234,7 +235,7 @@ std::string declared_type_for(const DataType& type) {
     case TypeId::Float64: return "DOUBLE";
     case TypeId::Decimal128:
       if (type.scale < 0 || type.precision < 1 || type.precision > 38 || type.scale > type.precision)
-        throw sdk::not_implemented("sqlite: cannot store " + type.name() +
+        throw sdk::not_implemented("cannot store " + type.name() +
                                    ": only decimals with 1 <= precision <= 38 and 0 <= scale <= precision");
       return "DECIMAL_TEXT(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + ")";
     case TypeId::Utf8:
@@ -248,7 +249,7 @@ std::string declared_type_for(const DataType& type) {
     case TypeId::Time64: return "TIME";
     case TypeId::Duration: break;  // not mapped (yet)
   }
-  throw sdk::not_implemented("sqlite: no SQLite type for " + type.name());
+  throw sdk::not_implemented("no SQLite type for " + type.name());
 }
 
 std::optional<DataType> type_for_declared(std::string_view declared) {
@@ -318,7 +319,7 @@ void append_value(sdk::ColumnBuilder& out, sqlite3_value* value) {
     case TypeId::Date32:
     case TypeId::Timestamp:
     case TypeId::Time64: return append_temporal(out, value);
-    default: throw sdk::Error(MAGEIO_STATUS_INTERNAL, "sqlite: cannot load values as " + type.name());
+    default: throw sdk::Error(MAGEIO_STATUS_INTERNAL, "cannot load values as " + type.name());
   }
 }
 
@@ -372,40 +373,7 @@ bool bind_value(Statement& statement, int index, const sdk::ColumnView& column, 
     case TypeId::Time64: statement.bind_text(index, sdk::format_time(column.get_time_us(row)), true); return true;
     case TypeId::Duration: break;  // not mapped (yet)
   }
-  throw sdk::not_implemented("sqlite: cannot store " + type.name());
-}
-
-bool valid_utf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int extra;
-    uint32_t code;
-    if (c >= 0xC2 && c <= 0xDF)
-      extra = 1, code = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-      extra = 2, code = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-      extra = 3, code = c & 0x07;
-    else
-      return false;
-    if (end - p <= extra) return false;
-    for (int i = 1; i <= extra; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      code = (code << 6) | (p[i] & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF.
-    if ((extra == 2 && code < 0x800) || (extra == 3 && (code < 0x10000 || code > 0x10FFFF)) ||
-        (code >= 0xD800 && code <= 0xDFFF))
-      return false;
-    p += extra + 1;
-  }
-  return true;
+  throw sdk::not_implemented("cannot store " + type.name());
 }
 
 }  // namespace mageio::sqlite

@@ -88,7 +88,4 @@ void append_value(sdk::ColumnBuilder& out, sqlite3_value* value);
 /// Throws Error(INVALID_ARGUMENT) for a value SQLite cannot hold (uint64 above 2^63-1).
 bool bind_value(Statement& statement, int index, const sdk::ColumnView& column, int64_t row);
 
-/// True when `text` is well-formed UTF-8.
-bool valid_utf8(std::string_view text);
-
 }  // namespace mageio::sqlite

@@ -48,30 +48,6 @@ int expected_buffers(TypeId id) {
   }
 }
 
-// Bytes per value of a fixed-width type; 0 for the types whose values are bits or variable-length.
-int64_t value_width(TypeId id) {
-  switch (id) {
-    case TypeId::Int8:
-    case TypeId::UInt8: return 1;
-    case TypeId::Int16:
-    case TypeId::UInt16: return 2;
-    case TypeId::Int32:
-    case TypeId::UInt32:
-    case TypeId::Float32:
-    case TypeId::Date32:
-    case TypeId::Time32: return 4;
-    case TypeId::Int64:
-    case TypeId::UInt64:
-    case TypeId::Float64:
-    case TypeId::Date64:
-    case TypeId::Timestamp:
-    case TypeId::Time64:
-    case TypeId::Duration: return 8;
-    case TypeId::Decimal128: return 16;
-    default: return 0;
-  }
-}
-
 // Offsets plus the data bytes between the first and the last offset of `rows` values.
 template <typename Offset>
 int64_t variable_bytes(const ArrowArray& column, int64_t rows) {
@@ -93,7 +69,7 @@ int64_t column_bytes(const ArrowArray& column, const DataType& type, int64_t row
     case TypeId::Binary: return validity + variable_bytes<int32_t>(column, rows);
     case TypeId::LargeUtf8:
     case TypeId::LargeBinary: return validity + variable_bytes<int64_t>(column, rows);
-    default: return validity + rows * value_width(type.id);
+    default: return validity + rows * byte_width(type.id);
   }
 }
 

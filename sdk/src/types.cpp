@@ -220,4 +220,33 @@ const std::vector<std::string>& all_type_names() {
   return names;
 }
 
+int64_t byte_width(TypeId id) {
+  switch (id) {
+    case TypeId::Int8:
+    case TypeId::UInt8: return 1;
+    case TypeId::Int16:
+    case TypeId::UInt16: return 2;
+    case TypeId::Int32:
+    case TypeId::UInt32:
+    case TypeId::Float32:
+    case TypeId::Date32:
+    case TypeId::Time32: return 4;
+    case TypeId::Int64:
+    case TypeId::UInt64:
+    case TypeId::Float64:
+    case TypeId::Date64:
+    case TypeId::Timestamp:
+    case TypeId::Time64:
+    case TypeId::Duration: return 8;
+    case TypeId::Decimal128: return 16;
+    case TypeId::Null:
+    case TypeId::Bool:
+    case TypeId::Utf8:
+    case TypeId::LargeUtf8:
+    case TypeId::Binary:
+    case TypeId::LargeBinary: return 0;
+  }
+  return 0;
+}
+
 }  // namespace mageio::sdk

@@ -1,6 +1,7 @@
 #include "scaffold.hpp"
 
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/random_suffix.hpp>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -14,7 +15,6 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -67,19 +67,11 @@ std::string join(const std::vector<std::string>& items) {
   throw sdk::io_error(what + ": " + ec.message());
 }
 
-std::string random_suffix() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string suffix;
-  for (int i = 0; i < 8; ++i) suffix += kChars[rng() % (sizeof kChars - 1)];
-  return suffix;
-}
-
 // A fresh name next to `target` (".<name>.mageio-<tag>-<random>") that does not exist yet.
 fs::path sibling_name(const fs::path& target, const std::string& tag) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     fs::path candidate =
-        target.parent_path() / ("." + target.filename().string() + ".mageio-" + tag + "-" + random_suffix());
+        target.parent_path() / ("." + target.filename().string() + ".mageio-" + tag + "-" + sdk::random_suffix(8));
     std::error_code ec;
     if (!fs::exists(fs::symlink_status(candidate, ec))) return candidate;
   }

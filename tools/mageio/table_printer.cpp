@@ -2,6 +2,8 @@
 
 #include "cli_context.hpp"
 
+#include <mageio/sdk/utf8.hpp>
+
 #include <algorithm>
 #include <utility>
 
@@ -11,41 +13,6 @@ namespace {
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 constexpr std::string_view kNewline = "\xE2\x8F\x8E";      // U+23CE ⏎
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";     // U+2026 …
-
-// Decodes one UTF-8 sequence at text[i]; returns the code point and sets `length`, or -1 (length 1)
-// when the bytes there are not valid UTF-8.
-int32_t decode(std::string_view text, size_t i, size_t& length) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  length = 1;
-  if (lead < 0x80) return lead;
-  size_t need;
-  int32_t code;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    need = 1;
-    code = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    need = 2;
-    code = lead & 0x0F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    need = 3;
-    code = lead & 0x07;
-  } else {
-    return -1;
-  }
-  if (i + need >= text.size()) return -1;  // truncated sequence
-  for (size_t k = 1; k <= need; ++k) {
-    const unsigned char c = byte(i + k);
-    if ((c & 0xC0) != 0x80) return -1;
-    code = (code << 6) | (c & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are invalid.
-  if ((need == 2 && code < 0x800) || (need == 3 && (code < 0x10000 || code > 0x10FFFF)) ||
-      (code >= 0xD800 && code <= 0xDFFF))
-    return -1;
-  length = need + 1;
-  return code;
-}
 
 bool in(int32_t c, int32_t low, int32_t high) { return c >= low && c <= high; }
 
@@ -73,7 +40,7 @@ std::string one_line(std::string_view text) {
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     size_t length = 1;
-    const int32_t c = decode(text, i, length);
+    const int32_t c = sdk::decode_utf8(text, i, length);
     if (c == '\r' || c == '\n') {
       out += kNewline;
       if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++length;  // CRLF is one line break
@@ -93,7 +60,7 @@ size_t display_width(std::string_view text) {
   size_t width = 0;
   for (size_t i = 0; i < text.size();) {
     size_t length = 1;
-    const int32_t c = decode(text, i, length);
+    const int32_t c = sdk::decode_utf8(text, i, length);
     width += c < 0 ? 1 : code_point_width(c);
     i += length;
   }
@@ -108,7 +75,7 @@ std::string truncate_to_width(std::string_view text, size_t width) {
   size_t used = 0;
   for (size_t i = 0; i < text.size();) {
     size_t length = 1;
-    const int32_t c = decode(text, i, length);
+    const int32_t c = sdk::decode_utf8(text, i, length);
     const size_t w = c < 0 ? 1 : code_point_width(c);
     if (used + w > width - 1) break;
     out.append(text.substr(i, length));

@@ -3,10 +3,10 @@
 #include <mageio/core/io_config.hpp>
 #include <mageio/sdk/batch_source.hpp>
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/random_suffix.hpp>
 
 #include <algorithm>
 #include <cstring>
-#include <random>
 
 namespace fs = std::filesystem;
 
@@ -25,16 +25,6 @@ std::string one_line(std::string text) {
     }
   }
   return out;
-}
-
-std::string random_id() {
-  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::random_device device;
-  std::mt19937 generator(device());
-  std::uniform_int_distribution<size_t> pick(0, sizeof alphabet - 2);
-  std::string id;
-  for (int i = 0; i < 6; ++i) id += alphabet[pick(generator)];
-  return id;
 }
 
 std::string status_list(std::initializer_list<MageioStatus> statuses) {
@@ -72,7 +62,7 @@ std::string describe_error(const sdk::Error& error) {
 }
 
 Kit::Kit(const Plugin& plugin, boost::json::object config, Options options, Report& report)
-    : plugin_(plugin), config_(std::move(config)), options_(std::move(options)), report_(report), run_id_(random_id()) {
+    : plugin_(plugin), config_(std::move(config)), options_(std::move(options)), report_(report), run_id_(sdk::random_suffix(6)) {
   auto claimed = [&](const std::string& name) {
     const auto& types = plugin_.supported_types();
     return std::find(types.begin(), types.end(), name) != types.end();

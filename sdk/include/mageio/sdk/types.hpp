@@ -99,4 +99,9 @@ using Schema = std::vector<Field>;
 /// The logical names of every type a plugin may list in supported_types.
 const std::vector<std::string>& all_type_names();
 
+/// Bytes per value in the data buffer of a fixed-width type (1 for int8 ... 8 for int64, timestamps and
+/// durations of any unit, 16 for decimal128); 0 for the types whose values are bits (bool),
+/// variable-length (strings, binary) or absent (null). Readers and builders size buffers with it.
+int64_t byte_width(TypeId id);
+
 }  // namespace mageio::sdk

@@ -1,4 +1,5 @@
-// Writing a file so that a failed export leaves the destination exactly as it was.
+// Writing a file so that a failed export leaves the destination exactly as it was: for any plugin that
+// writes files (the file plugin's CSV and JSON Lines, the template's stand-in table).
 //
 //   Create / Replace: the data goes to a temporary file in the target's directory
 //     (".<name>.mageio-partial-<pid>-<random>.tmp", named for the target and the writing process;
@@ -29,7 +30,7 @@
 #include <string>
 #include <string_view>
 
-namespace mageio::file {
+namespace mageio::sdk {
 
 /// The start of the temporary files' names for a target named `target_name`: ".<name>.mageio-partial-".
 std::string temp_file_prefix(const std::string& target_name);
@@ -99,4 +100,4 @@ class AtomicFile {
   std::string buffer_;
 };
 
-}  // namespace mageio::file
+}  // namespace mageio::sdk

@@ -1,8 +1,7 @@
-#include "atomic_file.hpp"
-
-#include "input_file.hpp"
+#include "mageio/sdk/atomic_file.hpp"
 
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/random_suffix.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,14 +10,14 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
-#include <random>
 #include <sstream>
 
-namespace mageio::file {
+namespace mageio::sdk {
 
 namespace {
 
@@ -81,13 +80,6 @@ bool is_stale_temp(const std::string& path, long pid) {
   const double modified = static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
   // starttime has clock-tick (10 ms) resolution and btime whole seconds: allow a second of slack.
   return *started > modified + 1.0;
-}
-
-std::string random_suffix() {
-  static thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(::getpid())};
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(rng() & 0xFFFFFFFFFFFFull));
-  return buf;
 }
 
 }  // namespace
@@ -174,7 +166,7 @@ AtomicFile::AtomicFile(std::string path, Mode mode) : path_(std::move(path)), mo
   const std::string dir = parent_dir(path_);
   struct stat dst {};
   if (::stat(dir.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode)) {
-    throw sdk::not_found("the directory " + dir + " (of " + path_ + ") does not exist");
+    throw not_found("the directory " + dir + " (of " + path_ + ") does not exist");
   }
   // Replacing through a symbolic link replaces the file it points to, not the link.
   std::error_code ec;
@@ -266,7 +258,7 @@ AtomicFile::~AtomicFile() {
   if (!committed_) rollback();
 }
 
-void AtomicFile::fail(const std::string& what, int err) { throw sdk::io_error(what + ": " + describe_errno(err)); }
+void AtomicFile::fail(const std::string& what, int err) { throw io_error(what + ": " + std::strerror(err)); }
 
 void AtomicFile::write_all(std::string_view data) {
   const char* p = data.data();
@@ -322,12 +314,12 @@ void AtomicFile::commit() {
   } else {
     if (::renameat2(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE) != 0) {
       int err = errno;
-      if (err == EEXIST) throw sdk::already_exists(path_ + " already exists (it appeared during the export)");
+      if (err == EEXIST) throw already_exists(path_ + " already exists (it appeared during the export)");
       if (err != EINVAL && err != ENOSYS && err != ENOTSUP) fail("cannot rename the temporary file to " + path_, err);
       // No RENAME_NOREPLACE on this file system: link() also refuses to overwrite.
       if (::link(temp_path_.c_str(), path_.c_str()) != 0) {
         err = errno;
-        if (err == EEXIST) throw sdk::already_exists(path_ + " already exists (it appeared during the export)");
+        if (err == EEXIST) throw already_exists(path_ + " already exists (it appeared during the export)");
         fail("cannot move the temporary file to " + path_, err);
       }
       ::unlink(temp_path_.c_str());
@@ -362,4 +354,4 @@ void AtomicFile::rollback() noexcept {
   if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
 }
 
-}  // namespace mageio::file
+}  // namespace mageio::sdk
