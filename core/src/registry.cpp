@@ -52,30 +52,6 @@ std::string copy_error_message(MageioError& error) {
 
 }  // namespace
 
-std::vector<std::string> capability_names(uint64_t capabilities) {
-  struct CapabilityName {
-    uint64_t bit;
-    const char* name;
-  };
-  static constexpr CapabilityName kNames[] = {
-      {MAGEIO_CAP_LOAD, "load"},
-      {MAGEIO_CAP_EXPORT, "export"},
-      {MAGEIO_CAP_EXECUTE, "execute"},
-      {MAGEIO_CAP_EXECUTE_QUERIES, "execute_queries"},
-      {MAGEIO_CAP_ALTER_TABLE, "alter_table"},
-      {MAGEIO_CAP_TABLE_EXISTS, "table_exists"},
-      {MAGEIO_CAP_UPSERT, "upsert"},
-      {MAGEIO_CAP_TRANSACTIONS, "transactions"},
-      {MAGEIO_CAP_LOAD_QUERY, "query"},
-      {MAGEIO_CAP_TABLES, "tables"},
-      {MAGEIO_CAP_PATHS, "paths"},
-  };
-  std::vector<std::string> names;
-  for (const auto& capability : kNames)
-    if (capabilities & capability.bit) names.emplace_back(capability.name);
-  return names;
-}
-
 Registry::Registry(RegistryOptions options) : options_(std::move(options)) {}
 
 std::shared_ptr<const Plugin> Registry::load_file(const fs::path& path) {
@@ -125,9 +101,7 @@ std::shared_ptr<const Plugin> Registry::load_file(const fs::path& path) {
   } catch (const std::exception& e) {
     throw sdk::invalid_argument(std::string("bad descriptor: config_schema_json: ") + e.what());
   }
-  std::stringstream types(descriptor->supported_types);
-  for (std::string type; std::getline(types, type, ';');)
-    if (!type.empty()) plugin->supported_types_.push_back(type);
+  plugin->supported_types_ = sdk::parse_supported_types(descriptor->supported_types, descriptor->abi_version);
   return plugin;
 }
 

@@ -62,28 +62,43 @@ TEST_CASE("the host offers its ABI version and accepts a plugin that answers it"
   CHECK(plugin->config_schema().keys[0].secret);
 }
 
-TEST_CASE("an SDK plugin answers a newer 1.x host with 1.0 and refuses other major versions") {
+TEST_CASE("an SDK plugin answers the highest version both sides know and refuses other major versions") {
   RawLibrary library(fixture_library("numbers"));
   REQUIRE(library.handle != nullptr);
   REQUIRE(reinterpret_cast<void*>(library.entry()) != nullptr);
 
-  const MageioPluginDescriptor* descriptor = nullptr;
-  MageioError error{};
-  error.struct_size = sizeof error;
-  CHECK(library.entry()(1001000u, &descriptor, &error) == MAGEIO_STATUS_OK);  // a future host speaking 1.1
-  REQUIRE(descriptor != nullptr);
-  CHECK(descriptor->abi_version == MAGEIO_ABI_VERSION_1_0);
+  struct Case {
+    uint32_t offered;
+    uint32_t answered;
+    const char* types;  // supported_types as that version spells it
+  };
+  const Case cases[] = {
+      {MAGEIO_ABI_VERSION_1_0, MAGEIO_ABI_VERSION_1_0, "int64;utf8"},           // a 1.0 host: what a 1.0 plugin says
+      {MAGEIO_ABI_VERSION_1_1, MAGEIO_ABI_VERSION_1_1, R"(["int64","utf8"])"},  // this host
+      {1002000u, MAGEIO_ABI_VERSION_1_1, R"(["int64","utf8"])"},                // a future 1.2 host
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.offered);
+    const MageioPluginDescriptor* descriptor = nullptr;
+    MageioError error{};
+    error.struct_size = sizeof error;
+    CHECK(library.entry()(c.offered, &descriptor, &error) == MAGEIO_STATUS_OK);
+    REQUIRE(descriptor != nullptr);
+    CHECK(descriptor->abi_version == c.answered);
+    CHECK(std::string(descriptor->supported_types) == c.types);
+    CHECK(std::string(descriptor->name) == "numbers");
+  }
 
   for (uint32_t offered : {2000000u, 999u}) {
     CAPTURE(offered);
     MageioError refusal{};
     refusal.struct_size = sizeof refusal;
-    descriptor = nullptr;
+    const MageioPluginDescriptor* descriptor = nullptr;
     CHECK(library.entry()(offered, &descriptor, &refusal) == MAGEIO_STATUS_NOT_IMPLEMENTED);
     CHECK(descriptor == nullptr);
     REQUIRE(refusal.message != nullptr);
-    CHECK(std::string(refusal.message).find("cannot work with a host that speaks ABI " + std::to_string(offered)) !=
-          std::string::npos);
+    CHECK(std::string(refusal.message)
+              .find("cannot work with a host that speaks ABI " + sdk::abi_version_text(offered)) != std::string::npos);
     REQUIRE(bool(refusal.release));
     refusal.release(&refusal);
   }
@@ -111,10 +126,10 @@ TEST_CASE("every broken plugin is rejected with its own reason and the good ones
   auto registry = registry_with_fixtures();
   CHECK(rejection_for(registry, "no_entry").find("missing entry point mageio_plugin_entry") != std::string::npos);
   CHECK(rejection_for(registry, "refuses")
-            .find("refused ABI 1.0 (NOT_IMPLEMENTED): this plugin refuses every ABI "
+            .find("refused ABI 1.1 (NOT_IMPLEMENTED): this plugin refuses every ABI "
                   "version") != std::string::npos);
   CHECK(rejection_for(registry, "newer_abi") ==
-        "ABI too new: the plugin answered ABI 2.0 but this host speaks 1.0 at most");
+        "ABI too new: the plugin answered ABI 2.0 but this host speaks 1.1 at most");
   CHECK(rejection_for(registry, "older_abi").starts_with("ABI too old: the plugin answered ABI 0.0"));
   CHECK(rejection_for(registry, "null_name") == "bad descriptor: name is NULL");
   CHECK(rejection_for(registry, "null_description") == "bad descriptor: description is NULL");
@@ -148,7 +163,7 @@ TEST_CASE("a plugin that is not found is explained: every place searched and eve
     CHECK(message.find("plugin 'postgres' not found.") == 0);
     CHECK(message.find(fixture("refuses").string() + "  (--plugin-dir)") != std::string::npos);
     CHECK(message.find("/nonexistent/dir: search path entry (--plugin-dir) does not exist") != std::string::npos);
-    CHECK(message.find("libmageio_refuses.so: refused ABI 1.0") != std::string::npos);
+    CHECK(message.find("libmageio_refuses.so: refused ABI 1.1") != std::string::npos);
     CHECK(message.find("available plugins: numbers") != std::string::npos);
   }
 }

@@ -8,6 +8,7 @@
 
 #include <mageio/mageio_abi.h>
 #include <mageio/core/io_config.hpp>
+#include <mageio/sdk/descriptor.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -65,9 +66,8 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
   std::vector<std::string> supported_types_;
 };
 
-/// The names of the capability bits that are set, in bit order: "load", "export", "execute",
-/// "execute_queries", "alter_table", "table_exists", "upsert", "transactions", "query", "tables", "paths".
-std::vector<std::string> capability_names(uint64_t capabilities);
+/// The names of the capability bits that are set, in bit order (the SDK's one table: sdk/descriptor.hpp).
+using sdk::capability_names;
 
 /// A file that was looked at and not accepted, and why.
 struct Rejection {
