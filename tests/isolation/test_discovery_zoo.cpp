@@ -105,3 +105,22 @@ TEST_CASE("opening one in process is the only thing that runs it") {
       run_cli(with_plugin_dirs({"load", "zoo_entry_exit3", "--path", (dir.path() / "t.csv").string()}));
   CHECK_MESSAGE(result.exit_code == 3, describe(result));  // the plugin's exit(3), asked for explicitly
 }
+
+TEST_CASE("a library that no longer matches its manifest is listed from the manifest and refused when opened") {
+  const std::string dir = (fs::path(MAGEIO_TEST_PLUGIN_DIR) / "manifest_mismatch").string();
+  CommandResult listed = run_cli({"plugins", "--plugin-dir", dir});
+  REQUIRE_MESSAGE(listed.exit_code == 0, describe(listed));
+  CHECK(listed.out.find("9.9.9") != std::string::npos);
+  TempDir tmp;
+  write_file(tmp.path() / "t.csv", "id\n1\n");
+  for (bool isolate : {false, true}) {
+    CAPTURE(isolate);
+    std::vector<std::string> args = {
+        "load", "manifest_mismatch", "--path", (tmp.path() / "t.csv").string(), "--plugin-dir", dir};
+    if (isolate) args.push_back("--isolate");
+    CommandResult opened = run_cli(args);
+    CHECK_MESSAGE(opened.exit_code == 1, describe(opened));
+    CHECK(opened.err.find("plugin 'manifest_mismatch' does not match its manifest (version: the manifest says "
+                          "9.9.9, the entry point says 1.0.0)") != std::string::npos);
+  }
+}
