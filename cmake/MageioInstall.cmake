@@ -56,6 +56,7 @@ install(FILES
   ${PROJECT_BINARY_DIR}/mageioConfigVersion.cmake
   ${PROJECT_SOURCE_DIR}/sdk/cmake/MageioPlugin.cmake
   ${PROJECT_SOURCE_DIR}/sdk/cmake/MageioConformance.cmake
+  ${PROJECT_SOURCE_DIR}/sdk/cmake/MageioManifest.cmake
   DESTINATION ${MAGEIO_INSTALL_CMAKEDIR})
 
 foreach(pc mageio mageio-sdk)

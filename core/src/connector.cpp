@@ -88,8 +88,9 @@ std::unique_ptr<Connector> Plugin::open(const json::object& config, std::shared_
     status = isolation::open_isolated(path_, name_, options.timeout, config_text.c_str(), &instance->services,
                                       &instance->handle, &slot.error);
   } else {
-    instance->slots = descriptor_;
-    status = descriptor_->open(config_text.c_str(), &instance->services, &instance->handle, &slot.error);
+    const MageioPluginDescriptor& loaded = descriptor();  // the first in-process open loads the library
+    instance->slots = &loaded;
+    status = loaded.open(config_text.c_str(), &instance->services, &instance->handle, &slot.error);
   }
   auto connector = std::unique_ptr<Connector>(new Connector(shared_from_this(), instance, host, std::move(secrets)));
   if (status != MAGEIO_STATUS_OK) {

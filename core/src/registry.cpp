@@ -3,12 +3,14 @@
 
 #include "descriptor_check.hpp"
 #include "loaded_library.hpp"
+#include "plugin_manifest.hpp"
 
 #include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -52,37 +54,18 @@ std::string copy_error_message(MageioError& error) {
 
 }  // namespace
 
-std::vector<std::string> capability_names(uint64_t capabilities) {
-  struct CapabilityName {
-    uint64_t bit;
-    const char* name;
-  };
-  static constexpr CapabilityName kNames[] = {
-      {MAGEIO_CAP_LOAD, "load"},
-      {MAGEIO_CAP_EXPORT, "export"},
-      {MAGEIO_CAP_EXECUTE, "execute"},
-      {MAGEIO_CAP_EXECUTE_QUERIES, "execute_queries"},
-      {MAGEIO_CAP_ALTER_TABLE, "alter_table"},
-      {MAGEIO_CAP_TABLE_EXISTS, "table_exists"},
-      {MAGEIO_CAP_UPSERT, "upsert"},
-      {MAGEIO_CAP_TRANSACTIONS, "transactions"},
-      {MAGEIO_CAP_LOAD_QUERY, "query"},
-      {MAGEIO_CAP_TABLES, "tables"},
-      {MAGEIO_CAP_PATHS, "paths"},
-  };
-  std::vector<std::string> names;
-  for (const auto& capability : kNames)
-    if (capabilities & capability.bit) names.emplace_back(capability.name);
-  return names;
-}
-
 Registry::Registry(RegistryOptions options) : options_(std::move(options)) {}
 
-std::shared_ptr<const Plugin> Registry::load_file(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw sdk::not_found("not a regular file");
-  if (!has_elf_header(path)) throw sdk::invalid_argument("not a shared library (no ELF header)");
+namespace {
 
+struct Loaded {
+  std::shared_ptr<LoadedLibrary> library;
+  const MageioPluginDescriptor* descriptor = nullptr;
+  sdk::Manifest manifest;  // what the descriptor says
+};
+
+// dlopen, negotiation and the descriptor check: the only place plugin code runs in this process.
+Loaded load_library(const fs::path& path) {
   // RTLD_NOW: an unresolved symbol fails here, not in the middle of a copy. RTLD_LOCAL: plugins never
   // see each other's symbols.
   boost::dll::shared_library library;
@@ -98,36 +81,106 @@ std::shared_ptr<const Plugin> Registry::load_file(const fs::path& path) {
   auto entry =
       library.get<MageioStatus(uint32_t, const MageioPluginDescriptor**, MageioError*)>(MAGEIO_PLUGIN_ENTRY_NAME);
 
-  auto loaded = std::make_shared<LoadedLibrary>(std::move(library));
-  const MageioPluginDescriptor* descriptor = nullptr;
+  Loaded loaded;
+  loaded.library = std::make_shared<LoadedLibrary>(std::move(library));
   MageioError error{};
   error.struct_size = sizeof error;
-  MageioStatus status = entry(MAGEIO_ABI_VERSION, &descriptor, &error);
+  MageioStatus status = entry(MAGEIO_ABI_VERSION, &loaded.descriptor, &error);
   if (status != MAGEIO_STATUS_OK) {
     std::string message = copy_error_message(error);
     throw sdk::Error(MAGEIO_STATUS_NOT_IMPLEMENTED, std::string("refused ABI ") + abi_version_text(MAGEIO_ABI_VERSION) +
                                                         " (" + sdk::status_name(status) + "): " + message);
   }
-  if (auto problem = check_descriptor(descriptor, MAGEIO_ABI_VERSION); !problem.empty())
+  if (auto problem = check_descriptor(loaded.descriptor, MAGEIO_ABI_VERSION, &loaded.manifest); !problem.empty())
     throw sdk::invalid_argument(problem);
+  return loaded;
+}
 
+void require_library_file(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw sdk::not_found("not a regular file");
+  if (!has_elf_header(path)) throw sdk::invalid_argument("not a shared library (no ELF header)");
+}
+
+}  // namespace
+
+// Everything but the library, copied from a manifest (discovery) or from the loaded descriptor.
+std::shared_ptr<Plugin> plugin_from_manifest(const sdk::Manifest& manifest, const fs::path& path) {
   auto plugin = std::shared_ptr<Plugin>(new Plugin());
-  plugin->library_ = loaded;
-  plugin->descriptor_ = descriptor;
-  plugin->name_ = descriptor->name;
-  plugin->version_ = descriptor->version;
-  plugin->description_ = descriptor->description;
-  plugin->abi_version_ = descriptor->abi_version;
-  plugin->capabilities_ = descriptor->capabilities;
+  plugin->name_ = manifest.name;
+  plugin->version_ = manifest.version;
+  plugin->description_ = manifest.description;
+  plugin->abi_version_ = manifest.abi_version;
+  plugin->capabilities_ = manifest.capabilities;
   plugin->path_ = fs::absolute(path);
+  plugin->supported_types_ = manifest.supported_types;
   try {
-    plugin->config_schema_ = ConfigSchema::parse(descriptor->config_schema_json);
+    plugin->config_schema_ = ConfigSchema::parse(manifest.config_schema_json);
   } catch (const std::exception& e) {
     throw sdk::invalid_argument(std::string("bad descriptor: config_schema_json: ") + e.what());
   }
-  std::stringstream types(descriptor->supported_types);
-  for (std::string type; std::getline(types, type, ';');)
-    if (!type.empty()) plugin->supported_types_.push_back(type);
+  return plugin;
+}
+
+void Plugin::load_locked() const {
+  if (descriptor_ != nullptr) return;
+  Loaded loaded;
+  try {
+    loaded = load_library(path_);
+  } catch (const sdk::Error& e) {
+    throw sdk::Error(e.status(), "plugin '" + name_ + "' (" + path_.string() + "): " + e.what());
+  }
+  if (has_manifest_) {
+    sdk::Manifest expected;
+    expected.name = name_;
+    expected.version = version_;
+    expected.description = description_;
+    expected.abi_version = abi_version_;
+    expected.capabilities = capabilities_;
+    expected.supported_types = supported_types_;
+    expected.config_schema_json = manifest_schema_;
+    if (auto problem = manifest_mismatch(expected, loaded.manifest); !problem.empty())
+      throw sdk::invalid_argument(problem + " (" + path_.string() + ")");
+  }
+  library_ = std::move(loaded.library);
+  descriptor_ = loaded.descriptor;
+}
+
+const MageioPluginDescriptor& Plugin::descriptor() const {
+  std::lock_guard lock(load_mutex_);
+  load_locked();
+  return *descriptor_;
+}
+
+bool Plugin::loaded() const {
+  std::lock_guard lock(load_mutex_);
+  return descriptor_ != nullptr;
+}
+
+std::shared_ptr<const Plugin> Registry::load_file(const fs::path& path) {
+  require_library_file(path);
+  // A manifest, when there is one, must agree with what the library answers; one that cannot be read
+  // is refused before any code runs.
+  std::optional<sdk::Manifest> manifest = read_plugin_manifest(path);
+  Loaded loaded = load_library(path);
+  if (manifest)
+    if (auto problem = manifest_mismatch(*manifest, loaded.manifest); !problem.empty())
+      throw sdk::invalid_argument(problem);
+  auto plugin = plugin_from_manifest(loaded.manifest, path);
+  plugin->has_manifest_ = manifest.has_value();
+  plugin->manifest_schema_ = loaded.manifest.config_schema_json;
+  plugin->library_ = std::move(loaded.library);
+  plugin->descriptor_ = loaded.descriptor;
+  return plugin;
+}
+
+std::shared_ptr<const Plugin> Registry::read_file(const fs::path& path) {
+  require_library_file(path);
+  std::optional<sdk::Manifest> manifest = read_plugin_manifest(path);
+  if (!manifest) throw sdk::invalid_argument(kNoManifest);
+  auto plugin = plugin_from_manifest(*manifest, path);
+  plugin->has_manifest_ = true;
+  plugin->manifest_schema_ = manifest->config_schema_json;
   return plugin;
 }
 
@@ -161,7 +214,7 @@ void Registry::scan_locked() {
     fs::path key = fs::weakly_canonical(file, ec);
     if (!visited.insert(ec ? file : key).second) return;
     try {
-      auto plugin = load_file(file);
+      auto plugin = read_file(file);  // the manifest only: no plugin code runs while listing
       auto same = std::find_if(plugins_.begin(), plugins_.end(), [&](auto& p) { return p->name() == plugin->name(); });
       if (same != plugins_.end()) {
         rejections_.push_back({file, "duplicate name: plugin '" + plugin->name() + "' was already loaded from " +

@@ -30,7 +30,11 @@ function(mageio_add_plugin name)
     target_link_options(${target} PRIVATE -Wl,--no-undefined)
   endif()
   set_property(GLOBAL APPEND PROPERTY MAGEIO_PLUGIN_TARGETS ${target})
+  # Discovery reads what a plugin is from its manifest, never by running it.
+  mageio_add_manifest(${target})
 endfunction()
+
+include(${CMAKE_CURRENT_LIST_DIR}/MageioManifest.cmake)
 
 # mageio_add_conformance_test(): a ctest running `mageio test-plugin` on a plugin.
 include(${CMAKE_CURRENT_LIST_DIR}/MageioConformance.cmake)

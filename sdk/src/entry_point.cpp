@@ -1,6 +1,7 @@
 // The C side of a plugin: the descriptor, version negotiation and one trampoline per operation. Each
 // trampoline parses the JSON request, calls the Connector, and turns every exception into a MageioError,
 // so nothing C++ ever crosses the boundary.
+#include <mageio/sdk/descriptor.hpp>
 #include <mageio/sdk/detail/entry_point.hpp>
 
 #include "progress_meter.hpp"
@@ -12,7 +13,6 @@
 #include <cstring>
 #include <mutex>
 #include <new>
-#include <regex>
 
 // What the C ABI calls an instance: the connector and the host services it was opened with.
 struct MageioInstance {
@@ -28,8 +28,12 @@ struct PluginState {
   PluginInfo info;
   Factory factory;
   std::string config_schema;
-  std::string supported_types;
-  MageioPluginDescriptor descriptor{};
+  // supported_types as each ABI version spells it (";"-list in 1.0, JSON array since 1.1), and one
+  // descriptor per version this SDK can answer in negotiation.
+  std::string supported_types_1_0;
+  std::string supported_types_1_1;
+  MageioPluginDescriptor descriptor_1_0{};
+  MageioPluginDescriptor descriptor_1_1{};
 };
 
 // Built once at the first negotiation; destroyed when the library is unloaded (the host unloads only
@@ -145,38 +149,23 @@ MageioStatus table_exists(MageioInstance* instance, const char* request, int32_t
   });
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ";") + item;
-  return out;
-}
-
-// Catches a plugin author's mistakes at the first load instead of in the host's error messages.
-void check_info(const PluginInfo& info) {
-  static const std::regex name_pattern("[a-z][a-z0-9_]{0,63}");
-  if (!std::regex_match(info.name, name_pattern))
-    throw Error(MAGEIO_STATUS_INTERNAL, "plugin name '" + info.name + "' is not [a-z][a-z0-9_]* (at most 64 bytes)");
-  if (info.version.empty()) throw Error(MAGEIO_STATUS_INTERNAL, "plugin " + info.name + " has no version");
-  for (const auto& type : info.supported_types) DataType::from_name(type);
-}
-
 std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) {
   auto state = std::make_unique<PluginState>();
   state->info = info();
-  check_info(state->info);
   state->factory = std::move(factory);
   state->config_schema = config_schema_json(state->info.config_section, state->info.config_keys);
-  state->supported_types = join(state->info.supported_types);
+  state->supported_types_1_0 = supported_types_text(state->info.supported_types, MAGEIO_ABI_VERSION_1_0);
+  state->supported_types_1_1 = supported_types_text(state->info.supported_types, MAGEIO_ABI_VERSION_1_1);
   const uint64_t caps = state->info.capabilities;
-  MageioPluginDescriptor& d = state->descriptor;
+  MageioPluginDescriptor& d = state->descriptor_1_1;
   d.struct_size = sizeof(MageioPluginDescriptor);
-  d.abi_version = MAGEIO_ABI_VERSION;
+  d.abi_version = MAGEIO_ABI_VERSION_1_1;
   d.name = state->info.name.c_str();
   d.version = state->info.version.c_str();
   d.description = state->info.description.c_str();
   d.capabilities = caps;
   d.config_schema_json = state->config_schema.c_str();
-  d.supported_types = state->supported_types.c_str();
+  d.supported_types = state->supported_types_1_1.c_str();
   d.open = &open_instance;
   d.close = &close_instance;
   // A slot is filled exactly when its capability is declared.
@@ -186,6 +175,14 @@ std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) 
   d.execute_queries = (caps & MAGEIO_CAP_EXECUTE_QUERIES) ? &execute_queries : nullptr;
   d.alter_table = (caps & MAGEIO_CAP_ALTER_TABLE) ? &alter_table : nullptr;
   d.table_exists = (caps & MAGEIO_CAP_TABLE_EXISTS) ? &table_exists : nullptr;
+  // What a 1.0 host reads: the same slots, version 1.0 and the ";"-separated types.
+  state->descriptor_1_0 = d;
+  state->descriptor_1_0.abi_version = MAGEIO_ABI_VERSION_1_0;
+  state->descriptor_1_0.supported_types = state->supported_types_1_0.c_str();
+  // The host's own validator catches a plugin author's mistakes at the first load instead of in the
+  // host's error messages.
+  if (auto problem = check_manifest(manifest_of(d)); !problem.empty())
+    throw Error(MAGEIO_STATUS_INTERNAL, "plugin " + state->info.name + ": " + problem);
   return state;
 }
 
@@ -198,14 +195,14 @@ MageioStatus negotiate(uint32_t host_abi_version, PluginInfo (*info)(), Factory 
     if (out == nullptr) return report_error(error, MAGEIO_STATUS_INVALID_ARGUMENT, "out is NULL");
     if (MAGEIO_ABI_MAJOR(host_abi_version) != MAGEIO_ABI_MAJOR(MAGEIO_ABI_VERSION) ||
         host_abi_version < MAGEIO_ABI_VERSION_1_0) {
-      std::string message = "this plugin implements mageio ABI " + std::to_string(MAGEIO_ABI_VERSION) +
-                            " and cannot work with a host that speaks ABI " + std::to_string(host_abi_version);
+      std::string message = "this plugin implements mageio ABI " + abi_version_text(MAGEIO_ABI_VERSION) +
+                            " and cannot work with a host that speaks ABI " + abi_version_text(host_abi_version);
       return report_error(error, MAGEIO_STATUS_NOT_IMPLEMENTED, message.c_str());
     }
     std::lock_guard lock(mutex);
     if (g_plugin == nullptr) g_plugin = build_state(info, std::move(factory));
-    // ABI 1.0 is the only version so far; a later SDK answers min(host, its own) here.
-    *out = &g_plugin->descriptor;
+    // Answer min(host, this SDK's version): a 1.0 host gets exactly what a 1.0 plugin would give it.
+    *out = host_abi_version >= MAGEIO_ABI_VERSION_1_1 ? &g_plugin->descriptor_1_1 : &g_plugin->descriptor_1_0;
     return MAGEIO_STATUS_OK;
   } catch (...) {
     return report_current_exception(error);

@@ -33,6 +33,16 @@ std::string rejection_for(Registry& registry, const std::string& fixture_name) {
   return "(not rejected)";
 }
 
+// Why loading the fixture by path (which runs its entry point) fails.
+std::string load_failure(const std::string& fixture_name) {
+  try {
+    Registry::load_file(fixture_library(fixture_name));
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(loaded)";
+}
+
 Registry numbers_registry() {
   return Registry({.plugin_dirs = {fixture("numbers")}, .use_environment = false, .use_default_dirs = false});
 }
@@ -62,28 +72,43 @@ TEST_CASE("the host offers its ABI version and accepts a plugin that answers it"
   CHECK(plugin->config_schema().keys[0].secret);
 }
 
-TEST_CASE("an SDK plugin answers a newer 1.x host with 1.0 and refuses other major versions") {
+TEST_CASE("an SDK plugin answers the highest version both sides know and refuses other major versions") {
   RawLibrary library(fixture_library("numbers"));
   REQUIRE(library.handle != nullptr);
   REQUIRE(reinterpret_cast<void*>(library.entry()) != nullptr);
 
-  const MageioPluginDescriptor* descriptor = nullptr;
-  MageioError error{};
-  error.struct_size = sizeof error;
-  CHECK(library.entry()(1001000u, &descriptor, &error) == MAGEIO_STATUS_OK);  // a future host speaking 1.1
-  REQUIRE(descriptor != nullptr);
-  CHECK(descriptor->abi_version == MAGEIO_ABI_VERSION_1_0);
+  struct Case {
+    uint32_t offered;
+    uint32_t answered;
+    const char* types;  // supported_types as that version spells it
+  };
+  const Case cases[] = {
+      {MAGEIO_ABI_VERSION_1_0, MAGEIO_ABI_VERSION_1_0, "int64;utf8"},           // a 1.0 host: what a 1.0 plugin says
+      {MAGEIO_ABI_VERSION_1_1, MAGEIO_ABI_VERSION_1_1, R"(["int64","utf8"])"},  // this host
+      {1002000u, MAGEIO_ABI_VERSION_1_1, R"(["int64","utf8"])"},                // a future 1.2 host
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.offered);
+    const MageioPluginDescriptor* descriptor = nullptr;
+    MageioError error{};
+    error.struct_size = sizeof error;
+    CHECK(library.entry()(c.offered, &descriptor, &error) == MAGEIO_STATUS_OK);
+    REQUIRE(descriptor != nullptr);
+    CHECK(descriptor->abi_version == c.answered);
+    CHECK(std::string(descriptor->supported_types) == c.types);
+    CHECK(std::string(descriptor->name) == "numbers");
+  }
 
   for (uint32_t offered : {2000000u, 999u}) {
     CAPTURE(offered);
     MageioError refusal{};
     refusal.struct_size = sizeof refusal;
-    descriptor = nullptr;
+    const MageioPluginDescriptor* descriptor = nullptr;
     CHECK(library.entry()(offered, &descriptor, &refusal) == MAGEIO_STATUS_NOT_IMPLEMENTED);
     CHECK(descriptor == nullptr);
     REQUIRE(refusal.message != nullptr);
-    CHECK(std::string(refusal.message).find("cannot work with a host that speaks ABI " + std::to_string(offered)) !=
-          std::string::npos);
+    CHECK(std::string(refusal.message)
+              .find("cannot work with a host that speaks ABI " + sdk::abi_version_text(offered)) != std::string::npos);
     REQUIRE(bool(refusal.release));
     refusal.release(&refusal);
   }
@@ -109,19 +134,24 @@ TEST_CASE("a plugin never writes past the error struct size the host gave it") {
 
 TEST_CASE("every broken plugin is rejected with its own reason and the good ones still load") {
   auto registry = registry_with_fixtures();
-  CHECK(rejection_for(registry, "no_entry").find("missing entry point mageio_plugin_entry") != std::string::npos);
-  CHECK(rejection_for(registry, "refuses")
-            .find("refused ABI 1.0 (NOT_IMPLEMENTED): this plugin refuses every ABI "
-                  "version") != std::string::npos);
-  CHECK(rejection_for(registry, "newer_abi") ==
-        "ABI too new: the plugin answered ABI 2.0 but this host speaks 1.0 at most");
-  CHECK(rejection_for(registry, "older_abi").starts_with("ABI too old: the plugin answered ABI 0.0"));
-  CHECK(rejection_for(registry, "null_name") == "bad descriptor: name is NULL");
-  CHECK(rejection_for(registry, "null_description") == "bad descriptor: description is NULL");
-  CHECK(rejection_for(registry, "bad_name").find("name 'Bad Name!' is not [a-z][a-z0-9_]*") != std::string::npos);
-  CHECK(rejection_for(registry, "capability_without_slot") ==
+  // Discovery runs none of them: each one without a manifest is rejected for that alone.
+  for (const char* name : {"no_entry", "refuses", "newer_abi", "older_abi", "null_name", "null_description", "bad_name",
+                           "capability_without_slot", "short_struct"}) {
+    CAPTURE(name);
+    CHECK(rejection_for(registry, name) == "no manifest; rebuild with mageio_add_manifest");
+  }
+  // Loaded by path, each is refused with its own reason.
+  CHECK(load_failure("no_entry").find("missing entry point mageio_plugin_entry") != std::string::npos);
+  CHECK(load_failure("refuses").find("refused ABI 1.1 (NOT_IMPLEMENTED): this plugin refuses every ABI "
+                                     "version") != std::string::npos);
+  CHECK(load_failure("newer_abi") == "ABI too new: the plugin answered ABI 2.0 but this host speaks 1.1 at most");
+  CHECK(load_failure("older_abi").starts_with("ABI too old: the plugin answered ABI 0.0"));
+  CHECK(load_failure("null_name") == "bad descriptor: name is NULL");
+  CHECK(load_failure("null_description") == "bad descriptor: description is NULL");
+  CHECK(load_failure("bad_name").find("name 'Bad Name!' is not [a-z][a-z0-9_]*") != std::string::npos);
+  CHECK(load_failure("capability_without_slot") ==
         "bad descriptor: declares the export_data capability but its slot is NULL");
-  CHECK(rejection_for(registry, "short_struct").starts_with("bad descriptor: struct_size 16 is smaller"));
+  CHECK(load_failure("short_struct").starts_with("bad descriptor: struct_size 16 is smaller"));
   CHECK(rejection_for(registry, "not_a_library") == "not a shared library (no ELF header)");
   CHECK(rejection_for(registry, "duplicate").starts_with("duplicate name: plugin 'sqlite' was already loaded from"));
 
@@ -148,7 +178,7 @@ TEST_CASE("a plugin that is not found is explained: every place searched and eve
     CHECK(message.find("plugin 'postgres' not found.") == 0);
     CHECK(message.find(fixture("refuses").string() + "  (--plugin-dir)") != std::string::npos);
     CHECK(message.find("/nonexistent/dir: search path entry (--plugin-dir) does not exist") != std::string::npos);
-    CHECK(message.find("libmageio_refuses.so: refused ABI 1.0") != std::string::npos);
+    CHECK(message.find("libmageio_refuses.so: no manifest; rebuild with mageio_add_manifest") != std::string::npos);
     CHECK(message.find("available plugins: numbers") != std::string::npos);
   }
 }

@@ -12,9 +12,7 @@ namespace json = boost::json;
 namespace mageio::cli {
 namespace {
 
-std::string abi_text(uint32_t version) {
-  return std::to_string(version / 1000000u) + "." + std::to_string((version / 1000u) % 1000u);
-}
+std::string abi_text(uint32_t version) { return sdk::abi_version_text(version); }
 
 std::string join(const std::vector<std::string>& items, const std::string& separator) {
   std::string out;

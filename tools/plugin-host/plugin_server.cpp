@@ -2,6 +2,7 @@
 
 #include <descriptor_check.hpp>
 #include <isolation/arrow_codec.hpp>
+#include <plugin_manifest.hpp>
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <optional>
 
 namespace mageio::isolation {
 namespace {
@@ -126,6 +128,15 @@ void PluginServer::reply_error(MageioStatus status, const std::string& message) 
 }
 
 bool PluginServer::open(const Frame& frame) {
+  // The manifest the host chose this plugin by (read before any of its code runs): the library must
+  // still say the same once loaded, as in process.
+  std::optional<sdk::Manifest> manifest;
+  try {
+    manifest = read_plugin_manifest(library_path_);
+  } catch (const std::exception& e) {
+    reply_error(MAGEIO_STATUS_INVALID_ARGUMENT, e.what());
+    return false;
+  }
   library_ = dlopen(library_path_.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (library_ == nullptr) {
     const char* detail = dlerror();
@@ -143,9 +154,16 @@ bool PluginServer::open(const Frame& frame) {
     reply_error(MAGEIO_STATUS_NOT_IMPLEMENTED, negotiation.error);
     return false;
   }
-  if (auto problem = check_descriptor(descriptor_, MAGEIO_ABI_VERSION); !problem.empty()) {
+  sdk::Manifest loaded;
+  if (auto problem = check_descriptor(descriptor_, MAGEIO_ABI_VERSION, &loaded); !problem.empty()) {
     reply_error(MAGEIO_STATUS_INVALID_ARGUMENT, problem);
     return false;
+  }
+  if (manifest) {
+    if (auto problem = manifest_mismatch(*manifest, loaded); !problem.empty()) {
+      reply_error(MAGEIO_STATUS_INVALID_ARGUMENT, problem);
+      return false;
+    }
   }
   if (name_ != descriptor_->name) {
     reply_error(MAGEIO_STATUS_INVALID_ARGUMENT,

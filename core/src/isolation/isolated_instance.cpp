@@ -449,7 +449,7 @@ const MageioPluginDescriptor& isolated_slots() {
     d.version = "";
     d.description = "";
     d.config_schema_json = "";
-    d.supported_types = "";
+    d.supported_types = "[]";
     d.close = &isolated_close;
     d.load = &isolated_load;
     d.export_data = &isolated_export;

@@ -164,10 +164,41 @@ struct ArrowArrayStream {
 
 /** ABI 1.0. Since 1.0. */
 #define MAGEIO_ABI_VERSION_1_0 1000000u
-/** The highest ABI version this header describes. Since 1.0. */
-#define MAGEIO_ABI_VERSION MAGEIO_ABI_VERSION_1_0
 /** The major part of an encoded ABI version. Since 1.0. */
 #define MAGEIO_ABI_MAJOR(version) ((version) / 1000000u)
+
+/* ---- ABI 1.1: version negotiation and manifests (block owned by the discovery work) -------------
+ *
+ * Negotiation, both directions (Since 1.1; it is how 1.0 was already specified, now spelled out):
+ *   - The host calls the entry point with the highest version it speaks (MAGEIO_ABI_VERSION of its
+ *     header). The plugin answers a descriptor for min(host version, the plugin's own version), and
+ *     fills only what that version defines: a 1.1 plugin in a 1.0 host answers abi_version 1.0 with a
+ *     ";"-separated supported_types, exactly as a 1.0 plugin would; in a 1.1 (or later 1.x) host it
+ *     answers 1.1.
+ *   - A 1.0 plugin in a 1.1 host answers 1.0; the host then reads the descriptor as 1.0 (nothing
+ *     appended in 1.1 is read, supported_types is the ";" list).
+ *   - The host accepts any answer of its major version that is not higher than what it offered; it
+ *     rejects a higher one, and a different major version, with a message naming both versions.
+ *
+ * Manifests (Since 1.1): a plugin built with the SDK carries a copy of what its descriptor says in an
+ * ELF section named MAGEIO_MANIFEST_SECTION, written at build time (mageio_add_manifest() in CMake).
+ * A host lists and chooses plugins from that section alone, without loading the library, and loads
+ * only the plugin it was asked for; then the descriptor must agree with the manifest. The section
+ * holds one UTF-8 JSON object (no NUL needed):
+ *   {"manifest_version": 1, "name": ..., "version": ..., "description": ..., "abi_version": 1001000,
+ *    "capabilities": ["load", ...], "supported_types": [...], "config_schema": {...}}
+ * A library without the section can still be loaded by path; discovery lists it as rejected.
+ */
+/** ABI 1.1. Since 1.1. */
+#define MAGEIO_ABI_VERSION_1_1 1001000u
+/** The minor part of the highest ABI version this header describes. Since 1.1. */
+#define MAGEIO_ABI_VERSION_MINOR 1
+/** The name of the ELF section that holds a plugin's manifest. Since 1.1. */
+#define MAGEIO_MANIFEST_SECTION ".mageio_manifest"
+/* ---- end of the ABI 1.1 negotiation and manifest block ------------------------------------------ */
+
+/** The highest ABI version this header describes. Since 1.0 (1.1 since 1.1). */
+#define MAGEIO_ABI_VERSION (1000000u + MAGEIO_ABI_VERSION_MINOR * 1000u)
 
 /** The name of the one symbol a plugin exports. Since 1.0. */
 #define MAGEIO_PLUGIN_ENTRY_NAME "mageio_plugin_entry"
@@ -423,9 +454,10 @@ struct MageioPluginDescriptor {
   const char* config_schema_json;
   /**
    * The logical Arrow types (names as listed at MageioAlterTableFn) that survive load and export
-   * through this plugin unchanged, separated by semicolons ("int64;decimal128(12, 2)"), since type
-   * names contain commas. The conformance kit tests exactly these.
-   * Since 1.0.
+   * through this plugin unchanged. The conformance kit tests exactly these.
+   * Since 1.0: separated by semicolons ("int64;decimal128(12, 2)"), since type names contain commas.
+   * Since 1.1 (when abi_version >= 1.1): a JSON array of strings (["int64", "decimal128(12, 2)"]),
+   *   like config_schema_json, so no type name can ever clash with a separator.
    */
   const char* supported_types;
 

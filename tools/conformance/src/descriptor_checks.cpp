@@ -4,21 +4,25 @@
 #include "raw.hpp"
 
 #include <mageio/core/io_config.hpp>
+#include <mageio/sdk/descriptor.hpp>
 #include <mageio/sdk/values.hpp>
 
 #include <cstddef>
 #include <regex>
 #include <set>
-#include <sstream>
 
 namespace mageio::conformance::detail {
 namespace {
 
 constexpr size_t kDescriptorSize_1_0 = offsetof(MageioPluginDescriptor, table_exists) + sizeof(MageioTableExistsFn);
-constexpr uint64_t kKnownCapabilities = (MAGEIO_CAP_PATHS << 1) - 1;
 
-std::string abi_text(uint32_t version) {
-  return std::to_string(version / 1000000u) + "." + std::to_string((version / 1000u) % 1000u);
+std::string abi_text(uint32_t version) { return sdk::abi_version_text(version); }
+
+// The bits that have a display name in the SDK's one capability table.
+uint64_t named_capability_bits(uint64_t caps) {
+  uint64_t named = 0;
+  for (const auto& name : sdk::capability_names(caps)) named |= sdk::capability_bit(name);
+  return named;
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator = "; ") {
@@ -41,6 +45,20 @@ void negotiation(Kit& kit) {
                        sdk::status_name(outcome.status) + ")");
   else if (descriptor->abi_version != known.abi_version || descriptor->capabilities != known.capabilities)
     problems.push_back("a second negotiation returned a different descriptor");
+
+  // A 1.0 host: a 1.1 plugin answers 1.0 and spells supported_types the 1.0 way (";"-separated).
+  descriptor = nullptr;
+  outcome =
+      call_with_error([&](MageioError* error) { return library.entry()(MAGEIO_ABI_VERSION_1_0, &descriptor, error); });
+  if (outcome.status != MAGEIO_STATUS_OK || descriptor == nullptr)
+    problems.push_back("refused a 1.0 host (" + std::string(sdk::status_name(outcome.status)) +
+                       "): a 1.x plugin must answer every 1.x host with the highest version both know");
+  else if (descriptor->abi_version != MAGEIO_ABI_VERSION_1_0)
+    problems.push_back("answered ABI " + abi_text(descriptor->abi_version) + " to a host offering 1.0");
+  else if (descriptor->supported_types == nullptr ||
+           sdk::parse_supported_types(descriptor->supported_types, MAGEIO_ABI_VERSION_1_0) !=
+               kit.plugin().supported_types())
+    problems.push_back("at ABI 1.0, supported_types is not the \";\"-separated list of the same types");
 
   // A later 1.x host: the plugin answers a version it implements, of the same major, not higher.
   const uint32_t future = MAGEIO_ABI_VERSION + 1000u;
@@ -96,29 +114,35 @@ void config_schema(Kit& kit) {
 void supported_types(Kit& kit) {
   const char* text = kit.plugin().descriptor().supported_types;
   require(text != nullptr, "supported_types is NULL");
+  const uint32_t abi = kit.plugin().descriptor().abi_version;
   std::vector<std::string> problems;
   std::set<std::string> seen;
-  std::string list(text);
+  std::vector<std::string> items;
+  try {
+    items = sdk::parse_supported_types(text, abi);
+  } catch (const std::exception& e) {
+    fail(std::string(e.what()) + " (ABI " + abi_text(abi) + " spells it as a JSON array of strings)");
+  }
+  // The 1.0 ";" list: an empty entry is a stray separator, which parse_supported_types skips.
+  if (abi < MAGEIO_ABI_VERSION_1_1) {
+    const std::string list(text);
+    if (list.find(";;") != std::string::npos || list.starts_with(';') || list.ends_with(';'))
+      problems.push_back("an empty entry (stray ';')");
+  }
   size_t count = 0;
-  if (!list.empty()) {
-    std::stringstream stream(list);
-    std::vector<std::string> items;
-    for (std::string item; std::getline(stream, item, ';');) items.push_back(item);
-    if (list.back() == ';') items.emplace_back();
-    for (const auto& item : items) {
-      if (item.empty()) {
-        problems.push_back("an empty entry (stray ';')");
-        continue;
-      }
-      ++count;
-      try {
-        const std::string canonical = sdk::DataType::from_name(item).name();
-        if (canonical != item) problems.push_back("'" + item + "' is not spelled canonically ('" + canonical + "')");
-      } catch (const std::exception&) {
-        problems.push_back("'" + item + "' is not a logical type name");
-      }
-      if (!seen.insert(item).second) problems.push_back("'" + item + "' is listed twice");
+  for (const auto& item : items) {
+    if (item.empty()) {
+      problems.push_back("an empty entry");
+      continue;
     }
+    ++count;
+    try {
+      const std::string canonical = sdk::DataType::from_name(item).name();
+      if (canonical != item) problems.push_back("'" + item + "' is not spelled canonically ('" + canonical + "')");
+    } catch (const std::exception&) {
+      problems.push_back("'" + item + "' is not a logical type name");
+    }
+    if (!seen.insert(item).second) problems.push_back("'" + item + "' is listed twice");
   }
   if (!problems.empty()) fail(join(problems));
   kit.note(count == 0 ? "no types claimed" : std::to_string(count) + " type(s)");
@@ -128,7 +152,8 @@ void capabilities(Kit& kit) {
   const MageioPluginDescriptor& d = kit.plugin().descriptor();
   const uint64_t caps = d.capabilities;
   std::vector<std::string> problems, notes;
-  if (caps & ~kKnownCapabilities) problems.push_back("unknown capability bits are set (ABI 1.0 defines bits 0-10)");
+  if (caps & ~named_capability_bits(caps))
+    problems.push_back("unknown capability bits are set (ABI " + abi_text(MAGEIO_ABI_VERSION) + " defines bits 0-10)");
   struct Slot {
     uint64_t bit;
     bool set;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <mageio/sdk/config.hpp>
+#include <mageio/sdk/config_schema.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -31,16 +32,8 @@ struct ConfigEntry {
   bool structured = false;
 };
 
-/// A plugin's declared configuration (parsed from its config_schema_json).
-struct ConfigSchema {
-  std::string section;  // e.g. "PostgreSQL"; "" if the plugin has no nested form
-  std::vector<sdk::ConfigKey> keys;
-
-  /// Parses config_schema_json; throws Error(INVALID_ARGUMENT) on a malformed document.
-  static ConfigSchema parse(std::string_view json);
-  /// The prefix its flat keys share, e.g. "POSTGRES_" ("" if they share none).
-  std::string prefix() const;
-};
+/// A plugin's declared configuration; lives in the SDK (reading what a plugin declares needs no io_config).
+using ConfigSchema = sdk::ConfigSchema;
 
 /// One profile of an io_config.yaml.
 class Profile {

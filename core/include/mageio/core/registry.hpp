@@ -4,10 +4,16 @@
 // next to the running program (../lib/mageio/plugins, the build and install layouts). Never the current
 // directory unless it is passed explicitly. A candidate is any regular file named libmageio_*.so or
 // mageio_*.so in those directories, or any file passed by path.
+//
+// Discovery runs no plugin code: it reads each candidate's manifest (the ELF section MAGEIO_MANIFEST_SECTION
+// written at build time) from the file. A candidate without one is rejected. A plugin's library is
+// loaded (dlopen + entry point) only when that plugin is used in this process, and its descriptor must
+// then agree with the manifest.
 #pragma once
 
 #include <mageio/mageio_abi.h>
 #include <mageio/core/io_config.hpp>
+#include <mageio/sdk/descriptor.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -45,18 +51,28 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
   const std::filesystem::path& path() const { return path_; }
   const ConfigSchema& config_schema() const { return config_schema_; }
   const std::vector<std::string>& supported_types() const { return supported_types_; }
-  /// The descriptor the plugin returned (valid while this Plugin lives); for the conformance kit.
-  const MageioPluginDescriptor& descriptor() const { return *descriptor_; }
+  /// The descriptor the plugin returned (valid while this Plugin lives); for the conformance kit. Loads
+  /// the library on first use (see open); throws Error when it cannot be loaded or disagrees with its manifest.
+  const MageioPluginDescriptor& descriptor() const;
+  /// True once the library is loaded in this process (discovery alone never loads it).
+  bool loaded() const;
 
   /// Opens an instance with a config object (see Profile::config_for). Errors carry the plugin's
-  /// message with `secrets` masked.
+  /// message with `secrets` masked. In process, the first open loads the library; isolated, it is loaded
+  /// only in the child.
   std::unique_ptr<Connector> open(const boost::json::object& config, std::shared_ptr<HostCallbacks> host = nullptr,
                                   std::vector<std::string> secrets = {}, const OpenOptions& options = {}) const;
 
  private:
   friend class Registry;
-  std::shared_ptr<LoadedLibrary> library_;
-  const MageioPluginDescriptor* descriptor_ = nullptr;
+  friend std::shared_ptr<Plugin> plugin_from_manifest(const sdk::Manifest&, const std::filesystem::path&);
+  void load_locked() const;
+  // Loaded lazily, once, under load_mutex_; then never changed.
+  mutable std::mutex load_mutex_;
+  mutable std::shared_ptr<LoadedLibrary> library_;
+  mutable const MageioPluginDescriptor* descriptor_ = nullptr;
+  bool has_manifest_ = false;    // the loaded descriptor must agree with what was copied from the manifest
+  std::string manifest_schema_;  // the config schema as the manifest spelled it (canonical JSON)
   std::string name_, version_, description_;
   uint32_t abi_version_ = 0;
   uint64_t capabilities_ = 0;
@@ -65,9 +81,8 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
   std::vector<std::string> supported_types_;
 };
 
-/// The names of the capability bits that are set, in bit order: "load", "export", "execute",
-/// "execute_queries", "alter_table", "table_exists", "upsert", "transactions", "query", "tables", "paths".
-std::vector<std::string> capability_names(uint64_t capabilities);
+/// The names of the capability bits that are set, in bit order (the SDK's one table: sdk/descriptor.hpp).
+using sdk::capability_names;
 
 /// A file that was looked at and not accepted, and why.
 struct Rejection {
@@ -98,8 +113,12 @@ class Registry {
   std::shared_ptr<const Plugin> find(const std::string& name);
 
   /// Loads one library file and validates it, without adding it to the registry. Throws Error with the
-  /// reason it was rejected.
+  /// reason it was rejected. Runs the plugin's code (an explicit path is the user's choice); a library
+  /// without a manifest is accepted here, one whose manifest disagrees with its descriptor is not.
   static std::shared_ptr<const Plugin> load_file(const std::filesystem::path& path);
+  /// Reads one candidate's manifest without loading it (what discovery does). Throws Error with the
+  /// reason it was rejected ("no manifest; ..." when it has none).
+  static std::shared_ptr<const Plugin> read_file(const std::filesystem::path& path);
 
  private:
   void scan_locked();

@@ -1,6 +1,5 @@
-// ConfigSchema: the io_config.yaml keys a plugin declares (its config_schema_json), parsed and checked.
-#include <mageio/core/io_config.hpp>
-
+// ConfigSchema: the configuration keys a plugin declares (its config_schema_json), parsed and checked.
+#include <mageio/sdk/config_schema.hpp>
 #include <mageio/sdk/error.hpp>
 
 #include <boost/json/parse.hpp>
@@ -9,12 +8,7 @@
 
 #include <set>
 
-namespace mageio {
-
-using sdk::invalid_argument;
-
-// -------------------------------------------------------------------------------------------------------
-// ConfigSchema
+namespace mageio::sdk {
 
 ConfigSchema ConfigSchema::parse(std::string_view json) {
   const std::string what = "config_schema_json: ";
@@ -55,7 +49,7 @@ ConfigSchema ConfigSchema::parse(std::string_view json) {
       return value->get_bool();
     };
 
-    sdk::ConfigKey key;
+    ConfigKey key;
     key.name = string_field("name", true);
     if (key.name.empty()) throw invalid_argument(at + " has an empty \"name\"");
     const std::string named = what + "key " + key.name;
@@ -65,11 +59,11 @@ ConfigSchema ConfigSchema::parse(std::string_view json) {
       throw invalid_argument(named + ": alias \"" + key.alias + "\" is used by another key too");
     const std::string type = string_field("type", false);
     if (type.empty() || type == "string")
-      key.type = sdk::ConfigType::String;
+      key.type = ConfigType::String;
     else if (type == "integer")
-      key.type = sdk::ConfigType::Integer;
+      key.type = ConfigType::Integer;
     else if (type == "boolean")
-      key.type = sdk::ConfigType::Boolean;
+      key.type = ConfigType::Boolean;
     else
       throw invalid_argument(named + ": \"type\" is \"" + type + "\"; expected \"string\", \"integer\" or \"boolean\"");
     key.required = bool_field("required");
@@ -103,4 +97,4 @@ std::string ConfigSchema::prefix() const {
   return std::string(common.substr(0, last_underscore + 1));
 }
 
-}  // namespace mageio
+}  // namespace mageio::sdk
