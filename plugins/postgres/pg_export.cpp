@@ -84,7 +84,7 @@ void lock_name(Connection& connection, const std::string& purpose, const std::st
 }  // namespace
 
 int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk::StreamReader& input) {
-  sdk::Options options = request.options;
+  const sdk::Options& options = request.options;
   options.finish();
   if (request.target.is_path()) throw sdk::invalid_argument("postgres exports to tables, not paths");
   if (request.target.table.empty()) throw sdk::invalid_argument("give the table to export to");

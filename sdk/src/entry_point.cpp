@@ -5,8 +5,7 @@
 
 #include "progress_meter.hpp"
 
-#include <boost/json/parse.hpp>
-
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -63,14 +62,7 @@ MageioStatus open_instance(const char* config_json, const MageioHostServices* se
                            MageioError* error) {
   return guarded(error, [&] {
     if (out == nullptr) throw invalid_argument("open: no place for the instance (out is NULL)");
-    boost::json::object values;
-    if (config_json != nullptr && *config_json != '\0') {
-      boost::system::error_code ec;
-      auto parsed = boost::json::parse(config_json, ec);
-      if (ec || !parsed.is_object()) throw invalid_argument("config is not a JSON object");
-      values = std::move(parsed.as_object());
-    }
-    Config config(g_plugin->info.config_keys, values);
+    Config config(g_plugin->info.config_keys, config_json != nullptr ? config_json : "");
     auto instance = std::make_unique<MageioInstance>(MageioInstance{Host(services), nullptr});
     instance->connector = g_plugin->factory(config, instance->host);
     *out = instance.release();
@@ -160,7 +152,7 @@ void check_info(const PluginInfo& info) {
   for (const auto& type : info.supported_types) DataType::from_name(type);
 }
 
-std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) {
+std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory, uint32_t abi_version) {
   auto state = std::make_unique<PluginState>();
   state->info = info();
   check_info(state->info);
@@ -170,7 +162,7 @@ std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) 
   const uint64_t caps = state->info.capabilities;
   MageioPluginDescriptor& d = state->descriptor;
   d.struct_size = sizeof(MageioPluginDescriptor);
-  d.abi_version = MAGEIO_ABI_VERSION;
+  d.abi_version = abi_version;
   d.name = state->info.name.c_str();
   d.version = state->info.version.c_str();
   d.description = state->info.description.c_str();
@@ -186,6 +178,7 @@ std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) 
   d.execute_queries = (caps & MAGEIO_CAP_EXECUTE_QUERIES) ? &execute_queries : nullptr;
   d.alter_table = (caps & MAGEIO_CAP_ALTER_TABLE) ? &alter_table : nullptr;
   d.table_exists = (caps & MAGEIO_CAP_TABLE_EXISTS) ? &table_exists : nullptr;
+  d.stream_error = &stream_error;  // 1.1; a 1.0 host does not read it
   return state;
 }
 
@@ -203,8 +196,10 @@ MageioStatus negotiate(uint32_t host_abi_version, PluginInfo (*info)(), Factory 
       return report_error(error, MAGEIO_STATUS_NOT_IMPLEMENTED, message.c_str());
     }
     std::lock_guard lock(mutex);
-    if (g_plugin == nullptr) g_plugin = build_state(info, std::move(factory));
-    // ABI 1.0 is the only version so far; a later SDK answers min(host, its own) here.
+    // The version answered is min(host, ours): a 1.1 plugin works in a 1.0 host, which then never
+    // reads the 1.1 fields. (One host per process, so the first negotiation decides.)
+    if (g_plugin == nullptr)
+      g_plugin = build_state(info, std::move(factory), std::min<uint32_t>(host_abi_version, MAGEIO_ABI_VERSION));
     *out = &g_plugin->descriptor;
     return MAGEIO_STATUS_OK;
   } catch (...) {

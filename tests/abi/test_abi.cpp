@@ -62,7 +62,7 @@ TEST_CASE("the host offers its ABI version and accepts a plugin that answers it"
   CHECK(plugin->config_schema().keys[0].secret);
 }
 
-TEST_CASE("an SDK plugin answers a newer 1.x host with 1.0 and refuses other major versions") {
+TEST_CASE("an SDK plugin answers a newer 1.x host with its own 1.1 and refuses other major versions") {
   RawLibrary library(fixture_library("numbers"));
   REQUIRE(library.handle != nullptr);
   REQUIRE(reinterpret_cast<void*>(library.entry()) != nullptr);
@@ -70,9 +70,9 @@ TEST_CASE("an SDK plugin answers a newer 1.x host with 1.0 and refuses other maj
   const MageioPluginDescriptor* descriptor = nullptr;
   MageioError error{};
   error.struct_size = sizeof error;
-  CHECK(library.entry()(1001000u, &descriptor, &error) == MAGEIO_STATUS_OK);  // a future host speaking 1.1
+  CHECK(library.entry()(1002000u, &descriptor, &error) == MAGEIO_STATUS_OK);  // a future host speaking 1.2
   REQUIRE(descriptor != nullptr);
-  CHECK(descriptor->abi_version == MAGEIO_ABI_VERSION_1_0);
+  CHECK(descriptor->abi_version == MAGEIO_ABI_VERSION_1_1);
 
   for (uint32_t offered : {2000000u, 999u}) {
     CAPTURE(offered);
@@ -111,10 +111,10 @@ TEST_CASE("every broken plugin is rejected with its own reason and the good ones
   auto registry = registry_with_fixtures();
   CHECK(rejection_for(registry, "no_entry").find("missing entry point mageio_plugin_entry") != std::string::npos);
   CHECK(rejection_for(registry, "refuses")
-            .find("refused ABI 1.0 (NOT_IMPLEMENTED): this plugin refuses every ABI "
+            .find("refused ABI 1.1 (NOT_IMPLEMENTED): this plugin refuses every ABI "
                   "version") != std::string::npos);
   CHECK(rejection_for(registry, "newer_abi") ==
-        "ABI too new: the plugin answered ABI 2.0 but this host speaks 1.0 at most");
+        "ABI too new: the plugin answered ABI 2.0 but this host speaks 1.1 at most");
   CHECK(rejection_for(registry, "older_abi").starts_with("ABI too old: the plugin answered ABI 0.0"));
   CHECK(rejection_for(registry, "null_name") == "bad descriptor: name is NULL");
   CHECK(rejection_for(registry, "null_description") == "bad descriptor: description is NULL");
@@ -148,7 +148,7 @@ TEST_CASE("a plugin that is not found is explained: every place searched and eve
     CHECK(message.find("plugin 'postgres' not found.") == 0);
     CHECK(message.find(fixture("refuses").string() + "  (--plugin-dir)") != std::string::npos);
     CHECK(message.find("/nonexistent/dir: search path entry (--plugin-dir) does not exist") != std::string::npos);
-    CHECK(message.find("libmageio_refuses.so: refused ABI 1.0") != std::string::npos);
+    CHECK(message.find("libmageio_refuses.so: refused ABI 1.1") != std::string::npos);
     CHECK(message.find("available plugins: numbers") != std::string::npos);
   }
 }
@@ -207,7 +207,7 @@ TEST_CASE("every exception a plugin throws becomes an error with its status; the
   expect_error([&] { connector->table_exists("t"); }, MAGEIO_STATUS_INTERNAL,
                "throwing table_exists: table_exists exploded");
   try {
-    connector->alter_table({.table = "t", .action = "drop_column", .column = "c"});
+    connector->alter_table({.table = "t", .action = mageio::AlterAction::DropColumn, .column = "c"});
     FAIL("alter_table should throw");
   } catch (const Error& error) {
     CHECK(error.status() == MAGEIO_STATUS_BACKEND);
@@ -215,11 +215,15 @@ TEST_CASE("every exception a plugin throws becomes an error with its status; the
     CHECK(error.vendor_code() == 7);
     CHECK(std::string(error.what()) == "throwing alter_table: alter exploded (SQLSTATE 42P01)");
   }
-  // Bad requests are caught by the SDK before the plugin sees them.
-  expect_error([&] { connector->alter_table({.table = "t", .action = "explode", .column = "c"}); },
+  // Bad requests are caught before the plugin sees them (the action is typed: the host cannot write a
+  // wrong one; test_sdk_requests checks the SDK's parser refuses one).
+  expect_error([&] {
+    connector->alter_table({.table = "t", .action = mageio::AlterAction::AddColumn, .column = "c", .type = "varchar"});
+  },
                MAGEIO_STATUS_INVALID_ARGUMENT,
-               "throwing alter_table: 'action' must be add_column, drop_column, rename_column or alter_column_type, "
-               "not 'explode'");
+               "throwing alter_table: unknown type 'varchar'; accepted types: null, bool, int8, int16, int32, int64, "
+               "uint8, uint16, uint32, uint64, float32, float64, decimal128(P, S), utf8, large_utf8, binary, "
+               "large_binary, date32, timestamp[us], timestamp[us, UTC], time64[us], duration[us]");
   // An export whose plugin throws: the input stream is still the caller's and intact.
   test::OwnedStream input(test::make_source({{"x", sdk::int64()}}, [](sdk::BatchBuilder& b, int) {
     b.column(0).append_int(1);

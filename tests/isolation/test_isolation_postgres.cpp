@@ -84,7 +84,7 @@ TEST_CASE("postgres isolated: a cancellation mid-export reaches the child and le
       [&](int batch) {
         if (batch == 5) host->cancel_requested = true;
       });
-  for (const std::string mode : {"append"}) {
+  for (const auto mode : {mageio::IfExists::Append}) {
     auto error =
         mageio::test::error_of([&] { isolated->export_data({.table = table, .if_exists = mode}, input.get()); });
     CHECK(error.status() == MAGEIO_STATUS_CANCELLED);

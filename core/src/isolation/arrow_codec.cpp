@@ -242,14 +242,27 @@ void decode_array(const Frame& frame, ArrowArray* out) {
   read_array(description, data, frame.payload, out);
 }
 
-int read_stream_reply(const Frame& frame, ArrowArray* out, std::string& error) {
+std::string encode_stream_failure(int code, const StreamFailure& failure) {
+  return PayloadWriter()
+      .i32(code)
+      .text(failure.message)
+      .i32(failure.status)
+      .i32(failure.vendor_code)
+      .text(failure.sqlstate)
+      .bytes();
+}
+
+int read_stream_reply(const Frame& frame, ArrowArray* out, StreamFailure& failure) {
   switch (frame.type) {
     case Message::batch: decode_array(frame, out); return 0;
     case Message::end_of_stream: *out = ArrowArray{}; return 0;
     case Message::stream_error: {
       PayloadReader in(frame);
       int code = in.i32();
-      error = in.text();
+      failure = StreamFailure{in.text()};
+      failure.status = in.i32();
+      failure.vendor_code = in.i32();
+      failure.sqlstate = in.text();
       return code > 0 ? code : EIO;
     }
     default: return -1;
