@@ -93,7 +93,10 @@ std::string Target::describe() const {
 
 LoadRequest parse_load_request(std::string_view text) {
   json::object object = parse_object(text, "load");
-  reject_unknown_keys(object, {MAGEIO_REQUEST_QUERY, MAGEIO_REQUEST_TABLE, MAGEIO_REQUEST_SCHEMA, MAGEIO_REQUEST_PATH, MAGEIO_REQUEST_LIMIT, MAGEIO_REQUEST_BATCH_ROWS, MAGEIO_REQUEST_OPTIONS}, "load");
+  reject_unknown_keys(object,
+                      {MAGEIO_REQUEST_QUERY, MAGEIO_REQUEST_TABLE, MAGEIO_REQUEST_SCHEMA, MAGEIO_REQUEST_PATH,
+                       MAGEIO_REQUEST_LIMIT, MAGEIO_REQUEST_BATCH_ROWS, MAGEIO_REQUEST_OPTIONS},
+                      "load");
   LoadRequest request;
   std::string query = string_field(object, MAGEIO_REQUEST_QUERY, "load");
   request.target = target_fields(object, "load");
@@ -113,7 +116,9 @@ LoadRequest parse_load_request(std::string_view text) {
 ExportRequest parse_export_request(std::string_view text) {
   json::object object = parse_object(text, "export");
   reject_unknown_keys(
-      object, {MAGEIO_REQUEST_TABLE, MAGEIO_REQUEST_SCHEMA, MAGEIO_REQUEST_PATH, MAGEIO_REQUEST_IF_EXISTS, MAGEIO_REQUEST_UNIQUE_CONSTRAINTS, MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD, MAGEIO_REQUEST_OPTIONS},
+      object,
+      {MAGEIO_REQUEST_TABLE, MAGEIO_REQUEST_SCHEMA, MAGEIO_REQUEST_PATH, MAGEIO_REQUEST_IF_EXISTS,
+       MAGEIO_REQUEST_UNIQUE_CONSTRAINTS, MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD, MAGEIO_REQUEST_OPTIONS},
       "export");
   ExportRequest request;
   request.target = target_fields(object, "export");
@@ -148,13 +153,17 @@ std::vector<std::string> parse_execute_queries_request(std::string_view text) {
 
 AlterTableRequest parse_alter_table_request(std::string_view text) {
   json::object object = parse_object(text, "alter_table");
-  reject_unknown_keys(object, {MAGEIO_REQUEST_TABLE, MAGEIO_REQUEST_SCHEMA, MAGEIO_REQUEST_ACTION, MAGEIO_REQUEST_COLUMN, MAGEIO_REQUEST_NEW_NAME, MAGEIO_REQUEST_TYPE}, "alter_table");
+  reject_unknown_keys(object,
+                      {MAGEIO_REQUEST_TABLE, MAGEIO_REQUEST_SCHEMA, MAGEIO_REQUEST_ACTION, MAGEIO_REQUEST_COLUMN,
+                       MAGEIO_REQUEST_NEW_NAME, MAGEIO_REQUEST_TYPE},
+                      "alter_table");
   AlterTableRequest request;
   request.target = target_fields(object, "alter_table");
   if (request.target.table.empty()) throw invalid_argument("alter_table request needs a 'table'");
   request.column = string_field(object, MAGEIO_REQUEST_COLUMN, "alter_table");
   if (request.column.empty()) throw invalid_argument("alter_table request needs a 'column'");
-  request.action = parse_alter_action(string_field(object, MAGEIO_REQUEST_ACTION, "alter_table"), MAGEIO_REQUEST_ACTION);
+  request.action =
+      parse_alter_action(string_field(object, MAGEIO_REQUEST_ACTION, "alter_table"), MAGEIO_REQUEST_ACTION);
   request.new_name = string_field(object, MAGEIO_REQUEST_NEW_NAME, "alter_table");
   if (request.action == AlterAction::RenameColumn && request.new_name.empty())
     throw invalid_argument("rename_column needs 'new_name'");

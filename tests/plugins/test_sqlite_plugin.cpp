@@ -376,7 +376,8 @@ TEST_CASE("sqlite: identifiers with quotes, spaces, mixed case and reserved word
     CHECK(names(loaded.schema) == std::vector<std::string>{"select", "odd name", "Mixed\"Quote", "from"});
     CHECK(loaded.rows == Rows{{"1", "x", "2", "true"}});
     // Append again with the explicit default schema.
-    CHECK(export_batches(db, {.table = name, .schema = "main", .if_exists = mageio::IfExists::Append}, schema, {rows}) == 1);
+    CHECK(export_batches(db, {.table = name, .schema = "main", .if_exists = mageio::IfExists::Append}, schema,
+                         {rows}) == 1);
     CHECK(table(db, name, "main").rows.size() == 2);
   }
   // SQLite identifiers are case-insensitive.
@@ -442,7 +443,8 @@ TEST_CASE("sqlite: if_exists fail, replace and append") {
     CHECK(table(db, "t").rows == kSeeded);
   }
   SUBCASE("append to a missing table creates it") {
-    CHECK(export_batches(db, {.table = "fresh", .if_exists = mageio::IfExists::Append}, kIdName, {id_name_rows({{1, "x"}})}) == 1);
+    CHECK(export_batches(db, {.table = "fresh", .if_exists = mageio::IfExists::Append}, kIdName,
+                         {id_name_rows({{1, "x"}})}) == 1);
     CHECK(table(db, "fresh").rows == Rows{{"1", "x"}});
   }
 }
@@ -453,14 +455,18 @@ TEST_CASE("sqlite: upsert with UPDATE and IGNORE") {
   CHECK(export_batches(db, create, kIdName, {id_name_rows({{1, "a"}, {2, "b"}})}) == 2);
 
   SUBCASE("UPDATE overwrites the conflicting rows") {
-    mageio::ExportOptions upsert{
-        .table = "u", .if_exists = mageio::IfExists::Append, .unique_constraints = {"id"}, .unique_conflict_method = mageio::ConflictMethod::Update};
+    mageio::ExportOptions upsert{.table = "u",
+                                 .if_exists = mageio::IfExists::Append,
+                                 .unique_constraints = {"id"},
+                                 .unique_conflict_method = mageio::ConflictMethod::Update};
     CHECK(export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}, {3, "c"}})}) == 2);
     CHECK(query(db, "SELECT * FROM u ORDER BY id").rows == Rows{{"1", "a"}, {"2", "B"}, {"3", "c"}});
   }
   SUBCASE("IGNORE keeps the existing rows") {
-    mageio::ExportOptions upsert{
-        .table = "u", .if_exists = mageio::IfExists::Append, .unique_constraints = {"id"}, .unique_conflict_method = mageio::ConflictMethod::Ignore};
+    mageio::ExportOptions upsert{.table = "u",
+                                 .if_exists = mageio::IfExists::Append,
+                                 .unique_constraints = {"id"},
+                                 .unique_conflict_method = mageio::ConflictMethod::Ignore};
     CHECK(export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}, {3, "c"}})}) == 1);
     CHECK(query(db, "SELECT * FROM u ORDER BY id").rows == Rows{{"1", "a"}, {"2", "b"}, {"3", "c"}});
   }
@@ -516,8 +522,14 @@ TEST_CASE("sqlite: a failing export leaves the table exactly as it was") {
   const std::vector<mageio::ExportOptions> modes = {
       {.table = "t", .if_exists = mageio::IfExists::Replace},
       {.table = "t", .if_exists = mageio::IfExists::Append},
-      {.table = "t", .if_exists = mageio::IfExists::Append, .unique_constraints = {"id"}, .unique_conflict_method = mageio::ConflictMethod::Update},
-      {.table = "t", .if_exists = mageio::IfExists::Replace, .unique_constraints = {"id"}, .unique_conflict_method = mageio::ConflictMethod::Ignore},
+      {.table = "t",
+       .if_exists = mageio::IfExists::Append,
+       .unique_constraints = {"id"},
+       .unique_conflict_method = mageio::ConflictMethod::Update},
+      {.table = "t",
+       .if_exists = mageio::IfExists::Replace,
+       .unique_constraints = {"id"},
+       .unique_conflict_method = mageio::ConflictMethod::Ignore},
   };
   for (const auto& mode : modes) {
     for (int failure = 0; failure < 4; ++failure) {
@@ -576,7 +588,8 @@ TEST_CASE("sqlite: an append that breaks a constraint midway names the row") {
   db->execute("CREATE UNIQUE INDEX t_id ON t (id)");
   expect_error(
       [&] {
-        export_batches(db, {.table = "t", .if_exists = mageio::IfExists::Append}, kIdName, {id_name_rows({{4, "d"}, {2, "dup"}})});
+        export_batches(db, {.table = "t", .if_exists = mageio::IfExists::Append}, kIdName,
+                       {id_name_rows({{4, "d"}, {2, "dup"}})});
       },
       MAGEIO_STATUS_BACKEND, {"row 2", "main.t", "UNIQUE constraint failed"});
   CHECK(table(db, "t").rows == kSeeded);
@@ -652,8 +665,10 @@ TEST_CASE("sqlite: execute_queries is all or nothing") {
 TEST_CASE("sqlite: alter_table") {
   Db db;
   seed(db);
-  db->alter_table({.table = "t", .action = mageio::AlterAction::AddColumn, .column = "price", .type = "decimal128(10, 3)"});
-  db->alter_table({.table = "t", .action = mageio::AlterAction::AddColumn, .column = "when", .type = "timestamp[us, UTC]"});
+  db->alter_table(
+      {.table = "t", .action = mageio::AlterAction::AddColumn, .column = "price", .type = "decimal128(10, 3)"});
+  db->alter_table(
+      {.table = "t", .action = mageio::AlterAction::AddColumn, .column = "when", .type = "timestamp[us, UTC]"});
   db->execute("UPDATE t SET price = '1.500', \"when\" = '2024-01-02 03:04:05+00:00' WHERE id = 1");
   auto loaded = table(db, "t");
   REQUIRE(loaded.schema.size() == 4);
@@ -665,14 +680,24 @@ TEST_CASE("sqlite: alter_table") {
   db->alter_table({.table = "t", .action = mageio::AlterAction::DropColumn, .column = "when"});
   CHECK(names(table(db, "t").schema) == std::vector<std::string>{"id", "label", "price"});
 
-  expect_error([&] { db->alter_table({.table = "t", .action = mageio::AlterAction::AlterColumnType, .column = "id", .type = "utf8"}); },
-               MAGEIO_STATUS_NOT_IMPLEMENTED, {"ALTER COLUMN TYPE", "\"id\""});
+  expect_error(
+      [&] {
+        db->alter_table({.table = "t", .action = mageio::AlterAction::AlterColumnType, .column = "id", .type = "utf8"});
+      },
+      MAGEIO_STATUS_NOT_IMPLEMENTED, {"ALTER COLUMN TYPE", "\"id\""});
   expect_error([&] { db->alter_table({.table = "t", .action = mageio::AlterAction::DropColumn, .column = "nope"}); },
                MAGEIO_STATUS_NOT_FOUND, {"\"nope\"", "id, label, price"});
-  expect_error([&] { db->alter_table({.table = "t", .action = mageio::AlterAction::AddColumn, .column = "ID", .type = "int64"}); },
-               MAGEIO_STATUS_ALREADY_EXISTS, {"\"ID\""});
-  expect_error([&] { db->alter_table({.table = "t", .action = mageio::AlterAction::RenameColumn, .column = "id", .new_name = "label"}); },
-               MAGEIO_STATUS_ALREADY_EXISTS, {"\"label\""});
+  expect_error(
+      [&] {
+        db->alter_table({.table = "t", .action = mageio::AlterAction::AddColumn, .column = "ID", .type = "int64"});
+      },
+      MAGEIO_STATUS_ALREADY_EXISTS, {"\"ID\""});
+  expect_error(
+      [&] {
+        db->alter_table(
+            {.table = "t", .action = mageio::AlterAction::RenameColumn, .column = "id", .new_name = "label"});
+      },
+      MAGEIO_STATUS_ALREADY_EXISTS, {"\"label\""});
   expect_error([&] { db->alter_table({.table = "nope", .action = mageio::AlterAction::DropColumn, .column = "x"}); },
                MAGEIO_STATUS_NOT_FOUND, {"main.nope"});
   CHECK(names(table(db, "t").schema) == std::vector<std::string>{"id", "label", "price"});
@@ -794,11 +819,13 @@ TEST_CASE("sqlite: a lock held by another connection fails after the busy timeou
   db->execute("BEGIN IMMEDIATE");
   expect_error(
       [&] {
-        export_batches(*other, {.table = "t", .if_exists = mageio::IfExists::Append}, kIdName, {id_name_rows({{9, "z"}})});
+        export_batches(*other, {.table = "t", .if_exists = mageio::IfExists::Append}, kIdName,
+                       {id_name_rows({{9, "z"}})});
       },
       MAGEIO_STATUS_UNAVAILABLE, {"locked", db.file, "SQLITE_BUSY_TIMEOUT_MS = 50 ms"});
   db->execute("ROLLBACK");
-  CHECK(export_batches(*other, {.table = "t", .if_exists = mageio::IfExists::Append}, kIdName, {id_name_rows({{9, "z"}})}) == 1);
+  CHECK(export_batches(*other, {.table = "t", .if_exists = mageio::IfExists::Append}, kIdName,
+                       {id_name_rows({{9, "z"}})}) == 1);
   CHECK(table(db, "t").rows.size() == 4);
   expect_error(
       [&] {

@@ -485,7 +485,8 @@ TEST_CASE("postgres: large values cross both ways, and values the target column 
     b.column(4).append_string("abcd");
     b.column(5).append_null();
   });
-  auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, too_long.get()); });
+  auto error = pgtest::error_of(
+      [&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, too_long.get()); });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(error.sqlstate() == "22001");
   auto bad_uuid = pgtest::rows_stream(schema, 1, [](sdk::BatchBuilder& b, int64_t) {
@@ -496,7 +497,8 @@ TEST_CASE("postgres: large values cross both ways, and values the target column 
     b.column(4).append_null();
     b.column(5).append_string("not-a-uuid");
   });
-  error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, bad_uuid.get()); });
+  error = pgtest::error_of(
+      [&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, bad_uuid.get()); });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("column \"u\", row 1: 'not-a-uuid' is not a uuid") != std::string::npos);
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "3");

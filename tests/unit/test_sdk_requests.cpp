@@ -50,8 +50,7 @@ TEST_CASE("enumerated values: one lowercase spelling out, a clear error naming t
   CHECK(parse_conflict_method("Ignore") == ConflictMethod::Ignore);
   CHECK_THROWS_WITH_AS(parse_conflict_method("merge"),
                        "'unique_conflict_method' must be update or ignore (any case), not 'merge'", Error);
-  CHECK_THROWS_WITH_AS(parse_if_exists("Replace"), "'if_exists' must be fail, replace or append, not 'Replace'",
-                       Error);
+  CHECK_THROWS_WITH_AS(parse_if_exists("Replace"), "'if_exists' must be fail, replace or append, not 'Replace'", Error);
   CHECK_THROWS_WITH_AS(parse_alter_table_request(R"({"table":"t","action":"explode","column":"c"})"),
                        "'action' must be add_column, drop_column, rename_column or alter_column_type, not 'explode'",
                        Error);
@@ -80,10 +79,11 @@ TEST_CASE("to_json writes what parse reads back, for every request") {
   CHECK(parse_execute_request(to_json(ExecuteRequest{"select \"x\""})) == "select \"x\"");
   CHECK(parse_execute_queries_request(to_json(ExecuteQueriesRequest{{"a", "b"}})) ==
         std::vector<std::string>{"a", "b"});
-  auto altered = parse_alter_table_request(to_json(AlterTableRequest{.target = {.table = "t"},
-                                                                     .action = AlterAction::AlterColumnType,
-                                                                     .column = "c",
-                                                                     .type = DataType::from_name("decimal128(12, 2)")}));
+  auto altered =
+      parse_alter_table_request(to_json(AlterTableRequest{.target = {.table = "t"},
+                                                          .action = AlterAction::AlterColumnType,
+                                                          .column = "c",
+                                                          .type = DataType::from_name("decimal128(12, 2)")}));
   CHECK(altered.action == AlterAction::AlterColumnType);
   CHECK(altered.type.name() == "decimal128(12, 2)");
   CHECK(parse_target_request(to_json(TableExistsRequest{{.path = "-"}})).path == "-");
@@ -119,10 +119,9 @@ TEST_CASE("config values are checked against the declared keys; secrets are neve
   CHECK(config.get_int("X_PORT") == 5432);
   CHECK(config.get_string("X_DATABASE") == "db");
   CHECK_FALSE(config.has("X_PASSWORD"));
-  CHECK_THROWS_WITH_AS(Config(keys, R"({})"),
-                       "missing config key X_DATABASE (the database)", Error);
-  CHECK_THROWS_WITH_AS(Config(keys, R"({"X_DATABASE":"d","X_PORT":"abc"})"),
-                       "X_PORT must be an integer, not 'abc'", Error);
+  CHECK_THROWS_WITH_AS(Config(keys, R"({})"), "missing config key X_DATABASE (the database)", Error);
+  CHECK_THROWS_WITH_AS(Config(keys, R"({"X_DATABASE":"d","X_PORT":"abc"})"), "X_PORT must be an integer, not 'abc'",
+                       Error);
   CHECK_THROWS_WITH_AS(Config(keys, R"({"X_DATABASE":"d","X_PASSWORD":"hunter2"})"),
                        "X_PASSWORD must be an integer, not (secret)", Error);
   CHECK_THROWS_WITH_AS(Config(keys, R"({"X_DATABASE":"d","X_HOST":"h"})"),

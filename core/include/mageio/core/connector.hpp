@@ -65,9 +65,9 @@ struct ExportOptions {
   std::string schema;
   std::string path;
   IfExists if_exists = IfExists::Fail;
-  std::vector<std::string> unique_constraints;                    // empty: no upsert
+  std::vector<std::string> unique_constraints;                     // empty: no upsert
   ConflictMethod unique_conflict_method = ConflictMethod::Update;  // with unique_constraints
-  boost::json::object options;                                    // plugin-specific
+  boost::json::object options;                                     // plugin-specific
 };
 
 struct AlterTableOptions {

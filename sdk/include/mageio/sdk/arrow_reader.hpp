@@ -106,8 +106,7 @@ using StreamErrorLookup = std::function<std::optional<Error>(ArrowArrayStream* s
 class StreamReader {
  public:
   /// `label` names the producer in error messages ("input stream", "postgres load").
-  explicit StreamReader(ArrowArrayStream* stream, std::string label = "input stream",
-                        StreamErrorLookup lookup = {});
+  explicit StreamReader(ArrowArrayStream* stream, std::string label = "input stream", StreamErrorLookup lookup = {});
 
   /// The stream's schema (read once, at construction).
   const Schema& schema() const { return schema_; }

@@ -33,7 +33,6 @@ void export_stream(std::unique_ptr<BatchSource> source, ArrowArrayStream* out);
 /// stream or one whose last call succeeded.
 MageioStatus stream_error(ArrowArrayStream* stream, MageioError* error) noexcept;
 
-
 /// A source with a schema and no rows (e.g. a load of an empty table).
 std::unique_ptr<BatchSource> empty_source(Schema schema);
 

@@ -92,7 +92,7 @@ std::string to_json(const TableExistsRequest& request);
 
 LoadRequest parse_load_request(std::string_view json);
 ExportRequest parse_export_request(std::string_view json);
-std::string parse_execute_request(std::string_view json);                  // the SQL
+std::string parse_execute_request(std::string_view json);                       // the SQL
 std::vector<std::string> parse_execute_queries_request(std::string_view json);  // the statements
 AlterTableRequest parse_alter_table_request(std::string_view json);
 Target parse_target_request(std::string_view json);  // table_exists
