@@ -218,7 +218,7 @@ TEST_CASE("plugins: the table, --json and --verbose") {
   CHECK_FALSE(has_capability(*file_plugin, "query"));
   CHECK(has_capability(*sqlite_plugin, "query"));
   CHECK(has_capability(*sqlite_plugin, "transactions"));
-  CHECK(sqlite_plugin->at("abi") == "1.0");
+  CHECK(sqlite_plugin->at("abi") == "1.1");
   CHECK(fs::exists(std::string(sqlite_plugin->at("path").as_string())));
   bool database_key = false;
   for (const auto& key : sqlite_plugin->at("config_keys").as_array())
