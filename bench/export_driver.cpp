@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     auto db = plugin->open(config.profile("default").config_for(argv[3], plugin->config_schema()));
     ArrowArrayStream stream{};
     sdk::export_stream(std::make_unique<GeneratedRows>(std::stoll(argv[5])), &stream);
-    int64_t rows = db->export_data({.table = argv[4], .if_exists = "replace"}, &stream);
+    int64_t rows = db->export_data({.table = argv[4], .if_exists = mageio::IfExists::Replace}, &stream);
     stream.release(&stream);
     std::cout << rows << " rows\n";
     return 0;

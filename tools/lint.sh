@@ -80,6 +80,22 @@ else
   echo "clang-format: ${#files[@]} files formatted"
 fi
 
+# The request wire format is written in one place (sdk/src/request*.cpp, with the MAGEIO_REQUEST_* names
+# of mageio_abi.h): a request key spelt as a JSON key literal anywhere else in product code is a second
+# copy of it.
+request_keys='if_exists|unique_constraints|unique_conflict_method|batch_rows|new_name'
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  copies=$(git grep -nE "(\[|\{)\"($request_keys)\"(\]|,)" -- core tools plugins plugin-template sdk \
+    ':!sdk/src/request_json.cpp' ':!sdk/src/requests.cpp' || true)
+  if [ -n "$copies" ]; then
+    printf '%s\n' "$copies" >&2
+    echo "tools/lint.sh: request keys written outside the SDK codec; use sdk::to_json or MAGEIO_REQUEST_*" >&2
+    status=1
+  else
+    echo "request keys: only in the SDK codec"
+  fi
+fi
+
 if [ $tidy = 1 ]; then
   need clang-tidy
   if [ ! -f "$build_dir/compile_commands.json" ]; then

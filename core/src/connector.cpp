@@ -5,6 +5,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <cstddef>
 #include <cstring>
 
 namespace json = boost::json;
@@ -33,14 +34,12 @@ int32_t host_is_cancelled(void* host_data) {
   return static_cast<HostCallbacks*>(host_data)->cancel_requested.load(std::memory_order_relaxed) ? 1 : 0;
 }
 
-void put_if(json::object& object, const char* key, const std::string& value) {
-  if (!value.empty()) object[key] = value;
+sdk::Target target_of(const std::string& table, const std::string& schema, const std::string& path) {
+  return sdk::Target{table, schema, path};
 }
 
-json::array to_array(const std::vector<std::string>& items) {
-  json::array out;
-  for (const auto& item : items) out.emplace_back(item);
-  return out;
+sdk::Options options_of(const json::object& options) {
+  return options.empty() ? sdk::Options{} : sdk::Options::from_json(json::serialize(options));
 }
 
 struct ErrorSlot {
@@ -50,6 +49,14 @@ struct ErrorSlot {
     if (error.release) error.release(&error);
   }
 };
+
+// The descriptor's stream_error, when the plugin answered ABI 1.1 or later and its descriptor is large
+// enough to have the field; otherwise null (a 1.0 plugin: stream errors keep only errno and text).
+MageioStreamErrorFn stream_error_slot(const MageioPluginDescriptor& slots) {
+  constexpr size_t end = offsetof(MageioPluginDescriptor, stream_error) + sizeof(MageioStreamErrorFn);
+  if (slots.abi_version < MAGEIO_ABI_VERSION_1_1 || slots.struct_size < end) return nullptr;
+  return slots.stream_error;
+}
 
 }  // namespace
 
@@ -123,6 +130,20 @@ std::string without_plugin_prefix(std::string message, const std::string& plugin
   return message;
 }
 
+sdk::StreamErrorLookup Connector::stream_error_lookup() const {
+  MageioStreamErrorFn slot = stream_error_slot(*instance_->slots);
+  if (slot == nullptr) return {};
+  return [slot, secrets = secrets_](ArrowArrayStream* stream) -> std::optional<sdk::Error> {
+    ErrorSlot filled;
+    MageioStatus status = slot(stream, &filled.error);
+    if (status == MAGEIO_STATUS_OK) return std::nullopt;
+    if (status < MAGEIO_STATUS_OK || status > MAGEIO_STATUS_INTERNAL) status = MAGEIO_STATUS_INTERNAL;
+    std::string message = mask_secrets(filled.error.message ? filled.error.message : "(no message)", secrets);
+    return sdk::Error(status, message, std::string(filled.error.sqlstate, strnlen(filled.error.sqlstate, 5)),
+                      filled.error.vendor_code);
+  };
+}
+
 void Connector::fail(MageioStatus status, MageioError& error, const char* operation) const {
   std::string message = error.message ? error.message : "(no message)";
   std::string sqlstate(error.sqlstate, strnlen(error.sqlstate, 5));
@@ -138,36 +159,29 @@ void Connector::fail(MageioStatus status, MageioError& error, const char* operat
 
 BatchReader Connector::load(const LoadOptions& options) {
   require(MAGEIO_CAP_LOAD, "load");
-  json::object request;
-  put_if(request, "query", options.query);
-  put_if(request, "table", options.table);
-  put_if(request, "schema", options.schema);
-  put_if(request, "path", options.path);
-  if (options.limit) request["limit"] = *options.limit;
-  if (options.batch_rows) request["batch_rows"] = *options.batch_rows;
-  if (!options.options.empty()) request["options"] = options.options;
-  std::string text = json::serialize(request);
+  sdk::LoadRequest request{.target = target_of(options.table, options.schema, options.path),
+                           .limit = options.limit,
+                           .options = options_of(options.options)};
+  if (!options.query.empty()) request.query = options.query;
+  if (options.batch_rows) request.batch_rows = *options.batch_rows;
+  std::string text = sdk::to_json(request);
   ErrorSlot slot;
   ArrowArrayStream stream{};
   MageioStatus status = instance_->slots->load(instance_->handle, text.c_str(), &stream, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "load");
   if (stream.release == nullptr)
     throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " load: returned OK but no stream");
-  return BatchReader(stream, instance_, plugin_->name() + " load");
+  return BatchReader(stream, instance_, plugin_->name() + " load", stream_error_lookup());
 }
 
 int64_t Connector::export_data(const ExportOptions& options, ArrowArrayStream* input) {
   require(MAGEIO_CAP_EXPORT, "export");
   if (!options.unique_constraints.empty()) require(MAGEIO_CAP_UPSERT, "upserts (unique constraints)");
-  json::object request;
-  put_if(request, "table", options.table);
-  put_if(request, "schema", options.schema);
-  put_if(request, "path", options.path);
-  put_if(request, "if_exists", options.if_exists);
-  if (!options.unique_constraints.empty()) request["unique_constraints"] = to_array(options.unique_constraints);
-  put_if(request, "unique_conflict_method", options.unique_conflict_method);
-  if (!options.options.empty()) request["options"] = options.options;
-  std::string text = json::serialize(request);
+  std::string text = sdk::to_json(sdk::ExportRequest{.target = target_of(options.table, options.schema, options.path),
+                                                     .if_exists = options.if_exists,
+                                                     .unique_constraints = options.unique_constraints,
+                                                     .conflict_method = options.unique_conflict_method,
+                                                     .options = options_of(options.options)});
   ErrorSlot slot;
   int64_t rows = 0;
   MageioStatus status = instance_->slots->export_data(instance_->handle, text.c_str(), input, &rows, &slot.error);
@@ -177,20 +191,21 @@ int64_t Connector::export_data(const ExportOptions& options, ArrowArrayStream* i
 
 ExecuteOutcome Connector::execute(const std::string& sql) {
   require(MAGEIO_CAP_EXECUTE, "execute");
-  std::string text = json::serialize(json::object{{"sql", sql}});
+  std::string text = sdk::to_json(sdk::ExecuteRequest{sql});
   ErrorSlot slot;
   ArrowArrayStream stream{};
   ExecuteOutcome outcome;
   MageioStatus status =
       instance_->slots->execute(instance_->handle, text.c_str(), &outcome.rows_affected, &stream, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "execute");
-  if (stream.release != nullptr) outcome.rows.emplace(stream, instance_, plugin_->name() + " execute");
+  if (stream.release != nullptr)
+    outcome.rows.emplace(stream, instance_, plugin_->name() + " execute", stream_error_lookup());
   return outcome;
 }
 
 int64_t Connector::execute_queries(const std::vector<std::string>& queries) {
   require(MAGEIO_CAP_EXECUTE_QUERIES, "execute_queries");
-  std::string text = json::serialize(json::object{{"queries", to_array(queries)}});
+  std::string text = sdk::to_json(sdk::ExecuteQueriesRequest{queries});
   ErrorSlot slot;
   int64_t rows = -1;
   MageioStatus status = instance_->slots->execute_queries(instance_->handle, text.c_str(), &rows, &slot.error);
@@ -200,34 +215,32 @@ int64_t Connector::execute_queries(const std::vector<std::string>& queries) {
 
 void Connector::alter_table(const AlterTableOptions& options) {
   require(MAGEIO_CAP_ALTER_TABLE, "alter_table");
-  json::object request;
-  put_if(request, "table", options.table);
-  put_if(request, "schema", options.schema);
-  put_if(request, "action", options.action);
-  put_if(request, "column", options.column);
-  put_if(request, "new_name", options.new_name);
-  put_if(request, "type", options.type);
-  std::string text = json::serialize(request);
+  sdk::AlterTableRequest request{.target = target_of(options.table, options.schema, {}),
+                                 .action = options.action,
+                                 .column = options.column,
+                                 .new_name = options.new_name};
+  if (options.action == AlterAction::AddColumn || options.action == AlterAction::AlterColumnType) {
+    try {
+      request.type = sdk::DataType::from_name(options.type);
+    } catch (const sdk::Error& error) {
+      throw sdk::Error(error.status(), plugin_->name() + " alter_table: " + error.what());
+    }
+  }
+  std::string text = sdk::to_json(request);
   ErrorSlot slot;
   MageioStatus status = instance_->slots->alter_table(instance_->handle, text.c_str(), &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "alter_table");
 }
 
 bool Connector::table_exists(const std::string& table, const std::string& schema) {
-  require(MAGEIO_CAP_TABLE_EXISTS, "table_exists");
-  json::object request{{"table", table}};
-  put_if(request, "schema", schema);
-  std::string text = json::serialize(request);
-  ErrorSlot slot;
-  int32_t exists = 0;
-  MageioStatus status = instance_->slots->table_exists(instance_->handle, text.c_str(), &exists, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "table_exists");
-  return exists != 0;
+  return exists(sdk::Target{.table = table, .schema = schema});
 }
 
-bool Connector::path_exists(const std::string& path) {
+bool Connector::path_exists(const std::string& path) { return exists(sdk::Target{.path = path}); }
+
+bool Connector::exists(const sdk::Target& target) {
   require(MAGEIO_CAP_TABLE_EXISTS, "table_exists");
-  std::string text = json::serialize(json::object{{"path", path}});
+  std::string text = sdk::to_json(sdk::TableExistsRequest{target});
   ErrorSlot slot;
   int32_t exists = 0;
   MageioStatus status = instance_->slots->table_exists(instance_->handle, text.c_str(), &exists, &slot.error);
@@ -241,10 +254,11 @@ BatchReader Connector::sample(const std::string& table, const std::string& schem
 
 // --- BatchReader ----------------------------------------------------------------------------------
 
-BatchReader::BatchReader(ArrowArrayStream stream, std::shared_ptr<void> keep_alive, std::string label)
+BatchReader::BatchReader(ArrowArrayStream stream, std::shared_ptr<void> keep_alive, std::string label,
+                         sdk::StreamErrorLookup error_lookup)
     : stream_(std::make_unique<ArrowArrayStream>(stream)), keep_alive_(std::move(keep_alive)) {
   try {
-    reader_ = std::make_unique<sdk::StreamReader>(stream_.get(), std::move(label));
+    reader_ = std::make_unique<sdk::StreamReader>(stream_.get(), std::move(label), std::move(error_lookup));
   } catch (...) {
     stream_->release(stream_.get());
     throw;

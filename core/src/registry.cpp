@@ -1,5 +1,5 @@
-#include <mageio/core/connector.hpp>
 #include <mageio/core/registry.hpp>
+#include <mageio/sdk/error.hpp>
 
 #include "descriptor_check.hpp"
 #include "loaded_library.hpp"

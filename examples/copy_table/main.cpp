@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     // A table, or a path for plugins whose targets are paths.
     mageio::LoadOptions from;
     (source->plugin().has(MAGEIO_CAP_PATHS) ? from.path : from.table) = argv[3];
-    mageio::ExportOptions to{.if_exists = "replace"};
+    mageio::ExportOptions to{.if_exists = mageio::IfExists::Replace};
     (dest->plugin().has(MAGEIO_CAP_PATHS) ? to.path : to.table) = argv[5];
 
     mageio::BatchReader rows = source->load(from);

@@ -27,7 +27,7 @@ struct FrameStream {
   std::string schema;
   std::vector<Frame> frames;
   size_t next = 0;
-  std::string error;
+  mageio::isolation::StreamFailure error;
 };
 
 size_t take_length(mageio::fuzz::FuzzInput& in) {
@@ -41,7 +41,7 @@ int get_schema(ArrowArrayStream* stream, ArrowSchema* out) {
     mageio::isolation::decode_schema(self->schema, out);
     return 0;
   } catch (const std::exception& e) {
-    self->error = e.what();
+    self->error.message = e.what();
     return EIO;
   }
 }
@@ -56,7 +56,7 @@ int get_next(ArrowArrayStream* stream, ArrowArray* out) {
     int code = mageio::isolation::read_stream_reply(self->frames[self->next++], self->schema, out, self->error);
     return code >= 0 ? code : EIO;
   } catch (const std::exception& e) {  // what the host's remote_get_next does
-    self->error = e.what();
+    self->error.message = e.what();
     return EIO;
   }
 }
@@ -81,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ArrowArrayStream stream{};
   stream.get_schema = &get_schema;
   stream.get_next = &get_next;
-  stream.get_last_error = [](ArrowArrayStream* s) { return static_cast<FrameStream*>(s->private_data)->error.c_str(); };
+  stream.get_last_error = [](ArrowArrayStream* s) { return static_cast<FrameStream*>(s->private_data)->error.message.c_str(); };
   stream.release = [](ArrowArrayStream* s) { s->release = nullptr; };
   stream.private_data = &frames;
   try {

@@ -40,7 +40,7 @@ FormatChoice format_from_path(const std::string& path) {
 }
 
 /// format, delimiter, header, null_string: the options load and export share.
-void common_options(sdk::Options& options, const std::string& path, char default_delimiter, Format& format,
+void common_options(const sdk::Options& options, const std::string& path, char default_delimiter, Format& format,
                     CsvSettings& csv) {
   auto format_name = options.get_string("format");
   if (!format_name && path == kStdioPath) {
@@ -98,29 +98,25 @@ LoadSettings load_settings(const sdk::LoadRequest& request, char default_delimit
   LoadSettings s;
   s.path = require_path(request.target);
   s.display = s.path == kStdioPath ? "<stdin>" : s.path;
-  sdk::Options options = request.options;
+  const sdk::Options& options = request.options;
   common_options(options, s.path, default_delimiter, s.format, s.csv);
 
-  if (const boost::json::value* columns = options.get("columns")) {
-    if (!columns->is_object()) {
-      throw sdk::invalid_argument(
-          "options.columns must be an object of column name -> type name, e.g. "
-          "{\"amount\": \"decimal128(12, 2)\"}");
+  std::optional<std::vector<std::pair<std::string, std::string>>> columns;
+  try {
+    columns = options.get_string_map("columns");
+  } catch (const sdk::Error&) {
+    throw sdk::invalid_argument(
+        "options.columns must be an object of column name -> type name, e.g. "
+        "{\"amount\": \"decimal128(12, 2)\"}");
+  }
+  for (auto& [name, type_name] : columns.value_or(std::vector<std::pair<std::string, std::string>>{})) {
+    sdk::DataType type;
+    try {
+      type = sdk::DataType::from_name(type_name);
+    } catch (const sdk::Error& e) {
+      throw sdk::Error(e.status(), "options.columns " + quote_for_message(name, 200) + ": " + e.what());
     }
-    for (const auto& [key, value] : columns->as_object()) {
-      std::string name(key);
-      if (!value.is_string()) {
-        throw sdk::invalid_argument("options.columns " + quote_for_message(name, 200) +
-                                    ": the type must be a string such as \"utf8\"");
-      }
-      sdk::DataType type;
-      try {
-        type = sdk::DataType::from_name(std::string(value.as_string()));
-      } catch (const sdk::Error& e) {
-        throw sdk::Error(e.status(), "options.columns " + quote_for_message(name, 200) + ": " + e.what());
-      }
-      s.columns.push_back({std::move(name), std::move(type)});
-    }
+    s.columns.push_back({std::move(name), std::move(type)});
   }
   if (auto n = options.get_int("infer_rows")) {
     if (*n < 1) throw sdk::invalid_argument("options.infer_rows must be at least 1");
@@ -140,7 +136,7 @@ ExportSettings export_settings(const sdk::ExportRequest& request, char default_d
   if (!request.unique_constraints.empty()) {
     throw sdk::not_implemented("the file plugin cannot upsert (unique_constraints); use if_exists append or replace");
   }
-  sdk::Options options = request.options;
+  const sdk::Options& options = request.options;
   common_options(options, s.path, default_delimiter, s.format, s.csv);
   options.finish();
   s.if_exists = request.if_exists;

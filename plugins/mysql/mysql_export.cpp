@@ -60,7 +60,7 @@ int64_t in_transaction(Session& session, const std::string& context, const std::
   }
 }
 
-Method read_method(sdk::Options& options) {
+Method read_method(const sdk::Options& options) {
   auto method = options.get_string("method");
   if (!method || *method == "auto") return Method::Auto;
   if (*method == "load_data") return Method::LoadData;

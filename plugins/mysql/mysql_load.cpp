@@ -273,7 +273,7 @@ std::unique_ptr<sdk::BatchSource> run_streaming(const std::shared_ptr<Session>& 
   }
 }
 
-LoadTypeOptions read_load_options(sdk::Options& options) {
+LoadTypeOptions read_load_options(const sdk::Options& options) {
   LoadTypeOptions types;
   if (auto time_as = options.get_string("time_as")) {
     if (*time_as == "utf8")

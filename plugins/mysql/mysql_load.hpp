@@ -52,6 +52,6 @@ std::unique_ptr<sdk::BatchSource> run_streaming(const std::shared_ptr<Session>& 
 std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Session>& session, sdk::LoadRequest request);
 
 /// Reads the load options of a request (and rejects unknown ones).
-LoadTypeOptions read_load_options(sdk::Options& options);
+LoadTypeOptions read_load_options(const sdk::Options& options);
 
 }  // namespace mageio::mysql

@@ -15,6 +15,7 @@
 #include <mageio/mageio_abi.h>
 #include <mageio/sdk/types.hpp>
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>

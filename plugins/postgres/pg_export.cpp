@@ -245,7 +245,7 @@ int64_t copy_through_staging(Connection& connection, const Destination& d, const
 }  // namespace
 
 int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk::StreamReader& input) {
-  sdk::Options options = request.options;
+  const sdk::Options& options = request.options;
   options.finish();
   if (request.target.is_path()) throw sdk::invalid_argument("postgres exports to tables, not paths");
   if (request.target.table.empty()) throw sdk::invalid_argument("give the table to export to");

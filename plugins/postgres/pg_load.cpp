@@ -278,7 +278,7 @@ std::unique_ptr<sdk::BatchSource> start_copy_out(ConnectionPool::Lease lease, co
 }
 
 std::unique_ptr<sdk::BatchSource> load_rows(ConnectionPool& pool, const sdk::LoadRequest& request) {
-  sdk::Options options = request.options;
+  const sdk::Options& options = request.options;
   const bool numeric_as_text = options.get_bool("numeric_as_text").value_or(false);
   options.finish();
   if (request.batch_rows <= 0) throw sdk::invalid_argument("batch_rows must be positive");

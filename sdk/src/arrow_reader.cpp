@@ -301,7 +301,8 @@ int64_t buffer_bytes(const ArrowArray& batch, const Schema& schema) {
 
 // --- StreamReader -------------------------------------------------------------------------------
 
-StreamReader::StreamReader(ArrowArrayStream* stream, std::string label) : stream_(stream), label_(std::move(label)) {
+StreamReader::StreamReader(ArrowArrayStream* stream, std::string label, StreamErrorLookup lookup)
+    : stream_(stream), label_(std::move(label)), lookup_(std::move(lookup)) {
   if (stream_ == nullptr || stream_->release == nullptr)
     throw invalid_argument("the input stream is not valid (released)");
   if (stream_->get_schema == nullptr || stream_->get_next == nullptr)
@@ -324,6 +325,16 @@ bool StreamReader::next(OwnedArray& batch) {
 }
 
 void StreamReader::fail(const char* operation, int code) {
+  if (lookup_) {
+    if (std::optional<Error> whole = lookup_(stream_)) {
+      std::string message = whole->what();
+      // Plugins built for 1.0 hosts often write the SQLSTATE into the text already.
+      if (!whole->sqlstate().empty() && message.find("SQLSTATE " + whole->sqlstate()) == std::string::npos)
+        message += " (SQLSTATE " + whole->sqlstate() + ")";
+      if (whole->status() != MAGEIO_STATUS_CANCELLED) message = label_ + " failed while " + operation + ": " + message;
+      throw Error(whole->status(), message, whole->sqlstate(), whole->vendor_code());
+    }
+  }
   const char* detail = stream_->get_last_error ? stream_->get_last_error(stream_) : nullptr;
   std::string message = detail && *detail ? std::string(detail) : std::string(std::strerror(code));
   MageioStatus status = errno_to_status(code);

@@ -1,5 +1,6 @@
 #include <mageio/sdk/arrow_builder.hpp>
 #include <mageio/sdk/batch_source.hpp>
+#include <mageio/sdk/detail/entry_point.hpp>
 #include <mageio/sdk/error.hpp>
 
 #include <cerrno>
@@ -10,8 +11,20 @@ namespace {
 
 struct StreamState {
   std::unique_ptr<BatchSource> source;
-  std::string last_error;
   bool finished = false;
+  // The last failure, whole: get_last_error gives its message, stream_error (ABI 1.1) all of it.
+  std::string last_error;
+  MageioStatus last_status = MAGEIO_STATUS_OK;
+  std::string last_sqlstate;
+  int32_t last_vendor_code = 0;
+
+  int failed(MageioStatus status, std::string message, std::string sqlstate = {}, int32_t vendor_code = 0) {
+    last_status = status;
+    last_error = std::move(message);
+    last_sqlstate = std::move(sqlstate);
+    last_vendor_code = vendor_code;
+    return status_to_errno(status);
+  }
 };
 
 // Runs `step`, turning any exception into an errno-style code and the stream's last error: nothing
@@ -21,17 +34,15 @@ int guarded(ArrowArrayStream* stream, Step&& step) {
   auto* state = static_cast<StreamState*>(stream->private_data);
   try {
     state->last_error.clear();
+    state->last_status = MAGEIO_STATUS_OK;
     step(*state);
     return 0;
   } catch (const Error& error) {
-    state->last_error = error.what();
-    return status_to_errno(error.status());
+    return state->failed(error.status(), error.what(), error.sqlstate(), error.vendor_code());
   } catch (const std::exception& error) {
-    state->last_error = error.what();
-    return EIO;
+    return state->failed(MAGEIO_STATUS_INTERNAL, error.what());
   } catch (...) {
-    state->last_error = "unknown error";
-    return EIO;
+    return state->failed(MAGEIO_STATUS_INTERNAL, "unknown error");
   }
 }
 
@@ -84,35 +95,20 @@ void export_stream(std::unique_ptr<BatchSource> source, ArrowArrayStream* out) {
   out->get_next = &get_next;
   out->get_last_error = &get_last_error;
   out->release = &release;
-  out->private_data = new StreamState{std::move(source), {}, false};
+  auto state = std::make_unique<StreamState>();
+  state->source = std::move(source);
+  out->private_data = state.release();
 }
 
-int status_to_errno(MageioStatus status) {
-  switch (status) {
-    case MAGEIO_STATUS_INVALID_ARGUMENT: return EINVAL;
-    case MAGEIO_STATUS_NOT_FOUND: return ENOENT;
-    case MAGEIO_STATUS_ALREADY_EXISTS: return EEXIST;
-    case MAGEIO_STATUS_NOT_IMPLEMENTED: return ENOSYS;
-    case MAGEIO_STATUS_UNAUTHENTICATED: return EACCES;
-    case MAGEIO_STATUS_UNAVAILABLE: return ECONNRESET;
-    case MAGEIO_STATUS_CANCELLED: return ECANCELED;
-    case MAGEIO_STATUS_BACKEND: return EPROTO;
-    default: return EIO;
-  }
-}
-
-MageioStatus errno_to_status(int code) {
-  switch (code) {
-    case EINVAL: return MAGEIO_STATUS_INVALID_ARGUMENT;
-    case ENOENT: return MAGEIO_STATUS_NOT_FOUND;
-    case EEXIST: return MAGEIO_STATUS_ALREADY_EXISTS;
-    case ENOSYS: return MAGEIO_STATUS_NOT_IMPLEMENTED;
-    case EACCES: return MAGEIO_STATUS_UNAUTHENTICATED;
-    case ECONNRESET: return MAGEIO_STATUS_UNAVAILABLE;
-    case ECANCELED: return MAGEIO_STATUS_CANCELLED;
-    case EPROTO: return MAGEIO_STATUS_BACKEND;
-    default: return MAGEIO_STATUS_IO;
-  }
+MageioStatus stream_error(ArrowArrayStream* stream, MageioError* error) noexcept {
+  // Only streams export_stream made in this library: another plugin's (or the host's) stream has a
+  // different release callback, since every plugin links its own copy of the SDK.
+  if (stream == nullptr || stream->release != &release || stream->private_data == nullptr) return MAGEIO_STATUS_OK;
+  const auto* state = static_cast<const StreamState*>(stream->private_data);
+  if (state->last_status == MAGEIO_STATUS_OK) return MAGEIO_STATUS_OK;
+  return detail::report_error(error, state->last_status, state->last_error.c_str(),
+                              state->last_sqlstate.empty() ? nullptr : state->last_sqlstate.c_str(),
+                              state->last_vendor_code);
 }
 
 std::unique_ptr<BatchSource> empty_source(Schema schema) { return std::make_unique<EmptySource>(std::move(schema)); }

@@ -3,6 +3,7 @@
 #include <mageio/sdk/values.hpp>
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -29,7 +30,14 @@ std::string as_text(const json::value& value) {
 
 }  // namespace
 
-Config::Config(const std::vector<ConfigKey>& keys, const json::object& values) : keys_(keys) {
+Config::Config(const std::vector<ConfigKey>& keys, std::string_view config_json) : keys_(keys) {
+  json::object values;
+  if (!config_json.empty()) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(config_json, ec);
+    if (ec || !parsed.is_object()) throw invalid_argument("config is not a JSON object");
+    values = std::move(parsed.as_object());
+  }
   for (const auto& entry : values) {
     const ConfigKey* key = nullptr;
     for (const auto& candidate : keys_)
@@ -48,7 +56,7 @@ Config::Config(const std::vector<ConfigKey>& keys, const json::object& values) :
       throw invalid_argument(key->name + " must be an integer, not " + shown);
     if (key->type == ConfigType::Boolean && !parse_bool(text))
       throw invalid_argument(key->name + " must be true or false, not " + shown);
-    values_[entry.key()] = text;
+    values_[std::string(entry.key())] = text;
   }
   for (const auto& key : keys_) {
     if (values_.contains(key.name)) continue;
@@ -74,7 +82,7 @@ bool Config::has(std::string_view key) const {
 std::string Config::get_string(std::string_view key) const {
   declared(key);
   auto it = values_.find(key);
-  return it == values_.end() ? std::string() : std::string(it->value().as_string());
+  return it == values_.end() ? std::string() : it->second;
 }
 
 std::optional<int64_t> Config::get_int(std::string_view key) const {

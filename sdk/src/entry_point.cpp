@@ -6,8 +6,7 @@
 
 #include "progress_meter.hpp"
 
-#include <boost/json/parse.hpp>
-
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -67,14 +66,7 @@ MageioStatus open_instance(const char* config_json, const MageioHostServices* se
                            MageioError* error) {
   return guarded(error, [&] {
     if (out == nullptr) throw invalid_argument("open: no place for the instance (out is NULL)");
-    boost::json::object values;
-    if (config_json != nullptr && *config_json != '\0') {
-      boost::system::error_code ec;
-      auto parsed = boost::json::parse(config_json, ec);
-      if (ec || !parsed.is_object()) throw invalid_argument("config is not a JSON object");
-      values = std::move(parsed.as_object());
-    }
-    Config config(g_plugin->info.config_keys, values);
+    Config config(g_plugin->info.config_keys, config_json != nullptr ? config_json : "");
     auto instance = std::make_unique<MageioInstance>(MageioInstance{Host(services), nullptr});
     instance->connector = g_plugin->factory(config, instance->host);
     *out = instance.release();
@@ -175,6 +167,7 @@ std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) 
   d.execute_queries = (caps & MAGEIO_CAP_EXECUTE_QUERIES) ? &execute_queries : nullptr;
   d.alter_table = (caps & MAGEIO_CAP_ALTER_TABLE) ? &alter_table : nullptr;
   d.table_exists = (caps & MAGEIO_CAP_TABLE_EXISTS) ? &table_exists : nullptr;
+  d.stream_error = &stream_error;  // 1.1; a 1.0 host does not read it
   // What a 1.0 host reads: the same slots, version 1.0 and the ";"-separated types.
   state->descriptor_1_0 = d;
   state->descriptor_1_0.abi_version = MAGEIO_ABI_VERSION_1_0;

@@ -84,7 +84,7 @@ TEST_CASE("postgres isolated: a cancellation mid-export reaches the child and le
       [&](int batch) {
         if (batch == 5) host->cancel_requested = true;
       });
-  for (const std::string mode : {"append"}) {
+  for (const auto mode : {mageio::IfExists::Append}) {
     auto error =
         mageio::test::error_of([&] { isolated->export_data({.table = table, .if_exists = mode}, input.get()); });
     CHECK(error.status() == MAGEIO_STATUS_CANCELLED);
@@ -93,4 +93,25 @@ TEST_CASE("postgres isolated: a cancellation mid-export reaches the child and le
   CHECK(pgtest::query(*isolated, "SELECT id, name FROM " + pgtest::q(table)) ==
         std::vector<std::vector<std::string>>{{"-1", "already here"}});
   pgtest::exec(*isolated, "DROP TABLE " + pgtest::q(table));
+}
+
+// A failure in the middle of a load keeps its SQLSTATE on the way to the host (ABI 1.1 stream_error),
+// in process and through the child process alike.
+TEST_CASE("postgres: a load that fails mid-stream reaches the host with its SQLSTATE, isolated or not") {
+  auto s = pgtest::server();
+  if (!s) return;
+  for (const bool isolate : {false, true}) {
+    CAPTURE(isolate);
+    auto db = isolate ? open_isolated(*s) : pgtest::open(*s);
+    auto reader = db->load({.query = "SELECT 1/(100000-g) AS x FROM generate_series(1,200000) g", .batch_rows = 1000});
+    mageio::sdk::OwnedArray batch;
+    auto error = mageio::test::error_of([&] {
+      while (reader.next(batch)) {
+      }
+    });
+    INFO(error.what());
+    CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);  // the plugin maps class 22 (data exception) so
+    CHECK(error.sqlstate() == "22012");
+    CHECK(std::string(error.what()).find("SQLSTATE 22012") != std::string::npos);
+  }
 }

@@ -230,12 +230,15 @@ TEST_CASE("alter_table adds, drops, renames and retypes columns") {
   const std::string table = unique_name("alter");
   DropTable drop{*db, table};
   exec(*db, "CREATE TABLE " + q(table) + " (id INT NOT NULL, name VARCHAR(10))");
-  db->alter_table({.table = table, .action = "add_column", .column = "price", .type = "float64"});
-  db->alter_table({.table = table, .action = "add_column", .column = "amount", .type = "decimal128(12, 2)"});
-  db->alter_table({.table = table, .action = "add_column", .column = "seen", .type = "timestamp[us]"});
-  db->alter_table({.table = table, .action = "drop_column", .column = "name"});
-  db->alter_table({.table = table, .action = "rename_column", .column = "price", .new_name = "unit price"});
-  db->alter_table({.table = table, .action = "alter_column_type", .column = "id", .type = "int64"});
+  db->alter_table({.table = table, .action = mageio::AlterAction::AddColumn, .column = "price", .type = "float64"});
+  db->alter_table(
+      {.table = table, .action = mageio::AlterAction::AddColumn, .column = "amount", .type = "decimal128(12, 2)"});
+  db->alter_table(
+      {.table = table, .action = mageio::AlterAction::AddColumn, .column = "seen", .type = "timestamp[us]"});
+  db->alter_table({.table = table, .action = mageio::AlterAction::DropColumn, .column = "name"});
+  db->alter_table(
+      {.table = table, .action = mageio::AlterAction::RenameColumn, .column = "price", .new_name = "unit price"});
+  db->alter_table({.table = table, .action = mageio::AlterAction::AlterColumnType, .column = "id", .type = "int64"});
   CHECK(column_types(*db, table) == std::vector<std::string>{"bigint(20)", "double", "decimal(12,2)", "datetime(6)"});
   CHECK(query(*db,
               "SELECT COLUMN_NAME, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
@@ -243,19 +246,21 @@ TEST_CASE("alter_table adds, drops, renames and retypes columns") {
                   lit(table) + " ORDER BY ORDINAL_POSITION") ==
         Rows{{"id", "NO"}, {"unit price", "YES"}, {"amount", "YES"}, {"seen", "YES"}});
 
-  CHECK(error_of([&] { db->alter_table({.table = table, .action = "drop_column", .column = "nope"}); }).status() ==
-        MAGEIO_STATUS_NOT_FOUND);
   CHECK(error_of([&] {
-          db->alter_table({.table = table, .action = "add_column", .column = "ID", .type = "utf8"});
-        }).status() == MAGEIO_STATUS_ALREADY_EXISTS);
-  CHECK(error_of([&] {
-          db->alter_table({.table = table, .action = "rename_column", .column = "id", .new_name = "amount"});
-        }).status() == MAGEIO_STATUS_ALREADY_EXISTS);
-  CHECK(error_of([&] {
-          db->alter_table({.table = "no_such_table_q", .action = "drop_column", .column = "x"});
+          db->alter_table({.table = table, .action = mageio::AlterAction::DropColumn, .column = "nope"});
         }).status() == MAGEIO_STATUS_NOT_FOUND);
   CHECK(error_of([&] {
-          db->alter_table({.table = table, .action = "add_column", .column = "x", .type = "varchar"});
+          db->alter_table({.table = table, .action = mageio::AlterAction::AddColumn, .column = "ID", .type = "utf8"});
+        }).status() == MAGEIO_STATUS_ALREADY_EXISTS);
+  CHECK(error_of([&] {
+          db->alter_table(
+              {.table = table, .action = mageio::AlterAction::RenameColumn, .column = "id", .new_name = "amount"});
+        }).status() == MAGEIO_STATUS_ALREADY_EXISTS);
+  CHECK(error_of([&] {
+          db->alter_table({.table = "no_such_table_q", .action = mageio::AlterAction::DropColumn, .column = "x"});
+        }).status() == MAGEIO_STATUS_NOT_FOUND);
+  CHECK(error_of([&] {
+          db->alter_table({.table = table, .action = mageio::AlterAction::AddColumn, .column = "x", .type = "varchar"});
         }).status() == MAGEIO_STATUS_INVALID_ARGUMENT);
 }
 

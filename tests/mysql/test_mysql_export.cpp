@@ -41,7 +41,8 @@ TEST_CASE("if_exists fail creates a new table and refuses an existing one, leavi
     const std::string table = unique_name("fail_mode");
     DropTable drop{*db, table};
     auto first = id_name({{1, "one"}, {2, "two"}});
-    CHECK(db->export_data({.table = table, .if_exists = "fail", .options = {{"method", method}}}, first.get()) == 2);
+    CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Fail, .options = {{"method", method}}},
+                          first.get()) == 2);
     CHECK(ordered(*db, table) == Rows{{"1", "one"}, {"2", "two"}});
     CHECK(leftovers(*db, table).empty());
 
@@ -64,7 +65,8 @@ TEST_CASE("if_exists replace swaps in a new table with the new schema and rows")
     exec(*db, "CREATE TABLE " + q(table) + " (old_column INT, other VARCHAR(5))");
     exec(*db, "INSERT INTO " + q(table) + " VALUES (7, 'x'), (8, 'y')");
     auto input = id_name({{1, "one"}, {2, "two"}, {3, "three"}});
-    CHECK(db->export_data({.table = table, .if_exists = "replace", .options = {{"method", method}}}, input.get()) == 3);
+    CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Replace, .options = {{"method", method}}},
+                          input.get()) == 3);
     CHECK(ordered(*db, table) == Rows{{"1", "one"}, {"2", "two"}, {"3", "three"}});
     CHECK(column_types(*db, table) == std::vector<std::string>{"bigint(20)", "longtext"});
     CHECK(scalar(*db,
@@ -77,7 +79,8 @@ TEST_CASE("if_exists replace swaps in a new table with the new schema and rows")
     const std::string fresh = unique_name("replace_new");
     DropTable drop2{*db, fresh};
     auto again = id_name({{5, "five"}});
-    CHECK(db->export_data({.table = fresh, .if_exists = "replace", .options = {{"method", method}}}, again.get()) == 1);
+    CHECK(db->export_data({.table = fresh, .if_exists = mageio::IfExists::Replace, .options = {{"method", method}}},
+                          again.get()) == 1);
     CHECK(ordered(*db, fresh) == Rows{{"5", "five"}});
   }
 }
@@ -93,7 +96,8 @@ TEST_CASE("if_exists append adds rows to an existing table by column name, or cr
     exec(*db, "CREATE TABLE " + q(table) + " (extra VARCHAR(10) DEFAULT 'dflt', NAME VARCHAR(20), Id INT)");
     exec(*db, "INSERT INTO " + q(table) + " VALUES ('e', 'zero', 0)");
     auto input = id_name({{1, "one"}, {2, "two"}});
-    CHECK(db->export_data({.table = table, .if_exists = "append", .options = {{"method", method}}}, input.get()) == 2);
+    CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .options = {{"method", method}}},
+                          input.get()) == 2);
     CHECK(load_text(*db, {.query = "SELECT Id, NAME, extra FROM " + q(table) + " ORDER BY Id"}) ==
           Rows{{"0", "zero", "e"}, {"1", "one", "dflt"}, {"2", "two", "dflt"}});
 
@@ -101,14 +105,16 @@ TEST_CASE("if_exists append adds rows to an existing table by column name, or cr
       b.column(0).append_int(9);
       b.column(1).append_string("x");
     });
-    auto error = error_of([&] { db->export_data({.table = table, .if_exists = "append"}, unknown.get()); });
+    auto error =
+        error_of([&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, unknown.get()); });
     CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
     CHECK(std::string(error.what()).find("input column \"nope\" is not in the table") != std::string::npos);
 
     const std::string fresh = unique_name("append_new");
     DropTable drop2{*db, fresh};
     auto again = id_name({{4, "four"}});
-    CHECK(db->export_data({.table = fresh, .if_exists = "append", .options = {{"method", method}}}, again.get()) == 1);
+    CHECK(db->export_data({.table = fresh, .if_exists = mageio::IfExists::Append, .options = {{"method", method}}},
+                          again.get()) == 1);
     CHECK(ordered(*db, fresh) == Rows{{"4", "four"}});
   }
 }
@@ -126,15 +132,16 @@ TEST_CASE("append through LOAD DATA reaches BIT and JSON columns, and a duplicat
                              b.column(1).append_uint(row == 0 ? 2730 : 1);
                              b.column(2).append_string(row == 0 ? "{\"k\": \"\xF0\x9F\x98\x80\"}" : "[1, 2]");
                            });
-  CHECK(db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, input.get()) ==
-        2);
+  CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .options = {{"method", "load_data"}}},
+                        input.get()) == 2);
   CHECK(ordered(*db, table) == Rows{{"1", "2730", "{\"k\": \"\xF0\x9F\x98\x80\"}"}, {"2", "1", "[1, 2]"}});
 
   // LOAD DATA LOCAL turns a duplicate key into a warning and skips the row; the plugin fails instead.
   auto duplicate = rows_stream({{"id", sdk::int32()}}, 3,
                                [](sdk::BatchBuilder& b, int64_t row) { b.column(0).append_int(row + 2); });
   auto error = error_of([&] {
-    db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, duplicate.get());
+    db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .options = {{"method", "load_data"}}},
+                    duplicate.get());
   });
   CHECK(error.status() == MAGEIO_STATUS_BACKEND);
   CHECK(error.vendor_code() == 1062);
@@ -163,9 +170,11 @@ TEST_CASE("upsert UPDATE and IGNORE on an existing table, single and composite k
                   " (id INT PRIMARY KEY, name VARCHAR(20), qty INT, note VARCHAR(10) DEFAULT 'kept')");
     exec(*db, "INSERT INTO " + q(table) + " (id, name, qty) VALUES (1, 'a', 1), (2, 'b', 2)");
     auto input = rows({{2, "B", 20}, {3, "c", 3}, {3, "C", 30}});
-    CHECK(db->export_data(
-              {.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = method},
-              input.get()) == 3);
+    CHECK(db->export_data({.table = table,
+                           .if_exists = mageio::IfExists::Append,
+                           .unique_constraints = {"id"},
+                           .unique_conflict_method = mageio::sdk::parse_conflict_method(method)},
+                          input.get()) == 3);
     if (method == "UPDATE")
       CHECK(ordered(*db, table) == Rows{{"1", "a", "1", "kept"}, {"2", "B", "20", "kept"}, {"3", "C", "30", "kept"}});
     else
@@ -177,9 +186,9 @@ TEST_CASE("upsert UPDATE and IGNORE on an existing table, single and composite k
     exec(*db, "INSERT INTO " + q(composite) + " VALUES (1, 'a', 1), (1, 'b', 2)");
     auto input2 = rows({{1, "b", 20}, {2, "b", 3}});
     db->export_data({.table = composite,
-                     .if_exists = "append",
+                     .if_exists = mageio::IfExists::Append,
                      .unique_constraints = {"id", "NAME"},
-                     .unique_conflict_method = method},
+                     .unique_conflict_method = mageio::sdk::parse_conflict_method(method)},
                     input2.get());
     CHECK(load_text(*db, {.query = "SELECT * FROM " + q(composite) + " ORDER BY id, name"}) ==
           (method == "UPDATE" ? Rows{{"1", "a", "1"}, {"1", "b", "20"}, {"2", "b", "3"}}
@@ -195,8 +204,9 @@ TEST_CASE("upsert into a new table creates a UNIQUE KEY; text keys compare exact
   DropTable drop{*db, table};
   auto input = id_name({{1, "k"}, {2, "K"}, {3, "k"}});
   // Key on the text column: 'k' and 'K' are different keys (utf8mb4_bin), the second 'k' updates the first.
-  CHECK(db->export_data({.table = table, .unique_constraints = {"name"}, .unique_conflict_method = "UPDATE"},
-                        input.get()) == 3);
+  CHECK(db->export_data(
+            {.table = table, .unique_constraints = {"name"}, .unique_conflict_method = mageio::ConflictMethod::Update},
+            input.get()) == 3);
   CHECK(load_text(*db, {.query = "SELECT id, name FROM " + q(table) + " ORDER BY id"}) == Rows{{"2", "K"}, {"3", "k"}});
   CHECK(column_types(*db, table) == std::vector<std::string>{"bigint(20)", "varchar(768)"});
   CHECK(scalar(*db,
@@ -204,7 +214,7 @@ TEST_CASE("upsert into a new table creates a UNIQUE KEY; text keys compare exact
                    lit(table) + " AND NON_UNIQUE = 0 AND COLUMN_NAME = 'name'") == "1");
   // A later upsert finds that key.
   auto more = id_name({{9, "K"}});
-  db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"name"}}, more.get());
+  db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .unique_constraints = {"name"}}, more.get());
   CHECK(load_text(*db, {.query = "SELECT id, name FROM " + q(table) + " ORDER BY id"}) == Rows{{"3", "k"}, {"9", "K"}});
 }
 
@@ -216,13 +226,16 @@ TEST_CASE("upsert needs a unique index on exactly the constraint columns, which 
   DropTable drop{*db, table};
   exec(*db, "CREATE TABLE " + q(table) + " (id BIGINT, name VARCHAR(20), UNIQUE KEY (id, name))");
   auto input = id_name({{1, "x"}});
-  auto error = error_of(
-      [&] { db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"id"}}, input.get()); });
+  auto error = error_of([&] {
+    db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .unique_constraints = {"id"}}, input.get());
+  });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("no PRIMARY KEY or UNIQUE index on exactly (`id`)") != std::string::npos);
   auto input2 = id_name({{1, "x"}});
-  auto missing = error_of(
-      [&] { db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"zzz"}}, input2.get()); });
+  auto missing = error_of([&] {
+    db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .unique_constraints = {"zzz"}},
+                    input2.get());
+  });
   CHECK(missing.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(scalar(*db, "SELECT COUNT(*) FROM " + q(table)) == "0");
 }
@@ -274,7 +287,8 @@ TEST_CASE("a bad row N of a large export changes nothing: fail, replace, append,
         DropTable drop{*db, table};
         if (mode.existing) original_table(table);
         auto stream = input(bad, mode.upsert ? 1 : 1000);
-        mageio::ExportOptions options{.table = table, .if_exists = mode.if_exists, .options = {{"method", method}}};
+        mageio::ExportOptions options{
+            .table = table, .if_exists = mageio::sdk::parse_if_exists(mode.if_exists), .options = {{"method", method}}};
         if (mode.upsert) options.unique_constraints = {"id"};
         auto error = error_of([&] { db->export_data(options, stream.get()); });
         CHECK(error.status() != MAGEIO_STATUS_OK);
@@ -317,7 +331,9 @@ TEST_CASE("a cancelled export changes nothing and says CANCELLED") {
             if (index == 6) host->cancel_requested = true;
           });
       auto error = error_of([&] {
-        db->export_data({.table = table, .if_exists = mode, .options = {{"method", method}}}, stream.get());
+        db->export_data(
+            {.table = table, .if_exists = mageio::sdk::parse_if_exists(mode), .options = {{"method", method}}},
+            stream.get());
       });
       CHECK(error.status() == MAGEIO_STATUS_CANCELLED);
       host->cancel_requested = false;
@@ -344,7 +360,8 @@ TEST_CASE("identifiers with backticks, spaces, reserved words and non-ASCII lett
   for (const auto& method : kMethods) {
     CAPTURE(method);
     auto input = rows_stream(schema, 3, fill);
-    CHECK(db->export_data({.table = table, .if_exists = "replace", .options = {{"method", method}}}, input.get()) == 3);
+    CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Replace, .options = {{"method", method}}},
+                          input.get()) == 3);
     auto reader = db->load({.table = table});
     std::vector<std::string> names;
     for (const auto& field : reader.schema()) names.push_back(field.name);
@@ -355,17 +372,20 @@ TEST_CASE("identifiers with backticks, spaces, reserved words and non-ASCII lett
   CHECK(db->table_exists(table));
   CHECK(db->table_exists(table, s->database));
   auto upsert = rows_stream(schema, 2, fill);
-  db->export_data({.table = table, .if_exists = "replace", .unique_constraints = {"select", "a`b"}}, upsert.get());
+  db->export_data({.table = table, .if_exists = mageio::IfExists::Replace, .unique_constraints = {"select", "a`b"}},
+                  upsert.get());
   auto update = rows_stream(schema, 1, [](sdk::BatchBuilder& b, int64_t) {
     b.column(0).append_int(1);
     b.column(1).append_string("updated");
     b.column(2).append_double(1.25);
     b.column(3).append_bool(true);
   });
-  db->export_data({.table = table, .if_exists = "append", .unique_constraints = {"select", "a`b"}}, update.get());
+  db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .unique_constraints = {"select", "a`b"}},
+                  update.get());
   CHECK(load_text(*db, {.query = "SELECT `order by` FROM " + q(table) + " ORDER BY `select`"}) ==
         Rows{{"v0"}, {"updated"}});
-  db->alter_table({.table = table, .action = "rename_column", .column = "order by", .new_name = "group`by"});
+  db->alter_table(
+      {.table = table, .action = mageio::AlterAction::RenameColumn, .column = "order by", .new_name = "group`by"});
   CHECK(load_text(*db, {.query = "SELECT `group``by` FROM " + q(table) + " ORDER BY 1"}) == Rows{{"updated"}, {"v0"}});
 }
 
@@ -444,7 +464,8 @@ TEST_CASE("when LOAD DATA cannot be used, auto falls back to INSERT before writi
     written = db->export_data({.table = table}, input.get());
     auto again = id_name({{3, "three"}});
     forced_error = error_of([&] {
-      db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, again.get());
+      db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .options = {{"method", "load_data"}}},
+                      again.get());
     });
   }
   CHECK(written == 2);
@@ -468,7 +489,8 @@ TEST_CASE("without MYSQL_ALLOW_LOCAL_INFILE exports use INSERT, and load_data is
   CHECK(db->export_data({.table = table}, input.get()) == 1);
   auto again = id_name({{2, "two"}});
   auto error = error_of([&] {
-    db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, again.get());
+    db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .options = {{"method", "load_data"}}},
+                    again.get());
   });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("MYSQL_ALLOW_LOCAL_INFILE") != std::string::npos);
@@ -490,8 +512,8 @@ TEST_CASE("LOAD DATA runs on its own connection with the session's variables (ti
                 " FOR EACH ROW SET NEW.tz = @@SESSION.time_zone, NEW.fk_checks = @@SESSION.foreign_key_checks");
   exec(*db, "SET SESSION time_zone = '+05:00', foreign_key_checks = 0");
   auto input = id_name({{1, "one"}});
-  CHECK(db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, input.get()) ==
-        1);
+  CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .options = {{"method", "load_data"}}},
+                        input.get()) == 1);
   CHECK(query(*db, "SELECT id, name, tz, fk_checks FROM " + q(table)) ==
         std::vector<std::vector<std::string>>{{"1", "one", "+05:00", "0"}});
 }
@@ -538,7 +560,8 @@ TEST_CASE("cancelling an export whose LOAD DATA waits for a lock kills the LOAD 
   });
   auto input = id_name({{2, "two"}});
   auto error = error_of([&] {
-    db->export_data({.table = table, .if_exists = "append", .options = {{"method", "load_data"}}}, input.get());
+    db->export_data({.table = table, .if_exists = mageio::IfExists::Append, .options = {{"method", "load_data"}}},
+                    input.get());
   });
   canceller.join();
   exec(*locker, "UNLOCK TABLES");

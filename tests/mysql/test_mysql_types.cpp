@@ -172,7 +172,7 @@ TEST_CASE("every MySQL type round-trips MariaDB -> Arrow -> MariaDB with the sam
   for (std::string method : {"insert", "load_data"}) {
     CAPTURE(method);
     auto reader = source->load({.table = table});
-    CHECK(dest->export_data({.table = copy, .if_exists = "replace", .options = {{"method", method}}},
+    CHECK(dest->export_data({.table = copy, .if_exists = mageio::IfExists::Replace, .options = {{"method", method}}},
                             reader.stream()) == 2);
     CHECK(load_text(*dest, {.table = copy}) == original);
     auto copied_reader = dest->load({.table = copy, .limit = 0});

@@ -243,7 +243,8 @@ int64_t export_rows(mageio::Connector& c, const std::string& path, const sdk::Sc
       if (s->release) s->release(s);
     }
   } release{&stream};
-  return c.export_data({.path = path, .if_exists = if_exists, .options = std::move(options)}, &stream);
+  return c.export_data(
+      {.path = path, .if_exists = mageio::sdk::parse_if_exists(if_exists), .options = std::move(options)}, &stream);
 }
 
 int64_t export_rows(const std::string& path, const sdk::Schema& schema, const Rows& rows,
@@ -730,9 +731,11 @@ TEST_CASE("file plugin: if_exists") {
   ArrowArrayStream stream{};
   sdk::export_stream(std::make_unique<TextSource>(schema, first, 10, -1, nullptr), &stream);
   e = expect_error([&] {
-    plugin().export_data(
-        {.path = path, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
-        &stream);
+    plugin().export_data({.path = path,
+                          .if_exists = mageio::IfExists::Append,
+                          .unique_constraints = {"id"},
+                          .unique_conflict_method = mageio::ConflictMethod::Update},
+                         &stream);
   });
   stream.release(&stream);
   CHECK(status_of(e) == "NOT_IMPLEMENTED");

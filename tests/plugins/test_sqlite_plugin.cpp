@@ -376,7 +376,8 @@ TEST_CASE("sqlite: identifiers with quotes, spaces, mixed case and reserved word
     CHECK(names(loaded.schema) == std::vector<std::string>{"select", "odd name", "Mixed\"Quote", "from"});
     CHECK(loaded.rows == Rows{{"1", "x", "2", "true"}});
     // Append again with the explicit default schema.
-    CHECK(export_batches(db, {.table = name, .schema = "main", .if_exists = "append"}, schema, {rows}) == 1);
+    CHECK(export_batches(db, {.table = name, .schema = "main", .if_exists = mageio::IfExists::Append}, schema,
+                         {rows}) == 1);
     CHECK(table(db, name, "main").rows.size() == 2);
   }
   // SQLite identifiers are case-insensitive.
@@ -403,7 +404,7 @@ TEST_CASE("sqlite: if_exists fail, replace and append") {
       b.column(0).append_double(2.5);
       b.end_row();
     };
-    CHECK(export_batches(db, {.table = "t", .if_exists = "replace"}, other, {row}) == 1);
+    CHECK(export_batches(db, {.table = "t", .if_exists = mageio::IfExists::Replace}, other, {row}) == 1);
     auto loaded = table(db, "t");
     CHECK(names(loaded.schema) == std::vector<std::string>{"x"});
     CHECK(loaded.rows == Rows{{"2.5"}});
@@ -415,7 +416,7 @@ TEST_CASE("sqlite: if_exists fail, replace and append") {
       b.column(1).append_int(4);
       b.end_row();
     };
-    CHECK(export_batches(db, {.table = "t", .if_exists = "append"}, swapped, {row}) == 1);
+    CHECK(export_batches(db, {.table = "t", .if_exists = mageio::IfExists::Append}, swapped, {row}) == 1);
     auto loaded = table(db, "t");
     CHECK(names(loaded.schema) == std::vector<std::string>{"id", "name"});
     CHECK(loaded.rows == Rows{{"1", "a"}, {"2", "b"}, {"3", "c"}, {"4", "d"}});
@@ -426,7 +427,7 @@ TEST_CASE("sqlite: if_exists fail, replace and append") {
       b.column(0).append_int(4);
       b.end_row();
     };
-    CHECK(export_batches(db, {.table = "t", .if_exists = "append"}, only_id, {row}) == 1);
+    CHECK(export_batches(db, {.table = "t", .if_exists = mageio::IfExists::Append}, only_id, {row}) == 1);
     CHECK(table(db, "t").rows.back() == std::vector<std::string>{"4", "NULL"});
   }
   SUBCASE("append with a column the table lacks is an error naming it") {
@@ -437,12 +438,13 @@ TEST_CASE("sqlite: if_exists fail, replace and append") {
       b.column(2).append_int(5);
       b.end_row();
     };
-    expect_error([&] { export_batches(db, {.table = "t", .if_exists = "append"}, extra, {row}); },
+    expect_error([&] { export_batches(db, {.table = "t", .if_exists = mageio::IfExists::Append}, extra, {row}); },
                  MAGEIO_STATUS_INVALID_ARGUMENT, {"\"extra\"", "main.t", "id, name"});
     CHECK(table(db, "t").rows == kSeeded);
   }
   SUBCASE("append to a missing table creates it") {
-    CHECK(export_batches(db, {.table = "fresh", .if_exists = "append"}, kIdName, {id_name_rows({{1, "x"}})}) == 1);
+    CHECK(export_batches(db, {.table = "fresh", .if_exists = mageio::IfExists::Append}, kIdName,
+                         {id_name_rows({{1, "x"}})}) == 1);
     CHECK(table(db, "fresh").rows == Rows{{"1", "x"}});
   }
 }
@@ -453,20 +455,24 @@ TEST_CASE("sqlite: upsert with UPDATE and IGNORE") {
   CHECK(export_batches(db, create, kIdName, {id_name_rows({{1, "a"}, {2, "b"}})}) == 2);
 
   SUBCASE("UPDATE overwrites the conflicting rows") {
-    mageio::ExportOptions upsert{
-        .table = "u", .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"};
+    mageio::ExportOptions upsert{.table = "u",
+                                 .if_exists = mageio::IfExists::Append,
+                                 .unique_constraints = {"id"},
+                                 .unique_conflict_method = mageio::ConflictMethod::Update};
     CHECK(export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}, {3, "c"}})}) == 2);
     CHECK(query(db, "SELECT * FROM u ORDER BY id").rows == Rows{{"1", "a"}, {"2", "B"}, {"3", "c"}});
   }
   SUBCASE("IGNORE keeps the existing rows") {
-    mageio::ExportOptions upsert{
-        .table = "u", .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "IGNORE"};
+    mageio::ExportOptions upsert{.table = "u",
+                                 .if_exists = mageio::IfExists::Append,
+                                 .unique_constraints = {"id"},
+                                 .unique_conflict_method = mageio::ConflictMethod::Ignore};
     CHECK(export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}, {3, "c"}})}) == 1);
     CHECK(query(db, "SELECT * FROM u ORDER BY id").rows == Rows{{"1", "a"}, {"2", "b"}, {"3", "c"}});
   }
   SUBCASE("the key must have a unique index") {
     seed(db, "plain");
-    mageio::ExportOptions upsert{.table = "plain", .if_exists = "append", .unique_constraints = {"id"}};
+    mageio::ExportOptions upsert{.table = "plain", .if_exists = mageio::IfExists::Append, .unique_constraints = {"id"}};
     expect_error(
         [&] {
           export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}})});
@@ -479,7 +485,7 @@ TEST_CASE("sqlite: upsert with UPDATE and IGNORE") {
     CHECK(query(db, "SELECT name FROM plain WHERE id = 2").rows == Rows{{"B"}});
   }
   SUBCASE("a key that is not an input column is an error") {
-    mageio::ExportOptions upsert{.table = "u", .if_exists = "append", .unique_constraints = {"nope"}};
+    mageio::ExportOptions upsert{.table = "u", .if_exists = mageio::IfExists::Append, .unique_constraints = {"nope"}};
     expect_error(
         [&] {
           export_batches(db, upsert, kIdName, {id_name_rows({{2, "B"}})});
@@ -514,10 +520,16 @@ TEST_CASE("sqlite: a failing export leaves the table exactly as it was") {
     b.end_row();
   };
   const std::vector<mageio::ExportOptions> modes = {
-      {.table = "t", .if_exists = "replace"},
-      {.table = "t", .if_exists = "append"},
-      {.table = "t", .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
-      {.table = "t", .if_exists = "replace", .unique_constraints = {"id"}, .unique_conflict_method = "IGNORE"},
+      {.table = "t", .if_exists = mageio::IfExists::Replace},
+      {.table = "t", .if_exists = mageio::IfExists::Append},
+      {.table = "t",
+       .if_exists = mageio::IfExists::Append,
+       .unique_constraints = {"id"},
+       .unique_conflict_method = mageio::ConflictMethod::Update},
+      {.table = "t",
+       .if_exists = mageio::IfExists::Replace,
+       .unique_constraints = {"id"},
+       .unique_conflict_method = mageio::ConflictMethod::Ignore},
   };
   for (const auto& mode : modes) {
     for (int failure = 0; failure < 4; ++failure) {
@@ -545,7 +557,7 @@ TEST_CASE("sqlite: a failing export leaves the table exactly as it was") {
             },
             MAGEIO_STATUS_INVALID_ARGUMENT, {"\"n\"", "row 5", "18446744073709551615", "rolled back"});
       } else if (failure == 2) {  // the 3rd batch breaks a constraint of the existing table (append only)
-        if (mode.if_exists == "replace") continue;
+        if (mode.if_exists == mageio::IfExists::Replace) continue;
         expect_error(
             [&] {
               export_batches(db, mode, input, {good(first), good(20), null_name});
@@ -576,7 +588,8 @@ TEST_CASE("sqlite: an append that breaks a constraint midway names the row") {
   db->execute("CREATE UNIQUE INDEX t_id ON t (id)");
   expect_error(
       [&] {
-        export_batches(db, {.table = "t", .if_exists = "append"}, kIdName, {id_name_rows({{4, "d"}, {2, "dup"}})});
+        export_batches(db, {.table = "t", .if_exists = mageio::IfExists::Append}, kIdName,
+                       {id_name_rows({{4, "d"}, {2, "dup"}})});
       },
       MAGEIO_STATUS_BACKEND, {"row 2", "main.t", "UNIQUE constraint failed"});
   CHECK(table(db, "t").rows == kSeeded);
@@ -652,8 +665,10 @@ TEST_CASE("sqlite: execute_queries is all or nothing") {
 TEST_CASE("sqlite: alter_table") {
   Db db;
   seed(db);
-  db->alter_table({.table = "t", .action = "add_column", .column = "price", .type = "decimal128(10, 3)"});
-  db->alter_table({.table = "t", .action = "add_column", .column = "when", .type = "timestamp[us, UTC]"});
+  db->alter_table(
+      {.table = "t", .action = mageio::AlterAction::AddColumn, .column = "price", .type = "decimal128(10, 3)"});
+  db->alter_table(
+      {.table = "t", .action = mageio::AlterAction::AddColumn, .column = "when", .type = "timestamp[us, UTC]"});
   db->execute("UPDATE t SET price = '1.500', \"when\" = '2024-01-02 03:04:05+00:00' WHERE id = 1");
   auto loaded = table(db, "t");
   REQUIRE(loaded.schema.size() == 4);
@@ -661,19 +676,29 @@ TEST_CASE("sqlite: alter_table") {
   CHECK(loaded.schema[3].type == sdk::timestamp_us("UTC"));
   CHECK(loaded.rows[0] == std::vector<std::string>{"1", "a", "1.500", "2024-01-02 03:04:05+00:00"});
 
-  db->alter_table({.table = "t", .action = "rename_column", .column = "name", .new_name = "label"});
-  db->alter_table({.table = "t", .action = "drop_column", .column = "when"});
+  db->alter_table({.table = "t", .action = mageio::AlterAction::RenameColumn, .column = "name", .new_name = "label"});
+  db->alter_table({.table = "t", .action = mageio::AlterAction::DropColumn, .column = "when"});
   CHECK(names(table(db, "t").schema) == std::vector<std::string>{"id", "label", "price"});
 
-  expect_error([&] { db->alter_table({.table = "t", .action = "alter_column_type", .column = "id", .type = "utf8"}); },
-               MAGEIO_STATUS_NOT_IMPLEMENTED, {"ALTER COLUMN TYPE", "\"id\""});
-  expect_error([&] { db->alter_table({.table = "t", .action = "drop_column", .column = "nope"}); },
+  expect_error(
+      [&] {
+        db->alter_table({.table = "t", .action = mageio::AlterAction::AlterColumnType, .column = "id", .type = "utf8"});
+      },
+      MAGEIO_STATUS_NOT_IMPLEMENTED, {"ALTER COLUMN TYPE", "\"id\""});
+  expect_error([&] { db->alter_table({.table = "t", .action = mageio::AlterAction::DropColumn, .column = "nope"}); },
                MAGEIO_STATUS_NOT_FOUND, {"\"nope\"", "id, label, price"});
-  expect_error([&] { db->alter_table({.table = "t", .action = "add_column", .column = "ID", .type = "int64"}); },
-               MAGEIO_STATUS_ALREADY_EXISTS, {"\"ID\""});
-  expect_error([&] { db->alter_table({.table = "t", .action = "rename_column", .column = "id", .new_name = "label"}); },
-               MAGEIO_STATUS_ALREADY_EXISTS, {"\"label\""});
-  expect_error([&] { db->alter_table({.table = "nope", .action = "drop_column", .column = "x"}); },
+  expect_error(
+      [&] {
+        db->alter_table({.table = "t", .action = mageio::AlterAction::AddColumn, .column = "ID", .type = "int64"});
+      },
+      MAGEIO_STATUS_ALREADY_EXISTS, {"\"ID\""});
+  expect_error(
+      [&] {
+        db->alter_table(
+            {.table = "t", .action = mageio::AlterAction::RenameColumn, .column = "id", .new_name = "label"});
+      },
+      MAGEIO_STATUS_ALREADY_EXISTS, {"\"label\""});
+  expect_error([&] { db->alter_table({.table = "nope", .action = mageio::AlterAction::DropColumn, .column = "x"}); },
                MAGEIO_STATUS_NOT_FOUND, {"main.nope"});
   CHECK(names(table(db, "t").schema) == std::vector<std::string>{"id", "label", "price"});
 }
@@ -794,11 +819,13 @@ TEST_CASE("sqlite: a lock held by another connection fails after the busy timeou
   db->execute("BEGIN IMMEDIATE");
   expect_error(
       [&] {
-        export_batches(*other, {.table = "t", .if_exists = "append"}, kIdName, {id_name_rows({{9, "z"}})});
+        export_batches(*other, {.table = "t", .if_exists = mageio::IfExists::Append}, kIdName,
+                       {id_name_rows({{9, "z"}})});
       },
       MAGEIO_STATUS_UNAVAILABLE, {"locked", db.file, "SQLITE_BUSY_TIMEOUT_MS = 50 ms"});
   db->execute("ROLLBACK");
-  CHECK(export_batches(*other, {.table = "t", .if_exists = "append"}, kIdName, {id_name_rows({{9, "z"}})}) == 1);
+  CHECK(export_batches(*other, {.table = "t", .if_exists = mageio::IfExists::Append}, kIdName,
+                       {id_name_rows({{9, "z"}})}) == 1);
   CHECK(table(db, "t").rows.size() == 4);
   expect_error(
       [&] {

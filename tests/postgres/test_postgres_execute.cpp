@@ -118,7 +118,7 @@ TEST_CASE("postgres operations inside a transaction the user opened stay inside 
     b.column(0).append_int(i);
     b.column(1).append_string("n");
   });
-  CHECK(db->export_data({.table = table, .if_exists = "append"}, input.get()) == 3);
+  CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, input.get()) == 3);
   CHECK(db->execute_queries({"INSERT INTO " + q(table) + " VALUES (10, 'x')"}) == 1);
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "4");
   // A failing export inside it is undone (savepoint) without aborting the user's transaction.
@@ -129,7 +129,7 @@ TEST_CASE("postgres operations inside a transaction the user opened stay inside 
         b.column(1).append_string("y");
       },
       1, 1);
-  pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "append"}, bad.get()); });
+  pgtest::error_of([&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, bad.get()); });
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "4");
   pgtest::exec(*db, "ROLLBACK");
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "0");

@@ -58,13 +58,14 @@ TEST_CASE("postgres export if_exists: fail creates and then refuses, append adds
   CHECK(db->table_exists(table));
   {
     auto input = id_name_rows({{3, "c"}});
-    auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "fail"}, input.get()); });
+    auto error =
+        pgtest::error_of([&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Fail}, input.get()); });
     CHECK(error.status() == MAGEIO_STATUS_ALREADY_EXISTS);
   }
   CHECK(table_rows(*db, q(table)) == Rows{{"1", "a"}, {"2", "b"}});
   {
     auto input = id_name_rows({{3, "c"}, {4, "NULL"}});
-    CHECK(db->export_data({.table = table, .if_exists = "append"}, input.get()) == 2);
+    CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, input.get()) == 2);
   }
   CHECK(table_rows(*db, q(table)) == Rows{{"1", "a"}, {"2", "b"}, {"3", "c"}, {"4", "NULL"}});
 
@@ -75,7 +76,7 @@ TEST_CASE("postgres export if_exists: fail creates and then refuses, append adds
   pgtest::exec(*db, "COMMENT ON TABLE " + q(table) + " IS 'kept'");
   {
     auto input = id_name_rows({{10, "x"}});
-    CHECK(db->export_data({.table = table, .if_exists = "replace"}, input.get()) == 1);
+    CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Replace}, input.get()) == 1);
   }
   CHECK(table_rows(*db, q(table)) == Rows{{"10", "x"}});
   CHECK(reader.can_select(q(table)));
@@ -89,7 +90,7 @@ TEST_CASE("postgres export if_exists: fail creates and then refuses, append adds
       b.column(0).append_string("k" + std::to_string(i));
       b.column(1).append_decimal(12345 + i);
     });
-    CHECK(db->export_data({.table = table, .if_exists = "replace"}, input.get()) == 2);
+    CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Replace}, input.get()) == 2);
   }
   CHECK(table_rows(*db, q(table)) == Rows{{"k0", "123.45"}, {"k1", "123.46"}});
   CHECK(pgtest::scalar(*db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '" + q(table) +
@@ -100,13 +101,14 @@ TEST_CASE("postgres export if_exists: fail creates and then refuses, append adds
     sdk::Schema schema = {{"code", sdk::utf8()}};
     auto input =
         pgtest::rows_stream(schema, 1, [](sdk::BatchBuilder& b, int64_t) { b.column(0).append_string("only"); });
-    CHECK(db->export_data({.table = table, .if_exists = "append"}, input.get()) == 1);
+    CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, input.get()) == 1);
     sdk::Schema other = {{"code", sdk::utf8()}, {"missing", sdk::int32()}};
     auto bad = pgtest::rows_stream(other, 1, [](sdk::BatchBuilder& b, int64_t) {
       b.column(0).append_string("x");
       b.column(1).append_int(1);
     });
-    auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "append"}, bad.get()); });
+    auto error =
+        pgtest::error_of([&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, bad.get()); });
     CHECK(error.status() == MAGEIO_STATUS_NOT_FOUND);
     CHECK(std::string(error.what()).find("\"missing\"") != std::string::npos);
   }
@@ -122,23 +124,28 @@ TEST_CASE("postgres upsert: UPDATE keeps the last duplicate, IGNORE the existing
   {
     // Created by the export: it also gets the unique index the upsert needs.
     auto input = id_name_rows({{1, "one"}, {2, "two"}});
-    CHECK(db->export_data({.table = table, .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
-                          input.get()) == 2);
+    CHECK(db->export_data(
+              {.table = table, .unique_constraints = {"id"}, .unique_conflict_method = mageio::ConflictMethod::Update},
+              input.get()) == 2);
   }
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM pg_indexes WHERE tablename = '" + table +
                                 "' AND indexdef LIKE 'CREATE UNIQUE%'") == "1");
   {
     auto input = id_name_rows({{2, "two-a"}, {3, "three"}, {2, "two-b"}, {3, "three-b"}});
-    CHECK(db->export_data(
-              {.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
-              input.get()) == 4);
+    CHECK(db->export_data({.table = table,
+                           .if_exists = mageio::IfExists::Append,
+                           .unique_constraints = {"id"},
+                           .unique_conflict_method = mageio::ConflictMethod::Update},
+                          input.get()) == 4);
   }
   CHECK(table_rows(*db, q(table)) == Rows{{"1", "one"}, {"2", "two-b"}, {"3", "three-b"}});
   {
     auto input = id_name_rows({{1, "ignored"}, {4, "four"}, {4, "four-again"}});
-    CHECK(db->export_data(
-              {.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "IGNORE"},
-              input.get()) == 3);
+    CHECK(db->export_data({.table = table,
+                           .if_exists = mageio::IfExists::Append,
+                           .unique_constraints = {"id"},
+                           .unique_conflict_method = mageio::ConflictMethod::Ignore},
+                          input.get()) == 3);
   }
   CHECK(table_rows(*db, q(table)) == Rows{{"1", "one"}, {"2", "two-b"}, {"3", "three-b"}, {"4", "four"}});
 
@@ -156,9 +163,9 @@ TEST_CASE("postgres upsert: UPDATE keeps the last duplicate, IGNORE the existing
     builder.column(2).append_string("v" + std::to_string(i));
   });
   CHECK(db->export_data({.table = pair_table,
-                         .if_exists = "append",
+                         .if_exists = mageio::IfExists::Append,
                          .unique_constraints = {"a", "b"},
-                         .unique_conflict_method = "UPDATE"},
+                         .unique_conflict_method = mageio::ConflictMethod::Update},
                         pairs.get()) == 4);
   CHECK(table_rows(*db, q(pair_table), "v") ==
         Rows{{"1", "NULL", "v0", "dflt"}, {"1", "NULL", "v1", "dflt"}, {"1", "k", "v3", "dflt"}});
@@ -168,21 +175,24 @@ TEST_CASE("postgres upsert: UPDATE keeps the last duplicate, IGNORE the existing
   pgtest::exec(*db, "CREATE TABLE " + q(plain) + " (id bigint, name text)");
   auto input = id_name_rows({{1, "x"}});
   auto error = pgtest::error_of([&] {
-    db->export_data(
-        {.table = plain, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
-        input.get());
+    db->export_data({.table = plain,
+                     .if_exists = mageio::IfExists::Append,
+                     .unique_constraints = {"id"},
+                     .unique_conflict_method = mageio::ConflictMethod::Update},
+                    input.get());
   });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("unique index") != std::string::npos);
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(plain)) == "0");
   // A key that is not an input column.
   auto other = id_name_rows({{1, "x"}});
-  CHECK(
-      pgtest::error_of([&] {
-        db->export_data(
-            {.table = plain, .if_exists = "append", .unique_constraints = {"nope"}, .unique_conflict_method = "IGNORE"},
-            other.get());
-      }).status() == MAGEIO_STATUS_INVALID_ARGUMENT);
+  CHECK(pgtest::error_of([&] {
+          db->export_data({.table = plain,
+                           .if_exists = mageio::IfExists::Append,
+                           .unique_constraints = {"nope"},
+                           .unique_conflict_method = mageio::ConflictMethod::Ignore},
+                          other.get());
+        }).status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   pgtest::exec(*db, "DROP TABLE " + q(table) + ", " + q(pair_table) + ", " + q(plain));
 }
 
@@ -227,7 +237,8 @@ TEST_CASE(
 
   SUBCASE("replace (TRUNCATE path) with a CHECK violation in row 299,999") {
     auto input = rows_with(kRows - 2, -1);
-    auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "replace"}, input.get()); });
+    auto error = pgtest::error_of(
+        [&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Replace}, input.get()); });
     CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
     CHECK(error.sqlstate() == "23514");
   }
@@ -240,7 +251,8 @@ TEST_CASE(
           b.column(1).append_string("x");
         },
         10000, 29);
-    auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "replace"}, input.get()); });
+    auto error = pgtest::error_of(
+        [&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Replace}, input.get()); });
     CHECK(std::string(error.what()).find("test source fails at batch 29") != std::string::npos);
   }
   SUBCASE("append with a NOT NULL violation in the last row") {
@@ -252,7 +264,8 @@ TEST_CASE(
       else
         b.column(1).append_int(1);
     });
-    auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "append"}, input.get()); });
+    auto error = pgtest::error_of(
+        [&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, input.get()); });
     CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
     CHECK(error.sqlstate() == "23502");
   }
@@ -262,23 +275,26 @@ TEST_CASE(
       b.column(0).append_int(100000 + i);
       b.column(1).append_int(i == kRows - 5 ? int64_t{1} << 40 : 1);
     });
-    auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "append"}, input.get()); });
+    auto error = pgtest::error_of(
+        [&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, input.get()); });
     CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
     CHECK(std::string(error.what()).find("column \"v\", row 299996") != std::string::npos);
   }
   SUBCASE("upsert with a duplicate-free input failing its CHECK near the end") {
     auto input = rows_with(kRows - 10, -1);
     auto error = pgtest::error_of([&] {
-      db->export_data(
-          {.table = table, .if_exists = "append", .unique_constraints = {"id"}, .unique_conflict_method = "UPDATE"},
-          input.get());
+      db->export_data({.table = table,
+                       .if_exists = mageio::IfExists::Append,
+                       .unique_constraints = {"id"},
+                       .unique_conflict_method = mageio::ConflictMethod::Update},
+                      input.get());
     });
     CHECK(error.sqlstate() == "23514");
   }
   unchanged();
   // The connection is fine for the next export.
   auto input = rows_with(-1, -1);
-  CHECK(db->export_data({.table = table, .if_exists = "append"}, input.get()) == kRows);
+  CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, input.get()) == kRows);
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == std::to_string(kRows + 1000));
   pgtest::exec(*db, "DROP TABLE " + q(table));
 }
@@ -322,9 +338,11 @@ TEST_CASE("postgres identifiers with quotes, spaces, mixed case and reserved wor
     });
   };
   auto input = make(1);
-  CHECK(db->export_data(
-            {.table = table, .schema = schema, .unique_constraints = {"Order"}, .unique_conflict_method = "UPDATE"},
-            input.get()) == 3);
+  CHECK(db->export_data({.table = table,
+                         .schema = schema,
+                         .unique_constraints = {"Order"},
+                         .unique_conflict_method = mageio::ConflictMethod::Update},
+                        input.get()) == 3);
   CHECK(db->table_exists(table, schema));
   CHECK_FALSE(db->table_exists(table));  // not in the default schema
   auto columns = pgtest::query(*db, "SELECT attname FROM pg_attribute WHERE attrelid = '" + q(schema) + "." + q(table) +
@@ -333,9 +351,9 @@ TEST_CASE("postgres identifiers with quotes, spaces, mixed case and reserved wor
   auto again = make(3);  // upsert on the quoted key: row 3 updated, 4 and 5 added
   CHECK(db->export_data({.table = table,
                          .schema = schema,
-                         .if_exists = "append",
+                         .if_exists = mageio::IfExists::Append,
                          .unique_constraints = {"Order"},
-                         .unique_conflict_method = "UPDATE"},
+                         .unique_conflict_method = mageio::ConflictMethod::Update},
                         again.get()) == 3);
   auto loaded = db->load({.table = table, .schema = schema});
   CHECK(loaded.schema()[0].name == "Order");
@@ -344,14 +362,27 @@ TEST_CASE("postgres identifiers with quotes, spaces, mixed case and reserved wor
   CHECK(rows.size() == 5);
 
   // alter_table on the same odd names.
-  db->alter_table(
-      {.table = table, .schema = schema, .action = "add_column", .column = "New \"Col\"", .type = "decimal128(10, 3)"});
-  db->alter_table(
-      {.table = table, .schema = schema, .action = "rename_column", .column = "user name", .new_name = "User Name"});
-  db->alter_table({.table = table, .schema = schema, .action = "alter_column_type", .column = "lower", .type = "utf8"});
-  db->alter_table(
-      {.table = table, .schema = schema, .action = "alter_column_type", .column = "lower", .type = "int64"});
-  db->alter_table({.table = table, .schema = schema, .action = "drop_column", .column = "select"});
+  db->alter_table({.table = table,
+                   .schema = schema,
+                   .action = mageio::AlterAction::AddColumn,
+                   .column = "New \"Col\"",
+                   .type = "decimal128(10, 3)"});
+  db->alter_table({.table = table,
+                   .schema = schema,
+                   .action = mageio::AlterAction::RenameColumn,
+                   .column = "user name",
+                   .new_name = "User Name"});
+  db->alter_table({.table = table,
+                   .schema = schema,
+                   .action = mageio::AlterAction::AlterColumnType,
+                   .column = "lower",
+                   .type = "utf8"});
+  db->alter_table({.table = table,
+                   .schema = schema,
+                   .action = mageio::AlterAction::AlterColumnType,
+                   .column = "lower",
+                   .type = "int64"});
+  db->alter_table({.table = table, .schema = schema, .action = mageio::AlterAction::DropColumn, .column = "select"});
   columns = pgtest::query(
       *db, "SELECT attname || ' ' || format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '" +
                q(schema) + "." + q(table) + "'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum");
@@ -374,24 +405,26 @@ TEST_CASE("postgres alter_table and table_exists: errors and defaults") {
   CHECK(db->table_exists(table, "public"));
   CHECK_FALSE(db->table_exists(table + "_missing"));
   CHECK_FALSE(db->table_exists(table, "no_such_schema"));
-  auto bad_cast = pgtest::error_of(
-      [&] { db->alter_table({.table = table, .action = "alter_column_type", .column = "a", .type = "int32"}); });
+  auto bad_cast = pgtest::error_of([&] {
+    db->alter_table({.table = table, .action = mageio::AlterAction::AlterColumnType, .column = "a", .type = "int32"});
+  });
   CHECK(bad_cast.status() == MAGEIO_STATUS_INVALID_ARGUMENT);  // 22P02: 'x' is not an integer
   CHECK(bad_cast.sqlstate() == "22P02");
   pgtest::exec(*db, "CREATE VIEW " + q(table + "_v") + " AS SELECT * FROM " + q(table));
   CHECK(db->table_exists(table + "_v"));
   CHECK(pgtest::error_of([&] {
-          db->alter_table({.table = table, .action = "drop_column", .column = "nope"});
+          db->alter_table({.table = table, .action = mageio::AlterAction::DropColumn, .column = "nope"});
         }).status() == MAGEIO_STATUS_NOT_FOUND);
   CHECK(pgtest::error_of([&] {
-          db->alter_table({.table = table + "_missing", .action = "drop_column", .column = "a"});
+          db->alter_table({.table = table + "_missing", .action = mageio::AlterAction::DropColumn, .column = "a"});
         }).status() == MAGEIO_STATUS_NOT_FOUND);
   CHECK(pgtest::error_of([&] {
-          db->alter_table({.table = table, .action = "add_column", .column = "a", .type = "int64"});
+          db->alter_table({.table = table, .action = mageio::AlterAction::AddColumn, .column = "a", .type = "int64"});
         }).status() == MAGEIO_STATUS_ALREADY_EXISTS);
   // The view makes a replace with other columns fail (it is not dropped behind the user's back).
   auto input = id_name_rows({{1, "x"}});
-  auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "replace"}, input.get()); });
+  auto error =
+      pgtest::error_of([&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Replace}, input.get()); });
   CHECK(error.sqlstate() == "2BP01");
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "2");
   pgtest::exec(*db, "DROP TABLE " + q(table) + " CASCADE");
@@ -412,7 +445,8 @@ TEST_CASE("postgres export: cancellation stops it and leaves the target as it wa
     b.column(0).append_int(i);
     b.column(1).append_string("row");
   });
-  auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "replace"}, input.get()); });
+  auto error =
+      pgtest::error_of([&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Replace}, input.get()); });
   CHECK(error.status() == MAGEIO_STATUS_CANCELLED);
   host->cancel_requested = false;
   CHECK(table_rows(*db, q(table)) == Rows{{"1", "kept"}});

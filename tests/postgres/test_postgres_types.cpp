@@ -220,7 +220,7 @@ TEST_CASE("postgres round trip: PostgreSQL -> Arrow -> PostgreSQL keeps every va
         db->load({.query = "SELECT id + 100 AS id, b, i2, i4, i8, f4, f8, n12, n38, nfree, t, vc, ch, nm, by, d, ts, "
                            "tstz, tm, u, j, jb, iv, arr, tarr, e, inet_col, tz, mon FROM " +
                            q(source)});
-    CHECK(db->export_data({.table = source, .if_exists = "append"}, reader.stream()) == 4);
+    CHECK(db->export_data({.table = source, .if_exists = mageio::IfExists::Append}, reader.stream()) == 4);
   }
   const std::string columns =
       "b, i2, i4, i8, f4, f8, n12, n38, nfree, t, vc, ch, nm, by, d, ts, tstz, tm, u, j::text, jb, "
@@ -462,7 +462,7 @@ TEST_CASE("postgres: large values cross both ways, and values the target column 
                                          : "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
       },
       2);
-  CHECK(db->export_data({.table = table, .if_exists = "append"}, input.get()) == 3);
+  CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, input.get()) == 3);
   CHECK(pgtest::query(*db, "SELECT id, length(blob), length(body), length(doc->>'k'), u::text FROM " + q(table) +
                                " ORDER BY id")[1] == std::vector<std::string>{"1", std::to_string(blob.size()),
                                                                               std::to_string(body.size()), "400000",
@@ -485,7 +485,8 @@ TEST_CASE("postgres: large values cross both ways, and values the target column 
     b.column(4).append_string("abcd");
     b.column(5).append_null();
   });
-  auto error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "append"}, too_long.get()); });
+  auto error = pgtest::error_of(
+      [&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, too_long.get()); });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(error.sqlstate() == "22001");
   auto bad_uuid = pgtest::rows_stream(schema, 1, [](sdk::BatchBuilder& b, int64_t) {
@@ -496,7 +497,8 @@ TEST_CASE("postgres: large values cross both ways, and values the target column 
     b.column(4).append_null();
     b.column(5).append_string("not-a-uuid");
   });
-  error = pgtest::error_of([&] { db->export_data({.table = table, .if_exists = "append"}, bad_uuid.get()); });
+  error = pgtest::error_of(
+      [&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, bad_uuid.get()); });
   CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(error.what()).find("column \"u\", row 1: 'not-a-uuid' is not a uuid") != std::string::npos);
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "3");

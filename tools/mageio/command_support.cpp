@@ -113,16 +113,16 @@ boost::json::object column_type_options(const ParsedArgs& args) {
 
 void read_write_mode(const ParsedArgs& args, ExportOptions& options) {
   const std::string& command = args.command();
-  options.if_exists = args.get_or("--if-exists", "fail");
-  check_choice(command, "--if-exists", options.if_exists, {"fail", "replace", "append"});
+  const std::string if_exists = args.get_or("--if-exists", "fail");
+  check_choice(command, "--if-exists", if_exists, {"fail", "replace", "append"});
+  options.if_exists = sdk::parse_if_exists(if_exists);
   requires_option(args, "--unique-constraints", "--unique-conflict-method");
   requires_option(args, "--unique-conflict-method", "--unique-constraints");
   if (auto constraints = args.get("--unique-constraints")) {
     options.unique_constraints = split_list(command, "--unique-constraints", *constraints);
     std::string method = *args.get("--unique-conflict-method");
     check_choice(command, "--unique-conflict-method", method, {"update", "ignore", "UPDATE", "IGNORE"});
-    for (auto& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    options.unique_conflict_method = method;
+    options.unique_conflict_method = sdk::parse_conflict_method(method);
   }
 }
 
@@ -194,7 +194,7 @@ int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions
   }
   // CSV and JSON Lines are the file plugin's job: the CLI writes no format itself.
   auto file = context.open("file");
-  ExportOptions options{.path = output.path.empty() ? "-" : output.path, .if_exists = "replace"};
+  ExportOptions options{.path = output.path.empty() ? "-" : output.path, .if_exists = IfExists::Replace};
   if (!output.format.empty()) options.options["format"] = output.format;
   std::cout.flush();
   std::fflush(stdout);

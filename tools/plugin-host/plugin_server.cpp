@@ -56,7 +56,7 @@ struct HostInput {
   Channel* channel;
   std::string schema;
   int schema_error = 0;
-  std::string last_error;
+  StreamFailure last_error;
 };
 
 int input_get_schema(ArrowArrayStream* stream, ArrowSchema* out) {
@@ -72,19 +72,19 @@ int input_get_next(ArrowArrayStream* stream, ArrowArray* out) {
     input->channel->send(Message::next_batch);
     int code = read_stream_reply(input->channel->receive(), input->schema, out, input->last_error);
     if (code >= 0) return code;
-    input->last_error = "unexpected message from the host while reading the export's input";
+    input->last_error = StreamFailure{"unexpected message from the host while reading the export's input"};
     return EIO;
   } catch (const ChannelClosed&) {
     _exit(0);
   } catch (const std::exception& e) {
-    input->last_error = e.what();
+    input->last_error = StreamFailure{e.what()};
     return EIO;
   }
 }
 
 const char* input_get_last_error(ArrowArrayStream* stream) {
   auto* input = static_cast<HostInput*>(stream->private_data);
-  return input->last_error.empty() ? nullptr : input->last_error.c_str();
+  return input->last_error.message.empty() ? nullptr : input->last_error.message.c_str();
 }
 
 void input_release(ArrowArrayStream* stream) { stream->release = nullptr; }
@@ -273,9 +273,26 @@ void PluginServer::fetch_ahead(ServedStream& served) {
   served.ahead_code = served.stream.get_next(&served.stream, &served.ahead);
   if (served.ahead_code != 0) {
     const char* text = served.stream.get_last_error ? served.stream.get_last_error(&served.stream) : nullptr;
-    served.ahead_error = text ? text : "";
+    served.ahead_error = StreamFailure{text ? text : ""};
+    add_stream_error(served);
   }
   served.has_ahead = true;
+}
+
+// The plugin's whole error for its failed stream (ABI 1.1), forwarded so that the host keeps the
+// status, SQLSTATE and vendor code.
+void PluginServer::add_stream_error(ServedStream& served) {
+  constexpr size_t end = offsetof(MageioPluginDescriptor, stream_error) + sizeof(MageioStreamErrorFn);
+  if (descriptor_->abi_version < MAGEIO_ABI_VERSION_1_1 || descriptor_->struct_size < end ||
+      descriptor_->stream_error == nullptr)
+    return;
+  ErrorSlot slot;
+  MageioStatus status = descriptor_->stream_error(&served.stream, &slot.error);
+  if (status == MAGEIO_STATUS_OK) return;
+  served.ahead_error.status = status;
+  if (slot.error.message != nullptr) served.ahead_error.message = slot.error.message;
+  served.ahead_error.sqlstate.assign(slot.error.sqlstate, strnlen(slot.error.sqlstate, 5));
+  served.ahead_error.vendor_code = slot.error.vendor_code;
 }
 
 void PluginServer::release_served(ServedStream& served) {
@@ -287,7 +304,7 @@ void PluginServer::release_served(ServedStream& served) {
 void PluginServer::next_batch(uint32_t id) {
   auto found = streams_.find(id);
   if (found == streams_.end()) {
-    return channel_.send(Message::stream_error, id, PayloadWriter().i32(EINVAL).text("no such stream").bytes());
+    return channel_.send(Message::stream_error, id, encode_stream_failure(EINVAL, StreamFailure{"no such stream"}));
   }
   auto& served = found->second;
   // A batch read ahead before the host cancelled must not reach it: the plugin is asked again, and now
@@ -300,8 +317,7 @@ void PluginServer::next_batch(uint32_t id) {
   served.has_ahead = false;
   if (served.ahead_code != 0) {
     served.has_ahead = true;  // a failed stream keeps failing the same way
-    return channel_.send(Message::stream_error, id,
-                         PayloadWriter().i32(served.ahead_code).text(served.ahead_error).bytes());
+    return channel_.send(Message::stream_error, id, encode_stream_failure(served.ahead_code, served.ahead_error));
   }
   ArrowArray array = served.ahead;
   if (array.release == nullptr) {
@@ -314,7 +330,7 @@ void PluginServer::next_batch(uint32_t id) {
     parts = encode_array(served.schema, array, description);
   } catch (const std::exception& e) {
     array.release(&array);
-    return channel_.send(Message::stream_error, id, PayloadWriter().i32(EINVAL).text(e.what()).bytes());
+    return channel_.send(Message::stream_error, id, encode_stream_failure(EINVAL, StreamFailure{e.what()}));
   }
   channel_.send(Message::batch, id, std::move(parts));
   array.release(&array);
@@ -339,7 +355,7 @@ void PluginServer::export_data(const Frame& frame) {
   } else {
     PayloadReader in(schema);
     input.schema_error = in.i32();
-    input.last_error = in.text();
+    input.last_error = StreamFailure{in.text()};
     if (input.schema_error == 0) input.schema_error = EIO;
   }
   ArrowArrayStream stream{};

@@ -3,6 +3,7 @@
 // or hang ends this process, never the host.
 #pragma once
 
+#include <isolation/arrow_codec.hpp>
 #include <isolation/wire.hpp>
 
 #include <mageio/mageio_abi.h>
@@ -38,9 +39,10 @@ class PluginServer {
     bool has_ahead = false;
     ArrowArray ahead{};
     int ahead_code = 0;  // get_next's result for `ahead`
-    std::string ahead_error;
+    StreamFailure ahead_error;
   };
-  static void fetch_ahead(ServedStream& served);
+  void fetch_ahead(ServedStream& served);
+  void add_stream_error(ServedStream& served);
   static void release_served(ServedStream& served);
 
   Channel& channel_;

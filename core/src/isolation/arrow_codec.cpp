@@ -290,14 +290,27 @@ void decode_array(const Frame& frame, std::string_view schema, ArrowArray* out) 
   read_array(description, data, frame.payload, decoded, out);
 }
 
-int read_stream_reply(const Frame& frame, std::string_view schema, ArrowArray* out, std::string& error) {
+std::string encode_stream_failure(int code, const StreamFailure& failure) {
+  return PayloadWriter()
+      .i32(code)
+      .text(failure.message)
+      .i32(failure.status)
+      .i32(failure.vendor_code)
+      .text(failure.sqlstate)
+      .bytes();
+}
+
+int read_stream_reply(const Frame& frame, std::string_view schema, ArrowArray* out, StreamFailure& failure) {
   switch (frame.type) {
     case Message::batch: decode_array(frame, schema, out); return 0;
     case Message::end_of_stream: *out = ArrowArray{}; return 0;
     case Message::stream_error: {
       PayloadReader in(frame);
       int code = in.i32();
-      error = in.text();
+      failure = StreamFailure{in.text()};
+      failure.status = in.i32();
+      failure.vendor_code = in.i32();
+      failure.sqlstate = in.text();
       return code > 0 ? code : EIO;
     }
     default: return -1;

@@ -31,8 +31,20 @@ std::vector<iovec> encode_array(const ArrowSchema& schema, const ArrowArray& arr
 /// levels or a truncated frame throw std::runtime_error (so readers never read past the frame).
 void decode_array(const Frame& frame, std::string_view schema, ArrowArray* out);
 
+/// A failed stream call as a stream_error frame carries it: the errno code and message any stream has,
+/// then the producer's whole error when its plugin gave it (MageioStreamErrorFn, ABI 1.1); status is
+/// MAGEIO_STATUS_OK when it did not.
+struct StreamFailure {
+  std::string message;
+  MageioStatus status = MAGEIO_STATUS_OK;
+  int32_t vendor_code = 0;
+  std::string sqlstate;
+};
+/// The payload of a stream_error frame.
+std::string encode_stream_failure(int code, const StreamFailure& failure);
+
 /// The answer to a next_batch pull as ArrowArrayStream.get_next gives it: a batch (0, `out` filled), the
-/// end (0, `out` released), or a stream error (its errno code, `error` set). Any other frame: -1.
-int read_stream_reply(const Frame& frame, std::string_view schema, ArrowArray* out, std::string& error);
+/// end (0, `out` released), or a stream error (its errno code, `failure` set). Any other frame: -1.
+int read_stream_reply(const Frame& frame, std::string_view schema, ArrowArray* out, StreamFailure& failure);
 
 }  // namespace mageio::isolation

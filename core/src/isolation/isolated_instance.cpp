@@ -195,7 +195,7 @@ class IsolatedInstance {
 
   void send_stream_error(ArrowArrayStream* input, int code) {
     const char* text = input->get_last_error ? input->get_last_error(input) : nullptr;
-    channel_->send(Message::stream_error, 0, PayloadWriter().i32(code).text(text ? text : "").bytes());
+    channel_->send(Message::stream_error, 0, encode_stream_failure(code, StreamFailure{text ? text : ""}));
   }
 
   void send_input_batch(ArrowArrayStream* input) {
@@ -211,7 +211,7 @@ class IsolatedInstance {
       throw;
     } catch (const std::exception& e) {
       array.release(&array);
-      channel_->send(Message::stream_error, 0, PayloadWriter().i32(EINVAL).text(e.what()).bytes());
+      channel_->send(Message::stream_error, 0, encode_stream_failure(EINVAL, StreamFailure{e.what()}));
       return;
     }
     array.release(&array);
@@ -286,7 +286,7 @@ struct RemoteStream {
   IsolatedInstance* instance;
   uint32_t id;
   std::string schema;
-  std::string last_error;
+  StreamFailure last_error;  // with the plugin's whole error when it gave one (ABI 1.1)
 };
 
 int remote_get_schema(ArrowArrayStream* stream, ArrowSchema* out) {
@@ -297,19 +297,21 @@ int remote_get_schema(ArrowArrayStream* stream, ArrowSchema* out) {
 
 int remote_get_next(ArrowArrayStream* stream, ArrowArray* out) {
   auto* remote = static_cast<RemoteStream*>(stream->private_data);
+  remote->last_error = StreamFailure{};
   try {
     int code = read_stream_reply(remote->instance->next_batch(remote->id), remote->schema, out, remote->last_error);
     if (code >= 0) return code;
-    remote->last_error = "plugin '" + remote->instance->name() + "' sent an unexpected reply to a stream read";
+    remote->last_error =
+        StreamFailure{"plugin '" + remote->instance->name() + "' sent an unexpected reply to a stream read"};
   } catch (const std::exception& e) {
-    remote->last_error = e.what();
+    remote->last_error = StreamFailure{e.what()};
   }
   return EIO;
 }
 
 const char* remote_get_last_error(ArrowArrayStream* stream) {
   auto* remote = static_cast<RemoteStream*>(stream->private_data);
-  return remote->last_error.empty() ? nullptr : remote->last_error.c_str();
+  return remote->last_error.message.empty() ? nullptr : remote->last_error.message.c_str();
 }
 
 void remote_release(ArrowArrayStream* stream) {
@@ -321,6 +323,16 @@ void remote_release(ArrowArrayStream* stream) {
   }
   delete remote;
   stream->release = nullptr;
+}
+
+// The stream_error slot of the isolated instance: the whole error the child forwarded for a failed
+// stream of its plugin (nothing for a 1.0 plugin, whose child sends only errno and text).
+MageioStatus isolated_stream_error(ArrowArrayStream* stream, MageioError* error) {
+  if (stream == nullptr || stream->release != &remote_release || stream->private_data == nullptr)
+    return MAGEIO_STATUS_OK;
+  const StreamFailure& failure = static_cast<RemoteStream*>(stream->private_data)->last_error;
+  if (failure.status == MAGEIO_STATUS_OK) return MAGEIO_STATUS_OK;
+  return fill_error(error, failure.status, failure.message, failure.sqlstate, failure.vendor_code);
 }
 
 // An ok reply that carries a stream: int32 has_stream, int32 stream id, the encoded schema.
@@ -457,6 +469,7 @@ const MageioPluginDescriptor& isolated_slots() {
     d.execute_queries = &isolated_execute_queries;
     d.alter_table = &isolated_alter_table;
     d.table_exists = &isolated_table_exists;
+    d.stream_error = &isolated_stream_error;
     return d;
   }();
   return slots;

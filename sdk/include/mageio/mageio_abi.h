@@ -357,7 +357,7 @@ typedef MageioStatus (*MageioLoadFn)(MageioInstance* instance, const char* reque
  *
  * request_json: {"table": T, "schema": S?} | {"path": P}, plus
  *   "if_exists": "fail" | "replace" | "append" (default "fail"),
- *   "unique_constraints": [column, ...] and "unique_conflict_method": "UPDATE" | "IGNORE"
+ *   "unique_constraints": [column, ...] and "unique_conflict_method": "update" | "ignore", any case
  *   (MAGEIO_CAP_UPSERT), "options": {plugin-specific keys}.
  * input: the rows to write. Borrowed: the plugin reads it to the end (or until an error) but does not
  *   release it; the caller releases it after the call returns.
@@ -418,6 +418,97 @@ typedef MageioStatus (*MageioTableExistsFn)(MageioInstance* instance, const char
                                             struct MageioError* error);
 
 /* ================================================================================================
+ * Request keys and enumerated values
+ *
+ * The names of the JSON keys of every request above and the values a key may take, so that neither a
+ * host nor a plugin spells them by hand. Values are lowercase; a reader accepts
+ * "unique_conflict_method" in any case (1.0 documented "UPDATE" / "IGNORE"), every other value exactly.
+ * A key that a request does not list is an error (see "Rules that hold everywhere").
+ * Since 1.0 (the wire format is 1.0's; only the names are new).
+ * ================================================================================================ */
+
+/* Targets: load, export, alter_table, table_exists. */
+/** The table to read or write: a JSON string, taken exactly as given (the plugin quotes it). */
+#define MAGEIO_REQUEST_TABLE "table"
+/** The table's schema (namespace): a JSON string; absent or "" means the plugin's default. */
+#define MAGEIO_REQUEST_SCHEMA "schema"
+/** A path (MAGEIO_CAP_PATHS plugins): a JSON string; "-" is standard input/output. */
+#define MAGEIO_REQUEST_PATH "path"
+
+/* load */
+/** The SQL to run (MAGEIO_CAP_LOAD_QUERY): a JSON string. */
+#define MAGEIO_REQUEST_QUERY "query"
+/** At most this many rows: a non-negative JSON integer. */
+#define MAGEIO_REQUEST_LIMIT "limit"
+/** A hint for the rows per batch: a JSON integer, at least 1. */
+#define MAGEIO_REQUEST_BATCH_ROWS "batch_rows"
+/** Plugin-specific keys (load and export): a JSON object. */
+#define MAGEIO_REQUEST_OPTIONS "options"
+
+/* export */
+/** What to do when the target exists: one of the MAGEIO_IF_EXISTS_* values; absent means "fail". */
+#define MAGEIO_REQUEST_IF_EXISTS "if_exists"
+/** Upsert keys (MAGEIO_CAP_UPSERT): a JSON array of column names; absent or [] means no upsert. */
+#define MAGEIO_REQUEST_UNIQUE_CONSTRAINTS "unique_constraints"
+/** What an upsert does with a conflicting row: one of MAGEIO_CONFLICT_*; needs unique_constraints. */
+#define MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD "unique_conflict_method"
+
+/** Values of MAGEIO_REQUEST_IF_EXISTS. */
+#define MAGEIO_IF_EXISTS_FAIL "fail"       /**< Refuse with MAGEIO_STATUS_ALREADY_EXISTS (the default). */
+#define MAGEIO_IF_EXISTS_REPLACE "replace" /**< Swap in a new target with the input's schema and rows. */
+#define MAGEIO_IF_EXISTS_APPEND "append"   /**< Add the rows to the existing target (by column name). */
+
+/** Values of MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD (any case on input). */
+#define MAGEIO_CONFLICT_UPDATE "update" /**< Overwrite the existing row (the default). */
+#define MAGEIO_CONFLICT_IGNORE "ignore" /**< Keep the existing row. */
+
+/* execute and execute_queries */
+/** The one statement of execute: a JSON string. */
+#define MAGEIO_REQUEST_SQL "sql"
+/** The statements of execute_queries: a non-empty JSON array of strings. */
+#define MAGEIO_REQUEST_QUERIES "queries"
+
+/* alter_table */
+/** What to change: one of the MAGEIO_ALTER_* values. */
+#define MAGEIO_REQUEST_ACTION "action"
+/** The column to change: a JSON string. */
+#define MAGEIO_REQUEST_COLUMN "column"
+/** The column's new name (MAGEIO_ALTER_RENAME_COLUMN): a JSON string. */
+#define MAGEIO_REQUEST_NEW_NAME "new_name"
+/** A logical type name (MAGEIO_ALTER_ADD_COLUMN, MAGEIO_ALTER_ALTER_COLUMN_TYPE): a JSON string. */
+#define MAGEIO_REQUEST_TYPE "type"
+
+/** Values of MAGEIO_REQUEST_ACTION. */
+#define MAGEIO_ALTER_ADD_COLUMN "add_column"               /**< Needs column and type. */
+#define MAGEIO_ALTER_DROP_COLUMN "drop_column"             /**< Needs column. */
+#define MAGEIO_ALTER_RENAME_COLUMN "rename_column"         /**< Needs column and new_name. */
+#define MAGEIO_ALTER_ALTER_COLUMN_TYPE "alter_column_type" /**< Needs column and type. */
+
+/* ================================================================================================
+ * Errors of streams (ABI 1.1)
+ * ================================================================================================ */
+
+/**
+ * The full error of a stream's last failure. Since 1.1 (MageioPluginDescriptor.stream_error).
+ *
+ * The Arrow stream interface reports a failure as an errno code and a message (get_last_error); the
+ * status, SQLSTATE and vendor code of the plugin's error would be lost on the way. A host that sees
+ * get_schema or get_next of a stream fail asks the plugin that produced it for them, as ADBC 1.1 does
+ * with AdbcErrorFromArrayStream.
+ *
+ * stream: a stream returned by this plugin's load or execute (or any other stream: the plugin
+ *   recognizes its own, e.g. by its release callback, and answers MAGEIO_STATUS_OK for the others).
+ * error: allocated by the host as for any call (zero-filled, struct_size set). When the stream is the
+ *   plugin's and its last get_schema/get_next failed, the plugin fills it as it would for a failed call
+ *   (message, sqlstate, vendor_code, release; the host releases it) and returns that failure's status.
+ *   Otherwise it leaves error untouched and returns MAGEIO_STATUS_OK: the host then falls back to the
+ *   errno code and get_last_error.
+ * Thread contract: called by the thread using the stream, after the failed call and before the next
+ *   operation on the stream (including release). Never calls back into the host.
+ */
+typedef MageioStatus (*MageioStreamErrorFn)(struct ArrowArrayStream* stream, struct MageioError* error);
+
+/* ================================================================================================
  * The descriptor
  * ================================================================================================ */
 
@@ -471,6 +562,13 @@ struct MageioPluginDescriptor {
   MageioExecuteQueriesFn execute_queries;
   MageioAlterTableFn alter_table;
   MageioTableExistsFn table_exists;
+
+  /* Since 1.1. A host reads a field below only when the plugin answered ABI 1.1 or later and
+   * struct_size covers the field; a 1.0 host never reads it, so a 1.1 plugin still works there. */
+
+  /** The full error of a failed stream of this plugin (see MageioStreamErrorFn); NULL if the plugin
+   * has none (the host then uses the errno code and get_last_error). Needs no capability bit. Since 1.1. */
+  MageioStreamErrorFn stream_error;
 };
 
 /**

@@ -86,36 +86,36 @@ void expect_bounded(const std::string& what, const std::function<MageioStatus(Ma
 }
 
 json::object target_request(const Target& target) {
-  if (!target.path.empty()) return json::object{{"path", target.path}};
-  return json::object{{"table", target.table}};
+  if (!target.path.empty()) return json::object{{MAGEIO_REQUEST_PATH, target.path}};
+  return json::object{{MAGEIO_REQUEST_TABLE, target.table}};
 }
 
 // The requests every operation must refuse with INVALID_ARGUMENT: not JSON, not an object, and a valid
 // request with one unknown key.
 std::vector<std::string> malformed_requests(const std::string& op, const Target& target) {
   json::object valid = target_request(target);
-  if (op == "export") valid["if_exists"] = "fail";
-  if (op == "execute") valid = json::object{{"sql", "SELECT 1"}};
-  if (op == "execute_queries") valid = json::object{{"queries", json::array{"SELECT 1"}}};
+  if (op == "export") valid[MAGEIO_REQUEST_IF_EXISTS] = "fail";
+  if (op == "execute") valid = json::object{{MAGEIO_REQUEST_SQL, "SELECT 1"}};
+  if (op == "execute_queries") valid = json::object{{MAGEIO_REQUEST_QUERIES, json::array{"SELECT 1"}}};
   if (op == "alter_table") {
-    valid["action"] = "add_column";
-    valid["column"] = "c";
-    valid["type"] = "int64";
+    valid[MAGEIO_REQUEST_ACTION] = "add_column";
+    valid[MAGEIO_REQUEST_COLUMN] = "c";
+    valid[MAGEIO_REQUEST_TYPE] = "int64";
   }
   json::object unknown = valid;
   unknown["mageio_kit_unknown_key"] = 1;
   std::vector<std::string> requests = {"", "{", "[]", "null", json::serialize(unknown)};
   if (op == "export") {
     json::object bad = valid;
-    bad["if_exists"] = "sometimes";
+    bad[MAGEIO_REQUEST_IF_EXISTS] = "sometimes";
     requests.push_back(json::serialize(bad));
   }
   if (op == "alter_table") {
     json::object bad = valid;
-    bad["action"] = "explode";
+    bad[MAGEIO_REQUEST_ACTION] = "explode";
     requests.push_back(json::serialize(bad));
     bad = valid;
-    bad["type"] = "no_such_type";
+    bad[MAGEIO_REQUEST_TYPE] = "no_such_type";
     requests.push_back(json::serialize(bad));
   }
   return requests;

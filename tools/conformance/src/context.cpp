@@ -179,11 +179,12 @@ int64_t Kit::export_table(Connector& connector, const Target& target, const Tabl
                           SourceOptions source, const std::vector<std::string>& unique_constraints,
                           const std::string& method) {
   Stream stream(table, std::move(source));
-  ExportOptions options{.table = target.table,
-                        .path = target.path,
-                        .if_exists = if_exists,
-                        .unique_constraints = unique_constraints,
-                        .unique_conflict_method = method};
+  ExportOptions options{
+      .table = target.table,
+      .path = target.path,
+      .if_exists = sdk::parse_if_exists(if_exists),
+      .unique_constraints = unique_constraints,
+      .unique_conflict_method = method.empty() ? sdk::ConflictMethod::Update : sdk::parse_conflict_method(method)};
   const int64_t written = connector.export_data(options, stream.get());
   require(!stream.released(), "export released the input stream, which stays the caller's");
   if (unique_constraints.empty())

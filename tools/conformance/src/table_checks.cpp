@@ -58,7 +58,8 @@ void table_checks(Kit& kit) {
     require_tables(kit);
     Connector& connector = kit.connector();
     const Target target = prepared(kit, connector, kit.basic(kRows));
-    alter(connector, {.table = target.table, .action = "add_column", .column = added, .type = added_type.name()},
+    alter(connector,
+          {.table = target.table, .action = mageio::AlterAction::AddColumn, .column = added, .type = added_type.name()},
           "add_column " + show(added) + " " + added_type.name());
     const TextTable loaded = kit.load(connector, target);
     const std::vector<std::string> names = {"id", "name", added};
@@ -76,8 +77,10 @@ void table_checks(Kit& kit) {
     require_tables(kit);
     Connector& connector = kit.connector();
     const Target target = prepared(kit, connector, kit.basic(kRows));
-    alter(connector, {.table = target.table, .action = "rename_column", .column = "name", .new_name = "new name"},
-          "rename_column name to \"new name\"");
+    alter(
+        connector,
+        {.table = target.table, .action = mageio::AlterAction::RenameColumn, .column = "name", .new_name = "new name"},
+        "rename_column name to \"new name\"");
     Table expected = kit.basic(kRows);
     expected.schema[1].name = "new name";
     kit.expect_content(connector, target, expected, "after rename_column");
@@ -90,7 +93,8 @@ void table_checks(Kit& kit) {
     three.schema.push_back({"extra", kit.text_type(), true});
     for (auto& row : three.rows) row.push_back(Value::bytes("to be dropped"));
     const Target target = prepared(kit, connector, three);
-    alter(connector, {.table = target.table, .action = "drop_column", .column = "extra"}, "drop_column extra");
+    alter(connector, {.table = target.table, .action = mageio::AlterAction::DropColumn, .column = "extra"},
+          "drop_column extra");
     kit.expect_content(connector, target, kit.basic(kRows), "after drop_column");
   });
 
@@ -100,7 +104,8 @@ void table_checks(Kit& kit) {
     const Target target = prepared(kit, connector, kit.basic(kRows));
     const sdk::DataType to = kit.key_type().is_string() ? sdk::int64() : kit.text_type();
     try {
-      connector.alter_table({.table = target.table, .action = "alter_column_type", .column = "id", .type = to.name()});
+      connector.alter_table(
+          {.table = target.table, .action = mageio::AlterAction::AlterColumnType, .column = "id", .type = to.name()});
     } catch (const sdk::Error& error) {
       if (error.status() != MAGEIO_STATUS_NOT_IMPLEMENTED)
         fail("alter_column_type id to " + to.name() + " failed: " + describe_error(error));
@@ -122,8 +127,10 @@ void table_checks(Kit& kit) {
     const Target target = kit.new_target();
     kit.expect_error("add_column on the missing " + target.describe(),
                      [&] {
-                       kit.connector().alter_table(
-                           {.table = target.table, .action = "add_column", .column = "c", .type = added_type.name()});
+                       kit.connector().alter_table({.table = target.table,
+                                                    .action = mageio::AlterAction::AddColumn,
+                                                    .column = "c",
+                                                    .type = added_type.name()});
                      },
                      {MAGEIO_STATUS_NOT_FOUND, MAGEIO_STATUS_BACKEND});
   });
@@ -134,7 +141,10 @@ void table_checks(Kit& kit) {
     const Target target = prepared(kit, connector, kit.basic(kRows));
     kit.expect_error(
         "drop_column of a column the table does not have",
-        [&] { connector.alter_table({.table = target.table, .action = "drop_column", .column = "no_such_column"}); },
+        [&] {
+          connector.alter_table(
+              {.table = target.table, .action = mageio::AlterAction::DropColumn, .column = "no_such_column"});
+        },
         {MAGEIO_STATUS_NOT_FOUND, MAGEIO_STATUS_BACKEND, MAGEIO_STATUS_INVALID_ARGUMENT});
     kit.expect_content(connector, target, kit.basic(kRows), "after the refused drop_column");
   });

@@ -12,6 +12,7 @@
 #include <mageio/core/registry.hpp>
 #include <mageio/sdk/arrow_reader.hpp>
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/requests.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -26,6 +27,10 @@
 namespace mageio {
 
 using Error = sdk::Error;
+// The enumerated request values, shared with plugins (sdk/requests.hpp writes and reads them).
+using sdk::AlterAction;
+using sdk::ConflictMethod;
+using sdk::IfExists;
 
 /// `message` without a leading "<plugin>: ", for hosts that put the plugin's name in front themselves:
 /// plugins often name themselves ("sqlite: no such table") and the name should not appear twice.
@@ -38,6 +43,10 @@ struct HostCallbacks {
   std::function<void(int64_t rows, int64_t bytes, int64_t total_rows)> on_progress;
   std::atomic<bool> cancel_requested{false};
 };
+
+// The option structs below are the host's flat spelling of the SDK's request types (sdk::LoadRequest
+// ...): connector.cpp turns each into its request and sdk::to_json writes the JSON, so the wire format
+// is written in one place.
 
 /// Where to read from: exactly one of query, table, path.
 struct LoadOptions {
@@ -55,27 +64,29 @@ struct ExportOptions {
   std::string table;
   std::string schema;
   std::string path;
-  std::string if_exists = "fail";  // fail | replace | append
-  std::vector<std::string> unique_constraints;
-  std::string unique_conflict_method;  // UPDATE | IGNORE (with unique_constraints)
-  boost::json::object options;         // plugin-specific
+  IfExists if_exists = IfExists::Fail;
+  std::vector<std::string> unique_constraints;                     // empty: no upsert
+  ConflictMethod unique_conflict_method = ConflictMethod::Update;  // with unique_constraints
+  boost::json::object options;                                     // plugin-specific
 };
 
 struct AlterTableOptions {
   std::string table;
   std::string schema;
-  std::string action;  // add_column | drop_column | rename_column | alter_column_type
+  AlterAction action = AlterAction::AddColumn;
   std::string column;
-  std::string new_name;
-  std::string type;  // logical type name
+  std::string new_name;  // RenameColumn
+  std::string type;      // a logical type name (AddColumn, AlterColumnType), checked before the call
 };
 
 /// Batches of an Arrow stream a plugin produced. Keeps the plugin's library and instance alive while it
 /// lives. Moving it out with release_stream() hands the raw stream (and the duty to release it) over.
 class BatchReader {
  public:
-  /// `label` names the producer in error messages, e.g. "postgres load".
-  BatchReader(ArrowArrayStream stream, std::shared_ptr<void> keep_alive, std::string label = "stream");
+  /// `label` names the producer in error messages, e.g. "postgres load". `error_lookup` gives the
+  /// producer's whole error (status, SQLSTATE, vendor code) when the stream fails (ABI 1.1).
+  BatchReader(ArrowArrayStream stream, std::shared_ptr<void> keep_alive, std::string label = "stream",
+              sdk::StreamErrorLookup error_lookup = {});
   BatchReader(BatchReader&&) noexcept;
   BatchReader& operator=(BatchReader&&) noexcept;
   ~BatchReader();
@@ -126,7 +137,10 @@ class Connector {
             std::shared_ptr<HostCallbacks> host, std::vector<std::string> secrets);
 
   void require(uint64_t capability, const char* operation) const;
+  bool exists(const sdk::Target& target);
   [[noreturn]] void fail(MageioStatus status, MageioError& error, const char* operation) const;
+  /// How a stream of this instance reports its whole error (empty for a 1.0 plugin).
+  sdk::StreamErrorLookup stream_error_lookup() const;
 
   std::shared_ptr<const Plugin> plugin_;
   std::shared_ptr<Instance> instance_;

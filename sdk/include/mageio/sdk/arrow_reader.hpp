@@ -4,10 +4,12 @@
 #pragma once
 
 #include <mageio/mageio_abi.h>
+#include <mageio/sdk/error.hpp>
 #include <mageio/sdk/types.hpp>
 #include <mageio/sdk/values.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -98,11 +100,16 @@ class BatchView {
 /// that does not match `schema` counts 0.
 int64_t buffer_bytes(const ArrowArray& batch, const Schema& schema);
 
+/// Asked when a stream call fails, for the producer's whole error (status, SQLSTATE, vendor code),
+/// e.g. through its plugin's stream_error slot (ABI 1.1). nullopt: use the errno code and
+/// get_last_error.
+using StreamErrorLookup = std::function<std::optional<Error>(ArrowArrayStream* stream)>;
+
 /// Consumes an ArrowArrayStream it does not own (the caller releases it).
 class StreamReader {
  public:
   /// `label` names the producer in error messages ("input stream", "postgres load").
-  explicit StreamReader(ArrowArrayStream* stream, std::string label = "input stream");
+  explicit StreamReader(ArrowArrayStream* stream, std::string label = "input stream", StreamErrorLookup lookup = {});
 
   /// The stream's schema (read once, at construction).
   const Schema& schema() const { return schema_; }
@@ -120,6 +127,7 @@ class StreamReader {
 
   ArrowArrayStream* stream_;
   std::string label_;
+  StreamErrorLookup lookup_;
   Schema schema_;
   int64_t rows_read_ = 0;
   std::function<void(const ArrowArray& batch)> observer_;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <mageio/mageio_abi.h>
+#include <mageio/sdk/error.hpp>  // status_to_errno, errno_to_status (declared with the error type)
 #include <mageio/sdk/types.hpp>
 
 #include <memory>
@@ -24,15 +25,13 @@ class BatchSource {
 
 /// Wraps `source` into *out, which the caller then owns. The stream owns the source and destroys it
 /// on release. Errors: the errno code of the exception's status (status_to_errno) with its message
-/// from get_last_error.
+/// from get_last_error, and the whole error (status, SQLSTATE, vendor code) from stream_error.
 void export_stream(std::unique_ptr<BatchSource> source, ArrowArrayStream* out);
 
-/// The Arrow stream interface carries only an errno-compatible code, so a status crosses it as one of
-/// these (and back, for any producer): INVALID_ARGUMENT EINVAL, NOT_FOUND ENOENT, ALREADY_EXISTS
-/// EEXIST, NOT_IMPLEMENTED ENOSYS, UNAUTHENTICATED EACCES, UNAVAILABLE ECONNRESET, CANCELLED ECANCELED,
-/// BACKEND EPROTO, IO and INTERNAL EIO.
-int status_to_errno(MageioStatus status);
-MageioStatus errno_to_status(int code);
+/// The plugin's MageioPluginDescriptor.stream_error (ABI 1.1): fills `error` with the last failure of
+/// a stream export_stream made (in this plugin) and returns its status; MAGEIO_STATUS_OK for any other
+/// stream or one whose last call succeeded.
+MageioStatus stream_error(ArrowArrayStream* stream, MageioError* error) noexcept;
 
 /// A source with a schema and no rows (e.g. a load of an empty table).
 std::unique_ptr<BatchSource> empty_source(Schema schema);

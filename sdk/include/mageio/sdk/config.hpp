@@ -2,9 +2,8 @@
 // the values it was opened with.
 #pragma once
 
-#include <boost/json/object.hpp>
-
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,7 +28,8 @@ struct ConfigKey {
 /// value of a secret key). Defaults are applied.
 class Config {
  public:
-  Config(const std::vector<ConfigKey>& keys, const boost::json::object& values);
+  /// `config_json`: the JSON object the host passed to open ("" for none).
+  Config(const std::vector<ConfigKey>& keys, std::string_view config_json);
 
   bool has(std::string_view key) const;
   std::string get_string(std::string_view key) const;  // "" when unset with no default
@@ -39,7 +39,7 @@ class Config {
  private:
   const ConfigKey& declared(std::string_view key) const;
   std::vector<ConfigKey> keys_;
-  boost::json::object values_;  // every value as text
+  std::map<std::string, std::string, std::less<>> values_;  // every value as text
 };
 
 /// The config_schema_json document for a section name and keys.

@@ -35,4 +35,11 @@ inline Error cancelled_error() { return Error(MAGEIO_STATUS_CANCELLED, "cancelle
 /// The name of a status code, e.g. "NOT_FOUND", for messages and logs.
 const char* status_name(MageioStatus status) noexcept;
 
+/// The Arrow stream interface carries only an errno-compatible code, so a status crosses it as one of
+/// these (and back, for any producer): INVALID_ARGUMENT EINVAL, NOT_FOUND ENOENT, ALREADY_EXISTS
+/// EEXIST, NOT_IMPLEMENTED ENOSYS, UNAUTHENTICATED EACCES, UNAVAILABLE ECONNRESET, CANCELLED ECANCELED,
+/// BACKEND EPROTO, IO and INTERNAL EIO.
+int status_to_errno(MageioStatus status) noexcept;
+MageioStatus errno_to_status(int code) noexcept;
+
 }  // namespace mageio::sdk

@@ -1,10 +1,11 @@
-// The JSON requests of mageio_abi.h, parsed into structs. Unknown keys and wrong types are errors
-// (INVALID_ARGUMENT) that name the key.
+// The requests of mageio_abi.h as typed structs, with the one codec both sides use: the host writes a
+// request with to_json, the plugin's entry point reads it with parse_*. Keys and values are the
+// MAGEIO_REQUEST_* / MAGEIO_IF_EXISTS_* ... names of mageio_abi.h. Unknown keys, wrong types and values
+// outside their set are Error(INVALID_ARGUMENT) naming the key (and the allowed values).
 #pragma once
 
+#include <mageio/sdk/options.hpp>
 #include <mageio/sdk/types.hpp>
-
-#include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -26,25 +27,22 @@ struct Target {
   std::string describe() const;
 };
 
-/// Plugin-specific "options": typed getters that remember which keys were read, so finish() can reject
-/// the ones nobody asked for.
-class Options {
- public:
-  Options() = default;
-  explicit Options(boost::json::object values) : values_(std::move(values)) {}
+/// MAGEIO_REQUEST_IF_EXISTS: MAGEIO_IF_EXISTS_FAIL / _REPLACE / _APPEND.
+enum class IfExists { Fail, Replace, Append };
+/// MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD: MAGEIO_CONFLICT_UPDATE / _IGNORE.
+enum class ConflictMethod { Update, Ignore };
+/// MAGEIO_REQUEST_ACTION: MAGEIO_ALTER_*.
+enum class AlterAction { AddColumn, DropColumn, RenameColumn, AlterColumnType };
 
-  std::optional<std::string> get_string(std::string_view key);
-  std::optional<int64_t> get_int(std::string_view key);
-  std::optional<bool> get_bool(std::string_view key);
-  /// The raw value, e.g. for nested objects such as per-column type overrides.
-  const boost::json::value* get(std::string_view key);
-  /// Throws Error(INVALID_ARGUMENT) naming every key that was given but never read.
-  void finish() const;
-
- private:
-  boost::json::object values_;
-  std::vector<std::string> read_;
-};
+/// The wire value (lowercase), e.g. "replace".
+const char* to_string(IfExists value);
+const char* to_string(ConflictMethod value);
+const char* to_string(AlterAction value);
+/// The enum for a wire value; Error(INVALID_ARGUMENT) naming `key` and the allowed values otherwise.
+/// if_exists and action are exact; a conflict method may be in any case ("UPDATE" was 1.0's spelling).
+IfExists parse_if_exists(std::string_view value, std::string_view key = "if_exists");
+ConflictMethod parse_conflict_method(std::string_view value, std::string_view key = "unique_conflict_method");
+AlterAction parse_alter_action(std::string_view value, std::string_view key = "action");
 
 struct LoadRequest {
   std::optional<std::string> query;
@@ -54,9 +52,6 @@ struct LoadRequest {
   Options options;
 };
 
-enum class IfExists { Fail, Replace, Append };
-enum class ConflictMethod { Update, Ignore };
-
 struct ExportRequest {
   Target target;
   IfExists if_exists = IfExists::Fail;
@@ -65,7 +60,13 @@ struct ExportRequest {
   Options options;
 };
 
-enum class AlterAction { AddColumn, DropColumn, RenameColumn, AlterColumnType };
+struct ExecuteRequest {
+  std::string sql;
+};
+
+struct ExecuteQueriesRequest {
+  std::vector<std::string> queries;
+};
 
 struct AlterTableRequest {
   Target target;
@@ -75,15 +76,25 @@ struct AlterTableRequest {
   DataType type;         // AddColumn, AlterColumnType
 };
 
+/// table_exists: a table (with its schema) or a path.
+struct TableExistsRequest {
+  Target target;
+};
+
+/// The request JSON the host passes to the matching MageioPluginDescriptor slot. Defaults are left
+/// out (so a 1.0 plugin reads every request a host writes for it the same way).
+std::string to_json(const LoadRequest& request);
+std::string to_json(const ExportRequest& request);
+std::string to_json(const ExecuteRequest& request);
+std::string to_json(const ExecuteQueriesRequest& request);
+std::string to_json(const AlterTableRequest& request);
+std::string to_json(const TableExistsRequest& request);
+
 LoadRequest parse_load_request(std::string_view json);
 ExportRequest parse_export_request(std::string_view json);
-std::string parse_execute_request(std::string_view json);
-std::vector<std::string> parse_execute_queries_request(std::string_view json);
+std::string parse_execute_request(std::string_view json);                       // the SQL
+std::vector<std::string> parse_execute_queries_request(std::string_view json);  // the statements
 AlterTableRequest parse_alter_table_request(std::string_view json);
-Target parse_target_request(std::string_view json);
-
-const char* to_string(IfExists value);
-const char* to_string(ConflictMethod value);
-const char* to_string(AlterAction value);
+Target parse_target_request(std::string_view json);  // table_exists
 
 }  // namespace mageio::sdk
