@@ -81,7 +81,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ArrowArrayStream stream{};
   stream.get_schema = &get_schema;
   stream.get_next = &get_next;
-  stream.get_last_error = [](ArrowArrayStream* s) { return static_cast<FrameStream*>(s->private_data)->error.message.c_str(); };
+  stream.get_last_error = [](ArrowArrayStream* s) {
+    return static_cast<FrameStream*>(s->private_data)->error.message.c_str();
+  };
   stream.release = [](ArrowArrayStream* s) { s->release = nullptr; };
   stream.private_data = &frames;
   try {

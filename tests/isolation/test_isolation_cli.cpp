@@ -173,9 +173,10 @@ TEST_CASE("mageio test-plugin --isolate runs the kit with the plugin isolated an
 TEST_CASE(
     "the conformance kit passes the real sqlite and file plugins isolated (every type they carry, cancellation)") {
   TempDir work;
-  for (const std::vector<std::string>& args : {std::vector<std::string>{"test-plugin", "--isolate", "sqlite", "--set",
-                                                                       "SQLITE_DATABASE=" + (work / "kit.db").string()},
-                                              std::vector<std::string>{"test-plugin", "--isolate", "file"}}) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"test-plugin", "--isolate", "sqlite", "--set",
+                                 "SQLITE_DATABASE=" + (work / "kit.db").string()},
+        std::vector<std::string>{"test-plugin", "--isolate", "file"}}) {
     CommandResult r = run_cli(args, work.path());
     INFO(describe(r));
     CHECK(r.exit_code == 0);

@@ -228,8 +228,8 @@ class IsolatedInstance {
     std::string what;
     if (closed.reason() == ChannelClosed::Reason::timed_out) {
       child_->kill_and_reap();
-      what = "made no progress for " + seconds_text(timeout_.value_or(kCloseGraceSeconds)) + " s during " +
-             operation_ + "; stopped it";
+      what = "made no progress for " + seconds_text(timeout_.value_or(kCloseGraceSeconds)) + " s during " + operation_ +
+             "; stopped it";
     } else if (closed.reason() == ChannelClosed::Reason::end_of_file) {
       what = child_->wait_after_end_of_file() + " during " + operation_;
     } else {

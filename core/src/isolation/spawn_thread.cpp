@@ -14,7 +14,9 @@ namespace {
 
 class SpawnThread {
  public:
-  SpawnThread() : owner_(::getpid()) { std::thread([this] { serve(); }).detach(); }
+  SpawnThread() : owner_(::getpid()) {
+    std::thread([this] { serve(); }).detach();
+  }
 
   pid_t owner() const { return owner_; }
 

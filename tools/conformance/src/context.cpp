@@ -62,7 +62,11 @@ std::string describe_error(const sdk::Error& error) {
 }
 
 Kit::Kit(const Plugin& plugin, boost::json::object config, Options options, Report& report)
-    : plugin_(plugin), config_(std::move(config)), options_(std::move(options)), report_(report), run_id_(sdk::random_suffix(6)) {
+    : plugin_(plugin),
+      config_(std::move(config)),
+      options_(std::move(options)),
+      report_(report),
+      run_id_(sdk::random_suffix(6)) {
   auto claimed = [&](const std::string& name) {
     const auto& types = plugin_.supported_types();
     return std::find(types.begin(), types.end(), name) != types.end();
