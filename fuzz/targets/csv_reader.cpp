@@ -10,6 +10,7 @@
 // Only sdk::Error may come out of the source: it is how the plugin reports a bad file. Anything else
 // (another exception, a crash, a sanitizer report, a batch that fails BatchView's checks with something
 // other than sdk::Error) is a finding.
+#include "file_load_sizes.hpp"
 #include "fuzz_input.hpp"
 
 #include "csv_source.hpp"
@@ -17,8 +18,6 @@
 #include <mageio/sdk/error.hpp>
 
 namespace {
-
-constexpr size_t kChunkBytes[] = {4, 7, 16, 256};
 
 constexpr char kDelimiters[] = {',', ';', '\t', '|'};
 const char* const kOverrides[] = {"decimal128(12, 2)", "int64", "float64",           "date32",
@@ -48,10 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // which is an error the source reports.
     settings.columns.push_back({"column_1", mageio::sdk::DataType::from_name(kOverrides[pick - 1])});
   }
-  settings.infer_rows = 1 + (sizes & 3);
-  settings.batch_rows = 1 + ((sizes >> 2) & 7);
-  if (sizes & 32) settings.limit = settings.batch_rows * 3;
-  settings.read_chunk_bytes = kChunkBytes[sizes >> 6];
+  mageio::fuzz::apply_load_sizes(settings, sizes);
 
   settings.path = file.write(in.rest());
   settings.display = "fuzz.csv";

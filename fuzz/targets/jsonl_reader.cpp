@@ -8,6 +8,7 @@
 //           the size of one read (4, 7, 16 or 256 bytes: records cross read boundaries) in bits 6-7.
 // Only sdk::Error may come out of the source: it is how the plugin reports a bad file. Anything else is
 // a finding.
+#include "file_load_sizes.hpp"
 #include "fuzz_input.hpp"
 
 #include "jsonl_reader.hpp"
@@ -15,8 +16,6 @@
 #include <mageio/sdk/error.hpp>
 
 namespace {
-
-constexpr size_t kChunkBytes[] = {4, 7, 16, 256};
 
 const char* const kOverrides[] = {"decimal128(12, 2)", "int64", "float64", "date32", "utf8", "bool", "uint64"};
 
@@ -33,10 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   settings.format = mageio::file::Format::Jsonl;
   if (size_t pick = options & 7; pick != 0)
     settings.columns.push_back({"a", mageio::sdk::DataType::from_name(kOverrides[pick - 1])});
-  settings.infer_rows = 1 + (sizes & 3);
-  settings.batch_rows = 1 + ((sizes >> 2) & 7);
-  if (sizes & 32) settings.limit = settings.batch_rows * 3;
-  settings.read_chunk_bytes = kChunkBytes[sizes >> 6];
+  mageio::fuzz::apply_load_sizes(settings, sizes);
 
   settings.path = file.write(in.rest());
   settings.display = "fuzz.jsonl";
