@@ -71,13 +71,32 @@ size_t InputFile::read(char* buffer, size_t size) {
   }
 }
 
+namespace {
+
+constexpr char kUtf8Bom[] = "\xEF\xBB\xBF";
+constexpr size_t kUtf8BomSize = 3;
+
+/// A pipe or socket can deliver the first bytes one at a time: while what was read so far is a strict prefix
+/// of the BOM, read on so that a BOM split across reads is still recognised. Returns the new end.
+size_t complete_bom_prefix(InputFile& input, std::vector<char>& buffer, size_t end) {
+  while (end < kUtf8BomSize && end < buffer.size() && std::memcmp(buffer.data(), kUtf8Bom, end) == 0) {
+    const size_t n = input.read(buffer.data() + end, buffer.size() - end);
+    if (n == 0) break;
+    end += n;
+  }
+  return end;
+}
+
+}  // namespace
+
 size_t read_chunk(InputFile& input, std::vector<char>& buffer, bool& at_start, size_t& pos) {
   for (;;) {
     pos = 0;
-    const size_t end = input.read(buffer.data(), buffer.size());
+    size_t end = input.read(buffer.data(), buffer.size());
     if (end == 0 || !at_start) return end;
     at_start = false;
-    if (end >= 3 && std::memcmp(buffer.data(), "\xEF\xBB\xBF", 3) == 0) pos = 3;
+    end = complete_bom_prefix(input, buffer, end);
+    if (end >= kUtf8BomSize && std::memcmp(buffer.data(), kUtf8Bom, kUtf8BomSize) == 0) pos = kUtf8BomSize;
     if (pos < end) return end;  // else the file held only the BOM so far: read on
   }
 }

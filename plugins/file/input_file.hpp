@@ -48,8 +48,8 @@ std::string describe_errno(int err);
 
 /// Reads the next chunk of `input` into `buffer` (up to its size) for a reader that scans it from `pos`:
 /// returns the end of the data, 0 at the end of the input. `pos` is 0, or 3 past a UTF-8 byte order mark
-/// at the very start of the input (`at_start`, cleared by the first read). A BOM split across reads is
-/// impossible: a regular file's first read returns min(size, chunk).
+/// at the very start of the input (`at_start`, cleared by the first read). A BOM split across reads (a pipe
+/// written byte by byte) is still skipped; `buffer` must hold at least 3 bytes.
 size_t read_chunk(InputFile& input, std::vector<char>& buffer, bool& at_start, size_t& pos);
 
 }  // namespace mageio::file
