@@ -209,6 +209,11 @@ bool Connection::usable() const { return conn_ != nullptr && !closed_ && PQstatu
 
 bool Connection::reusable() const {
   if (!usable() || PQisBusy(conn_)) return false;
+  // A cancel request travels on its own connection and the server applies it to whatever this backend runs
+  // when it arrives: if the statement ended before the cancel did, the next statement on this connection
+  // would be the one cancelled ("canceling statement due to user request"). Only a 57014 answer proves the
+  // request has been spent.
+  if (cancel_sent_ && !cancel_answered_) return false;
   auto status = PQtransactionStatus(conn_);
   return status == PQTRANS_IDLE || status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
 }
@@ -348,7 +353,12 @@ Result Connection::next_result(const std::string& what) {
     // (e.g. 57P01 from pg_terminate_backend) or libpq's own.
     if (!PQconsumeInput(conn_)) break;
   }
-  return Result(PQgetResult(conn_));
+  Result result(PQgetResult(conn_));
+  if (cancel_sent_ && result && result.status() == PGRES_FATAL_ERROR) {
+    const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+    if (sqlstate != nullptr && std::string_view(sqlstate) == "57014") cancel_answered_ = true;
+  }
+  return result;
 }
 
 bool Connection::end_unexpected_copy(const Result& result, const std::string& what,

@@ -127,6 +127,7 @@ class Connection {
   /// Called before each new operation.
   void reset_cancel() {
     cancel_sent_ = false;
+    cancel_answered_ = false;
     cancel_seen_at_.reset();
     idle_ = {};
   }
@@ -188,6 +189,7 @@ class Connection {
   const ConnectionSettings* settings_;
   const sdk::Host* host_;
   bool cancel_sent_ = false;
+  bool cancel_answered_ = false;  // the server ended a statement with 57014 after cancel_sent_
   bool cleanup_ = false;
   bool closed_ = false;  // by close_connection()
   // When this operation first saw the host's cancel flag (or sent a cancel request).

@@ -228,6 +228,24 @@ TEST_CASE("postgres load: cancel_requested stops a running load promptly and the
   CHECK(pgtest::scalar(*db, "SELECT 7") == "7");
 }
 
+// A reader dropped before its end sends the server a cancel request, which travels on a connection of its
+// own. When the statement had already ended, the request arrives late and cancels whatever the connection
+// runs next: that connection must not be reused (it was, and the next statement failed with 57014).
+TEST_CASE("postgres load: a reader dropped after the server finished does not cancel the next statement") {
+  auto server = pgtest::server();
+  if (!server) return;
+  auto db = pgtest::open(*server);
+  for (int round = 0; round < 40; ++round) {
+    CAPTURE(round);
+    {
+      auto reader = db->load({.query = "SELECT g FROM generate_series(1, 3) g", .batch_rows = 1});
+      sdk::OwnedArray batch;
+      REQUIRE(reader.next(batch));
+    }  // dropped with rows unread: the COPY is abandoned with a cancel request
+    CHECK(pgtest::scalar(*db, "SELECT pg_sleep(0.02)::text || 'ok'") == "ok");
+  }
+}
+
 TEST_CASE("postgres config: POSTGRES_READ_TIMEOUT ends a statement the server is silent on, naming the server") {
   auto server = pgtest::server();
   if (!server) return;
