@@ -7,6 +7,8 @@
 #                                            Connector/C++, doctest   (tools/quickstart.sh)
 #   tools/install-deps.sh --servers          the PostgreSQL and MariaDB servers and clients the tests start,
 #                                            time and python3 for the benchmarks  (tools/test.sh: --build --servers)
+#   tools/install-deps.sh --python           python3 with venv and its headers, for the Python package
+#                                            (tools/python-venv.sh: --build --python)
 #   tools/install-deps.sh --lint             clang-format and clang-tidy  (tools/lint.sh, when they are missing)
 #   tools/install-deps.sh --fuzz             clang 14 and its libFuzzer/sanitizer runtimes (tools/fuzz.sh:
 #                                            --build --fuzz)
@@ -35,6 +37,9 @@ build_set=(build-essential cmake ninja-build pkg-config
 # Python writes the report.
 servers_set=(postgresql postgresql-client mariadb-server mariadb-client time python3)
 lint_set=(clang-format clang-tidy)
+# The Python package (pip install . in a venv: tools/python-venv.sh): the interpreter, venv and the headers
+# the extension compiles against. Everything else comes from PyPI into the venv.
+python_set=(python3 python3-venv python3-dev)
 # The fuzz targets (fuzz/, tools/fuzz.sh): libFuzzer comes with clang; libclang-rt-14-dev holds its
 # runtime and the ASan/UBSan ones.
 fuzz_set=(clang-14 libclang-rt-14-dev)
@@ -48,6 +53,7 @@ die() {
 want_build=0
 want_servers=0
 want_lint=0
+want_python=0
 want_fuzz=0
 list_only=0
 while [ $# -gt 0 ]; do
@@ -55,6 +61,7 @@ while [ $# -gt 0 ]; do
     --build) want_build=1 ;;
     --servers) want_servers=1 ;;
     --lint) want_lint=1 ;;
+    --python) want_python=1 ;;
     --fuzz) want_fuzz=1 ;;
     --list) list_only=1 ;;
     -h | --help)
@@ -65,12 +72,13 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ $((want_build + want_servers + want_lint + want_fuzz)) = 0 ] && want_build=1
+[ $((want_build + want_servers + want_lint + want_fuzz + want_python)) = 0 ] && want_build=1
 
 packages=()
 [ $want_build = 1 ] && packages+=("${build_set[@]}")
 [ $want_servers = 1 ] && packages+=("${servers_set[@]}")
 [ $want_lint = 1 ] && packages+=("${lint_set[@]}")
+[ $want_python = 1 ] && packages+=("${python_set[@]}")
 [ $want_fuzz = 1 ] && packages+=("${fuzz_set[@]}")
 
 if [ $list_only = 1 ]; then

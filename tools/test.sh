@@ -7,6 +7,8 @@
 #   tools/test.sh --sanitize    the same in build-asan/ with -fsanitize=address,undefined
 #   tools/test.sh -- ARGS       extra ctest arguments (e.g. -- -L abi, -- -R test_cli)
 #
+# Without --sanitize and without ctest arguments it also builds the Python package into .venv-test/
+# (tools/python-venv.sh) and runs its pytest suites (tests/python) against the same servers.
 # CI (.ci/run) runs both variants.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,5 +44,19 @@ if [ "$build_dir" = build-asan ]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 
+run_python=0
+if [ "$build_dir" = build ] && [ ${#ctest_args[@]} -eq 0 ]; then
+  echo "== building the Python package into .venv-test (tools/python-venv.sh)" >&2
+  bash tools/python-venv.sh
+  run_python=1
+fi
+
 echo "== running the tests" >&2
-bash tools/with-test-servers.sh ctest --test-dir "$build_dir" --output-on-failure --timeout 900 -j2 "${ctest_args[@]}"
+# ctest, then pytest, against the same servers; the status is the first failure's.
+bash tools/with-test-servers.sh bash -c '
+  status=0
+  ctest --test-dir "$1" --output-on-failure --timeout 900 -j2 "${@:3}" || status=$?
+  if [ "$2" = 1 ]; then
+    .venv-test/bin/python -m pytest tests/python -q -p no:cacheprovider || { rc=$?; [ $status = 0 ] && status=$rc; }
+  fi
+  exit $status' _ "$build_dir" "$run_python" "${ctest_args[@]}"

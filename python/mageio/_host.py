@@ -1,0 +1,359 @@
+"""The host API: plugins(), IoConfig, connect() -> Connector, Reader, copy()."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+
+from . import _mageio
+from ._arrow import as_stream
+from ._errors import NotFoundError, UsageError
+
+IoConfig = _mageio.IoConfig
+Profile = _mageio.Profile
+
+PathLike = Union[str, "os.PathLike[str]"]
+ProgressArg = Union[None, bool, Callable[[int, int, int], Any]]
+
+_log = logging.getLogger("mageio")
+_LEVELS = {0: logging.DEBUG, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR}
+
+
+def _on_plugin_log(level: int, plugin: str, message: str) -> None:
+    _log.log(_LEVELS.get(level, logging.INFO), "%s: %s", plugin, message)
+
+
+_mageio.set_log_handler(_on_plugin_log)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigKey:
+    name: str
+    alias: str
+    required: bool
+    secret: bool
+    default: Optional[str]
+    description: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PluginInfo:
+    """A plugin that was found: what its manifest says."""
+    name: str
+    version: str
+    description: str
+    abi: str
+    capabilities: List[str]
+    path: str
+    config_keys: List[ConfigKey]
+    types: List[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class RejectedPlugin:
+    """A candidate file that was not accepted as a plugin, and why (``plugins(verbose=True)``)."""
+    path: str
+    reason: str
+
+
+def _dirs(plugin_dirs: Optional[Sequence[PathLike]]) -> List[str]:
+    return [os.fspath(d) for d in (plugin_dirs or [])]
+
+
+def plugins(verbose: bool = False, plugin_dirs: Optional[Sequence[PathLike]] = None
+            ) -> List[Union[PluginInfo, RejectedPlugin]]:
+    """The plugins found: ``plugin_dirs`` first, then ``MAGEIO_PLUGIN_PATH``, then the bundled ones.
+
+    With ``verbose=True`` the rejected candidates follow, each with the reason.
+    """
+    dirs = _dirs(plugin_dirs)
+    found: List[Union[PluginInfo, RejectedPlugin]] = []
+    for info in _mageio.plugins(dirs):
+        keys = [ConfigKey(**k) for k in info.pop("config_keys")]
+        found.append(PluginInfo(config_keys=keys, **info))
+    if verbose:
+        found.extend(RejectedPlugin(path, reason) for path, reason in _mageio.rejections(dirs))
+    return found
+
+
+def search_path(plugin_dirs: Optional[Sequence[PathLike]] = None) -> List[tuple]:
+    """The directories searched for plugins, in order, each with where it came from."""
+    return list(_mageio.search_path(_dirs(plugin_dirs)))
+
+
+def _callback_of(progress: ProgressArg) -> Optional[Callable[[int, int, int], Any]]:
+    return progress if callable(progress) else None
+
+
+class _Progress:
+    """progress=True: a tqdm bar when tqdm is installed, else nothing; a callable gets (rows, bytes, total)."""
+
+    def __init__(self, progress: ProgressArg, what: str) -> None:
+        self.callback: Optional[Callable[[int, int, int], Any]] = None
+        self.bar = None
+        if callable(progress):
+            self.callback = progress
+        elif progress:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                return
+            self.bar = tqdm(desc=what, unit=" rows", unit_scale=True)
+            self.callback = self._update
+
+    def _update(self, rows: int, _bytes: int, total: int) -> None:
+        assert self.bar is not None
+        if total >= 0 and self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(rows - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class Reader:
+    """The rows of one load, batch by batch. Implements the Arrow PyCapsule interface
+    (``__arrow_c_stream__``): ``pyarrow.RecordBatchReader.from_stream(r)``, ``polars.from_arrow(r)``,
+    DuckDB and pandas read it without copying values. Iterating yields ``pyarrow.RecordBatch`` objects.
+
+    A reader is read once: iterating it again, or handing it over twice, raises :class:`mageio.UsageError`.
+    """
+
+    def __init__(self, native: Any, progress: ProgressArg = None) -> None:
+        self._native = native
+        self._progress = progress
+        self._schema = None
+
+    @property
+    def schema(self) -> Any:
+        """The pyarrow schema of the rows."""
+        if self._schema is None:
+            import pyarrow as pa
+            self._schema = pa.Schema._import_from_c_capsule(self._native.schema())
+        return self._schema
+
+    @property
+    def rows_read(self) -> int:
+        return self._native.rows_read
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        return self._native.__arrow_c_stream__(requested_schema)
+
+    def __iter__(self) -> Iterator[Any]:
+        import pyarrow as pa
+        schema = self.schema
+        schema_capsule = None
+        progress = _Progress(self._progress, self._native.label)
+        try:
+            while True:
+                capsule = self._native.next_batch(progress.callback)
+                if capsule is None:
+                    return
+                schema_capsule = self._native_schema_capsule(schema)
+                yield pa.RecordBatch._import_from_c_capsule(schema_capsule, capsule)
+        finally:
+            progress.close()
+
+    @staticmethod
+    def _native_schema_capsule(schema: Any) -> Any:
+        return schema.__arrow_c_schema__()
+
+    def read_all(self) -> Any:
+        """Every batch as one ``pyarrow.Table``."""
+        import pyarrow as pa
+        schema = self.schema
+        return pa.Table.from_batches(list(self), schema=schema)
+
+    def to_pandas(self, dtype_backend: str = "numpy_nullable") -> Any:
+        """A pandas DataFrame. ``dtype_backend="numpy_nullable"`` (default): integer and boolean columns
+        become ``Int64``/``boolean`` (never floats because of a NULL), the rest numpy; ``"pyarrow"``:
+        ``ArrowDtype`` columns throughout."""
+        import pandas as pd
+        import pyarrow as pa
+        table = self.read_all()
+        if dtype_backend == "pyarrow":
+            return table.to_pandas(types_mapper=pd.ArrowDtype)
+        if dtype_backend != "numpy_nullable":
+            raise ValueError(f"dtype_backend must be 'numpy_nullable' or 'pyarrow', not {dtype_backend!r}")
+        mapping = {
+            pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+            pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+            pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype(),
+        }
+        return table.to_pandas(types_mapper=mapping.get)
+
+    def to_polars(self) -> Any:
+        """A polars DataFrame."""
+        import polars as pl
+        return pl.from_arrow(self.read_all())
+
+    def close(self) -> None:
+        """Stops reading and frees the plugin's stream (a half-read query is ended)."""
+        self._native.close()
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "consumed" if self._native.consumed else "open"
+        return f"<mageio.Reader of {self._native.label}, {state}, {self.rows_read} rows read>"
+
+
+def _columns_option(options: Optional[Mapping[str, Any]], column_types: Optional[Mapping[str, str]]
+                    ) -> Optional[Dict[str, Any]]:
+    if not column_types:
+        return dict(options) if options else None
+    merged = dict(options or {})
+    if "columns" in merged:
+        raise ValueError("pass column types either as column_types= or as options={'columns': ...}, not both")
+    merged["columns"] = dict(column_types)
+    return merged
+
+
+class Connector:
+    """One open connector (a plugin instance). A context manager: ``with mageio.connect(...) as db:``.
+
+    Used by one thread at a time: a call from a second thread while an operation runs raises
+    :class:`mageio.UsageError` (open one connector per thread). Ctrl-C during an operation cancels it (the
+    destination is left as it was) and raises KeyboardInterrupt.
+    """
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+
+    @property
+    def plugin(self) -> str:
+        return self._native.plugin_name
+
+    @property
+    def closed(self) -> bool:
+        return self._native.closed
+
+    def load(self, query: Optional[str] = None, *, table: Optional[str] = None, schema: Optional[str] = None,
+             path: Optional[PathLike] = None, limit: Optional[int] = None, batch_rows: Optional[int] = None,
+             column_types: Optional[Mapping[str, str]] = None, options: Optional[Mapping[str, Any]] = None,
+             progress: ProgressArg = None) -> Reader:
+        """Reads a query's rows, a table or a file (exactly one of ``query``, ``table``, ``path``) as a
+        :class:`Reader`. ``column_types`` ({column: type}) sets the types of a file's columns;
+        ``options`` are the plugin's own load options."""
+        native = self._native.load(query or "", table or "", schema or "", os.fspath(path) if path else "", limit,
+                                   batch_rows, _columns_option(options, column_types), _callback_of(progress))
+        return Reader(native, progress)
+
+    def export(self, data: Any, table: Optional[str] = None, *, schema: Optional[str] = None,
+               path: Optional[PathLike] = None, if_exists: str = "fail",
+               unique_constraints: Optional[Sequence[str]] = None, unique_conflict_method: str = "update",
+               options: Optional[Mapping[str, Any]] = None, progress: ProgressArg = None) -> int:
+        """Writes ``data`` to a table or a file and returns the rows written. ``data``: anything with
+        ``__arrow_c_stream__`` or ``__arrow_c_array__`` (pyarrow, polars, DuckDB, a mageio Reader) or a
+        pandas DataFrame. ``if_exists``: "fail", "replace" (atomic) or "append"; ``unique_constraints`` with
+        ``unique_conflict_method`` ("update" or "ignore") upserts."""
+        stream = as_stream(data)
+        capsule = stream.__arrow_c_stream__()
+        bar = _Progress(progress, f"{self.plugin} export")
+        try:
+            return self._native.export(capsule, table or "", schema or "", os.fspath(path) if path else "", if_exists,
+                                       list(unique_constraints or []), unique_conflict_method,
+                                       dict(options) if options else None, bar.callback)
+        finally:
+            bar.close()
+
+    def execute(self, sql: str) -> Union[int, Reader]:
+        """Runs one statement: a :class:`Reader` when it returns rows, else the rows affected (-1: unknown)."""
+        result = self._native.execute(sql)
+        return Reader(result) if isinstance(result, _mageio.Reader) else result
+
+    def execute_queries(self, queries: Sequence[str]) -> int:
+        """Runs statements in order, in one transaction where the plugin has them; returns rows affected."""
+        if isinstance(queries, str):
+            raise TypeError("execute_queries takes a list of statements, not one string (use execute)")
+        return self._native.execute_queries(list(queries))
+
+    def table_exists(self, table: str, schema: Optional[str] = None) -> bool:
+        return self._native.table_exists(table, schema or "")
+
+    def path_exists(self, path: PathLike) -> bool:
+        return self._native.path_exists(os.fspath(path))
+
+    def sample(self, table: str, schema: Optional[str] = None, rows: int = 10) -> Reader:
+        """The first ``rows`` rows of a table (Mage's sample)."""
+        return Reader(self._native.sample(table, schema or "", rows))
+
+    def alter_table(self, table: str, action: str, column: str, *, schema: Optional[str] = None,
+                    new_name: Optional[str] = None, type: Optional[str] = None) -> None:  # noqa: A002
+        """``action``: "add_column" (with ``type``), "drop_column", "rename_column" (with ``new_name``) or
+        "alter_column_type" (with ``type``, a logical type name such as "int64" or "decimal128(12, 2)")."""
+        self._native.alter_table(table, schema or "", action, column, new_name or "", type or "")
+
+    def close(self) -> None:
+        """Closes the connector (readers still open keep their stream until they are read or closed)."""
+        self._native.close()
+
+    def __enter__(self) -> "Connector":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<mageio.Connector {self.plugin}{' (closed)' if self.closed else ''}>"
+
+
+_DEFAULT_CONFIG = "io_config.yaml"
+
+
+def _profile(config: Union[None, PathLike, "IoConfig", "Profile"], profile: str) -> "Profile":
+    if isinstance(config, Profile):
+        return config
+    if isinstance(config, IoConfig):
+        return config.profile(profile)
+    if config is None:
+        if os.path.exists(_DEFAULT_CONFIG):
+            return IoConfig.load(_DEFAULT_CONFIG).profile(profile)
+        if profile != "default":
+            raise NotFoundError(f"profile '{profile}' not found: there is no config file (./{_DEFAULT_CONFIG} "
+                                "does not exist; pass config=PATH)", 2)
+        return Profile.empty(profile)
+    return IoConfig.load(os.fspath(config)).profile(profile)
+
+
+def connect(plugin: str, config: Union[None, PathLike, "IoConfig", "Profile"] = None, profile: str = "default", *,
+            settings: Optional[Mapping[str, Any]] = None, plugin_dirs: Optional[Sequence[PathLike]] = None,
+            isolate: bool = False, timeout: Optional[float] = None) -> Connector:
+    """Opens plugin ``plugin`` with its keys from ``profile`` of ``config`` (a path, an IoConfig or a
+    Profile; default ``./io_config.yaml`` when it exists). ``settings`` sets flat keys on top
+    (``{"SQLITE_DATABASE": "x.db"}``). ``isolate=True`` runs the plugin in a child process (a crash
+    becomes an error); ``timeout`` (seconds) bounds an isolated operation that makes no progress."""
+    if not isinstance(plugin, str):
+        raise TypeError(f"connect: plugin must be a plugin name (str), not {type(plugin).__name__}")
+    resolved = _profile(config, profile)
+    if settings:
+        resolved = resolved.with_settings({str(k): v for k, v in settings.items()})
+    native = _mageio.Connector.open(plugin, resolved, _dirs(plugin_dirs), isolate, timeout)
+    return Connector(native)
+
+
+def copy(source: Connector, destination: Connector, query: Optional[str] = None, *, table: Optional[str] = None,
+         schema: Optional[str] = None, path: Optional[PathLike] = None, limit: Optional[int] = None,
+         options: Optional[Mapping[str, Any]] = None, to_table: Optional[str] = None, to_schema: Optional[str] = None,
+         to_path: Optional[PathLike] = None, if_exists: str = "fail",
+         unique_constraints: Optional[Sequence[str]] = None, unique_conflict_method: str = "update",
+         to_options: Optional[Mapping[str, Any]] = None, progress: ProgressArg = None) -> int:
+    """Streams rows from ``source`` (a query, table or path) into ``destination`` (``to_table`` or
+    ``to_path``) inside the host: Python never touches the rows. Returns the rows written."""
+    bar = _Progress(progress, f"{source.plugin} -> {destination.plugin}")
+    try:
+        return _mageio.copy(source._native, destination._native, query or "", table or "", schema or "",
+                            os.fspath(path) if path else "", limit, dict(options) if options else None,
+                            to_table or "", to_schema or "", os.fspath(to_path) if to_path else "", if_exists,
+                            list(unique_constraints or []), unique_conflict_method,
+                            dict(to_options) if to_options else None, bar.callback)
+    finally:
+        bar.close()
+

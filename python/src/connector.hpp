@@ -1,0 +1,44 @@
+// The Python-facing connector (mageio._mageio.Connector).
+#pragma once
+
+#include "binding.hpp"
+
+#include <nanobind/stl/string.h>
+
+namespace mageio::python {
+
+class PyConnector {
+ public:
+  PyConnector(std::shared_ptr<Session> session, std::unique_ptr<Connector> connector);
+  ~PyConnector();
+
+  static std::unique_ptr<PyConnector> open(const std::string& plugin_name, const Profile& profile,
+                                           const std::vector<std::string>& plugin_dirs, bool isolate,
+                                           std::optional<double> timeout);
+
+  std::unique_ptr<Reader> load(const LoadOptions& options, nb::handle progress);
+  int64_t export_stream(const ExportOptions& options, nb::handle capsule, nb::handle progress);
+  nb::object execute(const std::string& sql);
+  int64_t execute_queries(const std::vector<std::string>& queries);
+  bool table_exists(const std::string& table, const std::string& schema);
+  bool path_exists(const std::string& path);
+  std::unique_ptr<Reader> sample(const std::string& table, const std::string& schema, int64_t rows);
+  void alter_table(const AlterTableOptions& options);
+  void close();
+  bool closed() const { return !connector_; }
+  const std::string& plugin_name() const { return session_->plugin; }
+  const Plugin* plugin() const { return connector_ ? &connector_->plugin() : nullptr; }
+
+  Connector& get(const char* operation);
+  const std::shared_ptr<Session>& session() const { return session_; }
+  void reset_progress();
+
+ private:
+  std::shared_ptr<Session> session_;
+  std::unique_ptr<Connector> connector_;
+};
+
+int64_t copy(PyConnector& source, const LoadOptions& load, PyConnector& destination, const ExportOptions& options,
+             nb::handle progress);
+
+}  // namespace mageio::python
