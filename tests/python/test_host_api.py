@@ -293,3 +293,30 @@ print("done")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "done"
+
+
+def test_type_stubs_ship_and_match_the_extension(tmp_path):
+    import mageio._mageio as native
+    package = os.path.dirname(mageio.__file__)
+    assert os.path.exists(os.path.join(package, "py.typed"))
+    shipped = os.path.join(package, "_mageio.pyi")
+    assert os.path.exists(shipped)
+    # python/mageio/_mageio.pyi is nanobind's stubgen output: regenerate it after changing the bindings
+    # (python -m nanobind.stubgen -m mageio._mageio -o python/mageio/_mageio.pyi).
+    out = tmp_path / "_mageio.pyi"
+    subprocess.run([sys.executable, "-m", "nanobind.stubgen", "-q", "-m", native.__name__, "-o", str(out)],
+                   check=True, cwd=tmp_path)
+    with open(shipped) as f:
+        assert f.read() == out.read_text()
+
+
+def test_readme_python_example_runs_as_written(tmp_path):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    section = readme.split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "Zürich" in out.stdout and "Lyon" in out.stdout
+    assert (tmp_path / "orders.csv").read_text(encoding="utf-8").splitlines()[0] == "id,city,amount"
