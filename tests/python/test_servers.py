@@ -134,6 +134,8 @@ def test_execute_rows_then_export_then_exit(io_config, table_name):
 def _interrupt(script, wait_for="started", delay=1.0):
     """Runs script in a child, sends SIGINT `delay` s after it prints `wait_for`; returns (output, seconds
     from the signal to the end)."""
+    # SIGINT raises KeyboardInterrupt in the child even when this run ignores it (a background job does)
+    script = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + script
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     line = child.stdout.readline()
