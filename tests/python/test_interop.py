@@ -81,7 +81,11 @@ def _interrupt(script, delay=1.0):
     sent = time.monotonic()
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
-    return out, err, time.monotonic() - sent, child.returncode
+    # How long the cancel took: from the signal to the KeyboardInterrupt caught in the child (CLOCK_MONOTONIC
+    # is the same clock in both processes); the child's exit is not part of it.
+    caught = [float(line.split()[1]) for line in out.splitlines() if line.startswith("interrupted ")]
+    assert caught, (out, err)
+    return out, err, caught[0] - sent, child.returncode
 
 
 def test_ctrl_c_cancels_a_copy_and_the_destination_stays(io_config, pg, my, table_name):
@@ -96,11 +100,11 @@ def test_ctrl_c_cancels_a_copy_and_the_destination_stays(io_config, pg, my, tabl
             mageio.copy(src, dst, query="select g::bigint as n from generate_series(1, 100000000) g",
                         to_table={table_name!r}, if_exists="replace")
         except KeyboardInterrupt:
-            print("interrupted", flush=True)
+            import time; print("interrupted", time.monotonic(), flush=True)
     """)
     out, err, seconds, code = _interrupt(script, delay=1.5)
     assert code == 0 and "interrupted" in out, (out, err)
-    assert seconds < 1.5, seconds
+    assert seconds < 1.0, seconds
     assert my.load(f"select n from {table_name}").read_all().column("n").to_pylist() == [7]
     my.execute(f"drop table {table_name}")
 
@@ -113,8 +117,8 @@ def test_ctrl_c_cancels_a_mariadb_query(io_config, my):
         try:
             db.load("select sleep(30) as s").read_all()
         except KeyboardInterrupt:
-            print("interrupted", flush=True)
+            import time; print("interrupted", time.monotonic(), flush=True)
     """)
     out, err, seconds, code = _interrupt(script)
     assert code == 0 and "interrupted" in out, (out, err)
-    assert seconds < 1.5, seconds
+    assert seconds < 1.0, seconds

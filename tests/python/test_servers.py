@@ -144,7 +144,11 @@ def _interrupt(script, wait_for="started", delay=1.0):
     sent = time.monotonic()
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
-    return out, err, time.monotonic() - sent, child.returncode
+    # How long the cancel took: from the signal to the KeyboardInterrupt caught in the child (CLOCK_MONOTONIC
+    # is the same clock in both processes); the child's exit is not part of it.
+    caught = [float(line.split()[1]) for line in out.splitlines() if line.startswith("interrupted ")]
+    assert caught, (out, err)
+    return out, err, caught[0] - sent, child.returncode
 
 
 def test_ctrl_c_cancels_a_postgres_load_within_a_second(io_config, pg):
@@ -155,14 +159,14 @@ def test_ctrl_c_cancels_a_postgres_load_within_a_second(io_config, pg):
         try:
             db.load("select pg_sleep(30), 1 as n").read_all()
         except KeyboardInterrupt:
-            print("interrupted", flush=True)
+            import time; print("interrupted", time.monotonic(), flush=True)
         print(db.execute("select 42 as n").read_all().column("n").to_pylist(), flush=True)
     """)
     out, err, seconds, code = _interrupt(script)
     assert code == 0, err
-    assert out.split("\n")[0] == "interrupted", (out, err)
+    assert out.split("\n")[0].startswith("interrupted "), (out, err)
     assert "[42]" in out  # the connector still works after the cancel
-    assert seconds < 1.5, seconds
+    assert seconds < 1.0, seconds
 
 
 def test_ctrl_c_cancels_an_export_and_leaves_the_table_as_it_was(io_config, pg, table_name):
@@ -182,12 +186,12 @@ def test_ctrl_c_cancels_an_export_and_leaves_the_table_as_it_was(io_config, pg, 
         try:
             db.export(reader, {table_name!r}, if_exists="replace")
         except KeyboardInterrupt:
-            print("interrupted", flush=True)
+            import time; print("interrupted", time.monotonic(), flush=True)
     """)
     out, err, seconds, code = _interrupt(script)
     assert code == 0, err
     assert "interrupted" in out, (out, err)
-    assert seconds < 1.5, seconds
+    assert seconds < 1.0, seconds
     rows = pg.load(f"select n from {table_name} order by n").read_all().column("n").to_pylist()
     assert rows == [1, 2, 3]
     pg.execute(f"drop table {table_name}")
