@@ -498,3 +498,14 @@ done
 "$py" "$here/bench.py" report --results "$results" --json "$json" --fact "started_at=$started_at" \
   --fact "repeat=$repeat" --fact "only=$only" --fact "loadavg_start=$loadavg_start" "${versions[@]}"
 echo "bench: every figure is in $json" >&2
+
+# The adbc bridge (bench/adbc/bench_adbc.sh): the postgresql ADBC driver through mageio, the native postgres
+# plugin, and the same driver from Python, on the same server and size. Only when the plugin is built.
+if [ $want_pg = 1 ]; then
+  if [ -f "${MAGEIO_BUILD_DIR:-$root/build}/lib/mageio/plugins/libmageio_adbc.so" ] ||
+    [ -f "$root/${MAGEIO_BUILD_DIR:-build}/lib/mageio/plugins/libmageio_adbc.so" ]; then
+    bash "$here/adbc/bench_adbc.sh" --rows "$rows" --repeat "$repeat"
+  else
+    echo "bench: the adbc plugin is not built (tools/install-deps.sh --adbc); skipping bench/adbc" >&2
+  fi
+fi

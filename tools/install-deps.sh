@@ -10,6 +10,9 @@
 #   tools/install-deps.sh --python           python3 with venv and its headers, for the Python package
 #                                            (tools/python-venv.sh: --build --python)
 #   tools/install-deps.sh --lint             clang-format and clang-tidy  (tools/lint.sh, when they are missing)
+#   tools/install-deps.sh --adbc             python3-venv, then tools/adbc/install.sh: a venv with the pinned ADBC
+#                                            drivers (sqlite, postgresql) and adbc.h for the adbc plugin
+#                                            (tools/test.sh: --build --servers --adbc)
 #   tools/install-deps.sh --fuzz             clang 14 and its libFuzzer/sanitizer runtimes (tools/fuzz.sh:
 #                                            --build --fuzz)
 #   tools/install-deps.sh --list SET...      print the packages of those sets, install nothing
@@ -43,6 +46,8 @@ python_set=(python3 python3-venv python3-dev)
 # The fuzz targets (fuzz/, tools/fuzz.sh): libFuzzer comes with clang; libclang-rt-14-dev holds its
 # runtime and the ASan/UBSan ones.
 fuzz_set=(clang-14 libclang-rt-14-dev)
+# The adbc plugin: a venv (python3 -m venv) for the drivers' wheels and the header's source package.
+adbc_set=(python3 python3-venv)
 
 say() { echo "install-deps: $*" >&2; }
 die() {
@@ -55,6 +60,7 @@ want_servers=0
 want_lint=0
 want_python=0
 want_fuzz=0
+want_adbc=0
 list_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -63,6 +69,7 @@ while [ $# -gt 0 ]; do
     --lint) want_lint=1 ;;
     --python) want_python=1 ;;
     --fuzz) want_fuzz=1 ;;
+    --adbc) want_adbc=1 ;;
     --list) list_only=1 ;;
     -h | --help)
       sed -n '2,20p' "$0"
@@ -72,7 +79,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ $((want_build + want_servers + want_lint + want_fuzz + want_python)) = 0 ] && want_build=1
+[ $((want_build + want_servers + want_lint + want_fuzz + want_python + want_adbc)) = 0 ] && want_build=1
 
 packages=()
 [ $want_build = 1 ] && packages+=("${build_set[@]}")
@@ -80,6 +87,7 @@ packages=()
 [ $want_lint = 1 ] && packages+=("${lint_set[@]}")
 [ $want_python = 1 ] && packages+=("${python_set[@]}")
 [ $want_fuzz = 1 ] && packages+=("${fuzz_set[@]}")
+[ $want_adbc = 1 ] && packages+=("${adbc_set[@]}")
 
 if [ $list_only = 1 ]; then
   printf '%s\n' "${packages[@]}"
@@ -169,4 +177,9 @@ if [ $want_build = 1 ] && [ ! -f "$headers/usr/include/mysql_connection.h" ]; th
   fi
   mkdir -p "$headers"
   dpkg -x "$tmp"/libmysqlcppconn-dev_*.deb "$headers"
+fi
+
+# The ADBC drivers and adbc.h (pip into build-deps/adbc/venv; skipped when up to date).
+if [ $want_adbc = 1 ]; then
+  bash "$root/tools/adbc/install.sh"
 fi

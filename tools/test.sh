@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing (the build dependencies and the PostgreSQL and
-# MariaDB servers; not the lint tools, which tools/lint.sh installs), builds, starts throwaway servers on
+# The README's test command: installs what is missing (the build dependencies, the PostgreSQL and
+# MariaDB servers, and the ADBC drivers of the adbc plugin; not the lint tools, which tools/lint.sh
+# installs), builds, starts throwaway servers on
 # free loopback ports, runs every doctest suite through ctest, and tears the servers down.
 #
 #   tools/test.sh               build in build/ and run every test
@@ -29,8 +30,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-echo "== installing the build dependencies and the servers (apt; skipped when present)" >&2
-bash tools/install-deps.sh --build --servers
+echo "== installing the build dependencies, the servers (apt) and the ADBC drivers (pip, a venv); skipped when present" >&2
+bash tools/install-deps.sh --build --servers --adbc
 
 echo "== building in $build_dir" >&2
 cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
