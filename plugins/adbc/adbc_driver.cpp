@@ -201,9 +201,10 @@ std::string entrypoint_from_name(const std::string& library) {
 // Libraries stay loaded until the plugin is unloaded: a driver's arrays and streams may outlive every
 // connection that made them (the host reads a stream after closing the instance).
 std::mutex libraries_mutex;
+// Destroyed (the drivers unloaded) when the plugin itself is unloaded.
 std::map<std::string, std::shared_ptr<boost::dll::shared_library>>& libraries() {
-  static auto* map = new std::map<std::string, std::shared_ptr<boost::dll::shared_library>>();
-  return *map;
+  static std::map<std::string, std::shared_ptr<boost::dll::shared_library>> map;
+  return map;
 }
 
 std::shared_ptr<boost::dll::shared_library> load_library(const std::string& path) {
@@ -231,6 +232,9 @@ std::shared_ptr<boost::dll::shared_library> load_library(const std::string& path
     }
     throw sdk::invalid_argument("cannot load the ADBC driver library " + path + ": " + reason);
   }
+  // Never unmapped, even when the plugin is unloaded: drivers register atexit handlers and thread-local
+  // destructors (libpq, OpenSSL, Go runtimes) that run after the plugin is gone.
+  if (void* pinned = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) (void)pinned;
   map.emplace(path, library);
   return library;
 }

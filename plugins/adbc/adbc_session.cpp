@@ -166,6 +166,15 @@ class DriverStreamSource : public sdk::BatchSource {
 
 Session::Session(const SessionConfig& config, const sdk::Host& host)
     : driver_(std::make_unique<Driver>(config.driver, config.entrypoint)), host_(host), secrets_(config.secrets) {
+  try {
+    open(config);
+  } catch (...) {
+    close();  // the destructor does not run for a constructor that throws
+    throw;
+  }
+}
+
+void Session::open(const SessionConfig& config) {
   AdbcDriver& d = driver_->table();
   const std::string where = "the ADBC driver " + driver_->library_path();
   AdbcError error = new_error(*driver_);
@@ -214,12 +223,16 @@ Session::Session(const SessionConfig& config, const sdk::Host& host)
               "), vendor " + (vendor_.empty() ? std::string("unknown") : vendor_));
 }
 
-Session::~Session() {
+Session::~Session() { close(); }
+
+void Session::close() noexcept {
   AdbcDriver& d = driver_->table();
   AdbcError error = new_error(*driver_);
   if (connection_ready_) d.ConnectionRelease(&connection_, &error);
+  connection_ready_ = false;
   release_error(error);
   if (database_ready_) d.DatabaseRelease(&database_, &error);
+  database_ready_ = false;
   release_error(error);
 }
 

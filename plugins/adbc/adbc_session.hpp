@@ -57,6 +57,8 @@ class Session {
   void end_transaction();
 
  private:
+  void open(const SessionConfig& config);
+  void close() noexcept;
   std::string read_vendor();
 
   std::unique_ptr<Driver> driver_;
