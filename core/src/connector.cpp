@@ -189,6 +189,21 @@ int64_t Connector::export_data(const ExportOptions& options, ArrowArrayStream* i
   return rows;
 }
 
+int64_t Connector::export_data(const ExportOptions& options, BatchReader& input) {
+  try {
+    return export_data(options, input.stream());
+  } catch (const sdk::Error& e) {
+    std::optional<sdk::Error> source = input.producer_error();
+    if (!source) throw;
+    // The destination's message (it quotes the source's text and says what it undid), with the
+    // source's status, SQLSTATE and vendor code.
+    std::string message = e.what();
+    if (!source->sqlstate().empty() && message.find("SQLSTATE " + source->sqlstate()) == std::string::npos)
+      message += " (SQLSTATE " + source->sqlstate() + ")";
+    throw sdk::Error(source->status(), message, source->sqlstate(), source->vendor_code());
+  }
+}
+
 ExecuteOutcome Connector::execute(const std::string& sql) {
   require(MAGEIO_CAP_EXECUTE, "execute");
   std::string text = sdk::to_json(sdk::ExecuteRequest{sql});

@@ -324,17 +324,20 @@ bool StreamReader::next(OwnedArray& batch) {
   return true;
 }
 
+std::optional<Error> StreamReader::producer_error(const char* operation) const {
+  if (!lookup_) return std::nullopt;
+  std::optional<Error> whole = lookup_(stream_);
+  if (!whole) return std::nullopt;
+  std::string message = whole->what();
+  // Plugins built for 1.0 hosts often write the SQLSTATE into the text already.
+  if (!whole->sqlstate().empty() && message.find("SQLSTATE " + whole->sqlstate()) == std::string::npos)
+    message += " (SQLSTATE " + whole->sqlstate() + ")";
+  if (whole->status() != MAGEIO_STATUS_CANCELLED) message = label_ + " failed while " + operation + ": " + message;
+  return Error(whole->status(), message, whole->sqlstate(), whole->vendor_code());
+}
+
 void StreamReader::fail(const char* operation, int code) {
-  if (lookup_) {
-    if (std::optional<Error> whole = lookup_(stream_)) {
-      std::string message = whole->what();
-      // Plugins built for 1.0 hosts often write the SQLSTATE into the text already.
-      if (!whole->sqlstate().empty() && message.find("SQLSTATE " + whole->sqlstate()) == std::string::npos)
-        message += " (SQLSTATE " + whole->sqlstate() + ")";
-      if (whole->status() != MAGEIO_STATUS_CANCELLED) message = label_ + " failed while " + operation + ": " + message;
-      throw Error(whole->status(), message, whole->sqlstate(), whole->vendor_code());
-    }
-  }
+  if (std::optional<Error> whole = producer_error(operation)) throw *whole;
   const char* detail = stream_->get_last_error ? stream_->get_last_error(stream_) : nullptr;
   std::string message = detail && *detail ? std::string(detail) : std::string(std::strerror(code));
   MageioStatus status = errno_to_status(code);

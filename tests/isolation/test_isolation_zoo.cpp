@@ -9,6 +9,8 @@
 
 #include <sys/wait.h>
 
+#include <cerrno>
+
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -28,6 +30,7 @@ std::shared_ptr<const mageio::Plugin> zoo_plugin(const std::string& name) {
     for (const auto& entry : fs::directory_iterator(MAGEIO_TEST_PLUGIN_DIR))
       if (entry.path().filename().string().starts_with("zoo_")) options.plugin_dirs.push_back(entry.path());
     options.plugin_dirs.push_back(fs::path(MAGEIO_TEST_PLUGIN_DIR) / "numbers");
+    options.plugin_dirs.push_back(fs::path(MAGEIO_TEST_PLUGIN_DIR) / "stream_fails_v1_0");
     return options;
   }());
   return registry.find(name);
@@ -125,4 +128,37 @@ TEST_CASE("an isolated connector opened on a thread that has ended keeps working
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto reader = connector->load({.path = "7"});
   CHECK(mageio::test::read_all_text(reader).size() == 7);
+}
+
+// A plugin built for ABI 1.0 has no stream_error (its descriptor ends before it): a 1.1 host falls back to
+// the stream's errno code and get_last_error text, in process, isolated and through the CLI.
+TEST_CASE("an ABI 1.0 plugin whose stream fails mid-load: the host reports its errno and text") {
+  auto plugin = zoo_plugin("stream_fails_v1_0");
+  for (bool isolate : {false, true}) {
+    CAPTURE(isolate);
+    auto connector = plugin->open({}, nullptr, {}, OpenOptions{.isolate = isolate});
+    auto reader = connector->load({.path = "in"});
+    mageio::sdk::OwnedArray batch;
+    REQUIRE(reader.next(batch));
+    CHECK(batch.array.length == 3);
+    Error error = error_of([&] { reader.next(batch); });
+    CAPTURE(error.what());
+    CHECK(error.status() == mageio::sdk::errno_to_status(EIO));
+    CHECK(error.sqlstate().empty());
+    CHECK(error.vendor_code() == 0);
+    CHECK(std::string(error.what())
+              .find("stream_fails_v1_0 load failed while reading a batch: the disk under the "
+                    "rows went away") != std::string::npos);
+    CHECK_FALSE(reader.producer_error());
+  }
+  const std::string dir = (fs::path(MAGEIO_TEST_PLUGIN_DIR) / "stream_fails_v1_0").string();
+  for (bool isolate : {false, true}) {
+    CAPTURE(isolate);
+    std::vector<std::string> args{"load", "stream_fails_v1_0", "--path", "in", "--format", "csv", "--plugin-dir", dir};
+    if (isolate) args.push_back("--isolate");
+    auto result = mageio::test::run_cli(args);
+    CAPTURE(result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.err.find("the disk under the rows went away") != std::string::npos);
+  }
 }

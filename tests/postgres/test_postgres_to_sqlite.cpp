@@ -98,3 +98,40 @@ TEST_CASE("postgres -> sqlite: infinities, BC and far-future dates and timestamp
   INFO(show(loaded));
   CHECK(loaded.out == "d,ts\ninfinity,infinity\n-infinity,-infinity\n-0043-03-15,-0043-03-15 12:30:00.000001\n");
 }
+
+// A query that fails after 100000 rows (division by zero) fails `copy` and `load` with PostgreSQL's
+// SQLSTATE 22012, not with the destination's retelling of an errno: the host asks the source for its
+// whole error (ABI 1.1 stream_error), in process and isolated. The exit status stays 1.
+TEST_CASE("postgres: copy and load of a query failing mid-stream report SQLSTATE 22012 and exit 1") {
+  auto server = pgtest::server();
+  if (!server) return;
+  TempDir work;
+  std::vector<std::string> connection;
+  for (const auto& [key, value] : pgtest::config(*server)) {
+    connection.push_back("--set");
+    connection.push_back(std::string(key) + "=" + std::string(value.as_string()));
+  }
+  const std::string query = "SELECT g, 1/(100000-g) AS x FROM generate_series(1,200000) g";
+  const std::vector<std::vector<std::string>> commands = {
+      {"copy", "postgres", "sqlite", "--query", query, "--to-table", "t", "--set",
+       "SQLITE_DATABASE=" + (work / "copy.db").string()},
+      {"copy", "postgres", "file", "--query", query, "--to-path", (work / "out.csv").string()},
+      {"load", "postgres", "--query", query, "--format", "csv", "--output", (work / "load.csv").string()},
+      {"load", "postgres", "--query", query, "--format", "null"},
+  };
+  for (const auto& command : commands) {
+    for (bool isolate : {false, true}) {
+      std::vector<std::string> args = command;
+      args.insert(args.end(), connection.begin(), connection.end());
+      if (isolate) args.push_back("--isolate");
+      CAPTURE(command[0]);
+      CAPTURE(command[2]);
+      CAPTURE(isolate);
+      CommandResult result = mageio::test::run_cli(args, work.path());
+      INFO(show(result));
+      CHECK(result.exit_code == 1);
+      CHECK(result.err.find("division by zero") != std::string::npos);
+      CHECK(result.err.find("SQLSTATE 22012") != std::string::npos);
+    }
+  }
+}

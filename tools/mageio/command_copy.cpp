@@ -58,7 +58,7 @@ int run_copy(const ParsedArgs& parsed) {
   // that may know the total.
   context.show_progress(*source);
   BatchReader reader = source->load(load);
-  const int64_t rows = destination->export_data(options, reader.stream());
+  const int64_t rows = destination->export_data(options, reader);
   context.note("copied " + std::to_string(rows) + (rows == 1 ? " row" : " rows") + " from " + source_name + " " +
                from.describe() + " to " + dest_name + " " + to.describe());
   return 0;

@@ -44,7 +44,7 @@ int run_export(const ParsedArgs& parsed) {
   // Reported by the reading side, which knows how far into FILE it is (the same rows flow out).
   context.show_progress(*file);
   BatchReader reader = file->load(load);
-  const int64_t rows = destination->export_data(options, reader.stream());
+  const int64_t rows = destination->export_data(options, reader);
   context.note("exported " + std::to_string(rows) + (rows == 1 ? " row" : " rows") + " to " + dest + " " +
                target.describe());
   return 0;

@@ -23,6 +23,14 @@ std::string target_kinds(const Plugin& plugin, bool load) {
   return text;
 }
 
+/// The source's own error for a load that failed mid-stream, worded as load's other errors ("load: ...").
+sdk::Error as_source_error(const sdk::Error& source) {
+  std::string message = source.what();
+  static const std::string kMarker = " failed while reading a batch: ";
+  if (const size_t at = message.find(kMarker); at != std::string::npos) message.erase(0, at + kMarker.size());
+  return sdk::Error(source.status(), "load: " + message, source.sqlstate(), source.vendor_code());
+}
+
 }  // namespace
 
 std::string Target::describe() const {
@@ -202,6 +210,9 @@ int64_t write_rows(CliContext& context, BatchReader& reader, const OutputOptions
   try {
     rows = file->export_data(options, reader.stream());
   } catch (const sdk::Error& e) {
+    // The source failed mid-stream: its own error, SQLSTATE and vendor code (ABI 1.1), not the file
+    // plugin's retelling of it.
+    if (std::optional<sdk::Error> source = reader.producer_error()) throw as_source_error(*source);
     throw as_load_error(e, destination);
   }
   if (!output.path.empty())

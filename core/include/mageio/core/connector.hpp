@@ -97,6 +97,10 @@ class BatchReader {
   int64_t rows_read() const { return reader_->rows_read(); }
   /// The underlying stream, still owned by this reader (e.g. to pass to another plugin's export).
   ArrowArrayStream* stream() { return stream_.get(); }
+  /// The producer's whole error (status, SQLSTATE, vendor code) when the stream's last get_next failed,
+  /// also when another consumer (an export reading stream()) made that call; nullopt otherwise or when
+  /// the producer cannot say (an ABI 1.0 plugin).
+  std::optional<sdk::Error> producer_error() const { return reader_->producer_error(); }
 
  private:
   std::unique_ptr<ArrowArrayStream> stream_;
@@ -120,6 +124,10 @@ class Connector {
   BatchReader load(const LoadOptions& options);
   /// Writes every batch of `input` (borrowed; the caller releases it). Returns rows written.
   int64_t export_data(const ExportOptions& options, ArrowArrayStream* input);
+  /// Writes every batch of another plugin's stream (a copy). When the export fails because the input
+  /// failed, the error keeps the destination's message but carries the producer's status, SQLSTATE and
+  /// vendor code (ABI 1.1 stream_error), not just the errno the destination saw.
+  int64_t export_data(const ExportOptions& options, BatchReader& input);
   ExecuteOutcome execute(const std::string& sql);
   int64_t execute_queries(const std::vector<std::string>& queries);
   void alter_table(const AlterTableOptions& options);

@@ -121,6 +121,11 @@ class StreamReader {
   int64_t rows_read() const { return rows_read_; }
   /// Called with every batch once it is validated (the SDK counts progress with it).
   void on_batch(std::function<void(const ArrowArray& batch)> observer) { observer_ = std::move(observer); }
+  /// The producer's whole error for the stream's last failed call (status, SQLSTATE, vendor code, the
+  /// message naming `label`), when the lookup has one; nullopt otherwise (no lookup, a 1.0 producer, or
+  /// the last call did not fail). For a consumer that is not this reader, e.g. another plugin's export
+  /// reading the stream directly: ask right after it failed, before anything else touches the stream.
+  std::optional<Error> producer_error(const char* operation = "reading a batch") const;
 
  private:
   [[noreturn]] void fail(const char* operation, int code);
