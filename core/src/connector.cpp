@@ -58,6 +58,21 @@ MageioStreamErrorFn stream_error_slot(const MageioPluginDescriptor& slots) {
   return slots.stream_error;
 }
 
+// The partition slots, when the plugin answered ABI 1.1 or later and its descriptor reaches them.
+bool has_partition_slots(const MageioPluginDescriptor& slots) {
+  constexpr size_t end = offsetof(MageioPluginDescriptor, load_partition) + sizeof(MageioLoadPartitionFn);
+  return slots.abi_version >= MAGEIO_ABI_VERSION_1_1 && slots.struct_size >= end && slots.plan_partitions != nullptr &&
+         slots.load_partition != nullptr;
+}
+
+struct PlanSlot {
+  MageioPartitionPlan plan{};
+  PlanSlot() { plan.struct_size = sizeof plan; }
+  ~PlanSlot() {
+    if (plan.release) plan.release(&plan);
+  }
+};
+
 }  // namespace
 
 // The plugin's instance. Streams hold it too, so close runs only after the last stream is released;
@@ -261,6 +276,69 @@ bool Connector::exists(const sdk::Target& target) {
   MageioStatus status = instance_->slots->table_exists(instance_->handle, text.c_str(), &exists, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "table_exists");
   return exists != 0;
+}
+
+std::string Connector::partition_obstacle() const {
+  if (!plugin_->has(MAGEIO_CAP_PARTITIONS))
+    return "plugin " + plugin_->name() + " does not support partitioned loads (no partitions capability" +
+           (plugin_->abi_version() < MAGEIO_ABI_VERSION_1_1 ? ", ABI " + sdk::abi_version_text(plugin_->abi_version())
+                                                            : "") +
+           ")";
+  if (!has_partition_slots(*instance_->slots))
+    return "partitioned loads of plugin " + plugin_->name() +
+           " are not carried to an isolated plugin (--isolate) yet; run it in process or without partitions";
+  return {};
+}
+
+bool Connector::can_partition() const { return partition_obstacle().empty(); }
+
+std::vector<std::string> Connector::plan_partitions(const PartitionOptions& options) {
+  require(MAGEIO_CAP_LOAD, "load");
+  if (auto obstacle = partition_obstacle(); !obstacle.empty()) throw sdk::not_implemented(obstacle);
+  if (options.partitions < 1)
+    throw sdk::invalid_argument(plugin_->name() + " plan_partitions: partitions must be at least 1 (got " +
+                                std::to_string(options.partitions) + ")");
+  sdk::PlanRequest request{.load = {.target = target_of(options.load.table, options.load.schema, options.load.path),
+                                    .limit = options.load.limit,
+                                    .options = options_of(options.load.options)},
+                           .partitions = options.partitions,
+                           .partition_on = options.partition_on,
+                           .lower_bound = options.lower_bound,
+                           .upper_bound = options.upper_bound};
+  if (!options.load.query.empty()) request.load.query = options.load.query;
+  if (options.load.batch_rows) request.load.batch_rows = *options.load.batch_rows;
+  std::string text = sdk::to_json(request);
+  ErrorSlot slot;
+  PlanSlot plan;
+  MageioStatus status = instance_->slots->plan_partitions(instance_->handle, text.c_str(), &plan.plan, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "plan_partitions");
+  if (plan.plan.release == nullptr || plan.plan.count < 1 || plan.plan.descriptors == nullptr)
+    throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " plan_partitions: returned OK but no partitions");
+  if (plan.plan.count > options.partitions)
+    throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " plan_partitions: planned " +
+                                                 std::to_string(plan.plan.count) + " partitions, more than the " +
+                                                 std::to_string(options.partitions) + " asked for");
+  std::vector<std::string> descriptors;
+  for (int64_t i = 0; i < plan.plan.count; ++i) {
+    const char* descriptor = plan.plan.descriptors[i];
+    if (descriptor == nullptr || *descriptor == '\0')
+      throw sdk::Error(MAGEIO_STATUS_INTERNAL,
+                       plugin_->name() + " plan_partitions: descriptor " + std::to_string(i) + " is empty");
+    descriptors.emplace_back(descriptor);
+  }
+  return descriptors;
+}
+
+BatchReader Connector::load_partition(const std::string& descriptor) {
+  require(MAGEIO_CAP_LOAD, "load");
+  if (auto obstacle = partition_obstacle(); !obstacle.empty()) throw sdk::not_implemented(obstacle);
+  ErrorSlot slot;
+  ArrowArrayStream stream{};
+  MageioStatus status = instance_->slots->load_partition(instance_->handle, descriptor.c_str(), &stream, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "load_partition");
+  if (stream.release == nullptr)
+    throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " load_partition: returned OK but no stream");
+  return BatchReader(stream, instance_, plugin_->name() + " partition", stream_error_lookup());
 }
 
 BatchReader Connector::sample(const std::string& table, const std::string& schema, int64_t rows) {

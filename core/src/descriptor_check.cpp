@@ -29,6 +29,15 @@ std::string check_slots(const MageioPluginDescriptor& d) {
   for (const auto& rule : rules)
     if ((d.capabilities & rule.capability) && !rule.set)
       return std::string("bad descriptor: declares the ") + rule.slot + " capability but its slot is NULL";
+  if (d.capabilities & MAGEIO_CAP_PARTITIONS) {
+    // check_manifest already refused the bit below ABI 1.1; the slots must lie within the struct.
+    constexpr size_t end = offsetof(MageioPluginDescriptor, load_partition) + sizeof(MageioLoadPartitionFn);
+    if (d.struct_size < end)
+      return "bad descriptor: declares the partitions capability but its struct_size " + std::to_string(d.struct_size) +
+             " does not reach the plan_partitions/load_partition slots";
+    if (d.plan_partitions == nullptr || d.load_partition == nullptr)
+      return "bad descriptor: declares the partitions capability but plan_partitions or load_partition is NULL";
+  }
   return {};
 }
 

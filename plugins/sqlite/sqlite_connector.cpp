@@ -3,6 +3,7 @@
 #include "sqlite_catalog.hpp"
 #include "sqlite_export.hpp"
 #include "sqlite_load.hpp"
+#include "sqlite_partitions.hpp"
 #include "sqlite_types.hpp"
 
 #include <mageio/sdk/arrow_builder.hpp>
@@ -17,7 +18,7 @@ sdk::PluginInfo SqliteConnector::info() {
   info.description = "SQLite database files, through the embedded libsqlite3";
   info.capabilities = MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_EXECUTE | MAGEIO_CAP_EXECUTE_QUERIES |
                       MAGEIO_CAP_ALTER_TABLE | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_UPSERT | MAGEIO_CAP_TRANSACTIONS |
-                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES;
+                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS;
   info.config_section = "SQLite";
   sdk::ConfigKey database;
   database.name = "SQLITE_DATABASE";
@@ -72,6 +73,14 @@ SqliteConnector::SqliteConnector(const sdk::Config& config, sdk::Host& host)
 
 std::unique_ptr<sdk::BatchSource> SqliteConnector::load(const sdk::LoadRequest& request) {
   return load_rows(db_, request);
+}
+
+std::vector<std::string> SqliteConnector::plan_partitions(const sdk::PlanRequest& request) {
+  return sqlite::plan_partitions(db_, request);
+}
+
+std::unique_ptr<sdk::BatchSource> SqliteConnector::load_partition(const std::string& descriptor) {
+  return sqlite::load_partition(db_, descriptor);
 }
 
 int64_t SqliteConnector::export_data(const sdk::ExportRequest& request, sdk::StreamReader& input) {

@@ -42,6 +42,9 @@ class SqliteConnector : public sdk::Connector {
   void alter_table(const sdk::AlterTableRequest& request) override;
   /// Tables and views; false when the schema is not an attached database.
   bool table_exists(const sdk::Target& target) override;
+  /// rowid ranges of a table, or ranges of partition_on (see sqlite_partitions.hpp).
+  std::vector<std::string> plan_partitions(const sdk::PlanRequest& request) override;
+  std::unique_ptr<sdk::BatchSource> load_partition(const std::string& descriptor) override;
 
  private:
   std::shared_ptr<Database> db_;

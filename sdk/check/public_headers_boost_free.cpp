@@ -7,6 +7,7 @@
 #include <mageio/sdk/detail/entry_point.hpp>
 #include <mageio/sdk/error.hpp>
 #include <mageio/sdk/options.hpp>
+#include <mageio/sdk/partitions.hpp>
 #include <mageio/sdk/plugin.hpp>
 #include <mageio/sdk/requests.hpp>
 #include <mageio/sdk/secrets.hpp>

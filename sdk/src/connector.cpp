@@ -41,5 +41,11 @@ int64_t Connector::execute_queries(const std::vector<std::string>&) {
 }
 void Connector::alter_table(const AlterTableRequest&) { throw not_implemented("alter_table is not implemented"); }
 bool Connector::table_exists(const Target&) { throw not_implemented("table_exists is not implemented"); }
+std::vector<std::string> Connector::plan_partitions(const PlanRequest&) {
+  throw not_implemented("plan_partitions is not implemented");
+}
+std::unique_ptr<BatchSource> Connector::load_partition(const std::string&) {
+  throw not_implemented("load_partition is not implemented");
+}
 
 }  // namespace mageio::sdk

@@ -33,6 +33,7 @@ constexpr CapabilityName kCapabilityNames[] = {
     {MAGEIO_CAP_LOAD_QUERY, "query"},
     {MAGEIO_CAP_TABLES, "tables"},
     {MAGEIO_CAP_PATHS, "paths"},
+    {MAGEIO_CAP_PARTITIONS, "partitions"},
 };
 
 uint64_t known_capabilities() {
@@ -231,6 +232,10 @@ std::string check_manifest(const Manifest& m, uint32_t host_abi_version) {
   if ((m.capabilities & (MAGEIO_CAP_UPSERT | MAGEIO_CAP_LOAD_QUERY)) &&
       !(m.capabilities & (MAGEIO_CAP_EXPORT | MAGEIO_CAP_LOAD)))
     return "declares upsert or query capabilities without load or export";
+  if ((m.capabilities & MAGEIO_CAP_PARTITIONS) && !(m.capabilities & MAGEIO_CAP_LOAD))
+    return "declares the partitions capability without load";
+  if ((m.capabilities & MAGEIO_CAP_PARTITIONS) && m.abi_version < MAGEIO_ABI_VERSION_1_1)
+    return "declares the partitions capability (ABI 1.1) but answers ABI " + abi_version_text(m.abi_version);
   try {
     ConfigSchema::parse(m.config_schema_json);
   } catch (const std::exception& e) {

@@ -141,6 +141,52 @@ MageioStatus table_exists(MageioInstance* instance, const char* request, int32_t
   });
 }
 
+// The plan's strings, owned by the plan until the host releases it.
+struct PlanStorage {
+  std::vector<std::string> descriptors;
+  std::vector<const char*> pointers;
+};
+
+void release_plan(MageioPartitionPlan* plan) {
+  if (plan == nullptr) return;
+  delete static_cast<PlanStorage*>(plan->private_data);
+  plan->private_data = nullptr;
+  plan->descriptors = nullptr;
+  plan->count = 0;
+  plan->release = nullptr;
+}
+
+MageioStatus plan_partitions(MageioInstance* instance, const char* request, MageioPartitionPlan* out,
+                             MageioError* error) {
+  return guarded(error, [&] {
+    if (out == nullptr) throw invalid_argument("plan_partitions: out is NULL");
+    if (!fits(out, &MageioPartitionPlan::private_data))
+      throw invalid_argument("plan_partitions: the plan struct is smaller than ABI 1.1's");
+    Connector& connector = connector_of(instance);
+    auto storage = std::make_unique<PlanStorage>();
+    storage->descriptors = connector.plan_partitions(parse_plan_request(request ? request : ""));
+    if (storage->descriptors.empty())
+      throw Error(MAGEIO_STATUS_INTERNAL, g_plugin->info.name + " planned no partition (at least one is needed)");
+    for (const auto& text : storage->descriptors) storage->pointers.push_back(text.c_str());
+    out->count = static_cast<int64_t>(storage->descriptors.size());
+    out->descriptors = storage->pointers.data();
+    out->release = &release_plan;
+    out->private_data = storage.release();
+  });
+}
+
+MageioStatus load_partition(MageioInstance* instance, const char* descriptor, ArrowArrayStream* out,
+                            MageioError* error) {
+  return guarded(error, [&] {
+    if (out == nullptr) throw invalid_argument("load_partition: out is NULL");
+    if (descriptor == nullptr || *descriptor == '\0') throw invalid_argument("load_partition: the descriptor is empty");
+    Connector& connector = connector_of(instance);
+    ProgressMeter meter(instance->host);
+    auto source = connector.load_partition(descriptor);
+    export_stream(metered(std::move(source), std::move(meter)), out);
+  });
+}
+
 std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) {
   auto state = std::make_unique<PluginState>();
   state->info = info();
@@ -168,10 +214,16 @@ std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) 
   d.alter_table = (caps & MAGEIO_CAP_ALTER_TABLE) ? &alter_table : nullptr;
   d.table_exists = (caps & MAGEIO_CAP_TABLE_EXISTS) ? &table_exists : nullptr;
   d.stream_error = &stream_error;  // 1.1; a 1.0 host does not read it
+  d.plan_partitions = (caps & MAGEIO_CAP_PARTITIONS) ? &plan_partitions : nullptr;
+  d.load_partition = (caps & MAGEIO_CAP_PARTITIONS) ? &load_partition : nullptr;
   // What a 1.0 host reads: the same slots, version 1.0 and the ";"-separated types.
   state->descriptor_1_0 = d;
   state->descriptor_1_0.abi_version = MAGEIO_ABI_VERSION_1_0;
   state->descriptor_1_0.supported_types = state->supported_types_1_0.c_str();
+  // Partitions are 1.1: a 1.0 host neither knows the bit nor reads the slots.
+  state->descriptor_1_0.capabilities &= ~MAGEIO_CAP_PARTITIONS;
+  state->descriptor_1_0.plan_partitions = nullptr;
+  state->descriptor_1_0.load_partition = nullptr;
   // The host's own validator catches a plugin author's mistakes at the first load instead of in the
   // host's error messages.
   if (auto problem = check_manifest(manifest_of(d)); !problem.empty())

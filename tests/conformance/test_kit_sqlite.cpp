@@ -55,7 +55,7 @@ TEST_CASE("mageio test-plugin sqlite prints one line per check and the summary, 
     CHECK(result.out.find(line) != std::string::npos);
   CHECK(result.out.find("\nFAIL") == std::string::npos);
   CHECK(result.out.find("declared capabilities: load, export, execute, execute_queries, alter_table, table_exists, "
-                        "upsert, transactions, query, tables\n") != std::string::npos);
+                        "upsert, transactions, query, tables, partitions\n") != std::string::npos);
   CHECK(result.out.find("types tested: bool, int8, int16") != std::string::npos);
   CHECK(std::regex_search(result.out, std::regex("\n[0-9]+ passed, 0 failed, 0 skipped\n$")));
 }

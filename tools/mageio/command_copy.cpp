@@ -2,7 +2,8 @@
 //                         (--to-table T [--to-schema S] | --to-path P) [--if-exists ...] [--to-profile P]
 //
 // The source's stream goes straight into the destination's export, batch by batch: memory does not
-// grow with the number of rows.
+// grow with the number of rows. With --partitions N the source is read in N partitions in parallel
+// (bounded per partition) into that one export, so the destination stays atomic.
 #include "command_support.hpp"
 #include "commands.hpp"
 
@@ -27,6 +28,7 @@ CLI::App* declare_copy(CLI::App& mageio) {
   add_repeatable(*command, "--option", "KEY=VALUE",
                  "a plugin-specific load option for SOURCE (repeatable; passed as strings); --option to.KEY=VALUE: "
                  "an export option for DEST");
+  add_partition_options(*command);
   add_connector_isolation(*command);
   return command;
 }
@@ -45,6 +47,7 @@ int run_copy(const ParsedArgs& parsed) {
   ExportOptions options{.table = to.table, .schema = to.schema, .path = to.path};
   read_write_mode(parsed, options);
   options.options = plugin_options(parsed, OptionSide::Destination, false);
+  const PartitionedLoadOptions partitioned = read_partition_options(parsed, load);
   const std::string to_profile = parsed.get_or("--to-profile", "");
   if (parsed.has("--to-profile") && to_profile.empty())
     throw UsageError(parsed.command(), "--to-profile needs a profile name");
@@ -55,9 +58,10 @@ int run_copy(const ParsedArgs& parsed) {
   auto source = context.open(source_name);
   auto destination = context.open(dest_name, to_profile);
   // The rows the source hands out are the rows flowing into the destination: one line, from the side
-  // that may know the total.
+  // that may know the total. With --partitions, the partitions are read in parallel and their batches
+  // feed the destination's one export (its staging and swap keep it atomic).
   context.show_progress(*source);
-  BatchReader reader = source->load(load);
+  BatchReader reader = load_maybe_partitioned(context, source_name, std::move(source), partitioned);
   const int64_t rows = destination->export_data(options, reader);
   context.note("copied " + std::to_string(rows) + (rows == 1 ? " row" : " rows") + " from " + source_name + " " +
                from.describe() + " to " + dest_name + " " + to.describe());

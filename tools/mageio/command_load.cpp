@@ -1,5 +1,6 @@
 // mageio load SOURCE (--query SQL | --table T [--schema S] | --path P) [--limit N]
 //                    [--format table|csv|jsonl|null] [--output FILE]
+//                    [--partitions N [--partition-on COL] [--unordered]]
 #include "command_support.hpp"
 #include "commands.hpp"
 
@@ -26,6 +27,7 @@ CLI::App* declare_load(CLI::App& mageio) {
                  "--column-type day=date32");
   add_repeatable(*load, "--option", "KEY=VALUE",
                  "a plugin-specific load option (repeatable; values are passed as strings)");
+  add_partition_options(*load);
   add_connector_isolation(*load);
   return load;
 }
@@ -38,13 +40,14 @@ int run_load(const ParsedArgs& parsed) {
   if (auto limit = parsed.get("--limit")) load.limit = parse_count(parsed.command(), "--limit", *limit);
   load.options = plugin_options(parsed, OptionSide::All, true);
   const OutputOptions output = read_output_options(parsed);
+  const PartitionedLoadOptions partitioned = read_partition_options(parsed, load);
 
   CliContext context(CommonOptions::from(parsed));
   check_can_load(*context.plugin(source), target);
-  auto connector = context.open(source);
   const bool rows_to_terminal = output.format != "null" && output.path.empty() && ::isatty(STDOUT_FILENO) != 0;
+  auto connector = context.open(source);
   context.show_progress(*connector, rows_to_terminal);
-  BatchReader reader = connector->load(load);
+  BatchReader reader = load_maybe_partitioned(context, source, std::move(connector), partitioned);
   write_rows(context, reader, output);
   return 0;
 }

@@ -257,4 +257,45 @@ void check_isolation(const ParsedArgs& args) {
                      "--timeout needs --isolate (it limits a plugin running in its own process: add --isolate)");
 }
 
+void add_partition_options(CLI::App& command) {
+  const std::string group = "Partitions (parallel reads; plugins with the partitions capability)";
+  add_value(command, "--partitions", "N",
+            "read in N partitions on N connections in parallel (sqlite: rowid ranges; postgres: ranges of "
+            "--partition-on, or of table pages under one snapshot; see README 'Partitioned loads')",
+            group);
+  add_value(command, "--partition-on", "COL",
+            "range the partitions on column COL (a number, date or timestamp column); needs --partitions", group);
+  add_flag(command, "--unordered",
+           "hand out batches as partitions produce them (default: in partition order, the same rows in the same "
+           "order as reading the partitions one after another); needs --partitions",
+           group);
+}
+
+PartitionedLoadOptions read_partition_options(const ParsedArgs& args, const LoadOptions& load) {
+  PartitionedLoadOptions options{.plan = {.load = load}};
+  if (auto partitions = args.get("--partitions")) {
+    options.plan.partitions = parse_count(args.command(), "--partitions", *partitions);
+    if (options.plan.partitions < 1) throw UsageError(args.command(), "--partitions must be at least 1");
+    // One connection and one thread per partition.
+    if (options.plan.partitions > 256)
+      throw UsageError(args.command(), "--partitions is at most 256 (one connection and one thread each)");
+    if (load.limit && options.plan.partitions > 1)
+      throw UsageError(args.command(), "--limit reads one stream: leave out --partitions or --limit");
+  } else if (args.has("--partition-on") || args.has("--unordered")) {
+    throw UsageError(args.command(), "--partition-on and --unordered need --partitions N");
+  }
+  options.plan.partition_on = args.get_or("--partition-on", "");
+  if (args.has("--partition-on") && options.plan.partition_on.empty())
+    throw UsageError(args.command(), "--partition-on needs a column name");
+  options.unordered = args.has("--unordered");
+  return options;
+}
+
+BatchReader load_maybe_partitioned(CliContext& context, const std::string& source, std::unique_ptr<Connector> connector,
+                                   const PartitionedLoadOptions& options) {
+  if (options.plan.partitions == 1 && options.plan.partition_on.empty()) return connector->load(options.plan.load);
+  return partitioned_load(
+      std::move(connector), [&] { return context.open(source); }, options);
+}
+
 }  // namespace mageio::cli

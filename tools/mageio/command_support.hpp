@@ -7,6 +7,7 @@
 #include "value_checks.hpp"
 
 #include <mageio/core/connector.hpp>
+#include <mageio/core/partitioned_load.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -77,5 +78,16 @@ void add_write_mode_options(CLI::App& command);
 void add_connector_isolation(CLI::App& command);
 /// --timeout limits an isolated plugin: without --isolate it is a usage error.
 void check_isolation(const ParsedArgs& args);
+
+/// --partitions N, --partition-on COL and --unordered (load, copy).
+void add_partition_options(CLI::App& command);
+/// How to read `load`: the options above around it (partitions 1 when --partitions is not given).
+/// UsageError for --partitions 0, or --partition-on / --unordered without --partitions.
+PartitionedLoadOptions read_partition_options(const ParsedArgs& args, const LoadOptions& load);
+/// Reads `options` from `connector` (opened on plugin `source`): one stream, or with partitions a
+/// partitioned load that plans on `connector` and opens one more connector per partition (see
+/// core/partitioned_load.hpp).
+BatchReader load_maybe_partitioned(CliContext& context, const std::string& source, std::unique_ptr<Connector> connector,
+                                   const PartitionedLoadOptions& options);
 
 }  // namespace mageio::cli

@@ -312,6 +312,9 @@ struct MageioHostServices {
 #define MAGEIO_CAP_LOAD_QUERY (1ull << 8)      /**< load accepts "query" (SQL). */
 #define MAGEIO_CAP_TABLES (1ull << 9)          /**< targets are tables ("table", "schema"). */
 #define MAGEIO_CAP_PATHS (1ull << 10)          /**< targets are paths ("path"). */
+/** plan_partitions and load_partition are real (partitioned, parallel loads). Since 1.1: a plugin
+ * declares it only when it answers ABI 1.1 or later; a 1.0 host never sees it. */
+#define MAGEIO_CAP_PARTITIONS (1ull << 11)
 
 /* ================================================================================================
  * Instances and operations
@@ -509,6 +512,97 @@ typedef MageioStatus (*MageioTableExistsFn)(MageioInstance* instance, const char
 typedef MageioStatus (*MageioStreamErrorFn)(struct ArrowArrayStream* stream, struct MageioError* error);
 
 /* ================================================================================================
+ * Partitions (ABI 1.1)
+ *
+ * A load can be split into partitions that are read independently: on several instances (connections)
+ * of one process in parallel threads, or in other processes or on other machines. The host plans the
+ * load on one instance (plan_partitions), which answers a list of descriptors, then loads each
+ * descriptor on any instance opened with the same configuration (load_partition). Read together, the
+ * partitions hold exactly the rows of the same load without partitions (as a multiset: no row twice,
+ * none lost); their order is the plugin's, within a partition and across partitions.
+ *
+ * A descriptor is UTF-8 text (usually JSON) that the plugin writes and only the plugin reads. It never
+ * contains a secret (no password, token or connection string with credentials): it names what to read
+ * and how, and whatever identifies a consistent state (e.g. an exported snapshot). It is loadable in
+ * another process that opened the plugin with the same configuration, as long as the state the plan
+ * depends on still exists (see each plugin's documentation for the consistency it gives).
+ *
+ * A load that cannot be split (a query with LIMIT or aggregates, a source without a usable column) is
+ * planned as one partition, and the plugin says so through MageioHostServices.log. A plan is never
+ * allowed to give wrong results to give more partitions.
+ * ================================================================================================ */
+
+/* Keys of the plan_partitions request, in addition to every key of the load request (Since 1.1). */
+/** How many partitions the host asks for: a JSON integer, at least 1. The plugin may answer fewer
+ * (down to one) but never more. Absent means 1. */
+#define MAGEIO_REQUEST_PARTITIONS "partitions"
+/** The column to range on: a JSON string naming a column of the result. Absent: the plugin chooses
+ * (a primary key, rowid, physical pages...) or answers one partition. A column that does not exist or
+ * whose type cannot be ranged is MAGEIO_STATUS_INVALID_ARGUMENT (or NOT_FOUND) naming the types that can. */
+#define MAGEIO_REQUEST_PARTITION_ON "partition_on"
+/** The lowest value of partition_on to split from: a JSON number, or a string for dates and
+ * timestamps ("2024-01-31", "2024-01-31 12:00:00"). Needs partition_on. Absent: the column's minimum.
+ * Rows below it are not lost: the first partition is open below. A bound of the wrong type for the
+ * column is MAGEIO_STATUS_INVALID_ARGUMENT. */
+#define MAGEIO_REQUEST_LOWER_BOUND "lower_bound"
+/** The highest value of partition_on to split up to (as lower_bound; the last partition is open
+ * above). Absent: the column's maximum. */
+#define MAGEIO_REQUEST_UPPER_BOUND "upper_bound"
+
+/**
+ * The answer of plan_partitions: a list of descriptors. Since 1.1.
+ *
+ * Ownership: the host allocates the struct, zero-fills it and sets struct_size; on success the plugin
+ * fills count, descriptors, release and private_data. The strings and the array belong to the plugin
+ * until the host calls release exactly once (after copying what it needs); release may run on any
+ * thread and after the instance that planned was closed. On failure the plugin leaves it untouched.
+ * Thread contract: used by one thread at a time.
+ */
+struct MageioPartitionPlan {
+  /** sizeof(struct MageioPartitionPlan) as the host knows it. Since 1.1. */
+  size_t struct_size;
+  /** How many descriptors: at least 1. Since 1.1. */
+  int64_t count;
+  /** count NUL-terminated UTF-8 descriptors, in partition order. Since 1.1. */
+  const char* const* descriptors;
+  /** Frees the descriptors and the array; never NULL on success. Since 1.1. */
+  void (*release)(struct MageioPartitionPlan* plan);
+  /** Owned by the plugin. Since 1.1. */
+  void* private_data;
+};
+
+/**
+ * Plans a load into partitions. Since 1.1. Capability MAGEIO_CAP_PARTITIONS.
+ *
+ * request_json: a load request (see MageioLoadFn) plus MAGEIO_REQUEST_PARTITIONS, and optionally
+ *   MAGEIO_REQUEST_PARTITION_ON, MAGEIO_REQUEST_LOWER_BOUND, MAGEIO_REQUEST_UPPER_BOUND. A "limit"
+ *   makes the load one partition. Borrowed for the call.
+ * out: see MageioPartitionPlan.
+ * Consistency state: a plugin whose partitions share one consistent state (PostgreSQL's exported
+ *   snapshot) keeps what holds that state open in this instance until its next plan_partitions or
+ *   load, or until close; the host keeps the planning instance open until every partition has started
+ *   (simplest: until every partition has been read). Loading a descriptor after that state is gone
+ *   fails with MAGEIO_STATUS_UNAVAILABLE, asking to plan again.
+ * Thread contract: an instance operation (one thread at a time per instance).
+ */
+typedef MageioStatus (*MageioPlanPartitionsFn)(MageioInstance* instance, const char* request_json,
+                                               struct MageioPartitionPlan* out, struct MageioError* error);
+
+/**
+ * Loads one partition of a plan. Since 1.1. Capability MAGEIO_CAP_PARTITIONS.
+ *
+ * descriptor: one descriptor of a plan this plugin made, on this instance or on any instance opened
+ *   with the same configuration (in this process or another). Borrowed for the call. A descriptor the
+ *   plugin cannot read is MAGEIO_STATUS_INVALID_ARGUMENT.
+ * out: as for load: a stream the caller owns and releases before close; batches bounded in rows and
+ *   bytes. Every partition of one plan has the same schema.
+ * Thread contract: an instance operation; partitions of one plan may be loaded at the same time on
+ *   different instances, from different threads.
+ */
+typedef MageioStatus (*MageioLoadPartitionFn)(MageioInstance* instance, const char* descriptor,
+                                              struct ArrowArrayStream* out, struct MageioError* error);
+
+/* ================================================================================================
  * The descriptor
  * ================================================================================================ */
 
@@ -569,6 +663,10 @@ struct MageioPluginDescriptor {
   /** The full error of a failed stream of this plugin (see MageioStreamErrorFn); NULL if the plugin
    * has none (the host then uses the errno code and get_last_error). Needs no capability bit. Since 1.1. */
   MageioStreamErrorFn stream_error;
+  /** Plans a load into partitions (see MageioPlanPartitionsFn). Capability MAGEIO_CAP_PARTITIONS. Since 1.1. */
+  MageioPlanPartitionsFn plan_partitions;
+  /** Loads one partition of a plan (see MageioLoadPartitionFn). Capability MAGEIO_CAP_PARTITIONS. Since 1.1. */
+  MageioLoadPartitionFn load_partition;
 };
 
 /**

@@ -12,6 +12,7 @@
 #include <mageio/core/registry.hpp>
 #include <mageio/sdk/arrow_reader.hpp>
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/partitions.hpp>
 #include <mageio/sdk/requests.hpp>
 
 #include <boost/json/object.hpp>
@@ -57,6 +58,15 @@ struct LoadOptions {
   std::optional<int64_t> limit;
   std::optional<int64_t> batch_rows;
   boost::json::object options;  // plugin-specific
+};
+
+/// A load to split into partitions (ABI 1.1, MAGEIO_CAP_PARTITIONS).
+struct PartitionOptions {
+  LoadOptions load;
+  int64_t partitions = 1;    // at least 1; the plugin may plan fewer
+  std::string partition_on;  // empty: the plugin chooses (rowid, ctid pages, a primary key) or plans one
+  std::optional<sdk::PartitionBound> lower_bound;  // with partition_on
+  std::optional<sdk::PartitionBound> upper_bound;  // with partition_on
 };
 
 /// Where and how to write: exactly one of table, path.
@@ -133,6 +143,16 @@ class Connector {
   void alter_table(const AlterTableOptions& options);
   bool table_exists(const std::string& table, const std::string& schema = {});
   bool path_exists(const std::string& path);
+  /// Whether this instance can plan and load partitions: the plugin declares MAGEIO_CAP_PARTITIONS,
+  /// answered ABI 1.1, and the instance is in process (isolated instances do not carry them yet).
+  bool can_partition() const;
+  /// The plugin's descriptors for `options` (at most options.partitions). Throws NOT_IMPLEMENTED when
+  /// !can_partition() (saying why). State the partitions share (an exported snapshot) may live in this
+  /// instance: keep it open until every partition has started.
+  std::vector<std::string> plan_partitions(const PartitionOptions& options);
+  /// Reads one descriptor of a plan made on this or another instance with the same configuration.
+  BatchReader load_partition(const std::string& descriptor);
+
   /// The first `rows` rows of a table (Mage's sample): a load of the table with a limit.
   BatchReader sample(const std::string& table, const std::string& schema = {}, int64_t rows = 10);
 
@@ -149,6 +169,9 @@ class Connector {
   [[noreturn]] void fail(MageioStatus status, MageioError& error, const char* operation) const;
   /// How a stream of this instance reports its whole error (empty for a 1.0 plugin).
   sdk::StreamErrorLookup stream_error_lookup() const;
+
+  /// Why partitions cannot be used on this instance, or "" when they can.
+  std::string partition_obstacle() const;
 
   std::shared_ptr<const Plugin> plugin_;
   std::shared_ptr<Instance> instance_;

@@ -19,6 +19,7 @@
 #include <mageio/sdk/batch_source.hpp>
 #include <mageio/sdk/config.hpp>
 #include <mageio/sdk/error.hpp>
+#include <mageio/sdk/partitions.hpp>
 #include <mageio/sdk/requests.hpp>
 
 #include <atomic>
@@ -89,6 +90,14 @@ class Connector {
   virtual int64_t execute_queries(const std::vector<std::string>& queries);
   virtual void alter_table(const AlterTableRequest& request);
   virtual bool table_exists(const Target& target);
+
+  /// MAGEIO_CAP_PARTITIONS (ABI 1.1): splits a load into at most request.partitions descriptors (see
+  /// PartitionDescriptor; never a secret in them). A load that cannot be split is one descriptor (say
+  /// why with Host::warning). State the partitions need (an exported snapshot) may stay open in this
+  /// instance until its next plan or load, or its destruction.
+  virtual std::vector<std::string> plan_partitions(const PlanRequest& request);
+  /// Loads one descriptor of a plan made by this plugin on any instance with the same configuration.
+  virtual std::unique_ptr<BatchSource> load_partition(const std::string& descriptor);
 };
 
 }  // namespace mageio::sdk

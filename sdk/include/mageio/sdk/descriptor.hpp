@@ -33,7 +33,8 @@ struct Manifest {
 std::string abi_version_text(uint32_t version);
 
 /// The display names of the capability bits that are set, in bit order: "load", "export", "execute",
-/// "execute_queries", "alter_table", "table_exists", "upsert", "transactions", "query", "tables", "paths".
+/// "execute_queries", "alter_table", "table_exists", "upsert", "transactions", "query", "tables", "paths", "partitions"
+/// (1.1).
 std::vector<std::string> capability_names(uint64_t capabilities);
 /// The bit of a display name; 0 when the name is unknown.
 uint64_t capability_bit(std::string_view name);

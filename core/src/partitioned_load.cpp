@@ -1,0 +1,241 @@
+// Partitioned, parallel loads: one thread per partition, each with its own connector and a bounded
+// queue of batches; the consumer takes batches in partition order or as they come.
+#include <mageio/core/partitioned_load.hpp>
+#include <mageio/sdk/batch_source.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace mageio {
+namespace {
+
+bool same_columns(const sdk::Schema& a, const sdk::Schema& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].name != b[i].name || !(a[i].type == b[i].type)) return false;
+  return true;
+}
+
+// Sums the progress of every partition into the planner's progress callback (the one a CLI shows).
+struct ProgressSum {
+  std::mutex mutex;
+  std::function<void(int64_t, int64_t, int64_t)> target;
+  std::vector<int64_t> rows, bytes;
+
+  void update(size_t partition, int64_t partition_rows, int64_t partition_bytes) {
+    std::lock_guard lock(mutex);
+    rows[partition] = partition_rows;
+    bytes[partition] = partition_bytes;
+    int64_t total_rows = 0, total_bytes = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      total_rows += rows[i];
+      total_bytes += bytes[i] < 0 ? 0 : bytes[i];
+    }
+    if (target) target(total_rows, total_bytes, -1);
+  }
+};
+
+class PartitionMerge final : public sdk::BatchSource {
+ public:
+  PartitionMerge(std::unique_ptr<Connector> planner, std::vector<std::unique_ptr<Connector>> connectors,
+                 std::vector<std::string> descriptors, const PartitionedLoadOptions& options)
+      : planner_(std::move(planner)),
+        connectors_(std::move(connectors)),
+        descriptors_(std::move(descriptors)),
+        unordered_(options.unordered),
+        capacity_(options.queue_batches < 1 ? 1 : static_cast<size_t>(options.queue_batches)),
+        lanes_(descriptors_.size()) {
+    label_ = planner_->plugin().name() + " partitioned load";
+    if (planner_->callbacks().on_progress) {
+      progress_ = std::make_shared<ProgressSum>();
+      progress_->target = planner_->callbacks().on_progress;
+      progress_->rows.assign(lanes_.size(), 0);
+      progress_->bytes.assign(lanes_.size(), 0);
+      for (size_t i = 0; i < connectors_.size(); ++i)
+        connectors_[i]->callbacks().on_progress = [sum = progress_, i](int64_t rows, int64_t bytes, int64_t) {
+          sum->update(i, rows, bytes);
+        };
+    }
+    for (size_t i = 0; i < lanes_.size(); ++i) threads_.emplace_back([this, i] { run(i); });
+  }
+
+  ~PartitionMerge() override {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    // A partition still reading stops at its next batch.
+    for (auto& connector : connectors_) connector->callbacks().cancel_requested = true;
+    for (auto& thread : threads_) thread.join();
+  }
+
+  /// Waits for partition 0's schema (the stream's), or the first failure.
+  void start() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return lanes_[0].schema.has_value() || error_; });
+    if (error_) std::rethrow_exception(error_);
+    schema_ = *lanes_[0].schema;
+  }
+
+  const sdk::Schema& schema() const override { return schema_; }
+
+  bool next(ArrowArray* out) override {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      if (error_) std::rethrow_exception(error_);
+      if (unordered_) {
+        bool all_done = true;
+        for (size_t step = 0; step < lanes_.size(); ++step) {
+          size_t index = (next_lane_ + step) % lanes_.size();
+          if (!lanes_[index].queue.empty()) {
+            next_lane_ = index + 1;
+            return take(index, out);
+          }
+          all_done = all_done && lanes_[index].done;
+        }
+        if (all_done) return false;
+      } else {
+        while (current_ < lanes_.size()) {
+          Lane& lane = lanes_[current_];
+          if (!lane.queue.empty()) return take(current_, out);
+          if (!lane.done) break;
+          ++current_;
+        }
+        if (current_ == lanes_.size()) return false;
+      }
+      changed_.wait(lock);
+    }
+  }
+
+ private:
+  struct Lane {
+    std::deque<std::unique_ptr<sdk::OwnedArray>> queue;
+    std::optional<sdk::Schema> schema;
+    bool checked = false;
+    bool done = false;
+  };
+
+  // Called with the lock held and a batch in lanes_[index].
+  bool take(size_t index, ArrowArray* out) {
+    Lane& lane = lanes_[index];
+    if (!lane.checked) {
+      if (!same_columns(*lane.schema, schema_))
+        throw sdk::Error(MAGEIO_STATUS_INTERNAL, label_ + ": partition " + std::to_string(index) +
+                                                     " has other columns or types than partition 0");
+      lane.checked = true;
+    }
+    std::unique_ptr<sdk::OwnedArray> batch = std::move(lane.queue.front());
+    lane.queue.pop_front();
+    *out = batch->array;
+    batch->array = ArrowArray{};
+    changed_.notify_all();
+    return true;
+  }
+
+  void run(size_t index) {
+    try {
+      BatchReader reader = connectors_[index]->load_partition(descriptors_[index]);
+      {
+        std::lock_guard lock(mutex_);
+        lanes_[index].schema = reader.schema();
+      }
+      changed_.notify_all();
+      for (;;) {
+        auto batch = std::make_unique<sdk::OwnedArray>();
+        if (!reader.next(*batch)) break;
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return stop_ || lanes_[index].queue.size() < capacity_; });
+        if (stop_) return;
+        lanes_[index].queue.push_back(std::move(batch));
+        lock.unlock();
+        changed_.notify_all();
+      }
+      {
+        std::lock_guard lock(mutex_);
+        lanes_[index].done = true;
+      }
+      changed_.notify_all();
+    } catch (...) {
+      fail(index);
+    }
+  }
+
+  void fail(size_t index) {
+    const std::string where = "partition " + std::to_string(index + 1) + " of " + std::to_string(lanes_.size());
+    std::exception_ptr error;
+    try {
+      throw;
+    } catch (const sdk::Error& e) {
+      error = std::make_exception_ptr(
+          sdk::Error(e.status(), std::string(e.what()) + " (" + where + ")", e.sqlstate(), e.vendor_code()));
+    } catch (const std::exception& e) {
+      error = std::make_exception_ptr(sdk::Error(MAGEIO_STATUS_INTERNAL, std::string(e.what()) + " (" + where + ")"));
+    } catch (...) {
+      error = std::make_exception_ptr(sdk::Error(MAGEIO_STATUS_INTERNAL, "unknown exception (" + where + ")"));
+    }
+    {
+      std::lock_guard lock(mutex_);
+      // The first failure wins: a cancelled partition after it is a consequence, not the cause.
+      if (!error_ && !stop_) error_ = error;
+      lanes_[index].done = true;
+      stop_ = true;
+    }
+    changed_.notify_all();
+    for (auto& connector : connectors_) connector->callbacks().cancel_requested = true;
+  }
+
+  std::unique_ptr<Connector> planner_;  // holds the plan's consistent state until the end
+  std::vector<std::unique_ptr<Connector>> connectors_;
+  std::vector<std::string> descriptors_;
+  bool unordered_;
+  size_t capacity_;
+  std::string label_;
+  std::shared_ptr<ProgressSum> progress_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Lane> lanes_;
+  std::exception_ptr error_;
+  bool stop_ = false;
+  size_t current_ = 0;    // ordered: the partition being handed out
+  size_t next_lane_ = 0;  // unordered: where the next scan starts
+  sdk::Schema schema_;
+  std::vector<std::thread> threads_;  // last: joined before the rest goes
+};
+
+}  // namespace
+
+BatchReader partitioned_load(std::unique_ptr<Connector> planner,
+                             const std::function<std::unique_ptr<Connector>()>& open_partition_connector,
+                             const PartitionedLoadOptions& options) {
+  const PartitionOptions& plan = options.plan;
+  if (plan.partitions < 1)
+    throw sdk::invalid_argument("partitions must be at least 1 (got " + std::to_string(plan.partitions) + ")");
+  if (plan.partitions == 1 && plan.partition_on.empty() && !plan.lower_bound && !plan.upper_bound)
+    return planner->load(plan.load);
+  if (!planner->plugin().has(MAGEIO_CAP_PARTITIONS)) {
+    if (!plan.partition_on.empty() || plan.lower_bound || plan.upper_bound)
+      throw sdk::not_implemented("plugin " + planner->plugin().name() +
+                                 " does not support partitioned loads, so it cannot range on a column (partition_on)");
+    if (planner->callbacks().on_log)
+      planner->callbacks().on_log(MAGEIO_LOG_WARNING,
+                                  "plugin " + planner->plugin().name() + " does not support partitioned loads (ABI " +
+                                      sdk::abi_version_text(planner->plugin().abi_version()) + "): reading one stream");
+    return planner->load(plan.load);
+  }
+  std::vector<std::string> descriptors = planner->plan_partitions(plan);
+  std::vector<std::unique_ptr<Connector>> connectors;
+  for (size_t i = 0; i < descriptors.size(); ++i) connectors.push_back(open_partition_connector());
+  auto merge =
+      std::make_unique<PartitionMerge>(std::move(planner), std::move(connectors), std::move(descriptors), options);
+  merge->start();
+  ArrowArrayStream stream{};
+  sdk::export_stream(std::move(merge), &stream);
+  return BatchReader(stream, nullptr, "partitioned load");
+}
+
+}  // namespace mageio
