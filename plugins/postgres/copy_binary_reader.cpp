@@ -172,13 +172,13 @@ CopyBinaryDecoder::Step CopyBinaryDecoder::decode(Batch& batch) {
   }
 }
 
-void CopyBinaryDecoder::decode_tuple(const uint8_t* p, std::vector<OutColumn>& columns) {
+void CopyBinaryDecoder::decode_tuple(const uint8_t* p, std::vector<sdk::ColumnAppender>& columns) {
   p += 2;  // field count, checked by scan_tuple
   const size_t count = decodes_.size();
   for (size_t i = 0; i < count; ++i) {
     const int32_t length = static_cast<int32_t>(load32(p));
     p += 4;
-    OutColumn& column = columns[i];
+    sdk::ColumnAppender& column = columns[i];
     if (length < 0) {
       column.append_null();
       continue;

@@ -11,7 +11,7 @@
 // field lengths (a bounds check of the whole tuple), then decoded without further checks.
 #pragma once
 
-#include "arrow_columns.hpp"
+#include <mageio/sdk/appender.hpp>
 #include "pg_types.hpp"
 
 #include <cstdint>
@@ -36,7 +36,7 @@ class CopyBinaryDecoder {
   enum class Step { NeedInput, BatchFull, End };
 
   struct Batch {
-    std::vector<OutColumn>& columns;
+    std::vector<sdk::ColumnAppender>& columns;
     int64_t rows = 0;  // rows in the batch so far
     size_t bytes = 0;  // COPY bytes decoded into it (a close proxy of the Arrow size)
     int64_t max_rows;
@@ -58,7 +58,7 @@ class CopyBinaryDecoder {
   /// Returns the tuple's size when [p, end) holds it completely, 0 when it does not.
   size_t scan_tuple(const uint8_t* p, const uint8_t* end) const;
   size_t scan_header(const uint8_t* p, const uint8_t* end) const;
-  void decode_tuple(const uint8_t* p, std::vector<OutColumn>& columns);
+  void decode_tuple(const uint8_t* p, std::vector<sdk::ColumnAppender>& columns);
   [[noreturn]] void fail_value(size_t column, const std::string& problem) const;
   [[noreturn]] void fail_stream(const std::string& problem) const;
   void release_message();

@@ -1,6 +1,6 @@
 #include "pg_load.hpp"
 
-#include "arrow_columns.hpp"
+#include <mageio/sdk/appender.hpp>
 #include "copy_binary_reader.hpp"
 #include "pg_sql.hpp"
 
@@ -23,9 +23,9 @@ class CopyOutSource : public sdk::BatchSource {
  public:
   CopyOutSource(ConnectionPool::Lease lease, std::vector<ColumnPlan> plan, CopyOutOptions options)
       : lease_(std::move(lease)), schema_(schema_of(plan)), decoder_(std::move(plan)), options_(std::move(options)) {
-    // Buffers of batches the consumer released come back for the next ones (see BufferPool); two
+    // Buffers of batches the consumer released come back for the next ones (see sdk::BufferPool); two
     // batches' worth at most.
-    auto pool = std::make_shared<BufferPool>(2 * sdk::kDefaultBatchBytes);
+    auto pool = std::make_shared<sdk::BufferPool>(2 * sdk::kDefaultBatchBytes);
     columns_.reserve(schema_.size());
     for (const auto& field : schema_) columns_.emplace_back(field.type, pool);
     reserve_rows_ = std::min<int64_t>(options_.batch_rows, 8192);
@@ -108,7 +108,7 @@ class CopyOutSource : public sdk::BatchSource {
     for (size_t i = 0; i < columns_.size(); ++i)
       reserve_bytes_[i] =
           columns_[i].type().is_string() || columns_[i].type().is_binary() ? columns_[i].byte_size() : 0;
-    finish_struct(columns_, batch.rows, out);
+    sdk::finish_struct(columns_, batch.rows, out);
     connection.host().progress(decoder_.rows_decoded(), decoder_.bytes_received(), -1);
     return true;
   }
@@ -196,7 +196,7 @@ class CopyOutSource : public sdk::BatchSource {
   sdk::Schema schema_;
   CopyBinaryDecoder decoder_;
   CopyOutOptions options_;
-  std::vector<OutColumn> columns_;
+  std::vector<sdk::ColumnAppender> columns_;
   int64_t reserve_rows_;
   std::vector<size_t> reserve_bytes_;
   bool done_ = false;
@@ -215,7 +215,7 @@ class TextResultSource : public sdk::BatchSource {
   bool next(ArrowArray* out) override {
     const int total = result_.rows();
     if (row_ >= total) return false;
-    std::vector<OutColumn> columns;
+    std::vector<sdk::ColumnAppender> columns;
     for (const auto& field : schema_) columns.emplace_back(field.type);
     int64_t rows = 0;
     for (; row_ < total && rows < batch_rows_; ++row_, ++rows)
@@ -226,7 +226,7 @@ class TextResultSource : public sdk::BatchSource {
           columns[c].append_bytes(PQgetvalue(result_.get(), row_, c),
                                   static_cast<size_t>(PQgetlength(result_.get(), row_, c)));
       }
-    finish_struct(columns, rows, out);
+    sdk::finish_struct(columns, rows, out);
     return true;
   }
 

@@ -1,4 +1,5 @@
 // Every public SDK header, included together: the build fails if one of them includes Boost.
+#include <mageio/sdk/appender.hpp>
 #include <mageio/sdk/arrow_builder.hpp>
 #include <mageio/sdk/arrow_reader.hpp>
 #include <mageio/sdk/batch_source.hpp>

@@ -1,7 +1,20 @@
-// Arrow columns built in place for the load hot path. The SDK's ColumnBuilder checks the column type
-// on every append; here the decoder already knows each column's layout, so appends are a bounds check
-// and a memcpy into malloc'd buffers, and finish() hands those very buffers to the ArrowArray (its
-// release callback frees them): no per-value allocation, no copy at the end of a batch.
+// Fast typed appenders: Arrow columns built in place, for load hot paths that already know each
+// column's layout. An append is a bounds check and a memcpy into malloc'd buffers; finish() hands those
+// very buffers to the ArrowArray (its release callback frees them, or gives them back to a BufferPool):
+// no per-value allocation, no copy at the end of a batch.
+//
+//   auto pool = std::make_shared<BufferPool>(2 * kDefaultBatchBytes);  // optional
+//   std::vector<ColumnAppender> columns;
+//   for (const auto& field : schema) columns.emplace_back(field.type, pool);
+//   columns[0].append<int64_t>(42);          // the caller picks the C type matching the column
+//   columns[1].append_bytes("hello", 5);     // utf8 / binary (and the large variants)
+//   columns[2].append_null();
+//   finish_struct(columns, rows, &out);      // one struct ("+s") batch; the columns start empty
+//
+// ColumnAppender checks nothing about values: append<T> must be given the column's own C type (int32_t
+// for int32 and date32, int64_t for int64/timestamp/time64/duration, int128 for decimal128, ...).
+// ColumnBuilder (arrow_builder.hpp) is the checked alternative: it picks the width, refuses values that
+// do not fit, and is what most plugins want. (Moved from the postgres plugin's arrow_columns.)
 #pragma once
 
 #include <mageio/mageio_abi.h>
@@ -12,14 +25,15 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
-namespace mageio::postgres {
+namespace mageio::sdk {
 
-/// Memory of released batches, kept for the next ones. Without it every batch's buffers would be
-/// fresh pages from the kernel (glibc maps and unmaps allocations this large), and zeroing those pages
-/// cost more client CPU than decoding the rows. A consumer releases arrays on any thread, hence the
-/// mutex; at most `max_bytes` are kept, so memory stays bounded.
+/// Memory of released batches, kept for the next ones. Without it every batch's buffers would be fresh
+/// pages from the kernel (glibc maps and unmaps allocations this large), and zeroing those pages can cost
+/// more CPU than decoding the rows. A consumer releases arrays on any thread, hence the mutex; at most
+/// `max_bytes` are kept, so memory stays bounded.
 class BufferPool {
  public:
   explicit BufferPool(size_t max_bytes) : max_bytes_(max_bytes) {}
@@ -32,27 +46,37 @@ class BufferPool {
   uint8_t* take(size_t size, size_t* capacity);
   /// Keeps the buffer for later, or frees it when the pool is full.
   void give(uint8_t* data, size_t capacity) noexcept;
+  /// Bytes kept for reuse right now.
+  size_t held() const;
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::vector<std::pair<uint8_t*, size_t>> free_;
   size_t held_ = 0;
   size_t max_bytes_;
 };
 
 /// A growable malloc'd byte buffer whose memory can be handed over.
-class Buffer {
+class AppendBuffer {
  public:
-  Buffer() = default;
-  ~Buffer() {
-    if (data_ != nullptr) pool_ ? pool_->give(data_, capacity_) : std::free(data_);
-  }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  Buffer(Buffer&& other) noexcept
+  AppendBuffer() = default;
+  ~AppendBuffer() { drop(); }
+  AppendBuffer(const AppendBuffer&) = delete;
+  AppendBuffer& operator=(const AppendBuffer&) = delete;
+  AppendBuffer(AppendBuffer&& other) noexcept
       : data_(other.data_), size_(other.size_), capacity_(other.capacity_), pool_(std::move(other.pool_)) {
     other.data_ = nullptr;
     other.size_ = other.capacity_ = 0;
+  }
+  AppendBuffer& operator=(AppendBuffer&& other) noexcept {
+    if (this != &other) {
+      drop();
+      data_ = std::exchange(other.data_, nullptr);
+      size_ = std::exchange(other.size_, 0);
+      capacity_ = std::exchange(other.capacity_, 0);
+      pool_ = std::move(other.pool_);
+    }
+    return *this;
   }
   void set_pool(std::shared_ptr<BufferPool> pool) { pool_ = std::move(pool); }
 
@@ -82,10 +106,10 @@ class Buffer {
   void reserve(size_t capacity) {
     if (capacity > capacity_) grow(capacity);
   }
-  /// Gives up the memory (the caller frees it with std::free, or gives it to the pool) and its
-  /// capacity, and starts empty.
+  /// Gives up the memory (the caller frees it with std::free, or gives it to the pool) and its capacity,
+  /// and starts empty. Never null, even for an empty buffer (consumers get a valid pointer).
   uint8_t* release(size_t* capacity) {
-    if (data_ == nullptr) grow(8);  // consumers get a valid pointer even for empty buffers
+    if (data_ == nullptr) grow(8);
     uint8_t* out = data_;
     *capacity = capacity_;
     data_ = nullptr;
@@ -95,20 +119,24 @@ class Buffer {
 
  private:
   void grow(size_t needed);
+  void drop() noexcept {
+    if (data_ != nullptr) pool_ ? pool_->give(data_, capacity_) : std::free(data_);
+  }
   uint8_t* data_ = nullptr;
   size_t size_ = 0;
   size_t capacity_ = 0;
   std::shared_ptr<BufferPool> pool_;
 };
 
-/// One output column. Every append writes exactly one row.
-class OutColumn {
+/// One output column of any type of types.hpp. Every append writes exactly one row.
+class ColumnAppender {
  public:
   /// `pool` (may be null) supplies the buffers and gets them back when the consumer releases a batch.
-  explicit OutColumn(sdk::DataType type, std::shared_ptr<BufferPool> pool = nullptr);
+  explicit ColumnAppender(DataType type, std::shared_ptr<BufferPool> pool = nullptr);
 
-  const sdk::DataType& type() const { return type_; }
+  const DataType& type() const { return type_; }
   int64_t length() const { return length_; }
+  int64_t null_count() const { return null_count_; }
   size_t byte_size() const { return validity_.size() + values_.size() + offsets_.size(); }
   /// Pre-sizes the buffers for a batch of about `rows` rows with `data_bytes` of variable-width data.
   void reserve(int64_t rows, size_t data_bytes);
@@ -116,14 +144,18 @@ class OutColumn {
   void append_null() {
     ensure_bits();
     ++null_count_;
-    if (variable_) {
+    if (offset_width_ == 4) {
       const int32_t end = static_cast<int32_t>(values_.size());
       std::memcpy(offsets_.append(4), &end, 4);
+    } else if (offset_width_ == 8) {
+      const int64_t end = static_cast<int64_t>(values_.size());
+      std::memcpy(offsets_.append(8), &end, 8);
     } else if (width_ > 0) {
       std::memset(values_.append(width_), 0, width_);
     }
     ++length_;
   }
+  /// A fixed-width value; T must be the column's own C type (same size as its byte width).
   template <typename T>
   void append(T value) {
     ensure_bits();
@@ -137,6 +169,7 @@ class OutColumn {
     if (value) values_.data()[length_ >> 3] |= static_cast<uint8_t>(1u << (length_ & 7));
     ++length_;
   }
+  /// A utf8/binary value (large or not); the caller guarantees valid UTF-8 for the string types.
   void append_bytes(const void* data, size_t size) {
     ensure_bits();
     set_valid();
@@ -162,20 +195,25 @@ class OutColumn {
   void grow_bits();
   void set_valid() { validity_.data()[length_ >> 3] |= static_cast<uint8_t>(1u << (length_ & 7)); }
   void end_variable();
+  void start_offsets();
 
-  sdk::DataType type_;
+  DataType type_;
   std::shared_ptr<BufferPool> pool_;
-  bool variable_ = false;
+  size_t offset_width_ = 0;  // 4 (utf8, binary), 8 (large_utf8, large_binary), 0 (fixed width)
   bool boolean_ = false;
   size_t width_ = 0;
   int64_t length_ = 0;
   int64_t null_count_ = 0;
-  Buffer validity_;  // always kept (setting a bit is cheaper than testing for the first null)
-  Buffer values_;    // fixed-width values, bit-packed booleans, or string bytes
-  Buffer offsets_;   // int32 offsets for utf8 and binary
+  AppendBuffer validity_;  // always kept (setting a bit is cheaper than testing for the first null)
+  AppendBuffer values_;    // fixed-width values, bit-packed booleans, or string bytes
+  AppendBuffer offsets_;   // int32 or int64 offsets for the string and binary types
 };
 
-/// Wraps finished columns into a struct ("+s") array of `rows` rows; *out owns them.
-void finish_struct(std::vector<OutColumn>& columns, int64_t rows, ArrowArray* out);
+/// Wraps finished columns into a struct ("+s") array of `rows` rows with no null rows; *out owns them
+/// (its release releases each child). Takes the children over.
+void wrap_struct(std::vector<ArrowArray> children, int64_t rows, ArrowArray* out);
 
-}  // namespace mageio::postgres
+/// Finishes every column and wraps them into a struct ("+s") array of `rows` rows; *out owns them.
+void finish_struct(std::vector<ColumnAppender>& columns, int64_t rows, ArrowArray* out);
+
+}  // namespace mageio::sdk

@@ -1,11 +1,10 @@
-#include "arrow_columns.hpp"
-
+#include <mageio/sdk/appender.hpp>
 #include <mageio/sdk/error.hpp>
 
 #include <limits>
 #include <new>
 
-namespace mageio::postgres {
+namespace mageio::sdk {
 namespace {
 
 struct ColumnStorage {
@@ -45,6 +44,8 @@ void release_struct(ArrowArray* array) {
 }
 
 }  // namespace
+
+// --- BufferPool -----------------------------------------------------------------------------------
 
 BufferPool::~BufferPool() {
   for (auto& [data, capacity] : free_) std::free(data);
@@ -86,7 +87,14 @@ void BufferPool::give(uint8_t* data, size_t capacity) noexcept {
   std::free(data);
 }
 
-void Buffer::grow(size_t needed) {
+size_t BufferPool::held() const {
+  std::lock_guard lock(mutex_);
+  return held_;
+}
+
+// --- AppendBuffer ---------------------------------------------------------------------------------
+
+void AppendBuffer::grow(size_t needed) {
   size_t capacity = capacity_ < 64 ? 64 : capacity_;
   while (capacity < needed) capacity += capacity / 2 + 64;
   if (data_ == nullptr && pool_) {
@@ -100,25 +108,29 @@ void Buffer::grow(size_t needed) {
   capacity_ = capacity;
 }
 
-OutColumn::OutColumn(sdk::DataType type, std::shared_ptr<BufferPool> pool)
+// --- ColumnAppender -------------------------------------------------------------------------------
+
+ColumnAppender::ColumnAppender(DataType type, std::shared_ptr<BufferPool> pool)
     : type_(std::move(type)), pool_(std::move(pool)) {
   validity_.set_pool(pool_);
   values_.set_pool(pool_);
   offsets_.set_pool(pool_);
-  using sdk::TypeId;
-  if (type_.id == TypeId::LargeUtf8 || type_.id == TypeId::LargeBinary || type_.id == TypeId::Null)
-    throw sdk::Error(MAGEIO_STATUS_INTERNAL, "OutColumn does not build " + type_.name());
-  variable_ = type_.id == TypeId::Utf8 || type_.id == TypeId::Binary;
+  if (type_.id == TypeId::Utf8 || type_.id == TypeId::Binary) offset_width_ = 4;
+  if (type_.id == TypeId::LargeUtf8 || type_.id == TypeId::LargeBinary) offset_width_ = 8;
   boolean_ = type_.id == TypeId::Bool;
-  width_ = static_cast<size_t>(sdk::byte_width(type_.id));
-  if (variable_) std::memset(offsets_.append(4), 0, 4);
+  width_ = static_cast<size_t>(byte_width(type_.id));
+  start_offsets();
 }
 
-void OutColumn::reserve(int64_t rows, size_t data_bytes) {
+void ColumnAppender::start_offsets() {
+  if (offset_width_ > 0) std::memset(offsets_.append(offset_width_), 0, offset_width_);
+}
+
+void ColumnAppender::reserve(int64_t rows, size_t data_bytes) {
   const size_t n = static_cast<size_t>(rows);
   validity_.reserve(n / 8 + 1);
-  if (variable_) {
-    offsets_.reserve(4 * (n + 1));
+  if (offset_width_ > 0) {
+    offsets_.reserve(offset_width_ * (n + 1));
     values_.reserve(data_bytes);
   } else if (!boolean_) {
     values_.reserve(width_ * n);
@@ -127,73 +139,97 @@ void OutColumn::reserve(int64_t rows, size_t data_bytes) {
   }
 }
 
-void OutColumn::grow_bits() {
+void ColumnAppender::grow_bits() {
   // One more byte of bits (8 rows) at a time, zeroed; the buffers were reserved for the batch, so this
   // rarely reallocates.
   validity_.zero_extend(validity_.size() + 1);
   if (boolean_) values_.zero_extend(validity_.size());
 }
 
-void OutColumn::end_variable() {
+void ColumnAppender::end_variable() {
   const size_t end = values_.size();
-  if (end > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-    throw sdk::invalid_argument("more than 2 GiB of text in one batch of column data");
-  const int32_t end32 = static_cast<int32_t>(end);
-  std::memcpy(offsets_.append(4), &end32, 4);
+  if (offset_width_ == 8) {
+    const int64_t end64 = static_cast<int64_t>(end);
+    std::memcpy(offsets_.append(8), &end64, 8);
+  } else {
+    if (end > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+      throw invalid_argument("more than 2 GiB of " + type_.name() + " data in one batch; use smaller batches");
+    const int32_t end32 = static_cast<int32_t>(end);
+    std::memcpy(offsets_.append(4), &end32, 4);
+  }
   ++length_;
 }
 
-void OutColumn::finish(ArrowArray* out) {
+void ColumnAppender::finish(ArrowArray* out) {
   auto* storage = new ColumnStorage;
   storage->pool = pool_;
-  const bool has_nulls = null_count_ > 0;
-  storage->buffers[0] = validity_.release(&storage->capacities[0]);
-  storage->pointers[0] = has_nulls ? storage->buffers[0] : nullptr;
   int n_buffers = 2;
-  if (variable_) {
-    storage->buffers[1] = offsets_.release(&storage->capacities[1]);
-    storage->buffers[2] = values_.release(&storage->capacities[2]);
-    storage->pointers[1] = storage->buffers[1];
-    storage->pointers[2] = storage->buffers[2];
-    n_buffers = 3;
+  if (type_.id == TypeId::Null) {
+    // A null array has no buffers; the bits kept while appending are simply returned.
+    size_t capacity = 0;
+    storage->buffers[0] = validity_.release(&capacity);
+    storage->capacities[0] = capacity;
+    n_buffers = 0;
   } else {
-    storage->buffers[1] = values_.release(&storage->capacities[1]);
-    storage->pointers[1] = storage->buffers[1];
+    storage->buffers[0] = validity_.release(&storage->capacities[0]);
+    storage->pointers[0] = null_count_ > 0 ? storage->buffers[0] : nullptr;
+    if (offset_width_ > 0) {
+      storage->buffers[1] = offsets_.release(&storage->capacities[1]);
+      storage->buffers[2] = values_.release(&storage->capacities[2]);
+      storage->pointers[1] = storage->buffers[1];
+      storage->pointers[2] = storage->buffers[2];
+      n_buffers = 3;
+    } else {
+      storage->buffers[1] = values_.release(&storage->capacities[1]);
+      storage->pointers[1] = storage->buffers[1];
+    }
   }
   *out = ArrowArray{};
   out->length = length_;
   out->null_count = null_count_;
   out->n_buffers = n_buffers;
-  out->buffers = storage->pointers;
+  out->buffers = n_buffers > 0 ? storage->pointers : nullptr;
   out->release = &release_column;
   out->private_data = storage;
   length_ = 0;
   null_count_ = 0;
-  if (variable_) std::memset(offsets_.append(4), 0, 4);
+  start_offsets();
 }
 
-void finish_struct(std::vector<OutColumn>& columns, int64_t rows, ArrowArray* out) {
-  auto* storage = new StructStorage;
-  storage->children.resize(columns.size());
+// --- Struct batches -------------------------------------------------------------------------------
+
+void wrap_struct(std::vector<ArrowArray> children, int64_t rows, ArrowArray* out) {
+  std::unique_ptr<StructStorage> storage;
   try {
-    for (size_t i = 0; i < columns.size(); ++i) {
-      columns[i].finish(&storage->children[i]);
-      storage->pointers.push_back(&storage->children[i]);
-    }
+    storage = std::make_unique<StructStorage>();
+    storage->pointers.reserve(children.size());
   } catch (...) {
-    for (auto& child : storage->children)
+    for (auto& child : children)
       if (child.release != nullptr) child.release(&child);
-    delete storage;
     throw;
   }
+  storage->children = std::move(children);
+  for (auto& child : storage->children) storage->pointers.push_back(&child);  // reserved: cannot throw
   *out = ArrowArray{};
   out->length = rows;
   out->n_buffers = 1;
   out->buffers = storage->validity;
-  out->n_children = static_cast<int64_t>(columns.size());
+  out->n_children = static_cast<int64_t>(storage->children.size());
   out->children = storage->pointers.data();
   out->release = &release_struct;
-  out->private_data = storage;
+  out->private_data = storage.release();
 }
 
-}  // namespace mageio::postgres
+void finish_struct(std::vector<ColumnAppender>& columns, int64_t rows, ArrowArray* out) {
+  std::vector<ArrowArray> children(columns.size());
+  try {
+    for (size_t i = 0; i < columns.size(); ++i) columns[i].finish(&children[i]);
+  } catch (...) {
+    for (auto& child : children)
+      if (child.release != nullptr) child.release(&child);
+    throw;
+  }
+  wrap_struct(std::move(children), rows, out);
+}
+
+}  // namespace mageio::sdk
