@@ -197,10 +197,16 @@ class ResultSource : public sdk::BatchSource {
   }
 
   // The result ended: free it, drain further results (CALL), hand the connection back.
+  // A result that ended with a server error (see Session::streamed_result_error) fails the stream: the
+  // rows already handed out are not the whole result.
   void finish() {
     finished_ = true;
     try {
       result_.reset();
+      if (auto failed = session_->streamed_result_error()) {
+        release();
+        throw session_->error(*failed, settings_.context);
+      }
       while (statement_->getMoreResults()) {
         std::unique_ptr<sql::ResultSet> more(statement_->getResultSet());
       }
@@ -256,6 +262,12 @@ std::unique_ptr<sdk::BatchSource> run_streaming(const std::shared_ptr<Session>& 
                                                 const StreamSettings& settings, int64_t* affected) {
   std::unique_ptr<sql::Statement> statement;
   std::unique_ptr<sql::ResultSet> result;
+  // Empties the diagnostics area, so that a SHOW ERRORS at the end of this result sees only this
+  // statement's error (Session::streamed_result_error). The server resets the area only for statements
+  // that use a table, so an earlier failure would still show after a table-less query such as
+  // SELECT 1; a derived table counts as one.
+  // (Before the Watch: run() arms and disarms its own, and watches do not nest.)
+  session->run("SELECT 1 FROM (SELECT 1) AS mageio_clears_diagnostics", settings.context);
   try {
     Session::Watch watch(*session);
     statement = session->statement(true);

@@ -227,6 +227,22 @@ std::vector<Session::Row> Session::query(const std::string& sql, const std::vect
   }
 }
 
+std::optional<sql::SQLException> Session::streamed_result_error() {
+  std::unique_ptr<sql::Statement> statement(connection_->createStatement());
+  std::unique_ptr<sql::ResultSet> errors(statement->executeQuery("SHOW ERRORS LIMIT 1"));
+  if (!errors->next()) return std::nullopt;
+  const int code = errors->getInt(2);
+  const std::string message = errors->getString(3);
+  errors.reset();
+  // SHOW ERRORS has no SQLSTATE column; GET DIAGNOSTICS has it (and, being diagnostic too, sees the same
+  // area). HY000 is what the server itself reports for errors without a more specific state.
+  std::string sqlstate = "HY000";
+  statement->execute("GET DIAGNOSTICS CONDITION 1 @mageio_failed_sqlstate = RETURNED_SQLSTATE");
+  std::unique_ptr<sql::ResultSet> state(statement->executeQuery("SELECT @mageio_failed_sqlstate"));
+  if (state->next() && !state->isNull(1)) sqlstate = state->getString(1);
+  return sql::SQLException(message, sqlstate, code);
+}
+
 sdk::Error Session::error(const sql::SQLException& e, const std::string& context) {
   if (connection_lost(e.getErrorCode())) broken_ = true;
   return translate(e, context, Phase::Run, cancel_fired_.load() || host_.cancelled(), settings_.password);

@@ -126,6 +126,16 @@ class Session {
   std::vector<Row> query(const std::string& sql, const std::vector<std::optional<std::string>>& params,
                          const std::string& context);
 
+  /// The error a streamed (forward-only) result ended with, if it ended with one. Connector/C++ 1.1's
+  /// forward-only ResultSet::next() returns false both at the last row and when the server sent an error
+  /// instead of the next row (mysql_fetch_row gives NULL for both and the connector never reads
+  /// mysql_errno), so a statement failing mid-result would look complete and its remaining rows would be
+  /// lost silently. The server keeps that error in the connection's diagnostics area until the next
+  /// statement that uses a table; SHOW ERRORS and GET DIAGNOSTICS read it without clearing it. Call right
+  /// after the result's last next(), before any other statement on this connection, for a statement run
+  /// after a statement that emptied the area (run_streaming does).
+  std::optional<sql::SQLException> streamed_result_error();
+
   /// The mageio error for a failure of this connection; notes a lost connection so the next operation
   /// reconnects.
   sdk::Error error(const sql::SQLException& error, const std::string& context);

@@ -215,3 +215,30 @@ TEST_CASE("two exports at once into a missing table both succeed: append keeps e
     }
   }
 }
+
+TEST_CASE("copy and load of a query failing mid-stream report MariaDB's SQLSTATE and exit 1") {
+  auto setup_ = setup();
+  if (!setup_) return;
+  auto& t = *setup_;
+  const std::string query =
+      "SELECT IF(seq < 100000, seq, (SELECT seq UNION ALL SELECT seq + 1)) AS x FROM "
+      "seq_1_to_200000";
+  const std::vector<std::vector<std::string>> commands = {
+      {"copy", "mysql", "sqlite", "--query", query, "--to-table", "midstream", "--if-exists", "replace"},
+      {"load", "mysql", "--query", query, "--format", "csv", "--output", (t.dir / "load.csv").string()},
+  };
+  for (const auto& command : commands) {
+    for (bool isolate : {false, true}) {
+      std::vector<std::string> args = command;
+      args.insert(args.end(), {"--config", t.config});
+      if (isolate) args.push_back("--isolate");
+      CAPTURE(command[0]);
+      CAPTURE(isolate);
+      auto result = run_cli(args);
+      CAPTURE(result.err);
+      CHECK(result.exit_code == 1);
+      CHECK(result.err.find("Subquery returns more than 1 row") != std::string::npos);
+      CHECK(result.err.find("SQLSTATE 21000") != std::string::npos);
+    }
+  }
+}

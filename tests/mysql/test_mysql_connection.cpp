@@ -374,6 +374,36 @@ TEST_CASE("a connection killed mid-load fails the stream cleanly; the next call 
   CHECK(scalar(*db, "SELECT @@session.time_zone") == "+00:00");
 }
 
+// A statement that fails after 99999 rows were streamed (a scalar subquery returning two rows, error
+// 1242): the host gets MariaDB's SQLSTATE and error number through the stream (ABI 1.1 stream_error),
+// in process and isolated.
+TEST_CASE("a load failing mid-stream keeps its SQLSTATE and vendor code, isolated or not") {
+  auto s = server();
+  if (!s) return;
+  for (bool isolate : {false, true}) {
+    CAPTURE(isolate);
+    auto db = plugin()->open(config(*s), nullptr, {}, mageio::OpenOptions{.isolate = isolate});
+    auto reader = db->load(
+        {.query = "SELECT IF(seq < 100000, seq, (SELECT seq UNION ALL SELECT seq + 1)) AS x FROM seq_1_to_200000",
+         .batch_rows = 1000});
+    sdk::OwnedArray batch;
+    REQUIRE(reader.next(batch));
+    int64_t rows = batch.array.length;
+    auto error = error_of([&] {
+      while (reader.next(batch)) rows += batch.array.length;
+    });
+    INFO(error.what());
+    CHECK(rows >= 1000);
+    CHECK(rows < 100000);
+    CHECK(error.sqlstate() == "21000");
+    CHECK(error.vendor_code() == 1242);
+    CHECK(std::string(error.what()).find("mysql load failed while reading a batch") != std::string::npos);
+    CHECK(std::string(error.what()).find("SQLSTATE 21000") != std::string::npos);
+    { auto gone = std::move(reader); }
+    CHECK(scalar(*db, "SELECT 1") == "1");  // the connection is usable again
+  }
+}
+
 TEST_CASE("cancelling kills a running statement and a running load") {
   auto s = server();
   if (!s) return;

@@ -556,7 +556,7 @@ TEST_CASE("cmake --install lays out the CLI, host library, plugins, SDK, CMake p
   for (const auto& name : entries(prefix / "lib" / "mageio" / "plugins")) {
     CAPTURE(name);
     CHECK((name == "libmageio_file.so" || name == "libmageio_sqlite.so" || name == "libmageio_postgres.so" ||
-           name == "libmageio_mysql.so"));
+           name == "libmageio_mysql.so" || name == "libmageio_adbc.so"));
   }
   CHECK(contains(ok_program({"readelf", "-d", (prefix / "bin" / "mageio").string()}).out, "[$ORIGIN/../lib]"));
 
