@@ -179,7 +179,8 @@ int64_t MysqlConnector::execute_queries(const std::vector<std::string>& queries)
     try {
       session_->host().check_cancelled();
       if (commits_implicitly(queries[i])) last_ddl = i;
-      int64_t affected = session_->run(queries[i], label(i) + " failed (" + statement_excerpt(queries[i]) + ")");
+      int64_t affected =
+          session_->run(queries[i], label(i) + " failed (" + statement_excerpt(queries[i]) + ")");
       if (reports_affected_rows(queries[i]) && affected > 0) changed += affected;
       // The implicit commit also ended our transaction: without a new one, the statements after it would
       // each commit on their own (autocommit).

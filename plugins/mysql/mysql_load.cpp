@@ -262,12 +262,8 @@ std::unique_ptr<sdk::BatchSource> run_streaming(const std::shared_ptr<Session>& 
                                                 const StreamSettings& settings, int64_t* affected) {
   std::unique_ptr<sql::Statement> statement;
   std::unique_ptr<sql::ResultSet> result;
-  // Empties the diagnostics area, so that a SHOW ERRORS at the end of this result sees only this
-  // statement's error (Session::streamed_result_error). The server resets the area only for statements
-  // that use a table, so an earlier failure would still show after a table-less query such as
-  // SELECT 1; a derived table counts as one.
-  // (Before the Watch: run() arms and disarms its own, and watches do not nest.)
-  session->run("SELECT 1 FROM (SELECT 1) AS mageio_clears_diagnostics", settings.context);
+  // So that finish() sees only this statement's error (Session::streamed_result_error).
+  session->clear_diagnostics(settings.context);
   try {
     Session::Watch watch(*session);
     statement = session->statement(true);

@@ -178,13 +178,34 @@ std::unique_ptr<sql::Statement> Session::statement(bool streaming) {
   return statement;
 }
 
-int64_t Session::run(const std::string& sql, const std::string& context) {
+int64_t Session::run(const std::string& sql, const std::string& context) { return run(sql, context, false); }
+
+int64_t Session::run_user_statement(const std::string& sql, const std::string& context) {
+  clear_diagnostics(context);
+  return run(sql, context, true);
+}
+
+void Session::clear_diagnostics(const std::string& context) {
+  try {
+    std::unique_ptr<sql::Statement> statement(connection_->createStatement());
+    std::unique_ptr<sql::ResultSet> rows(
+        statement->executeQuery("SELECT 1 FROM (SELECT 1) AS mageio_clears_diagnostics"));
+  } catch (const sql::SQLException& e) {
+    throw error(e, context);
+  }
+}
+
+int64_t Session::run(const std::string& sql, const std::string& context, bool check_streamed_rows) {
   try {
     Watch watch(*this);
     // Streaming, so rows nobody asked for are read and dropped one at a time, never held.
     auto statement = this->statement(true);
     if (statement->execute(sql)) {
       std::unique_ptr<sql::ResultSet> rows(statement->getResultSet());
+      rows.reset();  // reads and drops the rest of the rows; an error among them ends them silently
+      if (check_streamed_rows) {
+        if (auto failed = streamed_result_error()) throw *failed;
+      }
     }
     int64_t count = static_cast<int64_t>(statement->getUpdateCount());
     while (statement->getMoreResults()) {

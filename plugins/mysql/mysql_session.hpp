@@ -118,8 +118,18 @@ class Session {
   std::unique_ptr<sql::Statement> statement(bool streaming = false);
 
   /// Runs one statement, discarding any rows; returns the server's affected-rows count. Throws the
-  /// translated error, prefixed with `context`.
+  /// translated error, prefixed with `context`. For the plugin's own statements, which return no rows.
   int64_t run(const std::string& sql, const std::string& context);
+
+  /// run() for a statement the user wrote: it may return rows and fail in the middle of them, which
+  /// run() would not notice (see streamed_result_error), so this empties the diagnostics area first
+  /// (one round trip) and checks it after the rows were discarded.
+  int64_t run_user_statement(const std::string& sql, const std::string& context);
+
+  /// Empties the connection's diagnostics area, so that streamed_result_error() sees only the errors of
+  /// the next statement. The server resets the area only for statements that use a table (an earlier
+  /// failure would still show after SELECT 1, DO or SET), so this reads a derived table, which counts as one.
+  void clear_diagnostics(const std::string& context);
 
   using Row = std::vector<std::optional<std::string>>;
   /// A small query with bound string parameters (nullopt binds NULL); every value as text.
@@ -133,7 +143,7 @@ class Session {
   /// lost silently. The server keeps that error in the connection's diagnostics area until the next
   /// statement that uses a table; SHOW ERRORS and GET DIAGNOSTICS read it without clearing it. Call right
   /// after the result's last next(), before any other statement on this connection, for a statement run
-  /// after a statement that emptied the area (run_streaming does).
+  /// right after clear_diagnostics().
   std::optional<sql::SQLException> streamed_result_error();
 
   /// The mageio error for a failure of this connection; notes a lost connection so the next operation
@@ -190,6 +200,7 @@ class Session {
   std::vector<std::string> mirrored_variables();
 
  private:
+  int64_t run(const std::string& sql, const std::string& context, bool check_streamed_rows);
   std::unique_ptr<sql::Connection> open_connection(bool with_tls);
   void connect();
   void arm(uint64_t connection_id);

@@ -218,6 +218,21 @@ TEST_CASE("execute_queries is one transaction, and says which statements DDL com
   CHECK(scalar(*db, "SELECT GROUP_CONCAT(id ORDER BY id) FROM " + q(table)) == "5,11,12");
   CHECK(db->table_exists(created));
 
+  // A row-returning statement failing after 99999 of its rows (which execute_queries discards) fails the
+  // batch like any other statement, although the connector's row reading ends silently on it.
+  auto midway = error_of([&] {
+    db->execute_queries({"INSERT INTO " + q(table) + " VALUES (7)",
+                         "SELECT IF(seq < 100000, seq, (SELECT seq UNION ALL SELECT seq + 1)) FROM seq_1_to_200000",
+                         "INSERT INTO " + q(table) + " VALUES (8)"});
+  });
+  CHECK(midway.sqlstate() == "21000");
+  CHECK(midway.vendor_code() == 1242);
+  CHECK(std::string(midway.what()).find("statement 2 of 3 failed") != std::string::npos);
+  CHECK(scalar(*db, "SELECT GROUP_CONCAT(id ORDER BY id) FROM " + q(table)) == "5,11,12");
+  // The server still holds that error for table-less statements (SELECT 1): it is not taken for theirs.
+  CHECK_NOTHROW(db->execute_queries({"SELECT 1", "INSERT INTO " + q(table) + " VALUES (9)"}));
+  CHECK(scalar(*db, "SELECT GROUP_CONCAT(id ORDER BY id) FROM " + q(table)) == "5,9,11,12");
+
   auto control = error_of([&] { db->execute_queries({"BEGIN", "INSERT INTO " + q(table) + " VALUES (7)", "COMMIT"}); });
   CHECK(control.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(control.what()).find("statement 1 of 3") != std::string::npos);
