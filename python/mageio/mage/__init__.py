@@ -1,0 +1,21 @@
+"""Mage's IO classes on mageio: change the import line of a Mage block and it runs on mageio's plugins.
+
+    from mageio.mage import ConfigFileLoader, Postgres
+    with Postgres.with_config(ConfigFileLoader('io_config.yaml', 'default')) as loader:
+        df = loader.load('select * from orders')
+        loader.export(df, 'public', 'orders_copy', if_exists='replace')
+
+Same class and method signatures as ``mage_ai.io`` (``Postgres``, ``MySQL``, ``FileIO``,
+``ConfigFileLoader``), plus ``SQLite``; where behaviour differs (atomic replace, upserts on MariaDB,
+types kept, rollback on an exception in ``with``) python/README.md lists it.
+"""
+
+from ._names import clean_column_name, clean_name
+from .config import ConfigFileLoader, get_repo_path
+from .file import FileIO
+from .sql import QUERY_ROW_LIMIT, BaseSQL, ExportWritePolicy, MySQL, Postgres, SQLite, TableExistsError
+
+__all__ = [
+    "QUERY_ROW_LIMIT", "BaseSQL", "ConfigFileLoader", "ExportWritePolicy", "FileIO", "MySQL", "Postgres", "SQLite",
+    "TableExistsError", "clean_column_name", "clean_name", "get_repo_path",
+]
