@@ -166,7 +166,7 @@ def test_failing_replace_leaves_the_old_table(sqlio):
         sqlio.export(too_big, None, table, drop_table_on_replace=True, overwrite_types={"id": "no_such_type"})
     kept = sqlio.load(f"select * from {table} order by id")
     assert kept["id"].tolist() == [1, 2] and kept["note"].tolist() == ["old", "old"]
-    leftovers = sqlio.load(f"select table_name from information_schema.tables where table_name like '{table}%%'")
+    leftovers = sqlio.load(f"select table_name from information_schema.tables where table_name like '{table}%'")
     assert leftovers["table_name"].tolist() == [table]  # no staging table left behind
     # replace keeps the table and its types (varchar(20)), as Mage's replace does
     sqlio.export(pd.DataFrame({"id": [5], "note": ["new"]}), None, table)
@@ -368,3 +368,40 @@ def test_fileio_directories_and_options(tmp_path):
     FileIO().export(pa.table({"a": [1, None]}), tmp_path / "t.jsonl")
     assert str(FileIO().load(tmp_path / "t.jsonl")["a"].dtype) == "Int64"
     assert FileIO().exists(tmp_path / "t.jsonl")
+
+
+def test_replace_keeps_a_dependent_view_and_long_names_stage(pgio, myio):
+    table = "mage_view_" + uuid.uuid4().hex[:8]
+    pgio.export(pd.DataFrame({"id": [1, 2]}), None, table)
+    pgio.execute(f"create view {table}_v as select id from {table}")
+    pgio.commit()
+    pgio.export(pd.DataFrame({"id": [7]}), None, table)  # rows replaced, the table (and its view) kept
+    assert pgio.load(f"select id from {table}_v")["id"].tolist() == [7]
+    pgio.execute(f"drop view {table}_v; drop table {table}")
+    long_name = "mage_long_" + "x" * 46 + uuid.uuid4().hex[:8]  # 64 characters: MySQL's limit
+    myio.export(pd.DataFrame({"id": [1]}), None, long_name, overwrite_types={"id": "INT"})
+    myio.export(pd.DataFrame({"id": [2]}), None, long_name, drop_table_on_replace=True)
+    assert myio.load(f"select id from {long_name}")["id"].tolist() == [2]
+    myio.execute(f"drop table {long_name}")
+
+
+def test_nested_verbose_config_and_config_dict(pg, tmp_path):
+    nested = tmp_path / "io_config.yaml"
+    nested.write_text("default:\n  PostgreSQL:\n"
+                      f"    host: {os.environ['MAGEIO_TEST_PG_HOST']}\n    port: {os.environ['MAGEIO_TEST_PG_PORT']}\n"
+                      f"    user: {os.environ['MAGEIO_TEST_PG_USER']}\n    password: {{{{ env_var('MAGEIO_TEST_PG_PASSWORD') }}}}\n"
+                      f"    database: {os.environ['MAGEIO_TEST_PG_DBNAME']}\n")
+    config = ConfigFileLoader(str(nested), "default")
+    assert config["POSTGRES_PORT"] == os.environ["MAGEIO_TEST_PG_PORT"] and config.get("MYSQL_HOST") is None
+    assert os.environ["MAGEIO_TEST_PG_PASSWORD"] not in repr(config)
+    with Postgres.with_config(config) as io:
+        assert io.load("select 1 as one")["one"].tolist() == [1]
+    flat = {"POSTGRES_HOST": os.environ["MAGEIO_TEST_PG_HOST"], "POSTGRES_PORT": int(os.environ["MAGEIO_TEST_PG_PORT"]),
+            "POSTGRES_USER": os.environ["MAGEIO_TEST_PG_USER"], "POSTGRES_PASSWORD": os.environ["MAGEIO_TEST_PG_PASSWORD"],
+            "POSTGRES_DBNAME": os.environ["MAGEIO_TEST_PG_DBNAME"]}
+    with Postgres.with_config(ConfigFileLoader(config=flat)) as io:
+        assert io.load("select 2 as two")["two"].tolist() == [2]
+    direct = Postgres(dbname=flat["POSTGRES_DBNAME"], user=flat["POSTGRES_USER"], password=flat["POSTGRES_PASSWORD"],
+                      host=flat["POSTGRES_HOST"], port=flat["POSTGRES_PORT"], application_name="mage_test")
+    with direct as io:
+        assert io.load("select current_setting('application_name') as a")["a"].tolist() == ["mage_test"]

@@ -558,7 +558,8 @@ class _Plan:
             self._write(self.data, self.table, "append", self.upsert)
 
     def _stage_name(self) -> str:
-        return f"{self.table[:40]}__mageio_mage_{uuid.uuid4().hex[:12]}"
+        # 38 + 14 + 12 characters: within MySQL's 64 (and PostgreSQL's 63) for any table name
+        return f"{self.table[:38]}__mageio_mage_{uuid.uuid4().hex[:12]}"
 
     def _swap(self, stage: str, filled: Any) -> None:
         """Fills ``stage`` (``filled(stage)``), then puts it in place of the table in one RENAME."""
@@ -671,9 +672,10 @@ class Postgres(BaseSQL):
         return out
 
     def default_schema(self) -> Optional[str]:
-        if self._profile is not None:
-            return self._profile.get("POSTGRES_SCHEMA") or None
-        return self.settings.get("schema")
+        # The schema the plugin writes to when given none (POSTGRES_SCHEMA, else public), named in every
+        # statement so that search_path cannot point the DELETE/DROP of a replace at another table.
+        configured = self._profile.get("POSTGRES_SCHEMA") if self._profile is not None else self.settings.get("schema")
+        return configured or "public"
 
     def _ident(self, name: str) -> str:
         if len(name) >= 2 and name[0] == '"' and name[-1] == '"':
