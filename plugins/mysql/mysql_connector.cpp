@@ -180,7 +180,7 @@ int64_t MysqlConnector::execute_queries(const std::vector<std::string>& queries)
       session_->host().check_cancelled();
       if (commits_implicitly(queries[i])) last_ddl = i;
       int64_t affected =
-          session_->run(queries[i], label(i) + " failed (" + statement_excerpt(queries[i]) + ")");
+          session_->run_user_statement(queries[i], label(i) + " failed (" + statement_excerpt(queries[i]) + ")");
       if (reports_affected_rows(queries[i]) && affected > 0) changed += affected;
       // The implicit commit also ended our transaction: without a new one, the statements after it would
       // each commit on their own (autocommit).
