@@ -215,13 +215,14 @@ TEST_CASE("plugin names are validated, and the error says what is allowed") {
         {"new", name, "--dir", "."}, cwd,
         "invalid plugin name '" + name + "': it is reserved by mageio (" + reserved + "); choose another name");
   }
-  for (const std::string name : {"file", "sqlite", "postgres", "mysql"}) {
+  for (const std::string name : {"adbc", "file", "sqlite", "postgres", "mysql"}) {
     CAPTURE(name);
     // --force does not make a bundled plugin's name available.
-    check_usage_error({"new", name, "--dir", ".", "--force"}, cwd,
-                      "invalid plugin name '" + name +
-                          "': a plugin that ships with mageio has that name (file, mysql, postgres, sqlite); choose "
-                          "another name");
+    check_usage_error(
+        {"new", name, "--dir", ".", "--force"}, cwd,
+        "invalid plugin name '" + name +
+            "': a plugin that ships with mageio has that name (adbc, file, mysql, postgres, sqlite); choose "
+            "another name");
   }
 
   // A plugin the registry finds (here a test plugin on --plugin-dir).
