@@ -173,17 +173,19 @@ class Reader:
         ``ArrowDtype`` columns throughout."""
         import pandas as pd
         import pyarrow as pa
-        table = self.read_all()
-        if dtype_backend == "pyarrow":
-            return table.to_pandas(types_mapper=pd.ArrowDtype)
-        if dtype_backend != "numpy_nullable":
+        if dtype_backend not in ("numpy_nullable", "pyarrow"):
             raise ValueError(f"dtype_backend must be 'numpy_nullable' or 'pyarrow', not {dtype_backend!r}")
+        table = self.read_all()
+        # The table is ours alone: its buffers are released column by column as pandas takes them over
+        # (self_destruct), so the peak is about one copy of the data, not two.
+        if dtype_backend == "pyarrow":
+            return table.to_pandas(types_mapper=pd.ArrowDtype, self_destruct=True, split_blocks=True)
         mapping = {
             pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
             pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
             pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype(),
         }
-        return table.to_pandas(types_mapper=mapping.get)
+        return table.to_pandas(types_mapper=mapping.get, self_destruct=True, split_blocks=True)
 
     def to_polars(self) -> Any:
         """A polars DataFrame."""

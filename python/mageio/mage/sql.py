@@ -413,16 +413,9 @@ def _to_arrow(df: Any, index: bool, clean: Mapping[str, bool]) -> Any:
                 df[name] = column.astype(column.cat.categories.dtype)
             elif pd.api.types.is_timedelta64_dtype(column.dtype):  # Mage writes timedeltas as bigint (ns)
                 df[name] = pd.array([None if pd.isna(v) else int(v.value) for v in column], dtype="Int64")
-            elif column.dtype == object:
-                df[name] = column.map(_json_if_nested)
         fields = []
         for name in df.columns:
-            try:
-                fields.append(pa.Array.from_pandas(df[name]) if not isinstance(df[name].dtype, pd.ArrowDtype)
-                              else pa.array(df[name]))
-            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as error:
-                raise TypeError(f"export: column {name!r} ({df[name].dtype}) holds values of different types "
-                                f"that no SQL column type holds: {error}") from None
+            fields.append(_column_to_arrow(name, df[name]))
         table = pa.Table.from_arrays(fields, names=[str(n) for n in df.columns])
     elif hasattr(df, "__arrow_c_stream__") or hasattr(df, "__arrow_c_array__"):
         table = pa.table(df)
@@ -444,6 +437,29 @@ def _to_arrow(df: Any, index: bool, clean: Mapping[str, bool]) -> Any:
                              "cleaning; rename one (or pass auto_clean_name=False / case_sensitive=True)")
         seen[name] = original
     return pa.Table.from_arrays(columns, names=names)
+
+
+def _column_to_arrow(name: Any, column: Any) -> Any:
+    """One column as an Arrow array; dicts, lists and arrays in an object column become JSON text."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(column.dtype, pd.ArrowDtype):
+        return pa.array(column)
+    try:
+        array = pa.Array.from_pandas(column)
+        nested = pa.types.is_nested(array.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        array, nested = None, column.dtype == object
+    if nested or array is None:
+        if column.dtype == object:
+            try:
+                return pa.Array.from_pandas(column.map(_json_if_nested))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as error:
+                raise TypeError(f"export: column {name!r} ({column.dtype}) holds values of different types that "
+                                f"no SQL column type holds: {error}") from None
+        raise TypeError(f"export: column {name!r} ({column.dtype}) has no SQL column type")
+    return array
 
 
 def _json_if_nested(value: Any) -> Any:

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# mageio.mage against Mage's own Postgres IO class (mage-ai from PyPI) on one PostgreSQL table: the load
+# and the export of a Mage block, timed in fresh processes. mageio runs from the bench's venv
+# (.venv-bench/, as bench/python/run.sh builds it); mage-ai gets a venv of its own (.venv-bench-mage/:
+# it pins pandas<3 and brings ~200 packages). A benchmark, not a test.
+#
+# usage: bench/python/run-mage.sh [--rows N] [--repeat R] [--json FILE]     (default 2000000 rows, 1 run)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash tools/install-deps.sh --build --servers --python
+venv=.venv-bench
+[ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip>=23.1"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r bench/python/requirements.txt
+build_args=(-Cbuild.tool-args=-j2)
+command -v ccache >/dev/null && build_args+=(-Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache
+  -Ccmake.define.CMAKE_C_COMPILER_LAUNCHER=ccache)
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-build-isolation "${build_args[@]}" .
+mage=.venv-bench-mage
+[ -x "$mage/bin/python" ] || /usr/bin/python3 -m venv "$mage"
+"$mage/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip>=23.1"
+"$mage/bin/python" -m pip install --quiet --disable-pip-version-check mage-ai==0.9.79 psycopg2-binary sshtunnel
+exec bash tools/with-test-servers.sh --only postgres "$venv/bin/python" bench/python/bench_mage.py \
+  --mage-python "$mage/bin/python" "$@"
