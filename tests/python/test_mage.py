@@ -291,6 +291,23 @@ def test_with_block_rolls_back_on_an_exception_and_commits_otherwise(cls_name, c
         io.execute(f"drop table {table}")
 
 
+def test_a_failing_statement_inside_with_keeps_earlier_work(sqlio, config):
+    table = "mage_keep_" + uuid.uuid4().hex[:8]
+    sqlio.execute(f"create table {table} (id integer)")
+    sqlio.commit()
+    cls = type(sqlio)
+    with cls.with_config(config) as io:
+        io.execute(f"insert into {table} values (1)")
+        with pytest.raises(mageio.Error):
+            io.load("select * from no_such_table_here")
+        with pytest.raises(mageio.Error):
+            io.execute("select * from no_such_table_here")
+        io.execute(f"insert into {table} values (2)")
+    assert sqlio.load(f"select id from {table} order by id")["id"].tolist() == [1, 2]
+    sqlio.execute(f"drop table {table}")
+    sqlio.commit()
+
+
 def test_execute_parameters_are_literals_not_sql(sqlio):
     nasty = "x'); drop table y; -- \\' \" ` %s ü"
     got = sqlio.execute_queries(["select %(s)s as s, %(n)s as n, %(none)s as z, '100%%' as p"],

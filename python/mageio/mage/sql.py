@@ -135,7 +135,10 @@ class BaseSQL:
             if exc_type is None:
                 self.commit()
             else:
-                self.rollback()
+                try:
+                    self.rollback()
+                except Exception:  # noqa: BLE001 - the block's own exception is the one to see
+                    pass
         finally:
             self.close()
 
@@ -303,7 +306,7 @@ class BaseSQL:
             raise ValueError(f"load: limit must be a non-negative integer, not {limit!r}")
         query = query_string.strip(" \n\t").rstrip(";").rstrip()
         started = time.monotonic()
-        frame = self.conn.load(query, limit=limit).to_pandas()
+        frame = self._guarded(lambda: self.conn.load(query, limit=limit).to_pandas())
         if kwargs.get("coerce_float"):
             for name in frame.columns:
                 if frame[name].dtype == object and frame[name].map(
@@ -327,7 +330,24 @@ class BaseSQL:
 
     def sample(self, schema: str, table: str, size: int = QUERY_ROW_LIMIT, **kwargs: Any) -> Any:
         """The first ``size`` rows of ``schema.table`` (not a random sample) as a DataFrame."""
-        return self.conn.sample(self._ident(table), self._ident(schema) if schema else None, rows=size).to_pandas()
+        return self._guarded(lambda: self.conn.sample(self._ident(table), self._ident(schema) if schema else None,
+                                                      rows=size).to_pandas())
+
+    _savepoints = False  # a failed statement aborts the whole open transaction (PostgreSQL)
+
+    def _guarded(self, read: Any) -> Any:
+        """Runs a read; inside an open transaction of a database where a failed statement aborts the whole
+        transaction, in a savepoint, so a failing load does not throw away what execute() did before."""
+        if not (self._in_transaction and self._savepoints):
+            return read()
+        self.conn.execute("SAVEPOINT mageio_mage_read")
+        try:
+            result = read()
+        except BaseException:
+            self.conn.execute("ROLLBACK TO SAVEPOINT mageio_mage_read")
+            raise
+        self.conn.execute("RELEASE SAVEPOINT mageio_mage_read")
+        return result
 
     def table_exists(self, schema_name: Optional[str], table_name: str) -> bool:
         schema, table = self._split_target(schema_name, table_name)
@@ -658,6 +678,7 @@ class Postgres(BaseSQL):
     """Mage's ``Postgres`` IO class on mageio's ``postgres`` plugin (binary COPY both ways)."""
 
     _plugin = "postgres"
+    _savepoints = True
     _keys = {
         "dbname": "POSTGRES_DBNAME", "user": "POSTGRES_USER", "password": "POSTGRES_PASSWORD",
         "host": "POSTGRES_HOST", "port": "POSTGRES_PORT", "schema": "POSTGRES_SCHEMA",
