@@ -422,3 +422,13 @@ def test_nested_verbose_config_and_config_dict(pg, tmp_path):
                       host=flat["POSTGRES_HOST"], port=flat["POSTGRES_PORT"], application_name="mage_test")
     with direct as io:
         assert io.load("select current_setting('application_name') as a")["a"].tolist() == ["mage_test"]
+
+
+def test_polars_and_arrow_frames_export_too(tmp_path):
+    import polars as pl
+    with SQLite(str(tmp_path / "p.db"), verbose=False) as io:
+        io.export(pl.DataFrame({"Id": [1, None], "Note": ["a", None]}), None, "from_polars")
+        io.export(pa.table({"Id": [3], "Note": ["c"]}), None, "from_polars", if_exists="append")
+        back = io.load("select * from from_polars order by id is null, id")
+        assert list(back.columns) == ["id", "note"] and back["note"].tolist()[:2] == ["a", "c"]
+        assert str(back["id"].dtype) == "Int64"
