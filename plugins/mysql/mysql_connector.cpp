@@ -3,6 +3,7 @@
 #include "mysql_catalog.hpp"
 #include "mysql_export.hpp"
 #include "mysql_load.hpp"
+#include "mysql_partitions.hpp"
 #include "mysql_sql.hpp"
 #include "mysql_types.hpp"
 
@@ -37,7 +38,7 @@ sdk::PluginInfo MysqlConnector::info() {
   info.description = "MySQL 8 and MariaDB servers, through MySQL Connector/C++";
   info.capabilities = MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_EXECUTE | MAGEIO_CAP_EXECUTE_QUERIES |
                       MAGEIO_CAP_ALTER_TABLE | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_UPSERT | MAGEIO_CAP_TRANSACTIONS |
-                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES;
+                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS;
   info.config_section = "MySQL";
   info.config_keys = {
       key("MYSQL_HOST", "host", ConfigType::String, "Server host name or address (one of this and MYSQL_UNIX_SOCKET)"),
@@ -142,6 +143,14 @@ MysqlConnector::MysqlConnector(const sdk::Config& config, sdk::Host& host)
 
 std::unique_ptr<sdk::BatchSource> MysqlConnector::load(const sdk::LoadRequest& request) {
   return load_rows(session_, request);
+}
+
+std::vector<std::string> MysqlConnector::plan_partitions(const sdk::PlanRequest& request) {
+  return mysql::plan_partitions(session_, request);
+}
+
+std::unique_ptr<sdk::BatchSource> MysqlConnector::load_partition(const std::string& descriptor) {
+  return mysql::load_partition(session_, descriptor);
 }
 
 int64_t MysqlConnector::export_data(const sdk::ExportRequest& request, sdk::StreamReader& input) {

@@ -65,6 +65,9 @@ class MysqlConnector : public sdk::Connector {
   int64_t execute_queries(const std::vector<std::string>& queries) override;
   void alter_table(const sdk::AlterTableRequest& request) override;
   bool table_exists(const sdk::Target& target) override;
+  /// Ranges of an integer key or of partition_on (see mysql_partitions.hpp).
+  std::vector<std::string> plan_partitions(const sdk::PlanRequest& request) override;
+  std::unique_ptr<sdk::BatchSource> load_partition(const std::string& descriptor) override;
 
  private:
   std::shared_ptr<Session> session_;

@@ -302,7 +302,8 @@ LoadTypeOptions read_load_options(const sdk::Options& options) {
   return types;
 }
 
-std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Session>& session, sdk::LoadRequest request) {
+std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Session>& session, sdk::LoadRequest request,
+                                            const std::string& where) {
   StreamSettings settings;
   settings.types = read_load_options(request.options);
   settings.batch_rows = request.batch_rows > 0 ? request.batch_rows : sdk::kDefaultBatchRows;
@@ -314,6 +315,8 @@ std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Session>& sess
     sql = std::string(strip_statement(*request.query));
     if (sql.empty()) throw sdk::invalid_argument("load needs a query (it is empty)");
     settings.context = "load failed (query: " + statement_excerpt(sql) + ")";
+    // The header explains why a plain load never wraps the query; a partition must, to filter it.
+    if (!where.empty()) sql = "SELECT * FROM (" + sql + ") AS mageio_partition WHERE " + where;
   } else {
     if (request.target.is_path())
       throw sdk::invalid_argument("load takes a query or a table, not a path ('" + request.target.path + "')");
@@ -340,6 +343,7 @@ std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Session>& sess
       }
       sql = "SELECT " + list + " FROM " + qualified;
     }
+    if (!where.empty()) sql += " WHERE " + where;
     if (settings.limit) sql += " LIMIT " + std::to_string(*settings.limit);
   }
   settings.types.timestamp_utc = session->time_zone_is_utc();

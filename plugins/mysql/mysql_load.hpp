@@ -48,8 +48,11 @@ struct StreamSettings {
 std::unique_ptr<sdk::BatchSource> run_streaming(const std::shared_ptr<Session>& session, const std::string& sql,
                                                 const StreamSettings& settings, int64_t* affected);
 
-/// The load operation (query or table, limit, batch_rows, options).
-std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Session>& session, sdk::LoadRequest request);
+/// The load operation (query or table, limit, batch_rows, options). `where`, when not empty, is an SQL
+/// condition the rows must meet (a partition's range, built by mysql_partitions.cpp from numbers only): a
+/// table load gets it as its WHERE clause, a query is wrapped as a derived table and filtered.
+std::unique_ptr<sdk::BatchSource> load_rows(const std::shared_ptr<Session>& session, sdk::LoadRequest request,
+                                            const std::string& where = "");
 
 /// Reads the load options of a request (and rejects unknown ones).
 LoadTypeOptions read_load_options(const sdk::Options& options);

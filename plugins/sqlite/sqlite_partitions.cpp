@@ -3,6 +3,8 @@
 #include "sqlite_catalog.hpp"
 #include "sqlite_load.hpp"
 
+#include <mageio/sdk/sql_text.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -24,33 +26,6 @@ std::string source_sql(const std::string& query, const std::string& schema, cons
 std::string strip_terminator(std::string sql) {
   while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) sql.pop_back();
   return sql;
-}
-
-// Whether the SQL text holds the word LIMIT outside quotes (a conservative test: a partitioned query
-// is evaluated once per partition, and LIMIT without a total order may pick other rows each time).
-bool mentions_limit(const std::string& sql) {
-  std::string lower;
-  char quote = 0;
-  for (char c : sql) {
-    if (quote) {
-      if (c == quote) quote = 0;
-      lower.push_back(' ');
-      continue;
-    }
-    if (c == '\'' || c == '"' || c == '`' || c == '[') {
-      quote = c == '[' ? ']' : c;
-      lower.push_back(' ');
-      continue;
-    }
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  for (size_t at = lower.find("limit"); at != std::string::npos; at = lower.find("limit", at + 1)) {
-    bool start = at == 0 || !(std::isalnum(static_cast<unsigned char>(lower[at - 1])) || lower[at - 1] == '_');
-    size_t end = at + 5;
-    bool finish = end >= lower.size() || !(std::isalnum(static_cast<unsigned char>(lower[end])) || lower[end] == '_');
-    if (start && finish) return true;
-  }
-  return false;
 }
 
 std::string real_text(double value) {
@@ -179,7 +154,9 @@ std::vector<std::string> plan_partitions(const std::shared_ptr<Database>& db, co
     }
     shown = "'" + column + "'";
   }
-  if (!query.empty() && mentions_limit(query))
+  // A conservative test: a partitioned query is evaluated once per partition, and a LIMIT without a
+  // total order may pick other rows each time. SQLite quotes with '', "", `` and [].
+  if (!query.empty() && sdk::mentions_sql_word(query, "limit", {.quotes = "'\"`[", .backslash_escapes = false}))
     return single("the query has a LIMIT, which may pick other rows in each partition");
   if (column.empty()) {
     if (!query.empty()) return single("a query splits only with partition_on (a column to range on)");

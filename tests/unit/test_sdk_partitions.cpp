@@ -1,6 +1,7 @@
 // The partition codec of the SDK: plan requests, descriptors, range splitting.
 #include <mageio/sdk/error.hpp>
 #include <mageio/sdk/partitions.hpp>
+#include <mageio/sdk/sql_text.hpp>
 
 #include <doctest/doctest.h>
 
@@ -61,4 +62,19 @@ TEST_CASE("split_range covers the range exactly, in order") {
   check_cover(INT64_MIN, INT64_MAX, 4, 4);
   check_cover(-10, 10, 3, 3);
   CHECK(split_range(5, 4, 3).empty());
+}
+
+TEST_CASE("mentions_sql_word finds a whole word outside quotes, in each dialect") {
+  CHECK(mentions_sql_word("SELECT * FROM t LIMIT 5", "limit"));
+  CHECK(mentions_sql_word("select * from t\nlimit\t5", "LIMIT"));
+  CHECK_FALSE(mentions_sql_word("SELECT limited, unlimit, limit_x FROM t", "limit"));
+  CHECK_FALSE(mentions_sql_word("SELECT 'limit' AS \"limit\", `limit` FROM t", "limit"));
+  // A backslash escapes a quote only where the dialect says so: MySQL's 'it\'s' is one string, SQLite's
+  // 'a\' ends at the second quote.
+  const SqlDialect mysql{.quotes = "'\"`", .backslash_escapes = true};
+  CHECK_FALSE(mentions_sql_word("SELECT 'it\\'s no limit' FROM t", "limit", mysql));
+  CHECK(mentions_sql_word("SELECT 'a\\' FROM t LIMIT 1", "limit", {.quotes = "'", .backslash_escapes = false}));
+  CHECK_FALSE(mentions_sql_word("SELECT [limit] FROM t", "limit", {.quotes = "'[", .backslash_escapes = false}));
+  CHECK(mentions_sql_word("SELECT 1 -- limit in a comment counts (the safe side)", "limit"));
+  CHECK_FALSE(mentions_sql_word("SELECT 1", ""));
 }
