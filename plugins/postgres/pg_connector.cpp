@@ -9,7 +9,42 @@
 #include <mageio/sdk/arrow_builder.hpp>
 #include <mageio/sdk/plugin.hpp>
 
+#include <cctype>
+#include <string_view>
+
 namespace mageio::postgres {
+namespace {
+// The savepoint execute() sets inside a user's transaction before attempts that may fail by design.
+constexpr const char* kProbeSavepoint = "mageio_execute_attempt";
+
+// Whether COPY (statement) TO STDOUT can run the statement: a query (SELECT, VALUES, TABLE, WITH, or
+// one in parentheses) or INSERT/UPDATE/DELETE/MERGE (COPY takes those with RETURNING, which a statement
+// that returns columns has). Decided by the first word, after comments.
+bool copy_can_hold(std::string_view statement) {
+  size_t at = 0;
+  while (at < statement.size()) {
+    if (std::isspace(static_cast<unsigned char>(statement[at]))) {
+      ++at;
+    } else if (statement.compare(at, 2, "--") == 0) {
+      at = statement.find('\n', at);
+      if (at == std::string_view::npos) return false;
+    } else if (statement.compare(at, 2, "/*") == 0) {
+      at = statement.find("*/", at);
+      if (at == std::string_view::npos) return false;
+      at += 2;
+    } else {
+      break;
+    }
+  }
+  if (at < statement.size() && statement[at] == '(') return true;
+  std::string word;
+  while (at < statement.size() && std::isalpha(static_cast<unsigned char>(statement[at])))
+    word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(statement[at++]))));
+  for (const char* copyable : {"select", "values", "table", "with", "insert", "update", "delete", "merge"})
+    if (word == copyable) return true;
+  return false;
+}
+}  // namespace
 
 sdk::PluginInfo PostgresConnector::info() {
   sdk::PluginInfo info;
@@ -75,6 +110,13 @@ sdk::ExecuteResult PostgresConnector::execute(const std::string& sql) {
   auto lease = pool_->acquire();
   sdk::ExecuteResult outcome;
 
+  // Describing a string of several statements fails by design (42601, then the simple protocol runs
+  // it). Inside a transaction the user opened (execute("BEGIN")) that failure would abort their
+  // transaction, so there the describe runs under a savepoint: rolled back to on failure, released at
+  // once on success (a savepoint per call would pile up subtransactions).
+  const bool in_user_transaction = lease->in_transaction();
+  if (in_user_transaction) lease->exec("SAVEPOINT " + std::string(kProbeSavepoint), what);
+
   Result described;
   try {
     described = lease->describe(statement, what);
@@ -82,6 +124,7 @@ sdk::ExecuteResult PostgresConnector::execute(const std::string& sql) {
     // 42601 (syntax_error) is also what "cannot insert multiple commands into a prepared statement"
     // says: let the simple protocol run the string, which reports a real syntax error the same way.
     if (error.sqlstate() != "42601") throw;
+    if (in_user_transaction) lease->exec("ROLLBACK TO SAVEPOINT " + std::string(kProbeSavepoint), what);
     auto results = lease->exec_all(sql, what);
     for (auto& result : results) {
       if (result.status() == PGRES_COMMAND_OK && result.affected_rows() >= 0)
@@ -91,25 +134,32 @@ sdk::ExecuteResult PostgresConnector::execute(const std::string& sql) {
     }
     return outcome;
   }
+  if (in_user_transaction) lease->exec("RELEASE SAVEPOINT " + std::string(kProbeSavepoint), what);
 
   if (described.columns() == 0) {
-    Result result = lease->exec_prepared(what);
+    // The RELEASE (any simple-protocol statement) dropped the unnamed prepared statement: run the text.
+    Result result = in_user_transaction ? lease->exec(statement, what) : lease->exec_prepared(what);
     outcome.rows_affected = result ? result.affected_rows() : -1;
     return outcome;
   }
   auto plan = plan_columns(described, false);
   described.reset();
-  try {
-    CopyOutOptions options{sdk::kDefaultBatchRows, false, what};
-    // The first batch is read now, so that errors at the start of the statement fail execute itself.
-    const std::string copy = copy_out_statement(statement, plan, std::nullopt);
-    outcome.rows = start_copy_out(std::move(lease), copy, plan, std::move(options), true);
-    return outcome;
-  } catch (const sdk::Error& error) {
-    if (error.sqlstate() != "42601") throw;
+  // COPY holds queries and DML with RETURNING; SHOW, EXPLAIN, FETCH ... it refuses with 42601. Outside a
+  // user's transaction trying is cheapest; inside one a failed COPY would abort it, so there the first
+  // word decides.
+  if (!in_user_transaction || copy_can_hold(statement)) {
+    try {
+      CopyOutOptions options{sdk::kDefaultBatchRows, false, what};
+      // The first batch is read now, so that errors at the start of the statement fail execute itself.
+      const std::string copy = copy_out_statement(statement, plan, std::nullopt);
+      outcome.rows = start_copy_out(std::move(lease), copy, plan, std::move(options), true);
+      return outcome;
+    } catch (const sdk::Error& error) {
+      if (error.sqlstate() != "42601" || in_user_transaction) throw;
+    }
   }
   // Not a statement COPY can hold: run it as it is and return its text output.
-  auto retry = pool_->acquire();
+  auto retry = lease.get() != nullptr ? std::move(lease) : pool_->acquire();
   Result result = retry->exec(sql, what);
   if (result && result.status() == PGRES_TUPLES_OK)
     outcome.rows = text_result_source(std::move(result), sdk::kDefaultBatchRows);

@@ -121,6 +121,18 @@ TEST_CASE("postgres operations inside a transaction the user opened stay inside 
   CHECK(db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, input.get()) == 3);
   CHECK(db->execute_queries({"INSERT INTO " + q(table) + " VALUES (10, 'x')"}) == 1);
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "4");
+  // Statements that the plugin first tries to describe or COPY and then runs another way (several in one
+  // string, SHOW, EXPLAIN, CALL-like utility statements) do not abort the user's transaction.
+  CHECK(pgtest::scalar(*db, "SHOW transaction_isolation") == "read committed");
+  auto several = db->execute("INSERT INTO " + q(table) + " VALUES (20, 'z'); SELECT count(*) FROM " + q(table));
+  REQUIRE(several.rows);
+  CHECK(mageio::test::read_all_text(*several.rows) == std::vector<std::vector<std::string>>{{"5"}});
+  auto explained = db->execute("EXPLAIN SELECT * FROM " + q(table));
+  REQUIRE(explained.rows);
+  CHECK_FALSE(mageio::test::read_all_text(*explained.rows).empty());
+  CHECK(pgtest::scalar(*db, "/* a comment first */ SELECT count(*) FROM " + q(table)) == "5");
+  CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "5");
+  pgtest::exec(*db, "DELETE FROM " + q(table) + " WHERE id = 20");
   // A failing export inside it is undone (savepoint) without aborting the user's transaction.
   auto bad = pgtest::rows_stream(
       schema, 2,
