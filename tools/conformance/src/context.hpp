@@ -163,6 +163,7 @@ void open_checks(Kit& kit);
 void robustness_checks(Kit& kit);
 void roundtrip_checks(Kit& kit);
 void load_checks(Kit& kit);
+void partition_checks(Kit& kit);  // plan_partitions + load_partition (ABI 1.1)
 void export_checks(Kit& kit);
 void identifier_checks(Kit& kit);
 void table_checks(Kit& kit);    // table_exists, alter_table

@@ -172,6 +172,7 @@ Report run(const Plugin& plugin, const boost::json::object& config, const Option
     kit.set_variant(variant.paths, variant.suffix, variants.size() > 1);
     roundtrip_checks(kit);
     load_checks(kit);
+    partition_checks(kit);
     export_checks(kit);
     identifier_checks(kit);
     table_checks(kit);
