@@ -161,4 +161,17 @@ TEST_CASE("an ABI 1.0 plugin whose stream fails mid-load: the host reports its e
     CHECK(result.exit_code == 1);
     CHECK(result.err.find("the disk under the rows went away") != std::string::npos);
   }
+  // --partitions on a 1.0 plugin: the host never reaches for 1.1's plan slots (past the end of its
+  // descriptor), says so, and reads the one stream, whose failure still comes through.
+  for (bool isolate : {false, true}) {
+    CAPTURE(isolate);
+    std::vector<std::string> args{"load", "stream_fails_v1_0", "--path", "in",           "--format",
+                                  "csv",  "--plugin-dir",      dir,      "--partitions", "3"};
+    if (isolate) args.push_back("--isolate");
+    auto result = mageio::test::run_cli(args);
+    CAPTURE(result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.err.find("does not support partitioned loads (ABI 1.0): reading one stream") != std::string::npos);
+    CHECK(result.err.find("the disk under the rows went away") != std::string::npos);
+  }
 }
