@@ -4,6 +4,7 @@
 #include <mageio/sdk/batch_source.hpp>
 
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -235,7 +236,20 @@ BatchReader partitioned_load(std::unique_ptr<Connector> planner,
   merge->start();
   ArrowArrayStream stream{};
   sdk::export_stream(std::move(merge), &stream);
-  return BatchReader(stream, nullptr, "partitioned load");
+  // The first failing partition's whole error (status, SQLSTATE, vendor code) reaches the reader, not
+  // just the errno an Arrow stream carries.
+  sdk::StreamErrorLookup lookup = [](ArrowArrayStream* failed) -> std::optional<sdk::Error> {
+    MageioError error{};
+    error.struct_size = sizeof error;
+    const MageioStatus status = sdk::stream_error(failed, &error);
+    std::optional<sdk::Error> out;
+    if (status != MAGEIO_STATUS_OK)
+      out = sdk::Error(status, error.message ? error.message : "(no message)",
+                       std::string(error.sqlstate, strnlen(error.sqlstate, 5)), error.vendor_code);
+    if (error.release) error.release(&error);
+    return out;
+  };
+  return BatchReader(stream, nullptr, "partitioned load", std::move(lookup));
 }
 
 }  // namespace mageio

@@ -477,18 +477,25 @@ Result Connection::finish_command(const std::string& what) {
 ConnectionPool::ConnectionPool(ConnectionSettings settings, const sdk::Host* host)
     : settings_(std::move(settings)), host_(host) {}
 
-ConnectionPool::Lease ConnectionPool::acquire() {
+ConnectionPool::Lease ConnectionPool::acquire(bool outside_transaction) {
   {
     std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      // The lowest order first: the primary connection (order 0) whenever it is free.
-      auto best =
-          std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    // The lowest order first: the primary connection (order 0) whenever it is free.
+    auto best = idle_.end();
+    for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+      if (outside_transaction && it->second->in_transaction()) continue;
+      if (best == idle_.end() || it->first < best->first) best = it;
+    }
+    if (best != idle_.end()) {
       auto entry = std::move(*best);
       idle_.erase(best);
       return Lease(shared_from_this(), std::move(entry.second), entry.first);
     }
   }
+  return acquire_new();
+}
+
+ConnectionPool::Lease ConnectionPool::acquire_new() {
   auto connection = std::make_unique<Connection>(settings_, host_);
   int order;
   {

@@ -235,8 +235,13 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
     int order_ = 0;
   };
 
-  /// An idle connection, or a new one.
-  Lease acquire();
+  /// An idle connection, or a new one. outside_transaction: skips idle connections inside a transaction
+  /// the user opened (execute("BEGIN")), for operations that must start their own (a partition's
+  /// snapshot).
+  Lease acquire(bool outside_transaction = false);
+  /// Always a new connection (not the primary one, whose session state stays with the user's calls):
+  /// for a transaction held open across calls (the snapshot of a partition plan).
+  Lease acquire_new();
   const ConnectionSettings& settings() const { return settings_; }
   const sdk::Host& host() const { return *host_; }
 

@@ -3,6 +3,7 @@
 #include "pg_catalog.hpp"
 #include "pg_export.hpp"
 #include "pg_load.hpp"
+#include "pg_partitions.hpp"
 #include "pg_sql.hpp"
 #include "pg_types.hpp"
 
@@ -53,7 +54,7 @@ sdk::PluginInfo PostgresConnector::info() {
   info.description = "PostgreSQL through libpq, streaming with binary COPY";
   info.capabilities = MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_EXECUTE | MAGEIO_CAP_EXECUTE_QUERIES |
                       MAGEIO_CAP_ALTER_TABLE | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_UPSERT | MAGEIO_CAP_TRANSACTIONS |
-                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES;
+                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS;
   info.config_section = "PostgreSQL";
   info.config_keys = config_keys();
   // Exactly the types export creates a column for and load maps that column back to (pg_types.hpp).
@@ -81,6 +82,19 @@ PostgresConnector::PostgresConnector(const sdk::Config& config, sdk::Host& host)
     : host_(host), pool_(std::make_shared<ConnectionPool>(settings_from(config), &host)) {
   // Connect now: open is where a wrong password or an unreachable server should be reported.
   pool_->acquire();
+}
+
+PostgresConnector::~PostgresConnector() { end_plan_snapshot(plan_snapshot_); }
+
+std::vector<std::string> PostgresConnector::plan_partitions(const sdk::PlanRequest& request) {
+  end_plan_snapshot(plan_snapshot_);
+  PartitionPlan plan = postgres::plan_partitions(*pool_, request);
+  plan_snapshot_ = std::move(plan.snapshot);
+  return std::move(plan.descriptors);
+}
+
+std::unique_ptr<sdk::BatchSource> PostgresConnector::load_partition(const std::string& descriptor) {
+  return postgres::load_partition(*pool_, descriptor);
 }
 
 std::string PostgresConnector::schema_of(const sdk::Target& target) const {

@@ -15,6 +15,8 @@ class PostgresConnector : public sdk::Connector {
   static sdk::PluginInfo info();
   /// Connects at once, so that bad credentials or an unreachable server fail the open.
   PostgresConnector(const sdk::Config& config, sdk::Host& host);
+  /// Ends the last plan's transaction (its snapshot) before the connections close.
+  ~PostgresConnector() override;
 
   std::unique_ptr<sdk::BatchSource> load(const sdk::LoadRequest& request) override;
   int64_t export_data(const sdk::ExportRequest& request, sdk::StreamReader& input) override;
@@ -22,12 +24,17 @@ class PostgresConnector : public sdk::Connector {
   int64_t execute_queries(const std::vector<std::string>& queries) override;
   void alter_table(const sdk::AlterTableRequest& request) override;
   bool table_exists(const sdk::Target& target) override;
+  /// Column ranges or page ranges under one exported snapshot (see pg_partitions.hpp); the snapshot's
+  /// transaction stays open in this instance until the next plan or the close.
+  std::vector<std::string> plan_partitions(const sdk::PlanRequest& request) override;
+  std::unique_ptr<sdk::BatchSource> load_partition(const std::string& descriptor) override;
 
  private:
   std::string schema_of(const sdk::Target& target) const;
 
   sdk::Host& host_;
   std::shared_ptr<ConnectionPool> pool_;
+  ConnectionPool::Lease plan_snapshot_;  // the last plan's open transaction, if it exported a snapshot
 };
 
 }  // namespace mageio::postgres

@@ -35,6 +35,7 @@ class CopyOutSource : public sdk::BatchSource {
   ~CopyOutSource() override {
     if (prefetched_.release != nullptr) prefetched_.release(&prefetched_);
     if (!done_) abandon(options_.cancel_on_close);
+    close_transaction();
   }
 
   const sdk::Schema& schema() const override { return schema_; }
@@ -147,6 +148,22 @@ class CopyOutSource : public sdk::BatchSource {
     // Throws the COPY's error if it failed (e.g. 57P01 when the backend was terminated), or
     // UNAVAILABLE when the connection broke without a word.
     connection.finish_command(options_.what);
+    close_transaction();
+  }
+
+  // Ends the transaction the load opened (options_.end_transaction) so that the connection goes back to
+  // the pool outside it; a connection where that fails is closed instead.
+  void close_transaction() noexcept {
+    if (!options_.end_transaction) return;
+    Connection* connection = lease_.get();
+    if (connection == nullptr) return;
+    try {
+      Connection::CleanupScope cleanup(*connection);
+      if (connection->usable() && connection->reusable() && connection->in_transaction())
+        connection->exec("ROLLBACK", options_.what + ": ROLLBACK failed");
+    } catch (...) {
+    }
+    if (!connection->usable() || connection->in_transaction()) lease_.discard();
   }
 
   // Stops the COPY early and leaves the connection usable (or closes it when it cannot be): with
@@ -271,7 +288,13 @@ std::string copy_out_statement(const std::string& query, const std::vector<Colum
 std::unique_ptr<sdk::BatchSource> start_copy_out(ConnectionPool::Lease lease, const std::string& copy_statement,
                                                  std::vector<ColumnPlan> plan, CopyOutOptions options,
                                                  bool prefetch_first_batch) {
-  lease->start_copy(copy_statement, PGRES_COPY_OUT, options.what);
+  try {
+    lease->start_copy(copy_statement, PGRES_COPY_OUT, options.what);
+  } catch (...) {
+    // A connection inside the load's own transaction must not go back to the pool.
+    if (options.end_transaction) lease.discard();
+    throw;
+  }
   auto source = std::make_unique<CopyOutSource>(std::move(lease), std::move(plan), std::move(options));
   if (prefetch_first_batch) source->prefetch();
   return source;
@@ -299,14 +322,25 @@ std::unique_ptr<sdk::BatchSource> load_rows(ConnectionPool& pool, const sdk::Loa
 
   auto lease = pool.acquire();
   lease->host().check_cancelled();
-  Result described = lease->describe(query, what);
-  if (described.columns() == 0)
-    throw sdk::invalid_argument("the statement returns no rows to load (" + excerpt(query) + "); use execute");
-  auto plan = plan_columns(described, numeric_as_text);
-  described.reset();
-  CopyOutOptions copy_options{request.batch_rows, true, what};
-  const std::string statement = copy_out_statement(query, plan, request.limit);
-  return start_copy_out(std::move(lease), statement, std::move(plan), std::move(copy_options), false);
+  return load_query(std::move(lease), query, numeric_as_text, request.limit,
+                    CopyOutOptions{request.batch_rows, true, what});
+}
+
+std::unique_ptr<sdk::BatchSource> load_query(ConnectionPool::Lease lease, const std::string& query,
+                                             bool numeric_as_text, std::optional<int64_t> limit,
+                                             CopyOutOptions options) {
+  std::vector<ColumnPlan> plan;
+  try {
+    Result described = lease->describe(query, options.what);
+    if (described.columns() == 0)
+      throw sdk::invalid_argument("the statement returns no rows to load (" + excerpt(query) + "); use execute");
+    plan = plan_columns(described, numeric_as_text);
+  } catch (...) {
+    if (options.end_transaction) lease.discard();
+    throw;
+  }
+  const std::string statement = copy_out_statement(query, plan, limit);
+  return start_copy_out(std::move(lease), statement, std::move(plan), std::move(options), false);
 }
 
 std::unique_ptr<sdk::BatchSource> text_result_source(Result result, int64_t batch_rows) {

@@ -35,6 +35,9 @@ struct CopyOutOptions {
   /// nobody read what it returned).
   bool cancel_on_close = true;
   std::string what;  // "load of ..." for messages
+  /// The COPY runs inside a transaction the load opened (a partition's snapshot): rolled back when the
+  /// COPY ends or the stream is released, so the connection goes back to the pool outside it.
+  bool end_transaction = false;
 };
 
 /// Starts the COPY on the leased connection and returns the source that decodes it.
@@ -44,6 +47,12 @@ std::unique_ptr<sdk::BatchSource> start_copy_out(ConnectionPool::Lease lease, co
 
 /// The load operation.
 std::unique_ptr<sdk::BatchSource> load_rows(ConnectionPool& pool, const sdk::LoadRequest& request);
+
+/// Describes `query` on the leased connection and streams it (load_rows after the request is read; also
+/// a partition's load). options.what names it in messages.
+std::unique_ptr<sdk::BatchSource> load_query(ConnectionPool::Lease lease, const std::string& query,
+                                             bool numeric_as_text, std::optional<int64_t> limit,
+                                             CopyOutOptions options);
 
 /// Rows of a PGresult in text format as utf8 columns (execute of statements COPY cannot run, e.g.
 /// SHOW, EXPLAIN, FETCH, or of several statements at once).
