@@ -1,19 +1,19 @@
 #!/usr/bin/python3
 """Measuring and reporting for bench/run.sh (standard library only; run as /usr/bin/python3).
 
-  bench.py measure --results FILE --id ID --side mageio|baseline --label TEXT --command SHELL
-                   --rows N --rep R [--vs ID] [--target REF:OP:LIMIT]... [--stdout FILE]
-                   [--log FILE] [--server-pid PID]...
-      Runs SHELL once with `/usr/bin/time bash -c` (in the current directory) and appends one JSON line to
-      FILE: wall time, the client's user/system CPU and peak RSS (/usr/bin/time's figures: the largest
-      process of the command), the servers' CPU seconds spent meanwhile and the 1-minute load average
-      at the start. A command that fails makes this exit 1 after printing its stderr.
+bench.py measure --results FILE --id ID --side mageio|baseline --label TEXT --command SHELL
+                 --rows N --rep R [--vs ID] [--target REF:OP:LIMIT]... [--stdout FILE]
+                 [--log FILE] [--server-pid PID]...
+    Runs SHELL once with `/usr/bin/time bash -c` (in the current directory) and appends one JSON line to
+    FILE: wall time, the client's user/system CPU and peak RSS (/usr/bin/time's figures: the largest
+    process of the command), the servers' CPU seconds spent meanwhile and the 1-minute load average
+    at the start. A command that fails makes this exit 1 after printing its stderr.
 
-  bench.py report --results FILE --json OUT [--fact KEY=VALUE]...
-      Reads every line `measure` wrote, writes OUT (every figure, every run) and prints the Markdown
-      report on stdout. The facts the harness knows (started_at, repeat, only, loadavg_start,
-      versions.postgresql, ...) come as --fact; a dotted key nests. The targets are reported, never
-      enforced: the exit status is 0 whatever the figures are (1 only when there are no results).
+bench.py report --results FILE --json OUT [--fact KEY=VALUE]...
+    Reads every line `measure` wrote, writes OUT (every figure, every run) and prints the Markdown
+    report on stdout. The facts the harness knows (started_at, repeat, only, loadavg_start,
+    versions.postgresql, ...) come as --fact; a dotted key nests. The targets are reported, never
+    enforced: the exit status is 0 whatever the figures are (1 only when there are no results).
 """
 
 import argparse
@@ -39,6 +39,7 @@ BATCH_ROWS = 65536
 
 
 # --- measure ------------------------------------------------------------------------------------------
+
 
 def proc_cpu_ticks(pid):
     """utime + stime + cutime + cstime of a process (clock ticks): its own threads plus its reaped children."""
@@ -95,11 +96,18 @@ def measure(args):
     # The client's peak RSS and CPU come from /usr/bin/time, not from our own wait4: a child forked by
     # Python starts as a copy of this interpreter, and Linux carries that copy's high-water mark (~13 MiB)
     # over the exec into the child's figure, which would put a floor under every client's peak RSS.
-    with tempfile.NamedTemporaryFile("r", prefix="bench-time.") as usage, \
-            open(args.stdout, "wb") as stdout, open(args.log, "wb") as log:
+    with (
+        tempfile.NamedTemporaryFile("r", prefix="bench-time.") as usage,
+        open(args.stdout, "wb") as stdout,
+        open(args.log, "wb") as log,
+    ):
         start = time.perf_counter()
-        status = subprocess.call(["/usr/bin/time", "-f", "%M %U %S", "-o", usage.name, "bash", "-c", args.command],
-                                 stdin=subprocess.DEVNULL, stdout=stdout, stderr=log)
+        status = subprocess.call(
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", usage.name, "bash", "-c", args.command],
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=log,
+        )
         wall = time.perf_counter() - start
         # A failed command has "Command exited with non-zero status N" before the figures.
         figures = usage.read().split("\n")
@@ -109,9 +117,18 @@ def measure(args):
         return 1
     rss_kib, user_s, sys_s = [line for line in figures if line.strip()][-1].split()
     record = {
-        "id": args.id, "side": args.side, "label": args.label, "command": args.command,
-        "vs": args.vs, "targets": args.target, "rows": args.rows, "rep": args.rep,
-        "wall_s": round(wall, 4), "user_s": float(user_s), "sys_s": float(sys_s), "peak_rss_kib": int(rss_kib),
+        "id": args.id,
+        "side": args.side,
+        "label": args.label,
+        "command": args.command,
+        "vs": args.vs,
+        "targets": args.target,
+        "rows": args.rows,
+        "rep": args.rep,
+        "wall_s": round(wall, 4),
+        "user_s": float(user_s),
+        "sys_s": float(sys_s),
+        "peak_rss_kib": int(rss_kib),
         "server_cpu_s": server_cpu_seconds(args.server_pid, before),
         "loadavg_1m": load1,
     }
@@ -122,6 +139,7 @@ def measure(args):
 
 
 # --- report -------------------------------------------------------------------------------------------
+
 
 def parse_target(text):
     ref, op, limit = text.split(":")
@@ -137,17 +155,23 @@ def summarize(runs):
     median_wall = statistics.median(walls)
     servers = [r["server_cpu_s"] for r in runs if r["server_cpu_s"] is not None]
     return {
-        "id": first["id"], "side": first["side"], "label": first["label"], "tool": first["command"],
+        "id": first["id"],
+        "side": first["side"],
+        "label": first["label"],
+        "tool": first["command"],
         "rows": first["rows"],
-        "runs": [{k: r[k] for k in ("wall_s", "user_s", "sys_s", "peak_rss_kib", "server_cpu_s", "loadavg_1m")}
-                 for r in runs],
+        "runs": [
+            {k: r[k] for k in ("wall_s", "user_s", "sys_s", "peak_rss_kib", "server_cpu_s", "loadavg_1m")} for r in runs
+        ],
         "median_wall_s": round(median_wall, 4),
         "rows_per_s": round(first["rows"] / median_wall) if median_wall > 0 else None,
         # The peak over all runs: the figure the memory target is about.
         "peak_rss_kib": max(r["peak_rss_kib"] for r in runs),
         "median_client_cpu_s": round(statistics.median(r["user_s"] + r["sys_s"] for r in runs), 3),
         "median_server_cpu_s": round(statistics.median(servers), 2) if servers else None,
-        "baseline": first["vs"], "ratio": None, "targets": [],
+        "baseline": first["vs"],
+        "ratio": None,
+        "targets": [],
     }
 
 
@@ -167,10 +191,26 @@ def evaluate(by_key):
             # Judged on the ratio as shown (two decimals), so that "1.20×" never reads as a miss of "≤ 1.20".
             shown = None if ratio is None else round(ratio, 2)
             met = None if ratio is None else (shown <= limit if op == "<=" else shown < limit)
-            m["targets"].append({"kind": "wall_ratio", "vs": ref, "vs_label": base["label"] if base else None,
-                                 "op": op, "limit": limit, "ratio": ratio, "met": met})
-        m["targets"].append({"kind": "peak_rss_kib", "op": "<", "limit": RSS_LIMIT_KIB,
-                             "value": m["peak_rss_kib"], "met": m["peak_rss_kib"] < RSS_LIMIT_KIB})
+            m["targets"].append(
+                {
+                    "kind": "wall_ratio",
+                    "vs": ref,
+                    "vs_label": base["label"] if base else None,
+                    "op": op,
+                    "limit": limit,
+                    "ratio": ratio,
+                    "met": met,
+                }
+            )
+        m["targets"].append(
+            {
+                "kind": "peak_rss_kib",
+                "op": "<",
+                "limit": RSS_LIMIT_KIB,
+                "value": m["peak_rss_kib"],
+                "met": m["peak_rss_kib"] < RSS_LIMIT_KIB,
+            }
+        )
 
 
 def memory_scaling(measurements, sizes):
@@ -187,9 +227,16 @@ def memory_scaling(measurements, sizes):
             continue
         a, b = other["peak_rss_kib"], m["peak_rss_kib"]
         no_growth = b <= max(a * GROWTH_SLACK_RATIO, a + GROWTH_SLACK_KIB) if small >= BATCH_ROWS else None
-        table.append({"id": m["id"], "label": m["label"], "peak_rss_kib": {str(small): a, str(large): b},
-                      "growth": round(b / a, 3), "no_growth": no_growth,
-                      "under_64_mib": max(a, b) < RSS_LIMIT_KIB})
+        table.append(
+            {
+                "id": m["id"],
+                "label": m["label"],
+                "peak_rss_kib": {str(small): a, str(large): b},
+                "growth": round(b / a, 3),
+                "no_growth": no_growth,
+                "under_64_mib": max(a, b) < RSS_LIMIT_KIB,
+            }
+        )
     return table
 
 
@@ -231,20 +278,29 @@ def markdown(doc, measurements, scaling):
     v = doc["versions"]
     size = doc["settings"]["sizes"][-1]
     out = []
-    load = f"load average {f['loadavg_start'][0]:.2f} at the start, {f['loadavg_end'][0]:.2f} at the end, " \
-           f"{f['loadavg_max_1m']:.2f} at most (1 min; the benchmark itself keeps about 2 processes busy)"
-    out.append(f"**mageio bench** — {size:,} rows, median of {doc['settings']['repeat']} run"
-               f"{'s' if doc['settings']['repeat'] != 1 else ''}; "
-               f"{f['nproc']} CPUs ({f['cpu_model']}), {load}; "
-               + ", ".join(f"{name} {v[k].split(' ')[0].split('-')[0]}" for k, name in
-                           (("postgresql", "PostgreSQL"), ("mariadb", "MariaDB"), ("sqlite", "SQLite")) if v.get(k))
-               + f"; mageio {v['git_commit']}{' + uncommitted changes' if v.get('git_dirty') else ''}"
-               f" ({v.get('build_type') or 'unknown build type'}, {v['build_dir']})")
+    load = (
+        f"load average {f['loadavg_start'][0]:.2f} at the start, {f['loadavg_end'][0]:.2f} at the end, "
+        f"{f['loadavg_max_1m']:.2f} at most (1 min; the benchmark itself keeps about 2 processes busy)"
+    )
+    out.append(
+        f"**mageio bench** — {size:,} rows, median of {doc['settings']['repeat']} run"
+        f"{'s' if doc['settings']['repeat'] != 1 else ''}; "
+        f"{f['nproc']} CPUs ({f['cpu_model']}), {load}; "
+        + ", ".join(
+            f"{name} {v[k].split(' ')[0].split('-')[0]}"
+            for k, name in (("postgresql", "PostgreSQL"), ("mariadb", "MariaDB"), ("sqlite", "SQLite"))
+            if v.get(k)
+        )
+        + f"; mageio {v['git_commit']}{' + uncommitted changes' if v.get('git_dirty') else ''}"
+        f" ({v.get('build_type') or 'unknown build type'}, {v['build_dir']})"
+    )
     out.append("")
     # CPU seconds (client / server) next to each wall time: where the server's CPU is about the wall time,
     # the server is the bottleneck and both sides wait on the same work, so the ratio is bounded by it.
-    out.append("| operation | mageio s | CPU s client / server | rows/s | peak RSS MiB | baseline | baseline s | "
-               "CPU s client / server | baseline RSS MiB | ratio | target |")
+    out.append(
+        "| operation | mageio s | CPU s client / server | rows/s | peak RSS MiB | baseline | baseline s | "
+        "CPU s client / server | baseline RSS MiB | ratio | target |"
+    )
     out.append("|---|---|---|---|---|---|---|---|---|---|---|")
     by_key = {(m["id"], m["rows"]): m for m in measurements}
     for m in measurements:
@@ -253,28 +309,49 @@ def markdown(doc, measurements, scaling):
         base = by_key.get((m["baseline"], size)) if m["baseline"] else None
         ratio = f"{m['ratio']:.2f}×" if m["ratio"] is not None else "–"
         rss = mib(m["peak_rss_kib"]) + ("" if m["peak_rss_kib"] < RSS_LIMIT_KIB else " **≥ 64**")
-        out.append("| " + " | ".join([
-            m["label"], f"{m['median_wall_s']:.2f}", cpu_text(m), rate(m["rows_per_s"]), rss,
-            base["label"] if base else "—", f"{base['median_wall_s']:.2f}" if base else "–",
-            cpu_text(base) if base else "–", mib(base["peak_rss_kib"]) if base else "–", ratio,
-            target_text(m) or "–"]) + " |")
+        out.append(
+            "| "
+            + " | ".join(
+                [
+                    m["label"],
+                    f"{m['median_wall_s']:.2f}",
+                    cpu_text(m),
+                    rate(m["rows_per_s"]),
+                    rss,
+                    base["label"] if base else "—",
+                    f"{base['median_wall_s']:.2f}" if base else "–",
+                    cpu_text(base) if base else "–",
+                    mib(base["peak_rss_kib"]) if base else "–",
+                    ratio,
+                    target_text(m) or "–",
+                ]
+            )
+            + " |"
+        )
     if scaling:
         small, large = doc["settings"]["sizes"][0], doc["settings"]["sizes"][-1]
         out.append("")
-        note = "" if small >= BATCH_ROWS else \
-            f" With fewer than {BATCH_ROWS:,} rows (one Arrow batch) the buffers still grow with the rows: " \
+        note = (
+            ""
+            if small >= BATCH_ROWS
+            else f" With fewer than {BATCH_ROWS:,} rows (one Arrow batch) the buffers still grow with the rows: "
             f"compare at --rows {BATCH_ROWS * 10:,} or more."
+        )
         out.append(f"Memory scaling: client peak RSS at {small:,} and {large:,} rows (the same operations).{note}")
         out.append("")
         out.append(f"| operation | MiB at {small:,} | MiB at {large:,} | growth | does not grow | < 64 MiB |")
         out.append("|---|---|---|---|---|---|")
         for s in scaling:
-            out.append(f"| {s['label']} | {mib(s['peak_rss_kib'][str(small)])} | {mib(s['peak_rss_kib'][str(large)])} | "
-                       f"{s['growth']:.2f}× | {YES_NO[s['no_growth']]} | "
-                       f"{'yes' if s['under_64_mib'] else '**NO**'} |")
+            out.append(
+                f"| {s['label']} | {mib(s['peak_rss_kib'][str(small)])} | {mib(s['peak_rss_kib'][str(large)])} | "
+                f"{s['growth']:.2f}× | {YES_NO[s['no_growth']]} | "
+                f"{'yes' if s['under_64_mib'] else '**NO**'} |"
+            )
     t = doc["targets"]
     out.append("")
-    out.append(f"Targets (reported, not enforced): {t['met']} met, {len(t['missed'])} missed{':' if t['missed'] else '.'}")
+    out.append(
+        f"Targets (reported, not enforced): {t['met']} met, {len(t['missed'])} missed{':' if t['missed'] else '.'}"
+    )
     out.extend(f"- {what}" for what in t["missed"])
     return "\n".join(out)
 
@@ -345,19 +422,30 @@ def report(args):
         "format": "mageio-bench/1",
         "started_at": facts["started_at"],
         "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "settings": {"rows": sizes[-1], "sizes": sizes, "repeat": int(facts["repeat"]),
-                     "only": facts["only"].split(",")},
+        "settings": {
+            "rows": sizes[-1],
+            "sizes": sizes,
+            "repeat": int(facts["repeat"]),
+            "only": facts["only"].split(","),
+        },
         "machine": {
-            "nproc": os.cpu_count(), "cpu_model": cpu_model(), "kernel": platform.release(),
-            "mem_total_kib": next((int(line.split()[1]) for line in open("/proc/meminfo")
-                                   if line.startswith("MemTotal:")), None),
-            "loadavg_start": [float(x) for x in facts["loadavg_start"].split()[:3]], "loadavg_end": load_end,
+            "nproc": os.cpu_count(),
+            "cpu_model": cpu_model(),
+            "kernel": platform.release(),
+            "mem_total_kib": next(
+                (int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal:")), None
+            ),
+            "loadavg_start": [float(x) for x in facts["loadavg_start"].split()[:3]],
+            "loadavg_end": load_end,
             "loadavg_max_1m": max([r["loadavg_1m"] for r in records] + [load_end[0]]),
         },
         "versions": dict(facts.get("versions", {}), git_dirty=facts.get("versions", {}).get("git_dirty") == "1"),
         "measurements": measurements,
-        "memory_scaling": {"batch_rows": BATCH_ROWS, "meaningful": bool(scaling) and sizes[0] >= BATCH_ROWS,
-                           "operations": scaling},
+        "memory_scaling": {
+            "batch_rows": BATCH_ROWS,
+            "meaningful": bool(scaling) and sizes[0] >= BATCH_ROWS,
+            "operations": scaling,
+        },
         "targets": {"met": met, "missed": missed},
     }
     with open(args.json, "w") as f:

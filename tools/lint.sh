@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The lint a pull request must pass: clang-format (the repository's .clang-format) over every C and C++
-# file of the project, and with --tidy clang-tidy (bugprone and performance checks) where it is clean.
+# file of the project, ruff (`ruff check` and `ruff format --check`, configured in pyproject.toml) over the
+# Python of python/, tests/python/ and bench/, and with --tidy clang-tidy (bugprone and performance checks)
+# where it is clean.
 #
 #   tools/lint.sh                  check formatting; list the files that are not formatted (exit 1 if any)
-#   tools/lint.sh --fix            reformat those files in place (clang-format -i)
+#   tools/lint.sh --fix            reformat those files in place (clang-format -i, ruff check --fix, ruff format)
 #   tools/lint.sh --tidy [BUILD]   also run clang-tidy, with BUILD/compile_commands.json (default: build)
 #   tools/lint.sh [...] -- FILE... only these files
 #
@@ -11,11 +13,13 @@
 # plugins/<name>/ is covered before its first commit and build directories never are.
 # Needs clang-format (and clang-tidy for --tidy); when one is missing, tools/install-deps.sh --lint installs
 # both (Debian 12: version 14). Nothing else installs them: the quick start and the tests do not need them.
+# ruff (pinned below) is installed from PyPI into a venv of its own, .venv-lint/, on the first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fix=0
 tidy=0
+explicit_files=0
 build_dir=build
 files=()
 while [ $# -gt 0 ]; do
@@ -25,8 +29,8 @@ while [ $# -gt 0 ]; do
       tidy=1
       if [ $# -gt 1 ] && [ "${2#-}" = "$2" ]; then build_dir=$2; shift; fi
       ;;
-    --) shift; files=("$@"); break ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --) shift; files=("$@"); explicit_files=1; break ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "tools/lint.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -65,6 +69,7 @@ need clang-format
 status=0
 unformatted=()
 for f in "${files[@]}"; do
+  case "$f" in *.c|*.h|*.cpp|*.hpp) ;; *) continue ;; esac
   clang-format --style=file --dry-run -Werror "$f" >/dev/null 2>&1 || unformatted+=("$f")
 done
 if [ ${#unformatted[@]} -gt 0 ]; then
@@ -78,6 +83,38 @@ if [ ${#unformatted[@]} -gt 0 ]; then
   fi
 else
   echo "clang-format: ${#files[@]} files formatted"
+fi
+
+# ruff, the pinned version, in its own venv (never the system site-packages); a first run installs it (~5 s).
+ruff_version=0.17.5
+py_files=()
+for f in "${files[@]}"; do
+  case "$f" in python/*.py|tests/python/*.py|bench/*.py) py_files+=("$f") ;; esac
+done
+if [ ${#py_files[@]} -gt 0 ] || [ $explicit_files = 0 ]; then
+  ruff=.venv-lint/bin/ruff
+  if [ ! -x "$ruff" ] || [ "$("$ruff" --version 2>/dev/null)" != "ruff $ruff_version" ]; then
+    echo "tools/lint.sh: installing ruff $ruff_version into .venv-lint/" >&2
+    python=/usr/bin/python3
+    [ -x "$python" ] || python=$(command -v python3)
+    [ -x .venv-lint/bin/python ] || "$python" -m venv .venv-lint
+    .venv-lint/bin/python -m pip install --quiet --disable-pip-version-check "ruff==$ruff_version"
+  fi
+  # With no file arguments ruff takes its file set from pyproject.toml ([tool.ruff] include).
+  [ $explicit_files = 1 ] || py_files=(.)
+  if [ $fix = 1 ]; then
+    "$ruff" check --quiet --fix "${py_files[@]}" || status=1
+    "$ruff" format --quiet "${py_files[@]}"
+    echo "ruff: fixed and formatted"
+  else
+    "$ruff" check --quiet "${py_files[@]}" || { echo "tools/lint.sh: ruff check failed (tools/lint.sh --fix fixes some)" >&2; status=1; }
+    if ! "$ruff" format --check --quiet "${py_files[@]}"; then
+      echo "tools/lint.sh: Python files not formatted; tools/lint.sh --fix formats them" >&2
+      status=1
+    else
+      echo "ruff: Python checked and formatted"
+    fi
+  fi
 fi
 
 # The request wire format is written in one place (sdk/src/request*.cpp, with the MAGEIO_REQUEST_* names

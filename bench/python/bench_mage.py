@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-CHILD = r'''
+CHILD = r"""
 import os, resource, sys, time, warnings
 warnings.filterwarnings("ignore")
 impl, op, config_path, table = sys.argv[1:5]
@@ -48,13 +48,14 @@ after = resource.getrusage(resource.RUSAGE_SELF)
 cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 print({"wall": wall, "cpu": cpu, "rss_mib": after.ru_maxrss / 1024,
        "added_mib": (after.ru_maxrss - before.ru_maxrss) / 1024})
-'''
+"""
 
 
 def run_child(python, impl, op, config, table, rows):
     env = dict(os.environ, MAGE_REPO_PATH=os.path.dirname(config), PYTHONWARNINGS="ignore")
-    done = subprocess.run([python, "-c", CHILD, impl, op, config, table, str(rows)], env=env, capture_output=True,
-                          text=True, timeout=3600)
+    done = subprocess.run(
+        [python, "-c", CHILD, impl, op, config, table, str(rows)], env=env, capture_output=True, text=True, timeout=3600
+    )
     if done.returncode != 0:
         raise SystemExit(f"{impl} {op} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     return eval(done.stdout.strip().splitlines()[-1])  # noqa: S307 - our own child's dict literal
@@ -71,6 +72,7 @@ def main():
     table = "bench_mage"
 
     import mageio
+
     with mageio.connect("postgres", config) as db:
         db.execute(f"drop table if exists {table}")
         db.execute(f"""create table {table} as select g::bigint as id,
@@ -82,24 +84,36 @@ def main():
     results = {}
     for op in ("load", "export"):
         for impl, python in (("mageio.mage", sys.executable), ("mage", args.mage_python)):
-            runs = [run_child(python, "mage" if impl == "mage" else "mageio", op, config, table, args.rows)
-                    for _ in range(args.repeat)]
+            runs = [
+                run_child(python, "mage" if impl == "mage" else "mageio", op, config, table, args.rows)
+                for _ in range(args.repeat)
+            ]
             best = min(runs, key=lambda r: r["wall"])
             results[(op, impl)] = best
-            print(f"{op:6} {impl:12} wall {best['wall']:8.2f} s  cpu {best['cpu']:8.2f} s  "
-                  f"peak RSS {best['rss_mib']:8.0f} MiB (+{best['added_mib']:.0f} by the call)", file=sys.stderr, flush=True)
+            print(
+                f"{op:6} {impl:12} wall {best['wall']:8.2f} s  cpu {best['cpu']:8.2f} s  "
+                f"peak RSS {best['rss_mib']:8.0f} MiB (+{best['added_mib']:.0f} by the call)",
+                file=sys.stderr,
+                flush=True,
+            )
 
-    print(f"\n{args.rows:,} rows, PostgreSQL, best of {args.repeat}; each call in a fresh process "
-          f"({time.strftime('%Y-%m-%d')})\n")
-    print("Peak RSS is the child's (imports, and for export the DataFrame, included); \"+\" is what the call "
-          "added to it.\n")
+    print(
+        f"\n{args.rows:,} rows, PostgreSQL, best of {args.repeat}; each call in a fresh process "
+        f"({time.strftime('%Y-%m-%d')})\n"
+    )
+    print(
+        'Peak RSS is the child\'s (imports, and for export the DataFrame, included); "+" is what the call '
+        "added to it.\n"
+    )
     print("| operation | mage-ai | mageio.mage | time ratio | CPU ratio | memory added, mage-ai / mageio.mage |")
     print("|---|---|---|---|---|---|")
     for op in ("load", "export"):
         m, g = results[(op, "mage")], results[(op, "mageio.mage")]
         cell = "{0[wall]:.2f} s, CPU {0[cpu]:.2f} s, peak {0[rss_mib]:.0f} MiB (+{0[added_mib]:.0f})"
-        print(f"| `{op}` | {cell.format(m)} | {cell.format(g)} | {m['wall'] / g['wall']:.1f}x | "
-              f"{m['cpu'] / max(g['cpu'], 1e-9):.1f}x | {m['added_mib'] / max(g['added_mib'], 1):.1f}x |")
+        print(
+            f"| `{op}` | {cell.format(m)} | {cell.format(g)} | {m['wall'] / g['wall']:.1f}x | "
+            f"{m['cpu'] / max(g['cpu'], 1e-9):.1f}x | {m['added_mib'] / max(g['added_mib'], 1):.1f}x |"
+        )
     if args.json:
         with open(args.json, "w") as out:
             json.dump({f"{op}/{impl}": r for (op, impl), r in results.items()}, out, indent=1)

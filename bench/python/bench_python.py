@@ -21,8 +21,10 @@ TABLE = "bench_py_src"
 
 def pg_uri() -> str:
     e = os.environ
-    return (f"postgresql://{e['MAGEIO_TEST_PG_USER']}:{e['MAGEIO_TEST_PG_PASSWORD']}@{e['MAGEIO_TEST_PG_HOST']}:"
-            f"{e['MAGEIO_TEST_PG_PORT']}/{e['MAGEIO_TEST_PG_DBNAME']}")
+    return (
+        f"postgresql://{e['MAGEIO_TEST_PG_USER']}:{e['MAGEIO_TEST_PG_PASSWORD']}@{e['MAGEIO_TEST_PG_HOST']}:"
+        f"{e['MAGEIO_TEST_PG_PORT']}/{e['MAGEIO_TEST_PG_DBNAME']}"
+    )
 
 
 QUERY = f"select * from {TABLE}"
@@ -30,24 +32,28 @@ QUERY = f"select * from {TABLE}"
 
 def m_mageio_arrow():
     import mageio
+
     with mageio.connect("postgres", os.environ["MAGEIO_TEST_IO_CONFIG"]) as db:
         return db.load(QUERY).read_all().num_rows
 
 
 def m_mageio_batches():
     import mageio
+
     with mageio.connect("postgres", os.environ["MAGEIO_TEST_IO_CONFIG"]) as db:
         return sum(b.num_rows for b in db.load(QUERY))
 
 
 def m_mageio_pandas():
     import mageio
+
     with mageio.connect("postgres", os.environ["MAGEIO_TEST_IO_CONFIG"]) as db:
         return len(db.load(QUERY).to_pandas())
 
 
 def m_adbc_arrow():
     import adbc_driver_postgresql.dbapi as dbapi
+
     with dbapi.connect(pg_uri()) as conn, conn.cursor() as cur:
         cur.execute(QUERY)
         return cur.fetch_arrow_table().num_rows
@@ -55,17 +61,20 @@ def m_adbc_arrow():
 
 def m_connectorx_arrow():
     import connectorx as cx
+
     return cx.read_sql(pg_uri(), QUERY, return_type="arrow").num_rows
 
 
 def m_connectorx_pandas():
     import connectorx as cx
+
     return len(cx.read_sql(pg_uri(), QUERY, return_type="pandas"))
 
 
 def m_pandas_read_sql():
     import pandas as pd
     import sqlalchemy
+
     engine = sqlalchemy.create_engine(pg_uri().replace("postgresql://", "postgresql+psycopg2://"))
     with engine.connect() as conn:
         return len(pd.read_sql(QUERY, conn))
@@ -73,11 +82,13 @@ def m_pandas_read_sql():
 
 def _frame():
     import pyarrow.parquet as pq
+
     return pq.read_table(os.environ["BENCH_PY_PARQUET"]).to_pandas()
 
 
 def m_mageio_export_pandas():
     import mageio
+
     frame = _frame()
     start = time.perf_counter()
     with mageio.connect("postgres", os.environ["MAGEIO_TEST_IO_CONFIG"]) as db:
@@ -89,6 +100,7 @@ def m_mageio_export_pandas():
 def m_adbc_ingest_pandas():
     import adbc_driver_postgresql.dbapi as dbapi
     import pyarrow as pa
+
     frame = _frame()
     start = time.perf_counter()
     with dbapi.connect(pg_uri()) as conn, conn.cursor() as cur:
@@ -98,18 +110,30 @@ def m_adbc_ingest_pandas():
     return rows
 
 
-LOADS = ["mageio_arrow", "mageio_batches", "adbc_arrow", "connectorx_arrow", "mageio_pandas", "connectorx_pandas",
-         "pandas_read_sql"]
+LOADS = [
+    "mageio_arrow",
+    "mageio_batches",
+    "adbc_arrow",
+    "connectorx_arrow",
+    "mageio_pandas",
+    "connectorx_pandas",
+    "pandas_read_sql",
+]
 EXPORTS = ["mageio_export_pandas", "adbc_ingest_pandas"]
 
 
-IMPORTS = {"mageio": ["mageio", "pyarrow"], "adbc": ["adbc_driver_postgresql.dbapi", "pyarrow"],
-           "connectorx": ["connectorx", "pyarrow"], "pandas": ["pandas", "sqlalchemy", "psycopg2"]}
+IMPORTS = {
+    "mageio": ["mageio", "pyarrow"],
+    "adbc": ["adbc_driver_postgresql.dbapi", "pyarrow"],
+    "connectorx": ["connectorx", "pyarrow"],
+    "pandas": ["pandas", "sqlalchemy", "psycopg2"],
+}
 
 
 def run_one(name: str) -> None:
     # The modules are imported before the clock starts: import time is not the method's.
     import importlib
+
     for module in IMPORTS[name.split("_")[0]] + (["pandas"] if "pandas" in name else []):
         importlib.import_module(module)
     start = time.perf_counter()
@@ -127,11 +151,16 @@ def measure(name: str) -> dict:
     if out.returncode != 0:
         return {"name": name, "error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    inner = [json.loads(l) for l in out.stderr.splitlines() if l.startswith('{"inner_s"')]
-    return {"name": name, "rows": result["rows"], "wall_s": result["wall_s"], "process_s": wall,
-            "inner_s": inner[0]["inner_s"] if inner else None,
-            "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "peak_rss_mib": after.ru_maxrss / 1024}  # children's max so far: each method runs in a fresh one
+    inner = [json.loads(line) for line in out.stderr.splitlines() if line.startswith('{"inner_s"')]
+    return {
+        "name": name,
+        "rows": result["rows"],
+        "wall_s": result["wall_s"],
+        "process_s": wall,
+        "inner_s": inner[0]["inner_s"] if inner else None,
+        "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "peak_rss_mib": after.ru_maxrss / 1024,
+    }  # children's max so far: each method runs in a fresh one
 
 
 def main() -> None:
@@ -144,8 +173,10 @@ def main() -> None:
     if args.one:
         run_one(args.one)
         return
-    import mageio
     import pyarrow.parquet as pq
+
+    import mageio
+
     with mageio.connect("postgres", os.environ["MAGEIO_TEST_IO_CONFIG"]) as db:
         db.execute(f"drop table if exists {TABLE}")
         db.execute(f"""create table {TABLE} as select g::bigint as id, (g % 1000)::integer as qty,
@@ -160,13 +191,22 @@ def main() -> None:
         for _ in range(args.repeat):
             for name in LOADS + EXPORTS:
                 # peak RSS of RUSAGE_CHILDREN is a running max: measure it in a fresh interpreter per method
-                probe = subprocess.run([sys.executable, "-c", f"""
+                probe = subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        f"""
 import resource, subprocess, sys, json
 sys.argv = [{__file__!r}]
 sys.path.insert(0, {os.path.dirname(__file__)!r})
 import bench_python as b
 print(json.dumps(b.measure({name!r})))
-"""], capture_output=True, text=True, env=os.environ)
+""",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    env=os.environ,
+                )
                 if probe.returncode != 0:
                     results.setdefault(name, []).append({"name": name, "error": probe.stderr.strip()[-300:]})
                     continue
@@ -188,8 +228,11 @@ def report(results: dict, rows: int) -> None:
     print(f"\n## Python, PostgreSQL 15 -> client, {rows:,} rows (median of {len(next(iter(results.values())))})\n")
     print("| method | wall s | client CPU s | peak RSS MiB | wall / mageio |")
     print("|---|---|---|---|---|")
-    base = {"load": median("mageio_arrow", "wall_s"), "pandas": median("mageio_pandas", "wall_s"),
-            "export": median("mageio_export_pandas", "inner_s")}
+    base = {
+        "load": median("mageio_arrow", "wall_s"),
+        "pandas": median("mageio_pandas", "wall_s"),
+        "export": median("mageio_export_pandas", "inner_s"),
+    }
     for name in LOADS + EXPORTS:
         if not results.get(name):
             continue
@@ -200,10 +243,13 @@ def report(results: dict, rows: int) -> None:
         wall = median(name, key)
         group = "export" if name in EXPORTS else ("pandas" if "pandas" in name else "load")
         ratio = wall / base[group] if base[group] else float("nan")
-        print(f"| {name} | {wall:.2f} | {median(name, 'cpu_s'):.2f} | {median(name, 'peak_rss_mib'):.0f} | "
-              f"{ratio:.2f}x |")
-    print("\nexports: wall time of the export alone (reading the DataFrame from Parquet excluded); CPU and RSS "
-          "are the whole child process.")
+        print(
+            f"| {name} | {wall:.2f} | {median(name, 'cpu_s'):.2f} | {median(name, 'peak_rss_mib'):.0f} | {ratio:.2f}x |"
+        )
+    print(
+        "\nexports: wall time of the export alone (reading the DataFrame from Parquet excluded); CPU and RSS "
+        "are the whole child process."
+    )
 
 
 if __name__ == "__main__":

@@ -10,16 +10,58 @@ Plugins are bundled in the package and found with no environment variable; ``MAG
 ``plugin_dirs=[...]`` add directories.
 """
 
-from ._errors import (AlreadyExistsError, AuthenticationError, BackendError, CancelledError, Error, InternalError,
-                      InvalidArgumentError, IOError, NotFoundError, NotSupportedError, UnavailableError, UsageError)
-from ._host import (ConfigKey, Connector, IoConfig, PluginInfo, Profile, Reader, RejectedPlugin, connect, copy,
-                    plugins, search_path)
+from ._errors import (
+    AlreadyExistsError,
+    AuthenticationError,
+    BackendError,
+    CancelledError,
+    Error,
+    InternalError,
+    InvalidArgumentError,
+    IOError,
+    NotFoundError,
+    NotSupportedError,
+    UnavailableError,
+    UsageError,
+)
+from ._host import (
+    ConfigKey,
+    Connector,
+    IoConfig,
+    PluginInfo,
+    Profile,
+    Reader,
+    RejectedPlugin,
+    connect,
+    copy,
+    plugins,
+    search_path,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AlreadyExistsError", "AuthenticationError", "BackendError", "CancelledError", "ConfigKey", "Connector", "Error",
-    "IOError", "InternalError", "InvalidArgumentError", "IoConfig", "NotFoundError", "NotSupportedError",
-    "PluginInfo", "Profile", "Reader", "RejectedPlugin", "UnavailableError", "UsageError", "connect", "copy",
-    "plugins", "search_path",
+    "AlreadyExistsError",
+    "AuthenticationError",
+    "BackendError",
+    "CancelledError",
+    "ConfigKey",
+    "Connector",
+    "Error",
+    "IOError",
+    "InternalError",
+    "InvalidArgumentError",
+    "IoConfig",
+    "NotFoundError",
+    "NotSupportedError",
+    "PluginInfo",
+    "Profile",
+    "Reader",
+    "RejectedPlugin",
+    "UnavailableError",
+    "UsageError",
+    "connect",
+    "copy",
+    "plugins",
+    "search_path",
 ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-ACCEPTED = ("an object with __arrow_c_stream__ or __arrow_c_array__ (a pyarrow Table, RecordBatch or "
-            "RecordBatchReader, a polars DataFrame, a DuckDB result, a mageio Reader) or a pandas DataFrame")
+ACCEPTED = (
+    "an object with __arrow_c_stream__ or __arrow_c_array__ (a pyarrow Table, RecordBatch or "
+    "RecordBatchReader, a polars DataFrame, a DuckDB result, a mageio Reader) or a pandas DataFrame"
+)
 
 
 def _view_free(schema: Any) -> Any:
@@ -51,8 +53,9 @@ def as_stream(data: Any) -> Any:
         table = pa.Table.from_pandas(data, preserve_index=False)
         reader = table.to_reader()
     else:
-        raise TypeError(f"mageio export: cannot export a {type(data).__module__}.{type(data).__name__}; "
-                        f"it takes {ACCEPTED}")
+        raise TypeError(
+            f"mageio export: cannot export a {type(data).__module__}.{type(data).__name__}; it takes {ACCEPTED}"
+        )
     fixed = _view_free(reader.schema)
     if fixed is not None:
         reader = reader.cast(fixed)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Type
-
 # The status codes of the C ABI (mageio_abi.h).
 STATUS_NAMES = {
     0: "OK",
@@ -30,8 +28,9 @@ class Error(Exception):
 
     status = 10
 
-    def __init__(self, message: str, status: Optional[int] = None, sqlstate: Optional[str] = None,
-                 vendor_code: Optional[int] = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, sqlstate: str | None = None, vendor_code: int | None = None
+    ) -> None:
         super().__init__(message)
         if status is not None:
             self.status = status
@@ -49,64 +48,85 @@ class Error(Exception):
 
 class InvalidArgumentError(Error, ValueError):
     """A bad request, option, config value or input data (status INVALID_ARGUMENT)."""
+
     status = 1
 
 
 class NotFoundError(Error, LookupError):
     """A table, file, schema, column, profile or plugin that does not exist (status NOT_FOUND)."""
+
     status = 2
 
 
 class AlreadyExistsError(Error):
     """The target exists and if_exists is "fail" (status ALREADY_EXISTS)."""
+
     status = 3
 
 
 class NotSupportedError(Error, NotImplementedError):
     """The plugin does not implement the operation or option (status NOT_IMPLEMENTED)."""
+
     status = 4
 
 
 class IOError(Error, OSError):  # noqa: A001 - mageio.IOError, never the builtin's name in user code
     """A local file or stream could not be read or written (status IO)."""
+
     status = 5
 
 
 class BackendError(Error):
     """The database reported an error; see ``sqlstate`` and ``vendor_code`` (status BACKEND)."""
+
     status = 6
 
 
 class AuthenticationError(Error):
     """Bad credentials (status UNAUTHENTICATED)."""
+
     status = 7
 
 
 class UnavailableError(Error, ConnectionError):
     """The backend could not be reached or the connection broke (status UNAVAILABLE)."""
+
     status = 8
 
 
 class CancelledError(Error):
     """The operation was cancelled by the host (status CANCELLED)."""
+
     status = 9
 
 
 class InternalError(Error):
     """A bug in mageio or a plugin (status INTERNAL)."""
+
     status = 10
 
 
 class UsageError(Error, RuntimeError):
     """The Python API was used in a way it cannot serve: a closed connector, a reader consumed twice, a
     connector used from two threads at once."""
+
     status = 1
 
 
-_BY_STATUS: Dict[int, Type[Error]] = {
+_BY_STATUS: dict[int, type[Error]] = {
     cls.status: cls
-    for cls in (InvalidArgumentError, NotFoundError, AlreadyExistsError, NotSupportedError, IOError, BackendError,
-                AuthenticationError, UnavailableError, CancelledError, InternalError)
+    for cls in (
+        InvalidArgumentError,
+        NotFoundError,
+        AlreadyExistsError,
+        NotSupportedError,
+        IOError,
+        BackendError,
+        AuthenticationError,
+        UnavailableError,
+        CancelledError,
+        InternalError,
+    )
 }
 
 
@@ -114,6 +134,7 @@ def from_status(status: int, message: str, sqlstate: str = "", vendor_code: int 
     """The exception for a status code (used by the extension)."""
     cls = _BY_STATUS.get(status, Error)
     return cls(message, status, sqlstate, vendor_code)
+
 
 for _cls in (Error, *_BY_STATUS.values(), UsageError):
     _cls.__module__ = "mageio"

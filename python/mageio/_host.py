@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Callable, Union
 
 from . import _mageio
 from ._arrow import as_stream
-from ._errors import NotFoundError, UsageError
+from ._errors import NotFoundError
 
 IoConfig = _mageio.IoConfig
 Profile = _mageio.Profile
@@ -34,42 +35,43 @@ class ConfigKey:
     alias: str
     required: bool
     secret: bool
-    default: Optional[str]
+    default: str | None
     description: str
 
 
 @dataclasses.dataclass(frozen=True)
 class PluginInfo:
     """A plugin that was found: what its manifest says."""
+
     name: str
     version: str
     description: str
     abi: str
-    capabilities: List[str]
+    capabilities: list[str]
     path: str
-    config_keys: List[ConfigKey]
-    types: List[str]
+    config_keys: list[ConfigKey]
+    types: list[str]
 
 
 @dataclasses.dataclass(frozen=True)
 class RejectedPlugin:
     """A candidate file that was not accepted as a plugin, and why (``plugins(verbose=True)``)."""
+
     path: str
     reason: str
 
 
-def _dirs(plugin_dirs: Optional[Sequence[PathLike]]) -> List[str]:
+def _dirs(plugin_dirs: Sequence[PathLike] | None) -> list[str]:
     return [os.fspath(d) for d in (plugin_dirs or [])]
 
 
-def plugins(verbose: bool = False, plugin_dirs: Optional[Sequence[PathLike]] = None
-            ) -> List[Union[PluginInfo, RejectedPlugin]]:
+def plugins(verbose: bool = False, plugin_dirs: Sequence[PathLike] | None = None) -> list[PluginInfo | RejectedPlugin]:
     """The plugins found: ``plugin_dirs`` first, then ``MAGEIO_PLUGIN_PATH``, then the bundled ones.
 
     With ``verbose=True`` the rejected candidates follow, each with the reason.
     """
     dirs = _dirs(plugin_dirs)
-    found: List[Union[PluginInfo, RejectedPlugin]] = []
+    found: list[PluginInfo | RejectedPlugin] = []
     for info in _mageio.plugins(dirs):
         keys = [ConfigKey(**k) for k in info.pop("config_keys")]
         found.append(PluginInfo(config_keys=keys, **info))
@@ -78,12 +80,12 @@ def plugins(verbose: bool = False, plugin_dirs: Optional[Sequence[PathLike]] = N
     return found
 
 
-def search_path(plugin_dirs: Optional[Sequence[PathLike]] = None) -> List[tuple]:
+def search_path(plugin_dirs: Sequence[PathLike] | None = None) -> list[tuple]:
     """The directories searched for plugins, in order, each with where it came from."""
     return list(_mageio.search_path(_dirs(plugin_dirs)))
 
 
-def _callback_of(progress: ProgressArg) -> Optional[Callable[[int, int, int], Any]]:
+def _callback_of(progress: ProgressArg) -> Callable[[int, int, int], Any] | None:
     return progress if callable(progress) else None
 
 
@@ -91,7 +93,7 @@ class _Progress:
     """progress=True: a tqdm bar when tqdm is installed, else nothing; a callable gets (rows, bytes, total)."""
 
     def __init__(self, progress: ProgressArg, what: str) -> None:
-        self.callback: Optional[Callable[[int, int, int], Any]] = None
+        self.callback: Callable[[int, int, int], Any] | None = None
         self.bar = None
         if callable(progress):
             self.callback = progress
@@ -132,6 +134,7 @@ class Reader:
         """The pyarrow schema of the rows."""
         if self._schema is None:
             import pyarrow as pa
+
             self._schema = pa.Schema._import_from_c_capsule(self._native.schema())
         return self._schema
 
@@ -144,6 +147,7 @@ class Reader:
 
     def __iter__(self) -> Iterator[Any]:
         import pyarrow as pa
+
         schema = self.schema
         schema_capsule = None
         progress = _Progress(self._progress, self._native.label)
@@ -164,6 +168,7 @@ class Reader:
     def read_all(self) -> Any:
         """Every batch as one ``pyarrow.Table``."""
         import pyarrow as pa
+
         schema = self.schema
         return pa.Table.from_batches(list(self), schema=schema)
 
@@ -173,6 +178,7 @@ class Reader:
         ``ArrowDtype`` columns throughout."""
         import pandas as pd
         import pyarrow as pa
+
         if dtype_backend not in ("numpy_nullable", "pyarrow"):
             raise ValueError(f"dtype_backend must be 'numpy_nullable' or 'pyarrow', not {dtype_backend!r}")
         table = self.read_all()
@@ -181,22 +187,29 @@ class Reader:
         if dtype_backend == "pyarrow":
             return table.to_pandas(types_mapper=pd.ArrowDtype, self_destruct=True, split_blocks=True)
         mapping = {
-            pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
-            pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
-            pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype(),
+            pa.int8(): pd.Int8Dtype(),
+            pa.int16(): pd.Int16Dtype(),
+            pa.int32(): pd.Int32Dtype(),
+            pa.int64(): pd.Int64Dtype(),
+            pa.uint8(): pd.UInt8Dtype(),
+            pa.uint16(): pd.UInt16Dtype(),
+            pa.uint32(): pd.UInt32Dtype(),
+            pa.uint64(): pd.UInt64Dtype(),
+            pa.bool_(): pd.BooleanDtype(),
         }
         return table.to_pandas(types_mapper=mapping.get, self_destruct=True, split_blocks=True)
 
     def to_polars(self) -> Any:
         """A polars DataFrame."""
         import polars as pl
+
         return pl.from_arrow(self.read_all())
 
     def close(self) -> None:
         """Stops reading and frees the plugin's stream (a half-read query is ended)."""
         self._native.close()
 
-    def __enter__(self) -> "Reader":
+    def __enter__(self) -> Reader:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -207,8 +220,7 @@ class Reader:
         return f"<mageio.Reader of {self._native.label}, {state}, {self.rows_read} rows read>"
 
 
-def _columns_option(options: Optional[Mapping[str, Any]], column_types: Optional[Mapping[str, str]]
-                    ) -> Optional[Dict[str, Any]]:
+def _columns_option(options: Mapping[str, Any] | None, column_types: Mapping[str, str] | None) -> dict[str, Any] | None:
     if not column_types:
         return dict(options) if options else None
     merged = dict(options or {})
@@ -237,21 +249,47 @@ class Connector:
     def closed(self) -> bool:
         return self._native.closed
 
-    def load(self, query: Optional[str] = None, *, table: Optional[str] = None, schema: Optional[str] = None,
-             path: Optional[PathLike] = None, limit: Optional[int] = None, batch_rows: Optional[int] = None,
-             column_types: Optional[Mapping[str, str]] = None, options: Optional[Mapping[str, Any]] = None,
-             progress: ProgressArg = None) -> Reader:
+    def load(
+        self,
+        query: str | None = None,
+        *,
+        table: str | None = None,
+        schema: str | None = None,
+        path: PathLike | None = None,
+        limit: int | None = None,
+        batch_rows: int | None = None,
+        column_types: Mapping[str, str] | None = None,
+        options: Mapping[str, Any] | None = None,
+        progress: ProgressArg = None,
+    ) -> Reader:
         """Reads a query's rows, a table or a file (exactly one of ``query``, ``table``, ``path``) as a
         :class:`Reader`. ``column_types`` ({column: type}) sets the types of a file's columns;
         ``options`` are the plugin's own load options."""
-        native = self._native.load(query or "", table or "", schema or "", os.fspath(path) if path else "", limit,
-                                   batch_rows, _columns_option(options, column_types), _callback_of(progress))
+        native = self._native.load(
+            query or "",
+            table or "",
+            schema or "",
+            os.fspath(path) if path else "",
+            limit,
+            batch_rows,
+            _columns_option(options, column_types),
+            _callback_of(progress),
+        )
         return Reader(native, progress)
 
-    def export(self, data: Any, table: Optional[str] = None, *, schema: Optional[str] = None,
-               path: Optional[PathLike] = None, if_exists: str = "fail",
-               unique_constraints: Optional[Sequence[str]] = None, unique_conflict_method: str = "update",
-               options: Optional[Mapping[str, Any]] = None, progress: ProgressArg = None) -> int:
+    def export(
+        self,
+        data: Any,
+        table: str | None = None,
+        *,
+        schema: str | None = None,
+        path: PathLike | None = None,
+        if_exists: str = "fail",
+        unique_constraints: Sequence[str] | None = None,
+        unique_conflict_method: str = "update",
+        options: Mapping[str, Any] | None = None,
+        progress: ProgressArg = None,
+    ) -> int:
         """Writes ``data`` to a table or a file and returns the rows written. ``data``: anything with
         ``__arrow_c_stream__`` or ``__arrow_c_array__`` (pyarrow, polars, DuckDB, a mageio Reader) or a
         pandas DataFrame. ``if_exists``: "fail", "replace" (atomic) or "append"; ``unique_constraints`` with
@@ -260,13 +298,21 @@ class Connector:
         capsule = stream.__arrow_c_stream__()
         bar = _Progress(progress, f"{self.plugin} export")
         try:
-            return self._native.export(capsule, table or "", schema or "", os.fspath(path) if path else "", if_exists,
-                                       list(unique_constraints or []), unique_conflict_method,
-                                       dict(options) if options else None, bar.callback)
+            return self._native.export(
+                capsule,
+                table or "",
+                schema or "",
+                os.fspath(path) if path else "",
+                if_exists,
+                list(unique_constraints or []),
+                unique_conflict_method,
+                dict(options) if options else None,
+                bar.callback,
+            )
         finally:
             bar.close()
 
-    def execute(self, sql: str) -> Union[int, Reader]:
+    def execute(self, sql: str) -> int | Reader:
         """Runs one statement: a :class:`Reader` when it returns rows, else the rows affected (-1: unknown)."""
         result = self._native.execute(sql)
         return Reader(result) if isinstance(result, _mageio.Reader) else result
@@ -277,18 +323,26 @@ class Connector:
             raise TypeError("execute_queries takes a list of statements, not one string (use execute)")
         return self._native.execute_queries(list(queries))
 
-    def table_exists(self, table: str, schema: Optional[str] = None) -> bool:
+    def table_exists(self, table: str, schema: str | None = None) -> bool:
         return self._native.table_exists(table, schema or "")
 
     def path_exists(self, path: PathLike) -> bool:
         return self._native.path_exists(os.fspath(path))
 
-    def sample(self, table: str, schema: Optional[str] = None, rows: int = 10) -> Reader:
+    def sample(self, table: str, schema: str | None = None, rows: int = 10) -> Reader:
         """The first ``rows`` rows of a table (Mage's sample)."""
         return Reader(self._native.sample(table, schema or "", rows))
 
-    def alter_table(self, table: str, action: str, column: str, *, schema: Optional[str] = None,
-                    new_name: Optional[str] = None, type: Optional[str] = None) -> None:  # noqa: A002
+    def alter_table(
+        self,
+        table: str,
+        action: str,
+        column: str,
+        *,
+        schema: str | None = None,
+        new_name: str | None = None,
+        type: str | None = None,
+    ) -> None:  # noqa: A002
         """``action``: "add_column" (with ``type``), "drop_column", "rename_column" (with ``new_name``) or
         "alter_column_type" (with ``type``, a logical type name such as "int64" or "decimal128(12, 2)")."""
         self._native.alter_table(table, schema or "", action, column, new_name or "", type or "")
@@ -297,7 +351,7 @@ class Connector:
         """Closes the connector (readers still open keep their stream until they are read or closed)."""
         self._native.close()
 
-    def __enter__(self) -> "Connector":
+    def __enter__(self) -> Connector:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -310,7 +364,7 @@ class Connector:
 _DEFAULT_CONFIG = "io_config.yaml"
 
 
-def _profile(config: Union[None, PathLike, "IoConfig", "Profile"], profile: str) -> "Profile":
+def _profile(config: None | PathLike | IoConfig | Profile, profile: str) -> Profile:
     if isinstance(config, Profile):
         return config
     if isinstance(config, IoConfig):
@@ -319,15 +373,25 @@ def _profile(config: Union[None, PathLike, "IoConfig", "Profile"], profile: str)
         if os.path.exists(_DEFAULT_CONFIG):
             return IoConfig.load(_DEFAULT_CONFIG).profile(profile)
         if profile != "default":
-            raise NotFoundError(f"profile '{profile}' not found: there is no config file (./{_DEFAULT_CONFIG} "
-                                "does not exist; pass config=PATH)", 2)
+            raise NotFoundError(
+                f"profile '{profile}' not found: there is no config file (./{_DEFAULT_CONFIG} "
+                "does not exist; pass config=PATH)",
+                2,
+            )
         return Profile.empty(profile)
     return IoConfig.load(os.fspath(config)).profile(profile)
 
 
-def connect(plugin: str, config: Union[None, PathLike, "IoConfig", "Profile"] = None, profile: str = "default", *,
-            settings: Optional[Mapping[str, Any]] = None, plugin_dirs: Optional[Sequence[PathLike]] = None,
-            isolate: bool = False, timeout: Optional[float] = None) -> Connector:
+def connect(
+    plugin: str,
+    config: None | PathLike | IoConfig | Profile = None,
+    profile: str = "default",
+    *,
+    settings: Mapping[str, Any] | None = None,
+    plugin_dirs: Sequence[PathLike] | None = None,
+    isolate: bool = False,
+    timeout: float | None = None,
+) -> Connector:
     """Opens plugin ``plugin`` with its keys from ``profile`` of ``config`` (a path, an IoConfig or a
     Profile; default ``./io_config.yaml`` when it exists). ``settings`` sets flat keys on top
     (``{"SQLITE_DATABASE": "x.db"}``). ``isolate=True`` runs the plugin in a child process (a crash
@@ -341,21 +405,46 @@ def connect(plugin: str, config: Union[None, PathLike, "IoConfig", "Profile"] = 
     return Connector(native)
 
 
-def copy(source: Connector, destination: Connector, query: Optional[str] = None, *, table: Optional[str] = None,
-         schema: Optional[str] = None, path: Optional[PathLike] = None, limit: Optional[int] = None,
-         options: Optional[Mapping[str, Any]] = None, to_table: Optional[str] = None, to_schema: Optional[str] = None,
-         to_path: Optional[PathLike] = None, if_exists: str = "fail",
-         unique_constraints: Optional[Sequence[str]] = None, unique_conflict_method: str = "update",
-         to_options: Optional[Mapping[str, Any]] = None, progress: ProgressArg = None) -> int:
+def copy(
+    source: Connector,
+    destination: Connector,
+    query: str | None = None,
+    *,
+    table: str | None = None,
+    schema: str | None = None,
+    path: PathLike | None = None,
+    limit: int | None = None,
+    options: Mapping[str, Any] | None = None,
+    to_table: str | None = None,
+    to_schema: str | None = None,
+    to_path: PathLike | None = None,
+    if_exists: str = "fail",
+    unique_constraints: Sequence[str] | None = None,
+    unique_conflict_method: str = "update",
+    to_options: Mapping[str, Any] | None = None,
+    progress: ProgressArg = None,
+) -> int:
     """Streams rows from ``source`` (a query, table or path) into ``destination`` (``to_table`` or
     ``to_path``) inside the host: Python never touches the rows. Returns the rows written."""
     bar = _Progress(progress, f"{source.plugin} -> {destination.plugin}")
     try:
-        return _mageio.copy(source._native, destination._native, query or "", table or "", schema or "",
-                            os.fspath(path) if path else "", limit, dict(options) if options else None,
-                            to_table or "", to_schema or "", os.fspath(to_path) if to_path else "", if_exists,
-                            list(unique_constraints or []), unique_conflict_method,
-                            dict(to_options) if to_options else None, bar.callback)
+        return _mageio.copy(
+            source._native,
+            destination._native,
+            query or "",
+            table or "",
+            schema or "",
+            os.fspath(path) if path else "",
+            limit,
+            dict(options) if options else None,
+            to_table or "",
+            to_schema or "",
+            os.fspath(to_path) if to_path else "",
+            if_exists,
+            list(unique_constraints or []),
+            unique_conflict_method,
+            dict(to_options) if to_options else None,
+            bar.callback,
+        )
     finally:
         bar.close()
-

@@ -27,9 +27,13 @@ def test_bundled_plugins_are_found_without_environment(monkeypatch):
 
 
 def test_fresh_interpreter_lists_plugins():
-    out = subprocess.run([sys.executable, "-c", "import mageio; print(sorted(p.name for p in mageio.plugins()))"],
-                         capture_output=True, text=True, env={k: v for k, v in os.environ.items()
-                                                              if k != "MAGEIO_PLUGIN_PATH"}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import mageio; print(sorted(p.name for p in mageio.plugins()))"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "MAGEIO_PLUGIN_PATH"},
+        check=True,
+    )
     assert "'sqlite'" in out.stdout and "'postgres'" in out.stdout
 
 
@@ -39,8 +43,9 @@ def test_plugin_dirs_and_environment_add_directories(tmp_path, monkeypatch):
     extra = tmp_path / "extra"
     extra.mkdir()
     shutil.copy(bundled, extra / os.path.basename(bundled))
-    assert (str(extra), "--plugin-dir") in [(d, o) for d, o in mageio.search_path([extra])] or \
-        any(d == str(extra) for d, _ in mageio.search_path([extra]))
+    assert (str(extra), "--plugin-dir") in [(d, o) for d, o in mageio.search_path([extra])] or any(
+        d == str(extra) for d, _ in mageio.search_path([extra])
+    )
     (tmp_path / "libmageio_broken.so").write_bytes(b"not a library")
     listed = mageio.plugins(verbose=True, plugin_dirs=[tmp_path])
     rejected = [r for r in listed if isinstance(r, mageio.RejectedPlugin)]
@@ -58,8 +63,10 @@ def test_unknown_plugin_lists_the_found_ones():
 
 def test_io_config_profiles_and_masked_secrets(tmp_path):
     path = tmp_path / "io_config.yaml"
-    path.write_text("version: 0.1.1\ndefault:\n  POSTGRES_HOST: db.example\n  POSTGRES_PASSWORD: hunter2secret\n"
-                    "  SQLITE_DATABASE: x.db\nother:\n  MYSQL_USER: bob\n")
+    path.write_text(
+        "version: 0.1.1\ndefault:\n  POSTGRES_HOST: db.example\n  POSTGRES_PASSWORD: hunter2secret\n"
+        "  SQLITE_DATABASE: x.db\nother:\n  MYSQL_USER: bob\n"
+    )
     config = mageio.IoConfig.load(str(path))
     assert sorted(config.profile_names()) == ["default", "other"]
     profile = config.profile("default")
@@ -87,14 +94,16 @@ def test_env_var_unset_is_never_the_string_none(tmp_path, monkeypatch):
         profile["POSTGRES_HOST"]
 
 
-TYPES_TABLE = pa.table({
-    "i64": pa.array([1, None, -(2**62)], pa.int64()),
-    "i32": pa.array([7, 8, None], pa.int32()),
-    "f64": pa.array([1.5, None, -0.25], pa.float64()),
-    "s": pa.array(["x", None, "grüße, \"quoted\"\nnewline"], pa.string()),
-    "b": pa.array([True, None, False], pa.bool_()),
-    "d": pa.array([pa.scalar(0, pa.date32()).as_py(), None, pa.scalar(19000, pa.date32()).as_py()], pa.date32()),
-})
+TYPES_TABLE = pa.table(
+    {
+        "i64": pa.array([1, None, -(2**62)], pa.int64()),
+        "i32": pa.array([7, 8, None], pa.int32()),
+        "f64": pa.array([1.5, None, -0.25], pa.float64()),
+        "s": pa.array(["x", None, 'grüße, "quoted"\nnewline'], pa.string()),
+        "b": pa.array([True, None, False], pa.bool_()),
+        "d": pa.array([pa.scalar(0, pa.date32()).as_py(), None, pa.scalar(19000, pa.date32()).as_py()], pa.date32()),
+    }
+)
 
 
 def test_sqlite_round_trip_pyarrow(sqlite, table_name):
@@ -153,8 +162,13 @@ def test_if_exists_fail_and_upsert(sqlite, table_name):
     with pytest.raises(mageio.AlreadyExistsError):
         sqlite.export(pa.table({"id": [1], "v": ["a"]}), table_name)
     sqlite.export(pa.table({"id": [1, 2], "v": ["a", "b"]}), table_name, if_exists="append")
-    sqlite.export(pa.table({"id": [2, 3], "v": ["B", "c"]}), table_name, if_exists="append",
-                  unique_constraints=["id"], unique_conflict_method="UPDATE")
+    sqlite.export(
+        pa.table({"id": [2, 3], "v": ["B", "c"]}),
+        table_name,
+        if_exists="append",
+        unique_constraints=["id"],
+        unique_conflict_method="UPDATE",
+    )
     rows = sqlite.load(f"select id, v from {table_name} order by id").read_all().to_pylist()
     assert rows == [{"id": 1, "v": "a"}, {"id": 2, "v": "B"}, {"id": 3, "v": "c"}]
 
@@ -202,8 +216,12 @@ def test_closed_connector(tmp_path):
     reader = db.load("select 1 as a")
     db.close()
     assert db.closed
-    for call in (lambda: db.load("select 1"), lambda: db.execute("select 1"), lambda: db.table_exists("t"),
-                 lambda: db.export(pa.table({"a": [1]}), "t")):
+    for call in (
+        lambda: db.load("select 1"),
+        lambda: db.execute("select 1"),
+        lambda: db.table_exists("t"),
+        lambda: db.export(pa.table({"a": [1]}), "t"),
+    ):
         with pytest.raises(mageio.UsageError, match="closed"):
             call()
     assert reader.read_all().num_rows == 1  # a reader outlives its connector
@@ -243,7 +261,7 @@ def test_connector_used_from_two_threads_is_refused(tmp_path):
 
 def test_file_plugin_load_and_export(tmp_path):
     csv = tmp_path / "in.csv"
-    csv.write_text("id,amount,city\n1,1234.50,Zürich\n2,,\"a, b\"\n")
+    csv.write_text('id,amount,city\n1,1234.50,Zürich\n2,,"a, b"\n')
     with mageio.connect("file") as files:
         table = files.load(path=csv, column_types={"amount": "decimal128(12, 2)"}).read_all()
         assert table.column("amount").type == pa.decimal128(12, 2)
@@ -281,7 +299,7 @@ def test_teardown_with_live_readers_and_execute_rows(tmp_path):
     # Readers, a connector and an execute result still alive at interpreter exit: no crash.
     script = f"""
 import mageio, pyarrow as pa
-db = mageio.connect("sqlite", settings={{"SQLITE_DATABASE": {str(tmp_path / 'x.db')!r}}})
+db = mageio.connect("sqlite", settings={{"SQLITE_DATABASE": {str(tmp_path / "x.db")!r}}})
 db.export(pa.table({{"a": [1, 2, 3]}}), "t")
 rows = db.execute("select * from t")
 db.export(pa.table({{"a": [4]}}), "t", if_exists="append")
@@ -297,6 +315,7 @@ print("done")
 
 def test_type_stubs_ship_and_match_the_extension(tmp_path):
     import mageio._mageio as native
+
     package = os.path.dirname(mageio.__file__)
     assert os.path.exists(os.path.join(package, "py.typed"))
     shipped = os.path.join(package, "_mageio.pyi")
@@ -304,8 +323,11 @@ def test_type_stubs_ship_and_match_the_extension(tmp_path):
     # python/mageio/_mageio.pyi is nanobind's stubgen output: regenerate it after changing the bindings
     # (python -m nanobind.stubgen -m mageio._mageio -o python/mageio/_mageio.pyi).
     out = tmp_path / "_mageio.pyi"
-    subprocess.run([sys.executable, "-m", "nanobind.stubgen", "-q", "-m", native.__name__, "-o", str(out)],
-                   check=True, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "nanobind.stubgen", "-q", "-m", native.__name__, "-o", str(out)],
+        check=True,
+        cwd=tmp_path,
+    )
     with open(shipped) as f:
         assert f.read() == out.read_text()
 

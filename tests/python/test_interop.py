@@ -16,9 +16,8 @@ import mageio
 
 
 def test_duckdb_reads_a_reader_and_exports_from_a_result(sqlite, table_name):
-    sqlite.export(pa.table({"n": pa.array(range(1000), pa.int64()), "s": [f"r{i}" for i in range(1000)]}),
-                  table_name)
-    reader = sqlite.load(table=table_name)
+    sqlite.export(pa.table({"n": pa.array(range(1000), pa.int64()), "s": [f"r{i}" for i in range(1000)]}), table_name)
+    reader = sqlite.load(table=table_name)  # noqa: F841 (duckdb finds it by name: "from reader")
     con = duckdb.connect()
     total = con.sql("select sum(n) as total, count(*) as c from reader").fetchall()
     assert total == [(sum(range(1000)), 1000)]
@@ -29,22 +28,27 @@ def test_duckdb_reads_a_reader_and_exports_from_a_result(sqlite, table_name):
 
 
 def test_isolated_connector(tmp_path, table_name):
-    with mageio.connect("sqlite", settings={"SQLITE_DATABASE": str(tmp_path / "iso.db")}, isolate=True,
-                        timeout=30) as db:
+    with mageio.connect(
+        "sqlite", settings={"SQLITE_DATABASE": str(tmp_path / "iso.db")}, isolate=True, timeout=30
+    ) as db:
         assert db.export(pa.table({"a": [1, 2, 3]}), table_name) == 3
         assert db.load(f"select sum(a) as s from {table_name}").read_all().column("s").to_pylist() == [6]
         with pytest.raises(mageio.Error):
             db.execute("select * from missing_table_iso")
 
 
-EXTRA_TYPES = pa.table({
-    "t": pa.array([datetime.time(1, 2, 3, 456789), None], pa.time64("us")),
-    "tz": pa.array([datetime.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=datetime.timezone.utc), None],
-                   pa.timestamp("us", tz="UTC")),
-    "big": pa.array([decimal.Decimal("12345678901234567890.0123456789"), None], pa.decimal128(38, 10)),
-    "i8": pa.array([-128, None], pa.int8()),
-    "u32": pa.array([2**32 - 1, None], pa.uint32()),
-})
+EXTRA_TYPES = pa.table(
+    {
+        "t": pa.array([datetime.time(1, 2, 3, 456789), None], pa.time64("us")),
+        "tz": pa.array(
+            [datetime.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=datetime.timezone.utc), None],
+            pa.timestamp("us", tz="UTC"),
+        ),
+        "big": pa.array([decimal.Decimal("12345678901234567890.0123456789"), None], pa.decimal128(38, 10)),
+        "i8": pa.array([-128, None], pa.int8()),
+        "u32": pa.array([2**32 - 1, None], pa.uint32()),
+    }
+)
 
 
 def _check_columns(db, table_name, columns):
@@ -73,8 +77,7 @@ def test_mysql_more_types(my, table_name):
 def _interrupt(script, delay=1.0):
     # SIGINT raises KeyboardInterrupt in the child even when this run ignores it (a background job does)
     script = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + script
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = child.stdout.readline()
     assert line.strip() == "started", child.stderr.read()
     time.sleep(delay)

@@ -15,8 +15,16 @@ import pyarrow as pa
 import pytest
 
 import mageio
-from mageio.mage import (ConfigFileLoader, FileIO, MySQL, Postgres, SQLite, TableExistsError, clean_column_name,
-                         clean_name)
+from mageio.mage import (
+    ConfigFileLoader,
+    FileIO,
+    MySQL,
+    Postgres,
+    SQLite,
+    TableExistsError,
+    clean_column_name,
+    clean_name,
+)
 
 TEMPLATES = pathlib.Path(__file__).parent / "mage_templates"
 
@@ -29,15 +37,17 @@ def _module(name):
 
 
 def _orders():
-    return pd.DataFrame({
-        "id": pd.array([1, 2, 3], dtype="Int64"),
-        "customer": ["ann", None, "bo"],
-        "amount": [9.99, None, 1e-3],
-        "qty": pd.array([2, None, 7], dtype="Int64"),  # NULL in an integer column: stays Int64
-        "paid": pd.array([True, None, False], dtype="boolean"),
-        "due": [datetime.date(2024, 1, 1), None, datetime.date(2024, 2, 29)],
-        "created": pd.to_datetime(["2024-01-01 10:00:00.123456", None, "1999-12-31 23:59:59.000000"]),
-    })
+    return pd.DataFrame(
+        {
+            "id": pd.array([1, 2, 3], dtype="Int64"),
+            "customer": ["ann", None, "bo"],
+            "amount": [9.99, None, 1e-3],
+            "qty": pd.array([2, None, 7], dtype="Int64"),  # NULL in an integer column: stays Int64
+            "paid": pd.array([True, None, False], dtype="boolean"),
+            "due": [datetime.date(2024, 1, 1), None, datetime.date(2024, 2, 29)],
+            "created": pd.to_datetime(["2024-01-01 10:00:00.123456", None, "1999-12-31 23:59:59.000000"]),
+        }
+    )
 
 
 def _same(got, want):
@@ -170,8 +180,10 @@ def test_failing_replace_leaves_the_old_table(sqlio):
     assert leftovers["table_name"].tolist() == [table]  # no staging table left behind
     # replace keeps the table and its types (varchar(20)), as Mage's replace does
     sqlio.export(pd.DataFrame({"id": [5], "note": ["new"]}), None, table)
-    types = sqlio.load(f"select column_name, data_type from information_schema.columns where table_name = '{table}'"
-                       " order by ordinal_position")
+    types = sqlio.load(
+        f"select column_name, data_type from information_schema.columns where table_name = '{table}'"
+        " order by ordinal_position"
+    )
     expected = ["integer", "character varying"] if isinstance(sqlio, Postgres) else ["int", "varchar"]
     assert [t.lower() for t in types["data_type"]] == expected
     sqlio.execute(f"drop table {table}")
@@ -207,9 +219,15 @@ def test_upsert_update_and_ignore(sqlio):
 
 def test_types_kept_floats_stay_double_ints_stay_ints(sqlio):
     table = "mage_types_" + uuid.uuid4().hex[:8]
-    frame = pd.DataFrame({"i": pd.array([None, 2**40, -1], dtype="Int64"), "f": [0.1, None, 1e300],
-                          "b": [True, False, None], "d": [decimal.Decimal("1.10"), None, decimal.Decimal("-3")],
-                          "j": [{"a": 1}, None, [1, 2]]})
+    frame = pd.DataFrame(
+        {
+            "i": pd.array([None, 2**40, -1], dtype="Int64"),
+            "f": [0.1, None, 1e300],
+            "b": [True, False, None],
+            "d": [decimal.Decimal("1.10"), None, decimal.Decimal("-3")],
+            "j": [{"a": 1}, None, [1, 2]],
+        }
+    )
     sqlio.export(frame, None, table)
     back = sqlio.load(f"select * from {table}")
     assert str(back["i"].dtype) == "Int64" and back["i"].tolist()[1:] == [2**40, -1] and pd.isna(back["i"][0])
@@ -229,14 +247,16 @@ def test_overwrite_types_apply_when_the_table_is_created(pgio, myio):
         frame = pd.DataFrame({"Code": ["a", "b"], "payload": ['{"x": 1}', '{"y": 2}']})
         wanted = {"Code": "VARCHAR(8)", "payload": "JSONB" if io is pgio else "JSON"}  # original or cleaned names
         io.export(frame, None, table, overwrite_types=wanted)
-        types = io.load("select column_name, data_type from information_schema.columns "
-                        f"where table_name = '{table}' order by ordinal_position")
-        assert [t.lower() for t in types["data_type"]] == [
-            "character varying" if io is pgio else "varchar", json_type]
+        types = io.load(
+            "select column_name, data_type from information_schema.columns "
+            f"where table_name = '{table}' order by ordinal_position"
+        )
+        assert [t.lower() for t in types["data_type"]] == ["character varying" if io is pgio else "varchar", json_type]
         io.export(frame, None, table)  # replace of an existing table keeps its types
         io.export(frame, None, table, if_exists="append", overwrite_types={"code": "TEXT"})  # not created: unused
-        types2 = io.load(f"select data_type from information_schema.columns where table_name = '{table}' "
-                         "order by ordinal_position")
+        types2 = io.load(
+            f"select data_type from information_schema.columns where table_name = '{table}' order by ordinal_position"
+        )
         assert types2["data_type"].tolist() == types["data_type"].tolist()
         assert len(io.load(f"select * from {table}")) == 4
         with pytest.raises(ValueError, match="does not have"):
@@ -285,8 +305,11 @@ def test_with_block_rolls_back_on_an_exception_and_commits_otherwise(cls_name, c
         assert io.load(f"select id from {table} order by id")["id"].tolist() == [2, 3]  # committed on exit
         io.execute(f"insert into {table} values (4)")
         io.rollback()
-        results = io.execute_queries([f"insert into {table} values (5)", f"select count(*) as n from {table}"],
-                                     commit=True, fetch_query_at_indexes=[False, True])
+        results = io.execute_queries(
+            [f"insert into {table} values (5)", f"select count(*) as n from {table}"],
+            commit=True,
+            fetch_query_at_indexes=[False, True],
+        )
         assert results[0] == 1 and results[1]["n"].tolist() == [3]
         io.execute(f"drop table {table}")
 
@@ -310,8 +333,11 @@ def test_a_failing_statement_inside_with_keeps_earlier_work(sqlio, config):
 
 def test_execute_parameters_are_literals_not_sql(sqlio):
     nasty = "x'); drop table y; -- \\' \" ` %s ü"
-    got = sqlio.execute_queries(["select %(s)s as s, %(n)s as n, %(none)s as z, '100%%' as p"],
-                                query_variables=[{"s": nasty, "n": 5, "none": None}], fetch_query_at_indexes=[True])
+    got = sqlio.execute_queries(
+        ["select %(s)s as s, %(n)s as n, %(none)s as z, '100%%' as p"],
+        query_variables=[{"s": nasty, "n": 5, "none": None}],
+        fetch_query_at_indexes=[True],
+    )
     assert got[0]["s"].tolist() == [nasty] and got[0]["n"].tolist() == [5] and got[0]["p"].tolist() == ["100%"]
     with pytest.raises(KeyError, match="missing"):
         sqlio.execute("select %(missing)s", other=1)
@@ -367,7 +393,7 @@ def test_sqlite_class_round_trip_and_atomic_replace(tmp_path):
         io.export(pd.DataFrame({"ID": [3], "v": [1.0]}), None, "t", if_exists="append")
         back = io.load("select * from t order by id")
         assert str(back["id"].dtype) == "Int64" and back["id"].isna().sum() == 1 and len(back) == 3
-        with pytest.raises(Exception):
+        with pytest.raises(mageio.Error):
             io.export(pd.DataFrame({"nope": [1]}), None, "t")  # replace into a table without that column
         assert len(io.load("select * from t")) == 3
     with SQLite.with_config(ConfigFileLoader(config={"SQLITE_DATABASE": db})) as io:
@@ -404,28 +430,41 @@ def test_replace_keeps_a_dependent_view_and_long_names_stage(pgio, myio):
 
 def test_nested_verbose_config_and_config_dict(pg, tmp_path):
     nested = tmp_path / "io_config.yaml"
-    nested.write_text("default:\n  PostgreSQL:\n"
-                      f"    host: {os.environ['MAGEIO_TEST_PG_HOST']}\n    port: {os.environ['MAGEIO_TEST_PG_PORT']}\n"
-                      f"    user: {os.environ['MAGEIO_TEST_PG_USER']}\n    password: {{{{ env_var('MAGEIO_TEST_PG_PASSWORD') }}}}\n"
-                      f"    database: {os.environ['MAGEIO_TEST_PG_DBNAME']}\n")
+    nested.write_text(
+        "default:\n  PostgreSQL:\n"
+        f"    host: {os.environ['MAGEIO_TEST_PG_HOST']}\n    port: {os.environ['MAGEIO_TEST_PG_PORT']}\n"
+        f"    user: {os.environ['MAGEIO_TEST_PG_USER']}\n    password: {{{{ env_var('MAGEIO_TEST_PG_PASSWORD') }}}}\n"
+        f"    database: {os.environ['MAGEIO_TEST_PG_DBNAME']}\n"
+    )
     config = ConfigFileLoader(str(nested), "default")
     assert config["POSTGRES_PORT"] == os.environ["MAGEIO_TEST_PG_PORT"] and config.get("MYSQL_HOST") is None
     assert os.environ["MAGEIO_TEST_PG_PASSWORD"] not in repr(config)
     with Postgres.with_config(config) as io:
         assert io.load("select 1 as one")["one"].tolist() == [1]
-    flat = {"POSTGRES_HOST": os.environ["MAGEIO_TEST_PG_HOST"], "POSTGRES_PORT": int(os.environ["MAGEIO_TEST_PG_PORT"]),
-            "POSTGRES_USER": os.environ["MAGEIO_TEST_PG_USER"], "POSTGRES_PASSWORD": os.environ["MAGEIO_TEST_PG_PASSWORD"],
-            "POSTGRES_DBNAME": os.environ["MAGEIO_TEST_PG_DBNAME"]}
+    flat = {
+        "POSTGRES_HOST": os.environ["MAGEIO_TEST_PG_HOST"],
+        "POSTGRES_PORT": int(os.environ["MAGEIO_TEST_PG_PORT"]),
+        "POSTGRES_USER": os.environ["MAGEIO_TEST_PG_USER"],
+        "POSTGRES_PASSWORD": os.environ["MAGEIO_TEST_PG_PASSWORD"],
+        "POSTGRES_DBNAME": os.environ["MAGEIO_TEST_PG_DBNAME"],
+    }
     with Postgres.with_config(ConfigFileLoader(config=flat)) as io:
         assert io.load("select 2 as two")["two"].tolist() == [2]
-    direct = Postgres(dbname=flat["POSTGRES_DBNAME"], user=flat["POSTGRES_USER"], password=flat["POSTGRES_PASSWORD"],
-                      host=flat["POSTGRES_HOST"], port=flat["POSTGRES_PORT"], application_name="mage_test")
+    direct = Postgres(
+        dbname=flat["POSTGRES_DBNAME"],
+        user=flat["POSTGRES_USER"],
+        password=flat["POSTGRES_PASSWORD"],
+        host=flat["POSTGRES_HOST"],
+        port=flat["POSTGRES_PORT"],
+        application_name="mage_test",
+    )
     with direct as io:
         assert io.load("select current_setting('application_name') as a")["a"].tolist() == ["mage_test"]
 
 
 def test_polars_and_arrow_frames_export_too(tmp_path):
     import polars as pl
+
     with SQLite(str(tmp_path / "p.db"), verbose=False) as io:
         io.export(pl.DataFrame({"Id": [1, None], "Note": ["a", None]}), None, "from_polars")
         io.export(pa.table({"Id": [3], "Note": ["c"]}), None, "from_polars", if_exists="append")

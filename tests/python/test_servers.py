@@ -17,20 +17,23 @@ import pytest
 
 import mageio
 
-SERVER_TYPES = pa.table({
-    "i16": pa.array([1, None, -32768], pa.int16()),
-    "i32": pa.array([7, 2**31 - 1, None], pa.int32()),
-    "i64": pa.array([None, -(2**63), 2**63 - 1], pa.int64()),
-    "f32": pa.array([1.5, None, -0.25], pa.float32()),
-    "f64": pa.array([0.1, 1e300, None], pa.float64()),
-    "dec": pa.array([decimal.Decimal("1234.50"), None, decimal.Decimal("-0.01")], pa.decimal128(12, 2)),
-    "s": pa.array(["x", None, "grüße \"q\" \n\t€"], pa.string()),
-    "bin": pa.array([b"\x00\xff", None, b""], pa.binary()),
-    "b": pa.array([True, None, False], pa.bool_()),
-    "d": pa.array([datetime.date(1970, 1, 1), None, datetime.date(2024, 2, 29)], pa.date32()),
-    "ts": pa.array([datetime.datetime(2024, 1, 2, 3, 4, 5, 678901), None, datetime.datetime(1900, 1, 1)],
-                   pa.timestamp("us")),
-})
+SERVER_TYPES = pa.table(
+    {
+        "i16": pa.array([1, None, -32768], pa.int16()),
+        "i32": pa.array([7, 2**31 - 1, None], pa.int32()),
+        "i64": pa.array([None, -(2**63), 2**63 - 1], pa.int64()),
+        "f32": pa.array([1.5, None, -0.25], pa.float32()),
+        "f64": pa.array([0.1, 1e300, None], pa.float64()),
+        "dec": pa.array([decimal.Decimal("1234.50"), None, decimal.Decimal("-0.01")], pa.decimal128(12, 2)),
+        "s": pa.array(["x", None, 'grüße "q" \n\t€'], pa.string()),
+        "bin": pa.array([b"\x00\xff", None, b""], pa.binary()),
+        "b": pa.array([True, None, False], pa.bool_()),
+        "d": pa.array([datetime.date(1970, 1, 1), None, datetime.date(2024, 2, 29)], pa.date32()),
+        "ts": pa.array(
+            [datetime.datetime(2024, 1, 2, 3, 4, 5, 678901), None, datetime.datetime(1900, 1, 1)], pa.timestamp("us")
+        ),
+    }
+)
 
 
 def _round_trip(db, table_name, table):
@@ -61,8 +64,7 @@ def test_mysql_round_trip_every_type(my, table_name):
 @pytest.mark.parametrize("backend", ["pg", "my"])
 def test_pandas_and_polars_round_trips(backend, request, table_name):
     db = request.getfixturevalue(backend)
-    frame = pd.DataFrame({"id": pd.array([1, None, 3], dtype="Int64"), "v": [0.5, None, 2.0],
-                          "s": ["a", None, "c"]})
+    frame = pd.DataFrame({"id": pd.array([1, None, 3], dtype="Int64"), "v": [0.5, None, 2.0], "s": ["a", None, "c"]})
     assert db.export(frame, table_name, if_exists="replace") == 3
     back = db.load(f"select * from {table_name} order by id").to_pandas()
     assert str(back["id"].dtype) == "Int64"  # nullable integers stay integers
@@ -83,8 +85,7 @@ def test_postgres_error_has_sqlstate_and_masks_the_password(pg, io_config):
     assert missing.value.sqlstate == "42P01"
     password = os.environ["MAGEIO_TEST_PG_PASSWORD"]
     with pytest.raises(mageio.Error) as denied:
-        mageio.connect("postgres", io_config, settings={"POSTGRES_USER": "nobody_py",
-                                                        "POSTGRES_PASSWORD": password})
+        mageio.connect("postgres", io_config, settings={"POSTGRES_USER": "nobody_py", "POSTGRES_PASSWORD": password})
     assert password not in str(denied.value)
 
 
@@ -97,8 +98,13 @@ def test_mysql_error_has_vendor_code(my):
 def test_upsert_on_mariadb(my, table_name):
     my.execute(f"create table {table_name} (id int primary key, v varchar(10))")
     my.export(pa.table({"id": [1, 2], "v": ["a", "b"]}), table_name, if_exists="append")
-    my.export(pa.table({"id": [2, 3], "v": ["B", "c"]}), table_name, if_exists="append",
-              unique_constraints=["id"], unique_conflict_method="update")
+    my.export(
+        pa.table({"id": [2, 3], "v": ["B", "c"]}),
+        table_name,
+        if_exists="append",
+        unique_constraints=["id"],
+        unique_conflict_method="update",
+    )
     rows = my.load(f"select id, v from {table_name} order by id").read_all().to_pylist()
     assert rows == [{"id": 1, "v": "a"}, {"id": 2, "v": "B"}, {"id": 3, "v": "c"}]
     my.execute(f"drop table {table_name}")
@@ -136,8 +142,7 @@ def _interrupt(script, wait_for="started", delay=1.0):
     from the signal to the end)."""
     # SIGINT raises KeyboardInterrupt in the child even when this run ignores it (a background job does)
     script = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + script
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = child.stdout.readline()
     assert line.strip() == wait_for, child.stderr.read()
     time.sleep(delay)

@@ -16,6 +16,16 @@ from .file import FileIO
 from .sql import QUERY_ROW_LIMIT, BaseSQL, ExportWritePolicy, MySQL, Postgres, SQLite, TableExistsError
 
 __all__ = [
-    "QUERY_ROW_LIMIT", "BaseSQL", "ConfigFileLoader", "ExportWritePolicy", "FileIO", "MySQL", "Postgres", "SQLite",
-    "TableExistsError", "clean_column_name", "clean_name", "get_repo_path",
+    "QUERY_ROW_LIMIT",
+    "BaseSQL",
+    "ConfigFileLoader",
+    "ExportWritePolicy",
+    "FileIO",
+    "MySQL",
+    "Postgres",
+    "SQLite",
+    "TableExistsError",
+    "clean_column_name",
+    "clean_name",
+    "get_repo_path",
 ]

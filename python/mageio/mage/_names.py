@@ -8,7 +8,7 @@ from ._reserved import RESERVED_WORDS
 
 # Removed outright; every other character that is not a word character (Unicode letters, digits, `_`)
 # becomes `_`.
-_DROPPED = str.maketrans("", "", "\ufeff\"$\n\r\t")
+_DROPPED = str.maketrans("", "", '\ufeff"$\n\r\t')
 _NON_WORD = re.compile(r"\W")
 
 
@@ -21,8 +21,9 @@ def clean_name(name: str, case_sensitive: bool = False) -> str:
     return cleaned if case_sensitive else cleaned.lower()
 
 
-def clean_column_name(name: str, allow_reserved_words: bool = False, auto_clean_name: bool = True,
-                      case_sensitive: bool = False) -> str:
+def clean_column_name(
+    name: str, allow_reserved_words: bool = False, auto_clean_name: bool = True, case_sensitive: bool = False
+) -> str:
     """The column name an export writes: :func:`clean_name`, then ``_`` before a reserved word
     (``"name"`` -> ``"_name"``) unless ``allow_reserved_words``. Unchanged when not ``auto_clean_name``."""
     if not auto_clean_name:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Any
 
 from .. import _mageio
 
@@ -25,20 +26,27 @@ class ConfigFileLoader:
     ``loader[KEY]`` or ``loader.get(KEY)`` (``None`` when missing); ``repr`` masks secrets.
     """
 
-    def __init__(self, filepath: Union[str, "os.PathLike[str]", None] = None, profile: str = "default",
-                 config: Optional[Mapping[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        filepath: str | os.PathLike[str] | None = None,
+        profile: str = "default",
+        config: Mapping[str, Any] | None = None,
+    ) -> None:
         self.version = None
         if config:
             if not isinstance(config, Mapping):
                 raise TypeError(f"ConfigFileLoader: config must be a dict of flat keys, not {type(config).__name__}")
             nested = [k for k, v in config.items() if isinstance(v, Mapping)]
             if nested:
-                raise ValueError(f"ConfigFileLoader: config= takes flat keys (POSTGRES_HOST: ...), not sections "
-                                 f"({', '.join(map(str, nested))}); put a nested profile in a file")
+                raise ValueError(
+                    f"ConfigFileLoader: config= takes flat keys (POSTGRES_HOST: ...), not sections "
+                    f"({', '.join(map(str, nested))}); put a nested profile in a file"
+                )
             self.filepath = None
             self.profile = profile
             self._profile = Profile.empty(profile).with_settings(
-                {str(k): v for k, v in config.items() if v is not None})
+                {str(k): v for k, v in config.items() if v is not None}
+            )
             return
         if filepath is None:
             filepath = os.path.join(get_repo_path(), "io_config.yaml")
@@ -47,7 +55,7 @@ class ConfigFileLoader:
         self._profile = IoConfig.load(self.filepath).profile(profile)
 
     @property
-    def mageio_profile(self) -> "Profile":
+    def mageio_profile(self) -> Profile:
         """The :class:`mageio.Profile` (what ``mageio.connect`` takes)."""
         return self._profile
 
@@ -72,13 +80,22 @@ class ConfigFileLoader:
 
 # Mage's nested ("verbose") spelling of the keys these classes read.
 _SECTIONS = {
-    "POSTGRES_": ("PostgreSQL", {"DBNAME": "database", "HOST": "host", "PASSWORD": "password", "PORT": "port",
-                                 "SCHEMA": "schema", "USER": "user"}),
+    "POSTGRES_": (
+        "PostgreSQL",
+        {
+            "DBNAME": "database",
+            "HOST": "host",
+            "PASSWORD": "password",
+            "PORT": "port",
+            "SCHEMA": "schema",
+            "USER": "user",
+        },
+    ),
 }
 
 
 def _from_sections(sections: Mapping[str, Mapping[str, Any]], key: str) -> Any:
     for prefix, (section, names) in _SECTIONS.items():
-        if key.startswith(prefix) and key[len(prefix):] in names:
-            return (sections.get(section) or {}).get(names[key[len(prefix):]])
+        if key.startswith(prefix) and key[len(prefix) :] in names:
+            return (sections.get(section) or {}).get(names[key[len(prefix) :]])
     return None

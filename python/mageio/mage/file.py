@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, List, Optional, Union
+from typing import Any, Union
 
 from .. import _host
 from .._errors import NotSupportedError
@@ -16,14 +16,16 @@ PathLike = Union[str, "os.PathLike[str]"]
 _FORMATS = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "jsonl": "jsonl", "ndjson": "jsonl"}
 
 
-def _format(filepath: PathLike, format: Optional[str]) -> str:  # noqa: A002 - Mage's argument name
+def _format(filepath: PathLike, format: str | None) -> str:  # noqa: A002 - Mage's argument name
     given = getattr(format, "value", format)
     name = (given or os.path.splitext(os.fspath(filepath))[1].lstrip(".")).lower()
     if name in _FORMATS:
         return _FORMATS[name]
-    raise NotSupportedError(f"FileIO: {os.fspath(filepath)!r}: format {name or '(no extension)'!r} is not read or "
-                            "written by the file plugin; it handles csv, tsv and jsonl (JSON Lines); pass "
-                            "format= for another extension")
+    raise NotSupportedError(
+        f"FileIO: {os.fspath(filepath)!r}: format {name or '(no extension)'!r} is not read or "
+        "written by the file plugin; it handles csv, tsv and jsonl (JSON Lines); pass "
+        "format= for another extension"
+    )
 
 
 class FileIO:
@@ -35,8 +37,13 @@ class FileIO:
     def _connect(self) -> _host.Connector:
         return _host.connect("file", _host.Profile.empty("default"))
 
-    def load(self, filepath: Optional[PathLike] = None, format: Optional[str] = None,  # noqa: A002
-             file_directories: Optional[List[str]] = None, **kwargs: Any) -> Any:
+    def load(
+        self,
+        filepath: PathLike | None = None,
+        format: str | None = None,  # noqa: A002
+        file_directories: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """A CSV/TSV/JSON Lines file (or every such file under ``file_directories``, concatenated) as a
         pandas DataFrame. Keyword arguments are the file plugin's load options (``delimiter``,
         ``header``, ``null_string``, ``columns`` {name: type}, ``infer_rows``); ``sep`` is ``delimiter``."""
@@ -55,6 +62,7 @@ class FileIO:
                     dirs.sort()
                     paths.extend(os.path.join(root, f) for f in sorted(files))
         import pandas as pd
+
         frames = []
         with self._connect() as db:
             for path in paths:
@@ -66,8 +74,13 @@ class FileIO:
             raise FileNotFoundError(f"FileIO.load: no files under {', '.join(map(str, file_directories or []))}")
         return frames[0] if len(frames) == 1 else pd.concat(frames, axis=0, ignore_index=True)
 
-    def export(self, df: Any, filepath: PathLike, format: Optional[str] = None,  # noqa: A002
-               **kwargs: Any) -> None:
+    def export(
+        self,
+        df: Any,
+        filepath: PathLike,
+        format: str | None = None,  # noqa: A002
+        **kwargs: Any,
+    ) -> None:
         """Writes ``df`` to ``filepath`` (replaced atomically when it exists). ``index=True`` writes the
         DataFrame's index as the first column(s); other keyword arguments are the file plugin's export
         options (``delimiter``/``sep``, ``header``, ``null_string``)."""

@@ -15,7 +15,8 @@ import re
 import sys
 import time
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .. import _host
 from .._errors import AlreadyExistsError, NotSupportedError
@@ -42,7 +43,7 @@ def _policy(if_exists: Any) -> str:
     return value
 
 
-def _conflict(method: Optional[str]) -> Optional[str]:
+def _conflict(method: str | None) -> str | None:
     if method is None:
         return None
     if not isinstance(method, str) or method.upper() not in ("UPDATE", "IGNORE"):
@@ -63,38 +64,41 @@ class BaseSQL:
     _quote = '"'
     _begin_sql = "BEGIN"
     _transactional_ddl = True  # DDL inside a transaction (PostgreSQL, SQLite), not MySQL's implicit commit
-    _keys: Dict[str, str] = {}  # constructor argument -> config key
+    _keys: dict[str, str] = {}  # constructor argument -> config key
 
     def __init__(self, verbose: bool = True, **settings: Any) -> None:
         self.verbose = verbose
         self.settings = settings
-        self._profile: Optional[Profile] = None
-        self._db: Optional[_host.Connector] = None
+        self._profile: Profile | None = None
+        self._db: _host.Connector | None = None
         self._in_transaction = False
 
     # --- configuration and connection ---------------------------------------------------------
 
     @classmethod
-    def with_config(cls, config: Any) -> "BaseSQL":
+    def with_config(cls, config: Any) -> BaseSQL:
         """The object for a ``ConfigFileLoader`` (or any object with ``get(KEY)``): the keys of
         ``cls``'s database; with a ``ConfigFileLoader`` every other key of the profile applies too
         (``POSTGRES_CONNECTION_PARAMS``, ``POSTGRES_READ_TIMEOUT``, ...)."""
         if not hasattr(config, "get"):
-            raise TypeError(f"{cls.__name__}.with_config takes a ConfigFileLoader (or an object with get(key)), "
-                            f"not {type(config).__name__}")
+            raise TypeError(
+                f"{cls.__name__}.with_config takes a ConfigFileLoader (or an object with get(key)), "
+                f"not {type(config).__name__}"
+            )
         arguments = {name: config.get(key) for name, key in cls._keys.items()}
         instance = cls(**arguments)
         if isinstance(config, ConfigFileLoader):
             instance._profile = config.mageio_profile
         return instance
 
-    def _connection_settings(self) -> Dict[str, str]:
+    def _connection_settings(self) -> dict[str, str]:
         out = {}
         for name, key in self._keys.items():
             value = self.settings.get(name)
             if value is not None:
-                out[key] = value if isinstance(value, str) else json.dumps(value) if isinstance(value, bool) \
-                    else str(value)
+                out[key] = (
+                    value if isinstance(value, str) else json.dumps(value) if isinstance(value, bool) else str(value)
+                )
         return out
 
     def open(self) -> None:
@@ -122,11 +126,13 @@ class BaseSQL:
     def conn(self) -> _host.Connector:
         """The open :class:`mageio.Connector`; ``ConnectionError`` when none is open."""
         if self._db is None or self._db.closed:
-            raise ConnectionError(f"{type(self).__name__}: no connection is open; use `with "
-                                  f"{type(self).__name__}.with_config(...) as loader:` or call open() first")
+            raise ConnectionError(
+                f"{type(self).__name__}: no connection is open; use `with "
+                f"{type(self).__name__}.with_config(...) as loader:` or call open() first"
+            )
         return self._db
 
-    def __enter__(self) -> "BaseSQL":
+    def __enter__(self) -> BaseSQL:
         self.open()
         return self
 
@@ -180,13 +186,13 @@ class BaseSQL:
         q = self._quote
         return q + name.replace(q, q + q) + q
 
-    def _qualified(self, schema: Optional[str], table: str) -> str:
+    def _qualified(self, schema: str | None, table: str) -> str:
         return f"{self._q(schema)}.{self._q(table)}" if schema else self._q(table)
 
-    def default_schema(self) -> Optional[str]:
+    def default_schema(self) -> str | None:
         return None
 
-    def _split_target(self, schema_name: Optional[str], table_name: Optional[str]) -> Tuple[Optional[str], str]:
+    def _split_target(self, schema_name: str | None, table_name: str | None) -> tuple[str | None, str]:
         if not table_name or not isinstance(table_name, str):
             raise ValueError("export: give table_name (the table to export to)")
         if schema_name is None and "." in table_name and self._quote not in table_name:
@@ -204,13 +210,15 @@ class BaseSQL:
             return query
         return _PLACEHOLDER.sub(lambda m: self._placeholder(m, query_vars), query)
 
-    def _placeholder(self, match: "re.Match[str]", query_vars: Mapping[str, Any]) -> str:
+    def _placeholder(self, match: re.Match[str], query_vars: Mapping[str, Any]) -> str:
         if match.group(0) == "%%":
             return "%"
         name = match.group(1)
         if name not in query_vars:
-            raise KeyError(f"execute: the query uses %({name})s but no {name}= was given "
-                           f"(given: {', '.join(sorted(query_vars)) or 'none'})")
+            raise KeyError(
+                f"execute: the query uses %({name})s but no {name}= was given "
+                f"(given: {', '.join(sorted(query_vars)) or 'none'})"
+            )
         return self._literal(query_vars[name])
 
     def _literal(self, value: Any) -> str:
@@ -240,8 +248,10 @@ class BaseSQL:
             if not value:
                 raise ValueError("execute: an empty sequence cannot be written as a SQL list")
             return "(" + ", ".join(self._literal(v) for v in value) + ")"
-        raise TypeError(f"execute: cannot write a {type(value).__name__} as a SQL literal "
-                        "(None, bool, int, float, Decimal, str, bytes, date/time, UUID or a tuple of them)")
+        raise TypeError(
+            f"execute: cannot write a {type(value).__name__} as a SQL literal "
+            "(None, bool, int, float, Decimal, str, bytes, date/time, UUID or a tuple of them)"
+        )
 
     def _string_literal(self, text: str) -> str:
         if "\x00" in text:
@@ -260,7 +270,7 @@ class BaseSQL:
             print(f"Executing query '{query_string.strip()}'", file=sys.stderr)
         self._run(sql)
 
-    def _run(self, sql: str) -> Optional[int]:
+    def _run(self, sql: str) -> int | None:
         """Runs a statement whose rows (if any) are not wanted; the rows affected."""
         result = self.conn.execute(sql)
         if isinstance(result, _host.Reader):
@@ -268,20 +278,26 @@ class BaseSQL:
             return None
         return result
 
-    def execute_queries(self, queries: Sequence[str], query_variables: Optional[Sequence[Mapping[str, Any]]] = None,
-                        commit: bool = False, fetch_query_at_indexes: Optional[Sequence[bool]] = None) -> List[Any]:
+    def execute_queries(
+        self,
+        queries: Sequence[str],
+        query_variables: Sequence[Mapping[str, Any]] | None = None,
+        commit: bool = False,
+        fetch_query_at_indexes: Sequence[bool] | None = None,
+    ) -> list[Any]:
         """Runs statements in order inside this object's transaction. Returns one entry per query: a
         DataFrame where ``fetch_query_at_indexes[i]`` is true, else the rows affected (``None`` when
         the statement returned rows that were not fetched)."""
         if isinstance(queries, str):
             raise TypeError("execute_queries takes a list of statements, not one string (use execute)")
         self._begin()
-        results: List[Any] = []
+        results: list[Any] = []
         for index, query in enumerate(queries):
             variables = query_variables[index] if query_variables and index < len(query_variables) else {}
             sql = self._render(query, variables or {})
-            fetch = bool(fetch_query_at_indexes and index < len(fetch_query_at_indexes)
-                         and fetch_query_at_indexes[index])
+            fetch = bool(
+                fetch_query_at_indexes and index < len(fetch_query_at_indexes) and fetch_query_at_indexes[index]
+            )
             if not fetch:
                 results.append(self._run(sql))
                 continue
@@ -291,15 +307,23 @@ class BaseSQL:
             self.commit()
         return results
 
-    def load(self, query_string: str, limit: int = QUERY_ROW_LIMIT, display_query: Optional[str] = None,
-             verbose: bool = True, **kwargs: Any) -> Any:
+    def load(
+        self,
+        query_string: str,
+        limit: int = QUERY_ROW_LIMIT,
+        display_query: str | None = None,
+        verbose: bool = True,
+        **kwargs: Any,
+    ) -> Any:
         """The rows of a query as a pandas DataFrame (at most ``limit``). Integer and boolean columns
         with NULLs stay ``Int64``/``boolean``; ``numeric`` stays exact (``Decimal``). Keyword arguments
         of ``pandas.read_sql`` that apply: ``index_col``, ``parse_dates``, ``dtype``, ``columns``."""
         unknown = set(kwargs) - {"index_col", "parse_dates", "dtype", "columns", "coerce_float"}
         if unknown:
-            raise TypeError(f"load: unexpected keyword argument(s) {', '.join(sorted(unknown))} "
-                            "(accepted: index_col, parse_dates, dtype, columns, coerce_float)")
+            raise TypeError(
+                f"load: unexpected keyword argument(s) {', '.join(sorted(unknown))} "
+                "(accepted: index_col, parse_dates, dtype, columns, coerce_float)"
+            )
         if not isinstance(query_string, str) or not query_string.strip():
             raise ValueError("load: give the query to run (query_string)")
         if limit is not None and (not isinstance(limit, int) or limit < 0):
@@ -309,13 +333,13 @@ class BaseSQL:
         frame = self._guarded(lambda: self.conn.load(query, limit=limit).to_pandas())
         if kwargs.get("coerce_float"):
             for name in frame.columns:
-                if frame[name].dtype == object and frame[name].map(
-                        lambda v: isinstance(v, decimal.Decimal)).any():
+                if frame[name].dtype == object and frame[name].map(lambda v: isinstance(v, decimal.Decimal)).any():
                     frame[name] = frame[name].astype("float64")
         if kwargs.get("columns") is not None:
             frame = frame[list(kwargs["columns"])]
         if kwargs.get("parse_dates"):
             import pandas as pd
+
             for name in kwargs["parse_dates"]:
                 frame[name] = pd.to_datetime(frame[name])
         if kwargs.get("dtype") is not None:
@@ -324,14 +348,16 @@ class BaseSQL:
             frame = frame.set_index(kwargs["index_col"])
         if verbose and self.verbose:
             shown = display_query if display_query else query
-            print(f"Loaded {len(frame)} rows in {time.monotonic() - started:.2f} s with query\n{shown}",
-                  file=sys.stderr)
+            print(
+                f"Loaded {len(frame)} rows in {time.monotonic() - started:.2f} s with query\n{shown}", file=sys.stderr
+            )
         return frame
 
     def sample(self, schema: str, table: str, size: int = QUERY_ROW_LIMIT, **kwargs: Any) -> Any:
         """The first ``size`` rows of ``schema.table`` (not a random sample) as a DataFrame."""
-        return self._guarded(lambda: self.conn.sample(self._ident(table), self._ident(schema) if schema else None,
-                                                      rows=size).to_pandas())
+        return self._guarded(
+            lambda: self.conn.sample(self._ident(table), self._ident(schema) if schema else None, rows=size).to_pandas()
+        )
 
     _savepoints = False  # a failed statement aborts the whole open transaction (PostgreSQL)
 
@@ -349,19 +375,31 @@ class BaseSQL:
         self.conn.execute("RELEASE SAVEPOINT mageio_mage_read")
         return result
 
-    def table_exists(self, schema_name: Optional[str], table_name: str) -> bool:
+    def table_exists(self, schema_name: str | None, table_name: str) -> bool:
         schema, table = self._split_target(schema_name, table_name)
         return self.conn.table_exists(table, schema)
 
     # --- export ---------------------------------------------------------------------------------
 
-    def export(self, df: Any, schema_name: Optional[str] = None, table_name: Optional[str] = None,
-               if_exists: Union[str, ExportWritePolicy] = ExportWritePolicy.REPLACE, index: bool = False,
-               verbose: bool = True, allow_reserved_words: bool = False, auto_clean_name: bool = True,
-               case_sensitive: bool = False, cascade_on_drop: bool = False, drop_table_on_replace: bool = False,
-               overwrite_types: Optional[Mapping[str, str]] = None, query_string: Optional[str] = None,
-               unique_conflict_method: Optional[str] = None, unique_constraints: Optional[Sequence[str]] = None,
-               **kwargs: Any) -> None:
+    def export(
+        self,
+        df: Any,
+        schema_name: str | None = None,
+        table_name: str | None = None,
+        if_exists: str | ExportWritePolicy = ExportWritePolicy.REPLACE,
+        index: bool = False,
+        verbose: bool = True,
+        allow_reserved_words: bool = False,
+        auto_clean_name: bool = True,
+        case_sensitive: bool = False,
+        cascade_on_drop: bool = False,
+        drop_table_on_replace: bool = False,
+        overwrite_types: Mapping[str, str] | None = None,
+        query_string: str | None = None,
+        unique_conflict_method: str | None = None,
+        unique_constraints: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         """Writes a DataFrame (or the result of ``query_string``) to ``schema_name.table_name``, creating
         schema and table when missing. ``if_exists``: 'replace' (default; the rows are replaced, the
         table kept; ``drop_table_on_replace=True`` drops and re-creates it), 'append' or 'fail'. Every
@@ -374,23 +412,26 @@ class BaseSQL:
         policy = _policy(if_exists)
         method = _conflict(unique_conflict_method)
         schema, table = self._split_target(schema_name, table_name)
-        clean = dict(allow_reserved_words=allow_reserved_words, auto_clean_name=auto_clean_name,
-                     case_sensitive=case_sensitive)
+        clean = dict(
+            allow_reserved_words=allow_reserved_words, auto_clean_name=auto_clean_name, case_sensitive=case_sensitive
+        )
         keys = [clean_column_name(k, **clean) for k in (unique_constraints or [])]
         upsert = bool(keys and method)
         self.conn  # noqa: B018 - raises ConnectionError when not open
         started = time.monotonic()
         if query_string:
-            plan = _Plan(self, schema, table, None, policy, keys, method, upsert, {}, cascade_on_drop,
-                         drop_table_on_replace)
+            plan = _Plan(
+                self, schema, table, None, policy, keys, method, upsert, {}, cascade_on_drop, drop_table_on_replace
+            )
             self.commit()
             plan.run_query(query_string.strip(" \n\t").rstrip(";"))
             rows = "the query's"
         else:
             data = _to_arrow(df, index, clean)
             types = _overwrite_types(overwrite_types, data, clean)
-            plan = _Plan(self, schema, table, data, policy, keys, method, upsert, types, cascade_on_drop,
-                         drop_table_on_replace)
+            plan = _Plan(
+                self, schema, table, data, policy, keys, method, upsert, types, cascade_on_drop, drop_table_on_replace
+            )
             self.commit()
             plan.run()
             rows = str(data.num_rows)
@@ -402,7 +443,7 @@ class BaseSQL:
     def _alter_type_sql(self, target: str, column: str, sql_type: str) -> str:
         raise NotSupportedError(f"{type(self).__name__}: overwrite_types is not supported")
 
-    def _create_schema_sql(self, schema: str) -> Optional[str]:
+    def _create_schema_sql(self, schema: str) -> str | None:
         return f"CREATE SCHEMA IF NOT EXISTS {self._q(schema)}"
 
 
@@ -411,6 +452,7 @@ _PLACEHOLDER = re.compile(r"%%|%\(([^)]+)\)s")
 
 def _empty_frame() -> Any:
     import pandas as pd
+
     return pd.DataFrame()
 
 
@@ -440,8 +482,10 @@ def _to_arrow(df: Any, index: bool, clean: Mapping[str, bool]) -> Any:
     elif hasattr(df, "__arrow_c_stream__") or hasattr(df, "__arrow_c_array__"):
         table = pa.table(df)
     else:
-        raise TypeError(f"export: df must be a pandas DataFrame (or a dict, a list of dicts, or an Arrow table), "
-                        f"not {type(df).__name__}")
+        raise TypeError(
+            f"export: df must be a pandas DataFrame (or a dict, a list of dicts, or an Arrow table), "
+            f"not {type(df).__name__}"
+        )
     columns = []
     for field, column in zip(table.schema, table.columns):
         if pa.types.is_dictionary(field.type):
@@ -450,11 +494,13 @@ def _to_arrow(df: Any, index: bool, clean: Mapping[str, bool]) -> Any:
             column = column.cast(pa.large_string())
         columns.append(column)
     names = [clean_column_name(n, **clean) for n in table.column_names]
-    seen: Dict[str, str] = {}
+    seen: dict[str, str] = {}
     for original, name in zip(table.column_names, names):
         if name in seen:
-            raise ValueError(f"export: columns {seen[name]!r} and {original!r} both become {name!r} after name "
-                             "cleaning; rename one (or pass auto_clean_name=False / case_sensitive=True)")
+            raise ValueError(
+                f"export: columns {seen[name]!r} and {original!r} both become {name!r} after name "
+                "cleaning; rename one (or pass auto_clean_name=False / case_sensitive=True)"
+            )
         seen[name] = original
     return pa.Table.from_arrays(columns, names=names)
 
@@ -476,8 +522,10 @@ def _column_to_arrow(name: Any, column: Any) -> Any:
             try:
                 return pa.Array.from_pandas(column.map(_json_if_nested))
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as error:
-                raise TypeError(f"export: column {name!r} ({column.dtype}) holds values of different types that "
-                                f"no SQL column type holds: {error}") from None
+                raise TypeError(
+                    f"export: column {name!r} ({column.dtype}) holds values of different types that "
+                    f"no SQL column type holds: {error}"
+                ) from None
         raise TypeError(f"export: column {name!r} ({column.dtype}) has no SQL column type")
     return array
 
@@ -490,20 +538,22 @@ def _json_if_nested(value: Any) -> Any:
     return value
 
 
-def _overwrite_types(overwrite_types: Optional[Mapping[str, str]], data: Any, clean: Mapping[str, bool]
-                     ) -> Dict[str, str]:
+def _overwrite_types(overwrite_types: Mapping[str, str] | None, data: Any, clean: Mapping[str, bool]) -> dict[str, str]:
     if not overwrite_types:
         return {}
     names = set(data.column_names)
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     for key, sql_type in overwrite_types.items():
         name = key if key in names else clean_column_name(key, **clean)
         if name not in names:
-            raise ValueError(f"export: overwrite_types names column {key!r}, which the data does not have "
-                             f"(columns: {', '.join(data.column_names)})")
+            raise ValueError(
+                f"export: overwrite_types names column {key!r}, which the data does not have "
+                f"(columns: {', '.join(data.column_names)})"
+            )
         if not isinstance(sql_type, str) or not sql_type.strip() or ";" in sql_type:
-            raise ValueError(f"export: overwrite_types[{key!r}] must be a SQL type such as 'VARCHAR(20)', "
-                             f"not {sql_type!r}")
+            raise ValueError(
+                f"export: overwrite_types[{key!r}] must be a SQL type such as 'VARCHAR(20)', not {sql_type!r}"
+            )
         out[name] = sql_type.strip()
     return out
 
@@ -511,8 +561,20 @@ def _overwrite_types(overwrite_types: Optional[Mapping[str, str]], data: Any, cl
 class _Plan:
     """One export: which statements and connector calls, in which transaction."""
 
-    def __init__(self, io: BaseSQL, schema: Optional[str], table: str, data: Any, policy: str, keys: List[str],
-                 method: Optional[str], upsert: bool, types: Dict[str, str], cascade: bool, drop: bool) -> None:
+    def __init__(
+        self,
+        io: BaseSQL,
+        schema: str | None,
+        table: str,
+        data: Any,
+        policy: str,
+        keys: list[str],
+        method: str | None,
+        upsert: bool,
+        types: dict[str, str],
+        cascade: bool,
+        drop: bool,
+    ) -> None:
         self.io, self.schema, self.table, self.data = io, schema, table, data
         self.policy, self.keys, self.method, self.upsert = policy, keys, method, upsert
         self.types, self.cascade, self.drop = types, cascade, drop
@@ -526,8 +588,14 @@ class _Plan:
 
     def _write(self, data: Any, table: str, if_exists: str, upsert: bool) -> None:
         if upsert:
-            self.db.export(data, table, schema=self.schema, if_exists=if_exists, unique_constraints=self.keys,
-                           unique_conflict_method=self.method)
+            self.db.export(
+                data,
+                table,
+                schema=self.schema,
+                if_exists=if_exists,
+                unique_constraints=self.keys,
+                unique_conflict_method=self.method,
+            )
         else:
             self.db.export(data, table, schema=self.schema, if_exists=if_exists)
 
@@ -539,8 +607,14 @@ class _Plan:
             return
         empty = self.data.slice(0, 0)
         if self.keys:  # the connector creates the key (sized for it on MySQL) when it upserts
-            self.db.export(empty, table, schema=self.schema, if_exists="fail", unique_constraints=self.keys,
-                           unique_conflict_method="update")
+            self.db.export(
+                empty,
+                table,
+                schema=self.schema,
+                if_exists="fail",
+                unique_constraints=self.keys,
+                unique_conflict_method="update",
+            )
         else:
             self._write(empty, table, "fail", False)
         target = self.io._qualified(self.schema, table)
@@ -604,8 +678,10 @@ class _Plan:
             filled(stage)
             if self._exists():
                 old = self._stage_name()
-                self._sql(f"RENAME TABLE {q(self.schema, self.table)} TO {q(self.schema, old)}, "
-                          f"{q(self.schema, stage)} TO {q(self.schema, self.table)}")
+                self._sql(
+                    f"RENAME TABLE {q(self.schema, self.table)} TO {q(self.schema, old)}, "
+                    f"{q(self.schema, stage)} TO {q(self.schema, self.table)}"
+                )
                 self._sql(f"DROP TABLE {q(self.schema, old)}")
             else:
                 self._sql(f"RENAME TABLE {q(self.schema, stage)} TO {q(self.schema, self.table)}")
@@ -641,6 +717,7 @@ class _Plan:
         q = self.io._qualified
         target = q(self.schema, self.table)
         if self.io._transactional_ddl:
+
             def body() -> None:
                 self._ensure_schema()
                 if not self._exists():
@@ -655,6 +732,7 @@ class _Plan:
                 else:
                     self._sql(f"DELETE FROM {target}")
                     self._sql(f"INSERT INTO {target}\n{query}")
+
             self._in_transaction(body)
             return
         self._ensure_schema()
@@ -668,9 +746,11 @@ class _Plan:
         elif self.drop:
             self._swap(self._stage_name(), lambda stage: self._sql(f"CREATE TABLE {q(self.schema, stage)} AS\n{query}"))
         else:
+
             def like_then_insert(stage: str) -> None:
                 self._sql(f"CREATE TABLE {q(self.schema, stage)} LIKE {target}")
                 self._sql(f"INSERT INTO {q(self.schema, stage)}\n{query}")
+
             self._swap(self._stage_name(), like_then_insert)
 
 
@@ -680,35 +760,70 @@ class Postgres(BaseSQL):
     _plugin = "postgres"
     _savepoints = True
     _keys = {
-        "dbname": "POSTGRES_DBNAME", "user": "POSTGRES_USER", "password": "POSTGRES_PASSWORD",
-        "host": "POSTGRES_HOST", "port": "POSTGRES_PORT", "schema": "POSTGRES_SCHEMA",
-        "connection_method": "POSTGRES_CONNECTION_METHOD", "ssh_host": "POSTGRES_SSH_HOST",
-        "ssh_port": "POSTGRES_SSH_PORT", "ssh_username": "POSTGRES_SSH_USERNAME",
-        "ssh_password": "POSTGRES_SSH_PASSWORD", "ssh_pkey": "POSTGRES_SSH_PKEY",
+        "dbname": "POSTGRES_DBNAME",
+        "user": "POSTGRES_USER",
+        "password": "POSTGRES_PASSWORD",
+        "host": "POSTGRES_HOST",
+        "port": "POSTGRES_PORT",
+        "schema": "POSTGRES_SCHEMA",
+        "connection_method": "POSTGRES_CONNECTION_METHOD",
+        "ssh_host": "POSTGRES_SSH_HOST",
+        "ssh_port": "POSTGRES_SSH_PORT",
+        "ssh_username": "POSTGRES_SSH_USERNAME",
+        "ssh_password": "POSTGRES_SSH_PASSWORD",
+        "ssh_pkey": "POSTGRES_SSH_PKEY",
         "connect_timeout": "POSTGRES_CONNECT_TIMEOUT",
     }
 
-    def __init__(self, dbname: str, user: str, password: str, host: str, port: Union[str, int, None] = None,
-                 schema: Optional[str] = None, connection_method: str = "direct", ssh_host: Optional[str] = None,
-                 ssh_port: Union[str, int, None] = None, ssh_username: Optional[str] = None,
-                 ssh_password: Optional[str] = None, ssh_pkey: Optional[str] = None, verbose: bool = True,
-                 connect_timeout: Optional[int] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        dbname: str,
+        user: str,
+        password: str,
+        host: str,
+        port: str | int | None = None,
+        schema: str | None = None,
+        connection_method: str = "direct",
+        ssh_host: str | None = None,
+        ssh_port: str | int | None = None,
+        ssh_username: str | None = None,
+        ssh_password: str | None = None,
+        ssh_pkey: str | None = None,
+        verbose: bool = True,
+        connect_timeout: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         if connection_method not in (None, "direct"):
-            raise NotSupportedError(f"Postgres: connection_method {connection_method!r} is not supported "
-                                    "(only 'direct'; open an SSH tunnel yourself and point host/port at it)")
-        super().__init__(verbose=verbose, dbname=dbname, user=user, password=password, host=host, port=port,
-                         schema=schema, connection_method=connection_method, ssh_host=ssh_host, ssh_port=ssh_port,
-                         ssh_username=ssh_username, ssh_password=ssh_password, ssh_pkey=ssh_pkey,
-                         connect_timeout=connect_timeout, **kwargs)
+            raise NotSupportedError(
+                f"Postgres: connection_method {connection_method!r} is not supported "
+                "(only 'direct'; open an SSH tunnel yourself and point host/port at it)"
+            )
+        super().__init__(
+            verbose=verbose,
+            dbname=dbname,
+            user=user,
+            password=password,
+            host=host,
+            port=port,
+            schema=schema,
+            connection_method=connection_method,
+            ssh_host=ssh_host,
+            ssh_port=ssh_port,
+            ssh_username=ssh_username,
+            ssh_password=ssh_password,
+            ssh_pkey=ssh_pkey,
+            connect_timeout=connect_timeout,
+            **kwargs,
+        )
 
-    def _connection_settings(self) -> Dict[str, str]:
+    def _connection_settings(self) -> dict[str, str]:
         out = super()._connection_settings()
         extra = {k: v for k, v in self.settings.items() if k not in self._keys and v is not None}
         if extra:  # libpq parameters, as Mage hands extra keyword arguments to psycopg2.connect
             out["POSTGRES_CONNECTION_PARAMS"] = "&".join(f"{k}={v}" for k, v in extra.items())
         return out
 
-    def default_schema(self) -> Optional[str]:
+    def default_schema(self) -> str | None:
         # The schema the plugin writes to when given none (POSTGRES_SCHEMA, else public), named in every
         # statement so that search_path cannot point the DELETE/DROP of a replace at another table.
         configured = self._profile.get("POSTGRES_SCHEMA") if self._profile is not None else self.settings.get("schema")
@@ -720,7 +835,7 @@ class Postgres(BaseSQL):
         # Mage writes names into its SQL unquoted, so PostgreSQL folds them to lower case.
         return name.lower() if _PLAIN.fullmatch(name) else name
 
-    def _run(self, sql: str) -> Optional[int]:
+    def _run(self, sql: str) -> int | None:
         # The simple protocol, in a savepoint of the open transaction: several statements in one string
         # and statements that cannot be described (SHOW, ...) run without aborting the transaction.
         affected = self.conn.execute_queries([sql])
@@ -742,14 +857,35 @@ class MySQL(BaseSQL):
     _begin_sql = "START TRANSACTION"
     _transactional_ddl = False
     _keys = {
-        "database": "MYSQL_DATABASE", "host": "MYSQL_HOST", "password": "MYSQL_PASSWORD", "port": "MYSQL_PORT",
-        "user": "MYSQL_USER", "allow_local_infile": "MYSQL_ALLOW_LOCAL_INFILE",
+        "database": "MYSQL_DATABASE",
+        "host": "MYSQL_HOST",
+        "password": "MYSQL_PASSWORD",
+        "port": "MYSQL_PORT",
+        "user": "MYSQL_USER",
+        "allow_local_infile": "MYSQL_ALLOW_LOCAL_INFILE",
     }
 
-    def __init__(self, database: str, host: str, password: str, user: str, port: Union[int, str, None] = 3306,
-                 allow_local_infile: Optional[bool] = None, verbose: bool = True, **kwargs: Any) -> None:
-        super().__init__(verbose=verbose, database=database, host=host, password=password, port=port or 3306,
-                         user=user, allow_local_infile=allow_local_infile, **kwargs)
+    def __init__(
+        self,
+        database: str,
+        host: str,
+        password: str,
+        user: str,
+        port: int | str | None = 3306,
+        allow_local_infile: bool | None = None,
+        verbose: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            verbose=verbose,
+            database=database,
+            host=host,
+            password=password,
+            port=port or 3306,
+            user=user,
+            allow_local_infile=allow_local_infile,
+            **kwargs,
+        )
 
     def _string_literal(self, text: str) -> str:
         # Hex, converted: read the same whatever sql_mode (NO_BACKSLASH_ESCAPES, ANSI_QUOTES) says.
@@ -760,7 +896,7 @@ class MySQL(BaseSQL):
     def _bytes_literal(self, data: bytes) -> str:
         return f"X'{data.hex()}'" if data else "''"
 
-    def _create_schema_sql(self, schema: str) -> Optional[str]:
+    def _create_schema_sql(self, schema: str) -> str | None:
         return f"CREATE DATABASE IF NOT EXISTS {self._q(schema)}"
 
     def _alter_type_sql(self, target: str, column: str, sql_type: str) -> str:
@@ -785,7 +921,7 @@ class SQLite(BaseSQL):
     def _bytes_literal(self, data: bytes) -> str:
         return f"X'{data.hex()}'"
 
-    def _create_schema_sql(self, schema: str) -> Optional[str]:
+    def _create_schema_sql(self, schema: str) -> str | None:
         return None  # a schema is an attached database file
 
     def _alter_type_sql(self, target: str, column: str, sql_type: str) -> str:

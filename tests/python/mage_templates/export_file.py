@@ -1,7 +1,8 @@
-from mageio.mage import FileIO
 from pandas import DataFrame
 
-if 'data_exporter' not in globals():
+from mageio.mage import FileIO
+
+if "data_exporter" not in globals():
     from mageio.mage.decorators import data_exporter
 
 
@@ -12,5 +13,5 @@ def export_data_to_file(df: DataFrame, **kwargs) -> None:
 
     Docs: https://docs.mage.ai/design/data-loading#fileio
     """
-    filepath = 'orders.csv'
+    filepath = "orders.csv"
     FileIO().export(df, filepath)

@@ -1,10 +1,10 @@
-from mageio.mage import get_repo_path
-from mageio.mage import ConfigFileLoader
-from mageio.mage import Postgres
-from pandas import DataFrame
 from os import path
 
-if 'data_exporter' not in globals():
+from pandas import DataFrame
+
+from mageio.mage import ConfigFileLoader, Postgres, get_repo_path
+
+if "data_exporter" not in globals():
     from mageio.mage.decorators import data_exporter
 
 
@@ -16,10 +16,10 @@ def export_data_to_postgres(df: DataFrame, **kwargs) -> None:
 
     Docs: https://docs.mage.ai/design/data-loading#postgresql
     """
-    schema_name = 'mage_templates'  # Specify the name of the schema to export data to
-    table_name = 'orders'  # Specify the name of the table to export data to
-    config_path = path.join(get_repo_path(), 'io_config.yaml')
-    config_profile = 'default'
+    schema_name = "mage_templates"  # Specify the name of the schema to export data to
+    table_name = "orders"  # Specify the name of the table to export data to
+    config_path = path.join(get_repo_path(), "io_config.yaml")
+    config_profile = "default"
 
     with Postgres.with_config(ConfigFileLoader(config_path, config_profile)) as loader:
         loader.export(
@@ -27,5 +27,5 @@ def export_data_to_postgres(df: DataFrame, **kwargs) -> None:
             schema_name,
             table_name,
             index=False,  # Specifies whether to include index in exported table
-            if_exists='replace',  # Specify resolution policy if table name already exists
+            if_exists="replace",  # Specify resolution policy if table name already exists
         )

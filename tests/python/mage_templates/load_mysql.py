@@ -1,10 +1,10 @@
-from mageio.mage import get_repo_path
-from mageio.mage import ConfigFileLoader
-from mageio.mage import MySQL
 from os import path
-if 'data_loader' not in globals():
+
+from mageio.mage import ConfigFileLoader, MySQL, get_repo_path
+
+if "data_loader" not in globals():
     from mageio.mage.decorators import data_loader
-if 'test' not in globals():
+if "test" not in globals():
     from mageio.mage.decorators import test
 
 
@@ -16,9 +16,9 @@ def load_data_from_mysql(*args, **kwargs):
 
     Docs: https://docs.mage.ai/design/data-loading#mysql
     """
-    query = 'SELECT * FROM mage_template_orders ORDER BY id'  # Specify your SQL query here
-    config_path = path.join(get_repo_path(), 'io_config.yaml')
-    config_profile = 'default'
+    query = "SELECT * FROM mage_template_orders ORDER BY id"  # Specify your SQL query here
+    config_path = path.join(get_repo_path(), "io_config.yaml")
+    config_profile = "default"
 
     with MySQL.with_config(ConfigFileLoader(config_path, config_profile)) as loader:
         return loader.load(query)
@@ -29,4 +29,4 @@ def test_output(output, *args) -> None:
     """
     Template code for testing the output of the block.
     """
-    assert output is not None, 'The output is undefined'
+    assert output is not None, "The output is undefined"
