@@ -49,7 +49,8 @@ std::string make_table(mageio::Connector& db, int rows) {
                "CREATE TABLE " + pgtest::q(table) +
                    " AS SELECT i AS id, CASE WHEN i % 7 = 0 THEN NULL ELSE timestamp '2024-01-01 00:00:00.000001' + "
                    "i * interval '1 minute 3.000007 seconds' END AS ts, date '2020-02-29' + i / 10 AS d, "
-                   "(i * 0.37)::float8 AS r, (i * 1.25)::numeric(12,2) AS n, 'row ' || i AS s "
+                   "(i * 0.37)::float8 AS r, (i * 1.25)::numeric(12,2) AS n, 'row ' || i AS s, "
+                   "timestamptz '2024-03-31 01:59:59.999999+02' + i * interval '17 minutes' AS tz "
                    "FROM generate_series(1, " +
                    std::to_string(rows) + ") AS i");
   return table;
@@ -110,9 +111,18 @@ TEST_CASE("postgres partitions: page ranges and column ranges hold exactly the r
     CHECK(count_of(descriptors, "\"type\":\"timestamp\"") == 4);
     CHECK(sorted(partitioned(*server, by(table, 4, "ts"))) == sorted(one));
     CHECK(sorted(partitioned(*server, by(table, 5, "ts"), true)) == sorted(one));
+    // Without NULLs (the table is in ts order), partition order is the order of one stream.
+    mageio::PartitionOptions not_null;
+    not_null.load.query = "SELECT * FROM " + pgtest::q(table) + " WHERE ts IS NOT NULL";
+    not_null.partitions = 4;
+    not_null.partition_on = "ts";
+    const Rows expected = pgtest::load_text(*db, {.query = not_null.load.query});
+    REQUIRE(expected.size() == 30000 - 30000 / 7);
+    CHECK(planner->plan_partitions(not_null).size() == 4);
+    CHECK(partitioned(*server, not_null) == expected);
   }
-  SUBCASE("date, double precision and numeric columns") {
-    for (const char* column : {"d", "r", "n"}) {
+  SUBCASE("date, double precision, numeric and timestamptz columns") {
+    for (const char* column : {"d", "r", "n", "tz"}) {
       CAPTURE(column);
       CHECK(sorted(partitioned(*server, by(table, 5, column))) == sorted(one));
     }
@@ -270,7 +280,7 @@ TEST_CASE("postgres partitions: bad requests and failing partitions are clear er
 
   auto missing = pgtest::error_of([&] { planner->plan_partitions(by(table, 2, "nope")); });
   CHECK(missing.status() == MAGEIO_STATUS_NOT_FOUND);
-  CHECK(std::string(missing.what()).find("(columns: id, ts, d, r, n, s)") != std::string::npos);
+  CHECK(std::string(missing.what()).find("(columns: id, ts, d, r, n, s, tz)") != std::string::npos);
   auto text = pgtest::error_of([&] { planner->plan_partitions(by(table, 2, "s")); });
   CHECK(text.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
   CHECK(std::string(text.what()).find("smallint, integer, bigint, numeric") != std::string::npos);
