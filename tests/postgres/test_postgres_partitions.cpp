@@ -203,6 +203,21 @@ TEST_CASE("postgres partitions: a descriptor whose planner is gone fails UNAVAIL
     auto reader = partition->load_partition(second[1]);
     CHECK(pgtest::all_rows(reader).size() == 10000);
   }
+  // A partition read to its end, or released after one batch, leaves its connection outside the
+  // snapshot's read-only transaction: the instance writes again.
+  const std::string written = pgtest::unique_name("parts_after");
+  pgtest::exec(*partition, "CREATE TABLE " + pgtest::q(written) + " (x integer)");
+  auto small_batches = by(table, 2, "id");
+  small_batches.load.batch_rows = 1000;
+  auto third = planner->plan_partitions(small_batches);
+  {
+    auto reader = partition->load_partition(third[0]);
+    mageio::sdk::OwnedArray batch;
+    REQUIRE(reader.next(batch));
+    CHECK(batch.array.length == 1000);
+  }
+  CHECK(pgtest::exec(*partition, "INSERT INTO " + pgtest::q(written) + " VALUES (1), (2)") == 2);
+  pgtest::exec(*partition, "DROP TABLE " + pgtest::q(written));
   // Another plugin's descriptor, or garbage, is refused.
   CHECK(pgtest::error_of([&] { partition->load_partition(R"({"plugin":"sqlite","format":1})"); }).status() ==
         MAGEIO_STATUS_INVALID_ARGUMENT);
