@@ -36,6 +36,9 @@ class CopyOutSource : public sdk::BatchSource {
     if (prefetched_.release != nullptr) prefetched_.release(&prefetched_);
     if (!done_) abandon(options_.cancel_on_close);
     close_transaction();
+    // A connection still inside the load's transaction (its ROLLBACK failed) must not go back to the pool.
+    if (options_.end_transaction && lease_.get() != nullptr && (!lease_->usable() || lease_->in_transaction()))
+      lease_.discard();
   }
 
   const sdk::Schema& schema() const override { return schema_; }
@@ -151,8 +154,9 @@ class CopyOutSource : public sdk::BatchSource {
     close_transaction();
   }
 
-  // Ends the transaction the load opened (options_.end_transaction) so that the connection goes back to
-  // the pool outside it; a connection where that fails is closed instead.
+  // Ends the transaction the load opened (options_.end_transaction) as soon as the COPY is over, so that
+  // its snapshot goes and the connection can go back to the pool outside it (the destructor closes a
+  // connection where that failed; not here: the caller may still use the connection).
   void close_transaction() noexcept {
     if (!options_.end_transaction) return;
     Connection* connection = lease_.get();
@@ -163,7 +167,6 @@ class CopyOutSource : public sdk::BatchSource {
         connection->exec("ROLLBACK", options_.what + ": ROLLBACK failed");
     } catch (...) {
     }
-    if (!connection->usable() || connection->in_transaction()) lease_.discard();
   }
 
   // Stops the COPY early and leaves the connection usable (or closes it when it cannot be): with
