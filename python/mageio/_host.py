@@ -230,6 +230,14 @@ def _columns_option(options: Mapping[str, Any] | None, column_types: Mapping[str
     return merged
 
 
+def _partitions_arg(partitions: int | None) -> int:
+    if partitions is None:
+        return 1
+    if isinstance(partitions, bool) or not isinstance(partitions, int):
+        raise TypeError(f"partitions must be an int, not {type(partitions).__name__}")
+    return partitions
+
+
 class Connector:
     """One open connector (a plugin instance). A context manager: ``with mageio.connect(...) as db:``.
 
@@ -260,12 +268,22 @@ class Connector:
         batch_rows: int | None = None,
         column_types: Mapping[str, str] | None = None,
         options: Mapping[str, Any] | None = None,
+        partitions: int | None = None,
+        partition_on: str | None = None,
+        lower_bound: int | float | str | None = None,
+        upper_bound: int | float | str | None = None,
+        unordered: bool = False,
         progress: ProgressArg = None,
     ) -> Reader:
         """Reads a query's rows, a table or a file (exactly one of ``query``, ``table``, ``path``) as a
         :class:`Reader`. ``column_types`` ({column: type}) sets the types of a file's columns;
-        ``options`` are the plugin's own load options."""
-        native = self._native.load(
+        ``options`` are the plugin's own load options.
+
+        ``partitions=N`` (with ``partition_on=COLUMN`` and its optional bounds) splits the load into the
+        plugin's partitions and reads them on N new connections in parallel threads; the batches come in
+        partition order, or as they arrive with ``unordered=True``. A plugin that cannot split the load
+        reads one stream (with a warning); a query that cannot be split is one partition."""
+        load_args = (
             query or "",
             table or "",
             schema or "",
@@ -273,9 +291,63 @@ class Connector:
             limit,
             batch_rows,
             _columns_option(options, column_types),
-            _callback_of(progress),
         )
+        if partitions is None and partition_on is None and lower_bound is None and upper_bound is None:
+            native = self._native.load(*load_args, _callback_of(progress))
+        else:
+            native = self._native.load_partitioned(
+                *load_args,
+                _partitions_arg(partitions),
+                partition_on or "",
+                lower_bound,
+                upper_bound,
+                bool(unordered),
+                _callback_of(progress),
+            )
         return Reader(native, progress)
+
+    def plan_partitions(
+        self,
+        query: str | None = None,
+        *,
+        table: str | None = None,
+        schema: str | None = None,
+        path: PathLike | None = None,
+        limit: int | None = None,
+        batch_rows: int | None = None,
+        column_types: Mapping[str, str] | None = None,
+        options: Mapping[str, Any] | None = None,
+        partitions: int = 1,
+        partition_on: str | None = None,
+        lower_bound: int | float | str | None = None,
+        upper_bound: int | float | str | None = None,
+    ) -> list[str]:
+        """The plugin's partition descriptors for a load (at most ``partitions``): text without secrets,
+        each readable with :meth:`load_partition` on any connector with the same configuration, in this or
+        another process. State the partitions share (PostgreSQL's exported snapshot) lives in this
+        connector: keep it open until every partition has started. Raises
+        :class:`mageio.NotSupportedError` when the plugin has no partitions."""
+        return list(
+            self._native.plan_partitions(
+                query or "",
+                table or "",
+                schema or "",
+                os.fspath(path) if path else "",
+                limit,
+                batch_rows,
+                _columns_option(options, column_types),
+                _partitions_arg(partitions),
+                partition_on or "",
+                lower_bound,
+                upper_bound,
+            )
+        )
+
+    def load_partition(self, descriptor: str, *, progress: ProgressArg = None) -> Reader:
+        """Reads one descriptor of :meth:`plan_partitions` (made here or by another connector)."""
+        if not isinstance(descriptor, str):
+            raise TypeError(f"load_partition: descriptor must be a str, not {type(descriptor).__name__}")
+        return Reader(self._native.load_partition(descriptor, _callback_of(progress)), progress)
 
     def export(
         self,

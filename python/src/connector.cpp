@@ -1,6 +1,7 @@
 // mageio._mageio.Connector: one open plugin instance, and copy() between two of them.
 #include "connector.hpp"
 
+#include <mageio/core/partitioned_load.hpp>
 #include <mageio/sdk/requests.hpp>
 
 #include <nanobind/stl/unique_ptr.h>
@@ -26,8 +27,8 @@ Registry& registry_for(const std::vector<std::string>& plugin_dirs) {
   return *registry;
 }
 
-PyConnector::PyConnector(std::shared_ptr<Session> session, std::unique_ptr<Connector> connector)
-    : session_(std::move(session)), connector_(std::move(connector)) {}
+PyConnector::PyConnector(std::shared_ptr<Session> session, std::unique_ptr<Connector> connector, Recipe recipe)
+    : session_(std::move(session)), connector_(std::move(connector)), recipe_(std::move(recipe)) {}
 
 PyConnector::~PyConnector() {
   try {
@@ -77,7 +78,59 @@ std::unique_ptr<PyConnector> PyConnector::open(const std::string& plugin_name, c
         connector = plugin->open(config, session->host, secrets, OpenOptions{.isolate = isolate, .timeout = timeout});
       },
       {session.get()}, nb::none());
-  return std::make_unique<PyConnector>(std::move(session), std::move(connector));
+  return std::make_unique<PyConnector>(
+      std::move(session), std::move(connector),
+      Recipe{.plugin = plugin, .config = config, .secrets = secrets, .open = {.isolate = isolate, .timeout = timeout}});
+}
+
+std::unique_ptr<Connector> PyConnector::open_another(std::shared_ptr<HostCallbacks> host) const {
+  return recipe_.plugin->open(recipe_.config, std::move(host), recipe_.secrets, recipe_.open);
+}
+
+std::unique_ptr<Reader> PyConnector::load_partitioned(const PartitionOptions& options, bool unordered,
+                                                      nb::handle progress) {
+  get("load");
+  BusyGuard busy({session_.get()}, "load");
+  std::optional<BatchReader> reader;
+  reset_progress();
+  Session* raw = session_.get();
+  const auto secrets = recipe_.secrets;
+  run_interruptible(
+      [&] {
+        // The planner reports through this connector's callbacks (progress is the partitions' sum); each
+        // partition connector has its own (partitioned_load sets their progress) and logs here too.
+        auto planner = open_another(session_->host);
+        reader.emplace(partitioned_load(
+            std::move(planner),
+            [&] {
+              auto host = std::make_shared<HostCallbacks>();
+              host->on_log = [raw, secrets](int32_t level, const std::string& message) {
+                std::lock_guard<std::mutex> lock(raw->log_mutex);
+                if (raw->logs.size() < 1000) raw->logs.emplace_back(level, mask_secrets(message, secrets));
+              };
+              return open_another(std::move(host));
+            },
+            PartitionedLoadOptions{.plan = options, .unordered = unordered}));
+      },
+      {session_.get()}, progress);
+  return std::make_unique<Reader>(session_, std::move(*reader), session_->plugin + " partitioned load");
+}
+
+std::vector<std::string> PyConnector::plan_partitions(const PartitionOptions& options) {
+  Connector& connector = get("plan_partitions");
+  BusyGuard busy({session_.get()}, "plan_partitions");
+  std::vector<std::string> descriptors;
+  run_interruptible([&] { descriptors = connector.plan_partitions(options); }, {session_.get()}, nb::none());
+  return descriptors;
+}
+
+std::unique_ptr<Reader> PyConnector::load_partition(const std::string& descriptor, nb::handle progress) {
+  Connector& connector = get("load_partition");
+  BusyGuard busy({session_.get()}, "load_partition");
+  std::optional<BatchReader> reader;
+  reset_progress();
+  run_interruptible([&] { reader.emplace(connector.load_partition(descriptor)); }, {session_.get()}, progress);
+  return std::make_unique<Reader>(session_, std::move(*reader), session_->plugin + " partition");
 }
 
 std::unique_ptr<Reader> PyConnector::load(const LoadOptions& options, nb::handle progress) {

@@ -9,7 +9,15 @@ namespace mageio::python {
 
 class PyConnector {
  public:
-  PyConnector(std::shared_ptr<Session> session, std::unique_ptr<Connector> connector);
+  /// How to open more instances like this one (a partitioned load's planner and partition connectors).
+  struct Recipe {
+    std::shared_ptr<const Plugin> plugin;
+    boost::json::object config;
+    std::vector<std::string> secrets;
+    OpenOptions open;
+  };
+
+  PyConnector(std::shared_ptr<Session> session, std::unique_ptr<Connector> connector, Recipe recipe);
   ~PyConnector();
 
   static std::unique_ptr<PyConnector> open(const std::string& plugin_name, const Profile& profile,
@@ -17,6 +25,12 @@ class PyConnector {
                                            std::optional<double> timeout);
 
   std::unique_ptr<Reader> load(const LoadOptions& options, nb::handle progress);
+  /// partitioned_load: a planner and one connector per partition, each a new instance with this one's
+  /// configuration (this instance is not used, so it stays free for other calls).
+  std::unique_ptr<Reader> load_partitioned(const PartitionOptions& options, bool unordered, nb::handle progress);
+  /// The plan's descriptors; the state they share (an exported snapshot) lives in this instance.
+  std::vector<std::string> plan_partitions(const PartitionOptions& options);
+  std::unique_ptr<Reader> load_partition(const std::string& descriptor, nb::handle progress);
   int64_t export_stream(const ExportOptions& options, nb::handle capsule, nb::handle progress);
   nb::object execute(const std::string& sql);
   int64_t execute_queries(const std::vector<std::string>& queries);
@@ -36,6 +50,9 @@ class PyConnector {
  private:
   std::shared_ptr<Session> session_;
   std::unique_ptr<Connector> connector_;
+  Recipe recipe_;
+
+  std::unique_ptr<Connector> open_another(std::shared_ptr<HostCallbacks> host) const;
 };
 
 int64_t copy(PyConnector& source, const LoadOptions& load, PyConnector& destination, const ExportOptions& options,

@@ -57,6 +57,28 @@ LoadOptions load_options(const std::string& query, const std::string& table, con
                      .options = options_object(options, "options")};
 }
 
+std::optional<sdk::PartitionBound> partition_bound(nb::handle value, const char* which) {
+  if (value.is_none()) return std::nullopt;
+  if (PyBool_Check(value.ptr()))
+    throw nb::type_error(
+        (std::string(which) + " must be an int, a float or a str (a date as ISO text), not bool").c_str());
+  if (PyLong_Check(value.ptr())) return sdk::PartitionBound(nb::cast<int64_t>(value));
+  if (PyFloat_Check(value.ptr())) return sdk::PartitionBound(nb::cast<double>(value));
+  if (PyUnicode_Check(value.ptr())) return sdk::PartitionBound(nb::cast<std::string>(value));
+  throw nb::type_error((std::string(which) + " must be an int, a float or a str (a date as ISO text), not " +
+                        nb::cast<std::string>(nb::str(value.type().attr("__name__"))))
+                           .c_str());
+}
+
+PartitionOptions partition_options(LoadOptions load, int64_t partitions, const std::string& partition_on,
+                                   nb::handle lower_bound, nb::handle upper_bound) {
+  return PartitionOptions{.load = std::move(load),
+                          .partitions = partitions,
+                          .partition_on = partition_on,
+                          .lower_bound = partition_bound(lower_bound, "lower_bound"),
+                          .upper_bound = partition_bound(upper_bound, "upper_bound")};
+}
+
 ExportOptions export_options(const std::string& table, const std::string& schema, const std::string& path,
                              const std::string& if_exists, const std::vector<std::string>& unique_constraints,
                              const std::string& conflict_method, nb::handle options) {
@@ -178,6 +200,35 @@ NB_MODULE(_mageio, m) {
           nb::arg("capsule"), nb::arg("table"), nb::arg("schema"), nb::arg("path"), nb::arg("if_exists"),
           nb::arg("unique_constraints"), nb::arg("unique_conflict_method"), nb::arg("options").none(),
           nb::arg("progress").none())
+      .def(
+          "load_partitioned",
+          [](PyConnector& c, const std::string& query, const std::string& table, const std::string& schema,
+             const std::string& path, std::optional<int64_t> limit, std::optional<int64_t> batch_rows,
+             nb::handle options, int64_t partitions, const std::string& partition_on, nb::handle lower_bound,
+             nb::handle upper_bound, bool unordered, nb::handle progress) {
+            return c.load_partitioned(
+                partition_options(load_options(query, table, schema, path, limit, batch_rows, options), partitions,
+                                  partition_on, lower_bound, upper_bound),
+                unordered, progress);
+          },
+          nb::arg("query"), nb::arg("table"), nb::arg("schema"), nb::arg("path"), nb::arg("limit").none(),
+          nb::arg("batch_rows").none(), nb::arg("options").none(), nb::arg("partitions"), nb::arg("partition_on"),
+          nb::arg("lower_bound").none(), nb::arg("upper_bound").none(), nb::arg("unordered"),
+          nb::arg("progress").none())
+      .def(
+          "plan_partitions",
+          [](PyConnector& c, const std::string& query, const std::string& table, const std::string& schema,
+             const std::string& path, std::optional<int64_t> limit, std::optional<int64_t> batch_rows,
+             nb::handle options, int64_t partitions, const std::string& partition_on, nb::handle lower_bound,
+             nb::handle upper_bound) {
+            return c.plan_partitions(
+                partition_options(load_options(query, table, schema, path, limit, batch_rows, options), partitions,
+                                  partition_on, lower_bound, upper_bound));
+          },
+          nb::arg("query"), nb::arg("table"), nb::arg("schema"), nb::arg("path"), nb::arg("limit").none(),
+          nb::arg("batch_rows").none(), nb::arg("options").none(), nb::arg("partitions"), nb::arg("partition_on"),
+          nb::arg("lower_bound").none(), nb::arg("upper_bound").none())
+      .def("load_partition", &PyConnector::load_partition, nb::arg("descriptor"), nb::arg("progress").none())
       .def("execute", &PyConnector::execute, nb::arg("sql"))
       .def("execute_queries", &PyConnector::execute_queries, nb::arg("queries"))
       .def("table_exists", &PyConnector::table_exists, nb::arg("table"), nb::arg("schema"))
