@@ -101,16 +101,6 @@ std::string real_text(double value) {
   return std::string(buffer, ec == std::errc() ? end : buffer);
 }
 
-std::optional<double> numeric_bound(const std::optional<sdk::PartitionBound>& bound, const char* key,
-                                    const std::string& shown) {
-  if (!bound) return std::nullopt;
-  if (const auto* integer = std::get_if<int64_t>(&*bound)) return static_cast<double>(*integer);
-  if (const auto* number = std::get_if<double>(&*bound)) return *number;
-  throw sdk::invalid_argument(std::string("'") + key + "' for mysql column " + shown +
-                              " must be a number (mysql ranges integer, DECIMAL, FLOAT and DOUBLE values), not " +
-                              sdk::describe(*bound));
-}
-
 sdk::PartitionDescriptor base_descriptor(const sdk::PlanRequest& request) {
   sdk::PartitionDescriptor d(kPlugin);
   d.set("request", sdk::to_json(request.load));
@@ -203,8 +193,10 @@ std::vector<std::string> plan_partitions(const std::shared_ptr<Session>& session
   }
   const std::string shown = "'" + column->name + "'";
   const RangeKind kind = range_kind(column->type_name);
-  auto lower = numeric_bound(request.lower_bound, MAGEIO_REQUEST_LOWER_BOUND, shown);
-  auto upper = numeric_bound(request.upper_bound, MAGEIO_REQUEST_UPPER_BOUND, shown);
+  const std::string bound_column = "mysql column " + shown;
+  const char* ranged = "mysql ranges integer, DECIMAL, FLOAT and DOUBLE values";
+  auto lower = sdk::numeric_bound(request.lower_bound, MAGEIO_REQUEST_LOWER_BOUND, bound_column, ranged);
+  auto upper = sdk::numeric_bound(request.upper_bound, MAGEIO_REQUEST_UPPER_BOUND, bound_column, ranged);
   if (lower && upper && *lower > *upper)
     throw sdk::invalid_argument("'lower_bound' is above 'upper_bound' for column " + shown);
   if (request.partitions == 1) return {base_descriptor(request).text()};

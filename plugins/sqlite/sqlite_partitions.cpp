@@ -92,16 +92,6 @@ ColumnRange column_range(const std::shared_ptr<Database>& db, const std::string&
   return range;
 }
 
-std::optional<double> numeric_bound(const std::optional<sdk::PartitionBound>& bound, const char* key,
-                                    const std::string& shown) {
-  if (!bound) return std::nullopt;
-  if (const auto* integer = std::get_if<int64_t>(&*bound)) return static_cast<double>(*integer);
-  if (const auto* number = std::get_if<double>(&*bound)) return *number;
-  throw sdk::invalid_argument(std::string("'") + key + "' for sqlite column " + shown +
-                              " must be a number (sqlite ranges integer and real values), not " +
-                              sdk::describe(*bound));
-}
-
 }  // namespace
 
 std::vector<std::string> plan_partitions(const std::shared_ptr<Database>& db, const sdk::PlanRequest& request) {
@@ -179,15 +169,17 @@ std::vector<std::string> plan_partitions(const std::shared_ptr<Database>& db, co
       column == "rowid" && request.partition_on.empty()
           ? "SELECT rowid AS \"rowid\" FROM " + qualified_name(schema, request.load.target.table)
           : source;
+  const std::string bound_column = "sqlite column " + shown;
+  const char* ranged = "sqlite ranges integer and real values";
   if (request.partitions == 1) {
     // Still check the column and the bounds: a bad request is an error at any partition count.
-    (void)numeric_bound(request.lower_bound, MAGEIO_REQUEST_LOWER_BOUND, shown);
-    (void)numeric_bound(request.upper_bound, MAGEIO_REQUEST_UPPER_BOUND, shown);
+    (void)sdk::numeric_bound(request.lower_bound, MAGEIO_REQUEST_LOWER_BOUND, bound_column, ranged);
+    (void)sdk::numeric_bound(request.upper_bound, MAGEIO_REQUEST_UPPER_BOUND, bound_column, ranged);
     (void)column_range(db, column_source, column, shown);
     return one_partition(request, schema, query);
   }
-  auto lower = numeric_bound(request.lower_bound, MAGEIO_REQUEST_LOWER_BOUND, shown);
-  auto upper = numeric_bound(request.upper_bound, MAGEIO_REQUEST_UPPER_BOUND, shown);
+  auto lower = sdk::numeric_bound(request.lower_bound, MAGEIO_REQUEST_LOWER_BOUND, bound_column, ranged);
+  auto upper = sdk::numeric_bound(request.upper_bound, MAGEIO_REQUEST_UPPER_BOUND, bound_column, ranged);
   ColumnRange range = column_range(db, column_source, column, shown);
   if (!range.any && !lower && !upper) return single("column " + shown + " has no values to range on");
   if (lower && upper && *lower > *upper)

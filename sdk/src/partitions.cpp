@@ -49,6 +49,15 @@ const char* describe(const PartitionBound& bound) {
   return "a string";
 }
 
+std::optional<double> numeric_bound(const std::optional<PartitionBound>& bound, const char* key,
+                                    const std::string& column, const std::string& ranged) {
+  if (!bound) return std::nullopt;
+  if (const auto* integer = std::get_if<int64_t>(&*bound)) return static_cast<double>(*integer);
+  if (const auto* number = std::get_if<double>(&*bound)) return *number;
+  throw invalid_argument(std::string("'") + key + "' for " + column + " must be a number (" + ranged + "), not " +
+                         describe(*bound));
+}
+
 std::string bound_text(const PartitionBound& bound) {
   if (const auto* integer = std::get_if<int64_t>(&bound)) return std::to_string(*integer);
   if (const auto* number = std::get_if<double>(&bound)) {

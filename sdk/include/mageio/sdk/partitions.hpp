@@ -24,6 +24,12 @@ using PartitionBound = std::variant<int64_t, double, std::string>;
 const char* describe(const PartitionBound& bound);
 /// The bound as SQL literal text, unquoted: "42", "1.5", "2024-01-31".
 std::string bound_text(const PartitionBound& bound);
+/// A bound of a plugin that ranges numbers only: nullopt when absent, the integer or number as a double;
+/// Error(INVALID_ARGUMENT) "'<key>' for <column> must be a number (<ranged>), not a string" otherwise.
+/// `column` and `ranged` are the caller's words, e.g. "sqlite column 'price'", "sqlite ranges integer
+/// and real values".
+std::optional<double> numeric_bound(const std::optional<PartitionBound>& bound, const char* key,
+                                    const std::string& column, const std::string& ranged);
 
 /// The plan_partitions request: a load request plus how to split it.
 struct PlanRequest {
