@@ -220,6 +220,8 @@ bool Connection::reusable() const {
 
 bool Connection::in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
 
+bool Connection::transaction_aborted() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
+
 void Connection::note_cancel() {
   if (!cancel_seen_at_) cancel_seen_at_ = std::chrono::steady_clock::now();
 }

@@ -145,6 +145,8 @@ class Connection {
   /// usable() and not in the middle of a statement: may be reused.
   bool reusable() const;
   bool in_transaction() const;
+  /// Inside a transaction a failed statement aborted: the server takes only ROLLBACK (TO SAVEPOINT) or COMMIT.
+  bool transaction_aborted() const;
 
   /// The server process id (for messages and tests).
   int backend_pid() const { return PQbackendPID(conn_); }

@@ -124,6 +124,15 @@ sdk::ExecuteResult PostgresConnector::execute(const std::string& sql) {
   auto lease = pool_->acquire();
   sdk::ExecuteResult outcome;
 
+  // In an aborted transaction the server takes only ROLLBACK [TO SAVEPOINT] and COMMIT, and refuses the
+  // probe savepoint below: run the text as given (anything else fails with the server's own 25P02).
+  if (lease->transaction_aborted()) {
+    for (auto& result : lease->exec_all(sql, what))
+      if (result.status() == PGRES_COMMAND_OK && result.affected_rows() >= 0)
+        outcome.rows_affected = (outcome.rows_affected < 0 ? 0 : outcome.rows_affected) + result.affected_rows();
+    return outcome;
+  }
+
   // Describing a string of several statements fails by design (42601, then the simple protocol runs
   // it). Inside a transaction the user opened (execute("BEGIN")) that failure would abort their
   // transaction, so there the describe runs under a savepoint: rolled back to on failure, released at

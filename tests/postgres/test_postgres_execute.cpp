@@ -143,6 +143,13 @@ TEST_CASE("postgres operations inside a transaction the user opened stay inside 
       1, 1);
   pgtest::error_of([&] { db->export_data({.table = table, .if_exists = mageio::IfExists::Append}, bad.get()); });
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "4");
+  // A user's own savepoint: after a failing statement aborts the transaction, execute still runs the
+  // ROLLBACK TO SAVEPOINT that recovers it (the server takes nothing else then, and says so: 25P02).
+  pgtest::exec(*db, "SAVEPOINT mine");
+  CHECK(pgtest::error_of([&] { db->execute("SELECT * FROM no_such_table_here"); }).sqlstate() == "42P01");
+  CHECK(pgtest::error_of([&] { db->execute("SELECT 1"); }).sqlstate() == "25P02");
+  pgtest::exec(*db, "ROLLBACK TO SAVEPOINT mine");
+  CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "4");
   pgtest::exec(*db, "ROLLBACK");
   CHECK(pgtest::scalar(*db, "SELECT count(*) FROM " + q(table)) == "0");
   pgtest::exec(*db, "DROP TABLE " + q(table));
