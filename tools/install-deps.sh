@@ -6,7 +6,8 @@
 #   tools/install-deps.sh --build            compiler, CMake, Ninja, Boost 1.81, yaml-cpp, CLI11, SQLite, libpq,
 #                                            Connector/C++, doctest   (tools/quickstart.sh)
 #   tools/install-deps.sh --servers          the PostgreSQL and MariaDB servers and clients the tests start,
-#                                            time and python3 for the benchmarks  (tools/test.sh: --build --servers)
+#                                            time and python3 for the benchmarks, and moto (the S3 emulator,
+#                                            tools/moto/install.sh)  (tools/test.sh: --build --servers)
 #   tools/install-deps.sh --python           python3 with venv and its headers, for the Python package
 #                                            (tools/python-venv.sh: --build --python)
 #   tools/install-deps.sh --lint             clang-format and clang-tidy  (tools/lint.sh, when they are missing)
@@ -38,7 +39,7 @@ build_set=(build-essential cmake ninja-build pkg-config
   libyaml-cpp-dev libcli11-dev doctest-dev libsqlite3-dev sqlite3 libpq-dev libmysqlcppconn7v5 libmariadb-dev)
 # The benchmarks (bench/run.sh) come with the servers: /usr/bin/time measures the clients' peak memory,
 # Python writes the report.
-servers_set=(postgresql postgresql-client mariadb-server mariadb-client time python3)
+servers_set=(postgresql postgresql-client mariadb-server mariadb-client time python3 python3-venv)
 lint_set=(clang-format clang-tidy)
 # The Python package (pip install . in a venv: tools/python-venv.sh): the interpreter, venv and the headers
 # the extension compiles against. Everything else comes from PyPI into the venv.
@@ -179,7 +180,22 @@ if [ $want_build = 1 ] && [ ! -f "$headers/usr/include/mysql_connection.h" ]; th
   dpkg -x "$tmp"/libmysqlcppconn-dev_*.deb "$headers"
 fi
 
+# The parquet plugin (plugins/parquet) is Rust: CMake runs cargo, which fetches its crates from crates.io.
+# Not an apt package (Debian 12's cargo is too old for the Arrow crates): rustup installs it
+# (https://rustup.rs). Without cargo the plugin is skipped, except under CI=true, where it is an error.
+if [ $want_build = 1 ] && ! command -v cargo >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
+  if [ "${CI:-}" = true ]; then
+    die "cargo (Rust) is not installed and CI=true builds every plugin: install it with rustup (https://rustup.rs)"
+  fi
+  say "cargo (Rust) is not installed: the parquet plugin will be skipped (install it with rustup, https://rustup.rs)"
+fi
+
 # The ADBC drivers and adbc.h (pip into build-deps/adbc/venv; skipped when up to date).
 if [ $want_adbc = 1 ]; then
   bash "$root/tools/adbc/install.sh"
+fi
+
+# The S3 emulator of the parquet plugin's tests (pip into build-deps/moto/venv; skipped when up to date).
+if [ $want_servers = 1 ]; then
+  bash "$root/tools/moto/install.sh"
 fi

@@ -117,6 +117,24 @@ if [ ${#py_files[@]} -gt 0 ] || [ $explicit_files = 0 ]; then
   fi
 fi
 
+# rustfmt over the Rust plugin (plugins/parquet, rustfmt.toml there); clippy needs a build of every crate,
+# too slow for the lint: run `cargo clippy` in plugins/parquet by hand. Skipped without cargo outside CI.
+if [ $explicit_files = 0 ]; then
+  if command -v cargo >/dev/null 2>&1; then
+    if [ $fix = 1 ]; then
+      cargo fmt --manifest-path plugins/parquet/Cargo.toml && echo "rustfmt: formatted"
+    elif cargo fmt --manifest-path plugins/parquet/Cargo.toml --check >/dev/null; then
+      echo "rustfmt: Rust formatted"
+    else
+      echo "tools/lint.sh: Rust files not formatted (plugins/parquet); tools/lint.sh --fix formats them" >&2
+      status=1
+    fi
+  elif [ "${CI:-}" = true ]; then
+    echo "tools/lint.sh: cargo not found (CI=true needs it for plugins/parquet)" >&2
+    status=1
+  fi
+fi
+
 # The request wire format is written in one place (sdk/src/request*.cpp, with the MAGEIO_REQUEST_* names
 # of mageio_abi.h): a request key spelt as a JSON key literal anywhere else in product code is a second
 # copy of it.

@@ -21,7 +21,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --sanitize)
       build_dir=build-asan
-      cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DMAGEIO_SANITIZE=ON)
+      # The Rust parquet plugin is not instrumented: build/'s cargo build serves this tree too.
+      cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DMAGEIO_SANITIZE=ON "-DMAGEIO_CARGO_TARGET_DIR=$PWD/build/cargo")
       ;;
     --) shift; ctest_args=("$@"); break ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;

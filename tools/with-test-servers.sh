@@ -22,6 +22,9 @@
 #   MAGEIO_TEST_MYSQL_HOST=127.0.0.1  MAGEIO_TEST_MYSQL_PORT  MAGEIO_TEST_MYSQL_USER=mageio
 #   MAGEIO_TEST_MYSQL_PASSWORD  MAGEIO_TEST_MYSQL_DATABASE=mageio_test  MAGEIO_TEST_MYSQL_SOCKET
 #   MAGEIO_TEST_IO_CONFIG  path of a Mage-style io_config.yaml (profile "default") for them
+#   MAGEIO_TEST_S3_ENDPOINT=http://127.0.0.1:PORT  MAGEIO_TEST_S3_ACCESS_KEY_ID  MAGEIO_TEST_S3_SECRET_ACCESS_KEY
+#   MAGEIO_TEST_S3_REGION   an S3 emulator (moto in server mode, from build-deps/moto/venv, installed by
+#                           tools/moto/install.sh); without it the S3 tests are skipped, or fail under CI=true
 # The mageio users are superusers (PostgreSQL) / have all privileges on *.* (MariaDB), so
 # tests may create and drop databases.
 #
@@ -101,6 +104,15 @@ if [ $want_my = 1 ]; then
   my_client=$(command -v mariadb) || die "the mariadb client not found (run tools/install-deps.sh --servers)"
 fi
 
+moto_bin="$(cd "$(dirname "$0")/.." && pwd)/build-deps/moto/venv/bin/moto_server"
+if ! [ -x "$moto_bin" ]; then
+  if [ "${CI:-}" = true ]; then
+    die "moto_server not found at $moto_bin, and CI=true needs the S3 emulator (run tools/moto/install.sh)"
+  fi
+  echo "with-test-servers: no S3 emulator ($moto_bin; tools/moto/install.sh installs it): the S3 tests are skipped" >&2
+  moto_bin=""
+fi
+
 # --- temporary directory and teardown -------------------------------------------------------
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mageio-test-servers.XXXXXX")
@@ -150,6 +162,21 @@ stop_mariadb() {
   wait "$pid" 2>/dev/null || true
 }
 
+moto_pid=""
+stop_moto() {
+  [ -n "$moto_pid" ] || return 0
+  local pid=$moto_pid
+  moto_pid=""
+  kill -TERM "$pid" 2>/dev/null || true
+  local i
+  for i in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 # shellcheck disable=SC2317  # invoked by the trap below
 cleanup() {
   local status=$?
@@ -157,6 +184,7 @@ cleanup() {
   set +e
   stop_postgres
   stop_mariadb
+  stop_moto
   if [ "${MAGEIO_KEEP_SERVERS_DIR:-0}" = 1 ]; then
     echo "with-test-servers: kept $tmp" >&2
   else
@@ -345,6 +373,18 @@ if [ $want_my = 1 ]; then
   my_version=$("$my_server" --no-defaults --version | sed -n 's/.*Ver \([0-9]*\.[0-9]*\).*/\1/p')
   summary+=("mariadb $my_version on 127.0.0.1:$my_port")
 fi
+if [ -n "$moto_bin" ]; then
+  s3_port=$(free_port)
+  "$moto_bin" -H 127.0.0.1 -p "$s3_port" >"$tmp/moto.log" 2>&1 &
+  moto_pid=$!
+  for i in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break
+    kill -0 "$moto_pid" 2>/dev/null || { cat "$tmp/moto.log" >&2; die "moto_server exited at start"; }
+    [ "$i" = 300 ] && { cat "$tmp/moto.log" >&2; die "moto_server did not listen on 127.0.0.1:$s3_port in 30 s"; }
+    sleep 0.1
+  done
+  summary+=("S3 (moto) on 127.0.0.1:$s3_port")
+fi
 summary_text=$(printf '%s, ' "${summary[@]}")
 echo "test servers: ${summary_text%, }" >&2
 
@@ -373,6 +413,12 @@ io_config=$tmp/io_config.yaml
 
 export MAGEIO_TEST_SERVERS=1
 export MAGEIO_TEST_IO_CONFIG=$io_config
+if [ -n "$moto_bin" ]; then
+  export MAGEIO_TEST_S3_ENDPOINT=http://127.0.0.1:$s3_port
+  export MAGEIO_TEST_S3_ACCESS_KEY_ID=mageio-test
+  export MAGEIO_TEST_S3_SECRET_ACCESS_KEY=mageio-test-secret
+  export MAGEIO_TEST_S3_REGION=us-east-1
+fi
 if [ $want_pg = 1 ]; then
   export MAGEIO_TEST_PG_HOST=127.0.0.1
   export MAGEIO_TEST_PG_PORT=$pg_port
