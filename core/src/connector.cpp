@@ -285,8 +285,7 @@ std::string Connector::partition_obstacle() const {
                                                             : "") +
            ")";
   if (!has_partition_slots(*instance_->slots))
-    return "partitioned loads of plugin " + plugin_->name() +
-           " are not carried to an isolated plugin (--isolate) yet; run it in process or without partitions";
+    return "plugin " + plugin_->name() + " declares partitions but has no plan_partitions/load_partition slots";
   return {};
 }
 

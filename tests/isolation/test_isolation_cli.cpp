@@ -1,7 +1,7 @@
 // --isolate and --timeout through the real CLI: the zoo's misbehaviours end in a clear error and exit
 // status 1 (never a crash of mageio); the real sqlite and file plugins give the same rows isolated as in
 // process; a stopping signal mid-export still leaves the destination as it was; the conformance kit
-// runs a plugin isolated and says so.
+// runs a plugin isolated and says so; partitioned loads cross the child.
 #include "test_support.hpp"
 
 #include <csignal>
@@ -106,6 +106,15 @@ TEST_CASE("isolated and in-process sqlite give the same rows, for load and expor
   }
   CHECK(outputs[0] == outputs[1]);
   CHECK(outputs[0].find("3,été,") != std::string::npos);
+  // Partitioned: planned in one child, each rowid range read in a child of its own, in partition order.
+  for (const std::string partitions : {"2", "3"}) {
+    CommandResult r = run_cli(
+        {"load", "sqlite", "--set", db, "--table", "t_in", "--format", "csv", "--isolate", "--partitions", partitions},
+        work.path());
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    CHECK(r.out == outputs[0]);
+    CHECK(r.err.find("one stream") == std::string::npos);
+  }
 }
 
 TEST_CASE("isolated and in-process file plugin give the same rows, 100000 of them in many batches") {
@@ -182,5 +191,9 @@ TEST_CASE(
     CHECK(r.exit_code == 0);
     CHECK(r.out.find(", isolated in mageio-plugin-host") != std::string::npos);
     CHECK(r.out.find(" 0 failed") != std::string::npos);
+    if (args[2] == "sqlite") {  // it declares partitions: plan + load_partition ran through the children
+      CHECK(r.out.find("PASS  partitions.plan_and_load") != std::string::npos);
+      CHECK(r.out.find("PASS  partitions.partition_on") != std::string::npos);
+    }
   }
 }

@@ -1,8 +1,11 @@
 // The postgres plugin isolated (OpenOptions::isolate) against the throwaway server: a load and an
 // export give the same values and row counts as in process, execute and its rows cross too, and a
-// cancellation mid-export reaches the child and leaves the table as it was.
+// cancellation mid-export reaches the child and leaves the table as it was; a partitioned load crosses too.
 #include "../postgres/pg_test_support.hpp"
 
+#include <mageio/core/partitioned_load.hpp>
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -114,4 +117,49 @@ TEST_CASE("postgres: a load that fails mid-stream reaches the host with its SQLS
     CHECK(error.sqlstate() == "22012");
     CHECK(std::string(error.what()).find("SQLSTATE 22012") != std::string::npos);
   }
+}
+
+TEST_CASE("postgres isolated: a partitioned load crosses the child and equals one stream, under one snapshot") {
+  auto s = pgtest::server();
+  if (!s) return;
+  auto local = pgtest::open(*s);
+  const std::string table = pgtest::unique_name("iso_parts");
+  pgtest::exec(*local, "CREATE TABLE " + pgtest::q(table) +
+                           " AS SELECT i AS id, 'row ' || i AS name FROM generate_series(1, 20000) AS i");
+  const auto one = pgtest::load_text(*local, {.query = "SELECT * FROM " + pgtest::q(table) + " ORDER BY id"});
+
+  mageio::PartitionOptions plan;
+  plan.load.table = table;
+  plan.partitions = 3;
+  plan.partition_on = "id";
+  // Plan in one child; each descriptor is text the host carries to a child of its own. (Scopes: a planner
+  // holds its snapshot's transaction, and with it a lock that DROP TABLE waits for, until it closes.)
+  {
+    auto planner = open_isolated(*s);
+    const auto descriptors = planner->plan_partitions(plan);
+    REQUIRE(descriptors.size() == 3);
+    // Rows written after the plan are not seen: every partition reads the planner's exported snapshot.
+    pgtest::exec(*local, "INSERT INTO " + pgtest::q(table) + " VALUES (20001, 'late')");
+    std::vector<std::vector<std::string>> all;
+    for (const auto& descriptor : descriptors) {
+      auto partition = open_isolated(*s);
+      auto reader = partition->load_partition(descriptor);
+      auto rows = pgtest::all_rows(reader);
+      all.insert(all.end(), rows.begin(), rows.end());
+    }
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return std::stoll(a[0]) < std::stoll(b[0]); });
+    CHECK(all == one);
+  }
+
+  // Through partitioned_load, every connection isolated: the same rows again (now with the late one).
+  {
+    auto reader = mageio::partitioned_load(open_isolated(*s), [&] { return open_isolated(*s); }, {.plan = plan});
+    CHECK(pgtest::all_rows(reader).size() == one.size() + 1);
+  }
+
+  // A descriptor the plugin cannot read fails in the child with its own error, not a broken protocol.
+  auto partition = open_isolated(*s);
+  auto bad = pgtest::error_of([&] { (void)partition->load_partition("{\"plugin\":\"postgres\"}"); });
+  CHECK(bad.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
+  pgtest::exec(*local, "DROP TABLE " + pgtest::q(table));
 }

@@ -197,6 +197,8 @@ void PluginServer::serve(const Frame& frame) {
   ErrorSlot slot;
   switch (frame.type) {
     case Message::load: return load(frame);
+    case Message::plan_partitions: return plan_partitions(frame);
+    case Message::load_partition: return load_partition(frame);
     case Message::execute: return execute(frame);
     case Message::export_data: return export_data(frame);
     case Message::next_batch: return next_batch(frame.stream);
@@ -250,6 +252,45 @@ void PluginServer::load(const Frame& frame) {
   ErrorSlot slot;
   ArrowArrayStream stream{};
   MageioStatus status = descriptor_->load(instance_, request.c_str(), &stream, &slot.error);
+  if (status != MAGEIO_STATUS_OK) return reply_error(status, slot.error);
+  if (stream.release == nullptr) return reply_error(MAGEIO_STATUS_INTERNAL, "returned OK but no stream");
+  reply_with_stream(-1, &stream);
+}
+
+// The host asks only for what the plugin declared, but the child checks again: a 1.0 descriptor has no
+// partition slots to call.
+bool PluginServer::has_partitions() const {
+  constexpr size_t end = offsetof(MageioPluginDescriptor, load_partition) + sizeof(MageioLoadPartitionFn);
+  return descriptor_->abi_version >= MAGEIO_ABI_VERSION_1_1 && descriptor_->struct_size >= end &&
+         (descriptor_->capabilities & MAGEIO_CAP_PARTITIONS) != 0 && descriptor_->plan_partitions != nullptr &&
+         descriptor_->load_partition != nullptr;
+}
+
+void PluginServer::plan_partitions(const Frame& frame) {
+  if (!has_partitions()) return reply_error(MAGEIO_STATUS_NOT_IMPLEMENTED, "the plugin has no partitioned loads");
+  std::string request(frame.text());
+  ErrorSlot slot;
+  MageioPartitionPlan plan{};
+  plan.struct_size = sizeof plan;
+  MageioStatus status = descriptor_->plan_partitions(instance_, request.c_str(), &plan, &slot.error);
+  if (status != MAGEIO_STATUS_OK) return reply_error(status, slot.error);
+  if (plan.release == nullptr || plan.count < 1 || plan.descriptors == nullptr) {
+    if (plan.release != nullptr) plan.release(&plan);
+    return reply_error(MAGEIO_STATUS_INTERNAL, "plan_partitions returned OK but no descriptor");
+  }
+  PayloadWriter out;
+  out.i64(plan.count);
+  for (int64_t i = 0; i < plan.count; ++i) out.text(plan.descriptors[i] != nullptr ? plan.descriptors[i] : "");
+  plan.release(&plan);
+  channel_.send(Message::ok, 0, out.bytes());
+}
+
+void PluginServer::load_partition(const Frame& frame) {
+  if (!has_partitions()) return reply_error(MAGEIO_STATUS_NOT_IMPLEMENTED, "the plugin has no partitioned loads");
+  std::string descriptor(frame.text());
+  ErrorSlot slot;
+  ArrowArrayStream stream{};
+  MageioStatus status = descriptor_->load_partition(instance_, descriptor.c_str(), &stream, &slot.error);
   if (status != MAGEIO_STATUS_OK) return reply_error(status, slot.error);
   if (stream.release == nullptr) return reply_error(MAGEIO_STATUS_INTERNAL, "returned OK but no stream");
   reply_with_stream(-1, &stream);

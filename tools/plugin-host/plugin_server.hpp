@@ -23,6 +23,9 @@ class PluginServer {
   bool open(const Frame& frame);
   void serve(const Frame& frame);
   void load(const Frame& frame);
+  void plan_partitions(const Frame& frame);
+  void load_partition(const Frame& frame);
+  bool has_partitions() const;
   void execute(const Frame& frame);
   void export_data(const Frame& frame);
   void next_batch(uint32_t id);

@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace mageio::isolation {
 namespace {
@@ -371,6 +373,57 @@ MageioStatus isolated_load(MageioInstance* handle, const char* request, ArrowArr
   });
 }
 
+// A plan the child sent: the descriptors live here, in the host, until the plan is released.
+struct ReceivedPlan {
+  std::vector<std::string> texts;
+  std::vector<const char*> pointers;
+};
+
+void release_received_plan(MageioPartitionPlan* plan) {
+  delete static_cast<ReceivedPlan*>(plan->private_data);
+  plan->private_data = nullptr;
+  plan->descriptors = nullptr;
+  plan->count = 0;
+  plan->release = nullptr;
+}
+
+MageioStatus isolated_plan_partitions(MageioInstance* handle, const char* request, MageioPartitionPlan* out,
+                                      MageioError* error) {
+  auto& instance = *instance_of(handle);
+  return guarded(error, [&] {
+    Frame reply = instance.call("plan_partitions", Message::plan_partitions, request);
+    MageioStatus status = reply_status(reply, error, instance, "plan_partitions");
+    if (status != MAGEIO_STATUS_OK) return status;
+    PayloadReader in(reply);
+    const int64_t count = in.i64();
+    // Each descriptor takes at least its 8-byte length: a count the payload cannot hold is a broken reply.
+    if (count < 1 || static_cast<uint64_t>(count) > in.remaining() / sizeof(int64_t))
+      return unexpected(error, instance, "plan_partitions");
+    auto plan = std::make_unique<ReceivedPlan>();
+    for (int64_t i = 0; i < count; ++i) plan->texts.push_back(in.text());
+    for (const auto& text : plan->texts) plan->pointers.push_back(text.c_str());
+    out->count = count;
+    out->descriptors = plan->pointers.data();
+    out->release = &release_received_plan;
+    out->private_data = plan.release();
+    return status;
+  });
+}
+
+MageioStatus isolated_load_partition(MageioInstance* handle, const char* descriptor, ArrowArrayStream* out,
+                                     MageioError* error) {
+  auto& instance = *instance_of(handle);
+  return guarded(error, [&] {
+    Frame reply = instance.call("load_partition", Message::load_partition, descriptor);
+    MageioStatus status = reply_status(reply, error, instance, "load_partition");
+    if (status != MAGEIO_STATUS_OK) return status;
+    PayloadReader in(reply);
+    in.i64();  // rows affected: execute's
+    take_stream(instance, in, out);
+    return status;
+  });
+}
+
 MageioStatus isolated_export(MageioInstance* handle, const char* request, ArrowArrayStream* input, int64_t* rows,
                              MageioError* error) {
   auto& instance = *instance_of(handle);
@@ -470,6 +523,8 @@ const MageioPluginDescriptor& isolated_slots() {
     d.alter_table = &isolated_alter_table;
     d.table_exists = &isolated_table_exists;
     d.stream_error = &isolated_stream_error;
+    d.plan_partitions = &isolated_plan_partitions;
+    d.load_partition = &isolated_load_partition;
     return d;
   }();
   return slots;

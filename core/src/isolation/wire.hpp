@@ -45,6 +45,8 @@ enum class Message : uint32_t {
   stream_error,     // get_schema/get_next failed: errno code and message
   log,              // child -> host: level, message
   progress,         // child -> host: rows, bytes, total rows
+  plan_partitions,  // request JSON; ok: int64 count, then count descriptor texts
+  load_partition,   // a descriptor; ok: as load's
 };
 
 struct FrameHeader {

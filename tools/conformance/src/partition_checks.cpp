@@ -16,12 +16,6 @@ std::vector<std::pair<int64_t, std::string>> numbered_rows(int64_t count) {
   return rows;
 }
 
-// mageio-plugin-host does not carry plan_partitions/load_partition yet (core refuses them with
-// NOT_IMPLEMENTED under isolation and partitioned loads read one stream): the checks cannot run there.
-void skip_when_isolated(const Kit& kit) {
-  if (kit.options().isolate) skip("partitions are not carried through mageio-plugin-host (--isolate) yet");
-}
-
 // Every descriptor of `plan`, each loaded on an instance of its own, as one table.
 TextTable load_plan(Kit& kit, const std::vector<std::string>& plan) {
   TextTable all;
@@ -78,7 +72,6 @@ void expect_plan_gives(Kit& kit, const Target& target, const Table& table, int64
 
 void partition_checks(Kit& kit) {
   kit.check_with(kPartitions, "partitions.plan_and_load", [&] {
-    skip_when_isolated(kit);
     const Target target = kit.new_target();
     const Table table = kit.basic(numbered_rows(1000));
     kit.export_table(kit.connector(), target, table, "fail", {.batch_rows = 100});
@@ -87,7 +80,6 @@ void partition_checks(Kit& kit) {
   });
 
   kit.check_with(kPartitions, "partitions.partition_on", [&] {
-    skip_when_isolated(kit);
     if (!kit.key_type().is_integer()) skip("the kit's key column is not an integer for this plugin");
     const Target target = kit.new_target();
     const Table table = kit.basic(numbered_rows(500));
@@ -96,7 +88,6 @@ void partition_checks(Kit& kit) {
   });
 
   kit.check_with(kPartitions, "partitions.small_and_empty", [&] {
-    skip_when_isolated(kit);
     const Target tiny = kit.new_target();
     const Table two = kit.basic(numbered_rows(2));
     kit.export_table(kit.connector(), tiny, two);
@@ -108,7 +99,6 @@ void partition_checks(Kit& kit) {
   });
 
   kit.check_with(kPartitions, "partitions.bad_requests", [&] {
-    skip_when_isolated(kit);
     const Target target = kit.new_target();
     kit.export_table(kit.connector(), target, kit.basic(numbered_rows(3)));
     kit.expect_error("plan_partitions on a column that does not exist",
