@@ -252,7 +252,12 @@ void PluginServer::load(const Frame& frame) {
   ErrorSlot slot;
   ArrowArrayStream stream{};
   MageioStatus status = descriptor_->load(instance_, request.c_str(), &stream, &slot.error);
-  if (status != MAGEIO_STATUS_OK) return reply_error(status, slot.error);
+  reply_with_loaded(status, slot.error, stream);
+}
+
+// The reply to load and load_partition: the plugin's error, or its stream.
+void PluginServer::reply_with_loaded(MageioStatus status, MageioError& error, ArrowArrayStream& stream) {
+  if (status != MAGEIO_STATUS_OK) return reply_error(status, error);
   if (stream.release == nullptr) return reply_error(MAGEIO_STATUS_INTERNAL, "returned OK but no stream");
   reply_with_stream(-1, &stream);
 }
@@ -291,9 +296,7 @@ void PluginServer::load_partition(const Frame& frame) {
   ErrorSlot slot;
   ArrowArrayStream stream{};
   MageioStatus status = descriptor_->load_partition(instance_, descriptor.c_str(), &stream, &slot.error);
-  if (status != MAGEIO_STATUS_OK) return reply_error(status, slot.error);
-  if (stream.release == nullptr) return reply_error(MAGEIO_STATUS_INTERNAL, "returned OK but no stream");
-  reply_with_stream(-1, &stream);
+  reply_with_loaded(status, slot.error, stream);
 }
 
 void PluginServer::execute(const Frame& frame) {

@@ -33,6 +33,7 @@ class PluginServer {
   void reply_error(MageioStatus status, MageioError& error);
   void reply_error(MageioStatus status, const std::string& message);
   void reply_with_stream(int64_t rows_affected, ArrowArrayStream* stream);
+  void reply_with_loaded(MageioStatus status, MageioError& error, ArrowArrayStream& stream);
 
   // A stream the plugin returned. One batch is read ahead: right after a batch is sent, the next is
   // fetched, so the plugin produces it while the host consumes the last one.

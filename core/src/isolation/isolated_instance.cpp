@@ -360,17 +360,23 @@ void isolated_close(MageioInstance* handle) {
   delete instance;
 }
 
-MageioStatus isolated_load(MageioInstance* handle, const char* request, ArrowArrayStream* out, MageioError* error) {
+// load and load_partition: a request text, then an ok reply carrying the stream.
+MageioStatus call_for_stream(MageioInstance* handle, const char* operation, Message type, const char* text,
+                             ArrowArrayStream* out, MageioError* error) {
   auto& instance = *instance_of(handle);
   return guarded(error, [&] {
-    Frame reply = instance.call("load", Message::load, request);
-    MageioStatus status = reply_status(reply, error, instance, "load");
+    Frame reply = instance.call(operation, type, text);
+    MageioStatus status = reply_status(reply, error, instance, operation);
     if (status != MAGEIO_STATUS_OK) return status;
     PayloadReader in(reply);
     in.i64();  // rows affected: execute's
     take_stream(instance, in, out);
     return status;
   });
+}
+
+MageioStatus isolated_load(MageioInstance* handle, const char* request, ArrowArrayStream* out, MageioError* error) {
+  return call_for_stream(handle, "load", Message::load, request, out, error);
 }
 
 // A plan the child sent: the descriptors live here, in the host, until the plan is released.
@@ -412,16 +418,7 @@ MageioStatus isolated_plan_partitions(MageioInstance* handle, const char* reques
 
 MageioStatus isolated_load_partition(MageioInstance* handle, const char* descriptor, ArrowArrayStream* out,
                                      MageioError* error) {
-  auto& instance = *instance_of(handle);
-  return guarded(error, [&] {
-    Frame reply = instance.call("load_partition", Message::load_partition, descriptor);
-    MageioStatus status = reply_status(reply, error, instance, "load_partition");
-    if (status != MAGEIO_STATUS_OK) return status;
-    PayloadReader in(reply);
-    in.i64();  // rows affected: execute's
-    take_stream(instance, in, out);
-    return status;
-  });
+  return call_for_stream(handle, "load_partition", Message::load_partition, descriptor, out, error);
 }
 
 MageioStatus isolated_export(MageioInstance* handle, const char* request, ArrowArrayStream* input, int64_t* rows,
