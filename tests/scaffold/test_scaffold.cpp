@@ -215,13 +215,13 @@ TEST_CASE("plugin names are validated, and the error says what is allowed") {
         {"new", name, "--dir", "."}, cwd,
         "invalid plugin name '" + name + "': it is reserved by mageio (" + reserved + "); choose another name");
   }
-  for (const std::string name : {"adbc", "file", "sqlite", "postgres", "mysql"}) {
+  for (const std::string name : {"adbc", "file", "sqlite", "postgres", "mysql", "parquet"}) {
     CAPTURE(name);
     // --force does not make a bundled plugin's name available.
     check_usage_error(
         {"new", name, "--dir", ".", "--force"}, cwd,
         "invalid plugin name '" + name +
-            "': a plugin that ships with mageio has that name (adbc, file, mysql, postgres, sqlite); choose "
+            "': a plugin that ships with mageio has that name (adbc, file, mysql, parquet, postgres, sqlite); choose "
             "another name");
   }
 
@@ -557,7 +557,7 @@ TEST_CASE("cmake --install lays out the CLI, host library, plugins, SDK, CMake p
   for (const auto& name : entries(prefix / "lib" / "mageio" / "plugins")) {
     CAPTURE(name);
     CHECK((name == "libmageio_file.so" || name == "libmageio_sqlite.so" || name == "libmageio_postgres.so" ||
-           name == "libmageio_mysql.so" || name == "libmageio_adbc.so"));
+           name == "libmageio_mysql.so" || name == "libmageio_adbc.so" || name == "libmageio_parquet.so"));
   }
   CHECK(contains(ok_program({"readelf", "-d", (prefix / "bin" / "mageio").string()}).out, "[$ORIGIN/../lib]"));
 

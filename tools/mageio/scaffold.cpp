@@ -171,7 +171,7 @@ std::string config_prefix_for(std::string_view name) {
 const std::vector<std::string>& bundled_names() {
   // The plugins this repository ships under plugins/ (not every plugins/*/ of a checkout: a contributor's own
   // plugin generated there must stay regenerable with --force). Add a new bundled plugin here.
-  static const std::vector<std::string> names = {"adbc", "file", "mysql", "postgres", "sqlite"};
+  static const std::vector<std::string> names = {"adbc", "file", "mysql", "parquet", "postgres", "sqlite"};
   return names;
 }
 
