@@ -375,7 +375,35 @@ if [ $want_pg = 1 ]; then
   add pg_load_p4_id mageio '`load postgres --partitions 4 --partition-on id --unordered` drained' \
     "$mageio load postgres --table bench_src --partitions 4 --partition-on id --unordered --format null" \
     vs=pg_load_native check=expect_stdout srv=pg
-  group pg_load_native pg_load pg_load_isolated pg_load_p2 pg_load_p4 pg_load_p4_id
+  pg_load_group="pg_load_native pg_load pg_load_isolated pg_load_p2 pg_load_p4 pg_load_p4_id"
+  # ConnectorX's partitioned read (partition_on=id, partition_num 2/4) beside the same reads through
+  # mageio's Python API, and mageio.dask on a LocalCluster of 2 worker processes, when Pythons with them are
+  # found: ConnectorX in MAGEIO_BENCH_CX_PYTHON or .venv-bench/ (bench/python/run.sh makes it), mageio
+  # (and dask) in MAGEIO_BENCH_MAGEIO_PYTHON or .venv-test/ (tools/python-venv.sh). These rows build an
+  # Arrow table in memory, as ConnectorX does (the CLI rows above drain; their peak RSS is the table's, so the
+  # report's 64 MiB streaming target does not apply), and pay the interpreter's start.
+  cx_py=${MAGEIO_BENCH_CX_PYTHON:-$root/.venv-bench/bin/python}
+  mageio_py=${MAGEIO_BENCH_MAGEIO_PYTHON:-$root/.venv-test/bin/python}
+  read_py=$here/python/partitioned_read.py
+  if [ -x "$cx_py" ] && "$cx_py" -c 'import connectorx, pyarrow' 2>/dev/null &&
+    [ -x "$mageio_py" ] && "$mageio_py" -c 'import mageio.dask, distributed' 2>/dev/null; then
+    for n in 1 2 4; do
+      on=$([ $n = 1 ] && echo 'one connection' || echo "partition_on=id, partition_num=$n")
+      add pg_load_cx$n baseline "ConnectorX \`read_sql\` ($on) to Arrow" \
+        "'$cx_py' '$read_py' connectorx $n" check=expect_stdout srv=pg
+      on=$([ $n = 1 ] && echo 'one stream' || echo "partitions=$n, partition_on=id")
+      add pg_load_py$n mageio "Python \`load($on).read_all()\` (the whole table in memory: the 64 MiB target is for streams)" \
+        "'$mageio_py' '$read_py' mageio $n" vs=pg_load_cx$n "target=pg_load_cx$n:<=:1.00" check=expect_stdout srv=pg
+      pg_load_group+=" pg_load_cx$n pg_load_py$n"
+    done
+    add pg_load_dask4 mageio '`mageio.dask.read_table(partitions=4)` on a 2-process LocalCluster (its start included)' \
+      "'$mageio_py' '$read_py' dask 4" vs=pg_load_py1 check=expect_stdout srv=pg
+    pg_load_group+=" pg_load_dask4"
+  else
+    echo "bench: no ConnectorX in $cx_py or no mageio.dask in $mageio_py: skipping the ConnectorX/Python rows" >&2
+  fi
+  # shellcheck disable=SC2086  # the group's ids, one word each
+  group $pg_load_group
   add pg_csv_native baseline '`psql \copy (…) TO` file CSV' \
     "psql -X -q -c \"\\copy (SELECT * FROM bench_src) TO 'out.csv' CSV HEADER\"" check=expect_csv srv=pg
   add pg_csv mageio '`load postgres` to a CSV file' \
