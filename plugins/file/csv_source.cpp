@@ -133,14 +133,10 @@ class CsvSource final : public sdk::BatchSource {
   bool next(ArrowArray* out) override {
     if (done_) return false;
     host_.check_cancelled();
-    int64_t max_rows = s_.batch_rows;
-    if (s_.limit) {
-      int64_t remaining = *s_.limit - emitted_;
-      if (remaining <= 0) {
-        done_ = true;
-        return false;
-      }
-      max_rows = std::min(max_rows, remaining);
+    const int64_t max_rows = s_.rows_for_next_batch(emitted_);
+    if (max_rows == 0) {
+      done_ = true;
+      return false;
     }
     sdk::BatchBuilder batch(schema_);
     while (batch.rows() < max_rows && batch.byte_size() < sdk::kDefaultBatchBytes) {

@@ -25,6 +25,7 @@
 #include <mageio/sdk/requests.hpp>
 #include <mageio/sdk/types.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -62,6 +63,13 @@ struct LoadSettings {
   // The size of one read (at least 4 bytes, so a UTF-8 byte order mark is never split). Only the fuzz
   // targets make it small, so that records and lines cross read boundaries in inputs of a few bytes.
   size_t read_chunk_bytes = kReadChunkBytes;
+
+  /// How many rows the next batch may hold after `emitted` rows: batch_rows, or what is left of the
+  /// limit; 0 when the limit has been reached.
+  int64_t rows_for_next_batch(int64_t emitted) const {
+    if (!limit) return batch_rows;
+    return std::max<int64_t>(0, std::min(batch_rows, *limit - emitted));
+  }
 };
 
 struct ExportSettings {
