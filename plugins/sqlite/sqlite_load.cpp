@@ -29,24 +29,27 @@ class RowSource : public sdk::BatchSource {
         limit_(limit),
         what_(std::move(what)) {
     reading_.emplace(stmt_.db().get());  // until finish(): an export into the same file must know
-    const int count = stmt_.column_count();
-    std::vector<StorageClasses> seen(static_cast<size_t>(count), 0);
-    for (int i = 0; i < count; ++i) {
-      const char* name = sqlite3_column_name(stmt_.get(), i);
-      const char* declared = sqlite3_column_decltype(stmt_.get(), i);
-      declared_.emplace_back(declared != nullptr ? declared : "");
-      auto type = type_for_declared(declared_.back());
-      inferred_.push_back(!type.has_value());
-      schema_.push_back(sdk::Field{name != nullptr ? name : "", type.value_or(sdk::utf8()), true});
-    }
+    // Step first, describe second. A connection keeps the schema it last read and notices another
+    // connection's change (a table dropped and created again) only when a statement first steps; SQLite
+    // then prepares it again, and only from then on do its columns describe the table as it is. The
+    // first step also runs the statement now (an INSERT ... RETURNING takes effect even if its rows are
+    // never read, or with a limit of 0) and surfaces its errors.
+    bool has_row = stmt_.step(what_);
+    describe_columns();
+    if (has_row && limit_ && *limit_ <= 0) has_row = false;
+    if (has_row)
+      ++fetched_;
+    else
+      finish();
     // Columns without a declared type (expressions, some views) get their type from the values of the first
     // batch, so those rows are held as copies until next() turns them into Arrow. Declared types need no
-    // look-ahead beyond the first row, which is stepped here all the same: that runs the statement now
-    // (an INSERT ... RETURNING takes effect even if its rows are never read) and surfaces its errors.
+    // look-ahead beyond the first row.
+    const int count = static_cast<int>(schema_.size());
+    std::vector<StorageClasses> seen(static_cast<size_t>(count), 0);
     const bool infer = std::any_of(inferred_.begin(), inferred_.end(), [](bool inferred) { return inferred; });
     const int64_t look_ahead = infer ? batch_rows_ : 1;
     size_t bytes = 0;
-    while (static_cast<int64_t>(pending_.size()) < look_ahead && bytes < sdk::kDefaultBatchBytes && fetch()) {
+    while (has_row) {
       std::vector<OwnedValue> row;
       row.reserve(static_cast<size_t>(count));
       for (int i = 0; i < count; ++i) {
@@ -61,6 +64,8 @@ class RowSource : public sdk::BatchSource {
         row.push_back(std::move(copy));
       }
       pending_.push_back(std::move(row));
+      if (static_cast<int64_t>(pending_.size()) >= look_ahead || bytes >= sdk::kDefaultBatchBytes) break;
+      has_row = fetch();
     }
     for (int i = 0; i < count; ++i)
       if (inferred_[static_cast<size_t>(i)])
@@ -100,6 +105,20 @@ class RowSource : public sdk::BatchSource {
   }
 
  private:
+  // Names and declared types of the statement's columns; a column whose declared type says nothing
+  // (or that has none) is inferred from its values later.
+  void describe_columns() {
+    const int count = stmt_.column_count();
+    for (int i = 0; i < count; ++i) {
+      const char* name = sqlite3_column_name(stmt_.get(), i);
+      const char* declared = sqlite3_column_decltype(stmt_.get(), i);
+      declared_.emplace_back(declared != nullptr ? declared : "");
+      auto type = type_for_declared(declared_.back());
+      inferred_.push_back(!type.has_value());
+      schema_.push_back(sdk::Field{name != nullptr ? name : "", type.value_or(sdk::utf8()), true});
+    }
+  }
+
   // Steps to the next row; false at the end (or past the limit), where the statement is released.
   bool fetch() {
     if (done_) return false;

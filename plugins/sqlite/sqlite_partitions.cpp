@@ -125,6 +125,9 @@ std::vector<std::string> plan_partitions(const std::shared_ptr<Database>& db, co
   std::string shown;
   if (!column.empty()) {
     Statement probe(db, source, "cannot plan partitions");
+    // One step first: it makes SQLite prepare the statement again if another connection changed the
+    // schema since this one last read it, so that the names below are the table's as it is now.
+    (void)probe.step("cannot plan partitions");
     std::vector<std::string> names;
     bool found = false;
     for (int i = 0; i < probe.column_count(); ++i) {

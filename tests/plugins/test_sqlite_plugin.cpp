@@ -1143,3 +1143,32 @@ TEST_CASE("sqlite: a copy within one database file completes, reading and writin
     CHECK(warnings.empty());
   }
 }
+
+TEST_CASE("sqlite: a table another connection re-created is read as it is now, not as this connection last saw it") {
+  // A connection keeps the schema it last read and notices another connection's change only when its
+  // statement first steps (SQLite then prepares it again): columns described before that step were the
+  // old table's.
+  Db a;
+  auto b = sqlite_plugin()->open(boost::json::object{{"SQLITE_DATABASE", a.file}}, a.host);
+  a->execute("CREATE TABLE t (id INTEGER, k INTEGER, s TEXT)");
+  a->execute("INSERT INTO t VALUES (1, 2, 'x')");
+  CHECK(query(a, "SELECT * FROM t").rows == Rows{{"1", "2", "x"}});
+  b->execute("DROP TABLE t");
+  b->execute("CREATE TABLE t (id TEXT, s INTEGER)");
+  b->execute("INSERT INTO t VALUES ('one', 7)");
+  for (const bool by_query : {true, false}) {
+    CAPTURE(by_query);
+    Result now = by_query ? query(a, "SELECT * FROM t") : table(a, "t");
+    CHECK(names(now.schema) == std::vector<std::string>{"id", "s"});
+    CHECK(now.schema[0].type == sdk::utf8());
+    CHECK(now.schema[1].type == sdk::int64());
+    CHECK(now.rows == Rows{{"one", "7"}});
+  }
+  // The same with no rows and with a limit of 0: the description still comes from the table as it is.
+  b->execute("DROP TABLE t");
+  b->execute("CREATE TABLE t (z REAL)");
+  CHECK(names(query(a, "SELECT * FROM t").schema) == std::vector<std::string>{"z"});
+  b->execute("DROP TABLE t");
+  b->execute("CREATE TABLE t (w BLOB)");
+  CHECK(names(load(a, {.query = "SELECT * FROM t", .limit = 0}).schema) == std::vector<std::string>{"w"});
+}
