@@ -1,6 +1,7 @@
 // The parquet plugin (plugins/parquet, Rust) through the real CLI: PostgreSQL -> Parquet -> PostgreSQL and
 // -> MariaDB with every type the plugin declares that those servers carry, projection and limit, the
 // if_exists modes, compression options, and clear errors for a corrupt file and a missing path.
+#include "parquet_test_support.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -16,15 +17,6 @@ using mageio::test::describe;
 using mageio::test::run_cli;
 
 namespace {
-
-// The plugin is built by cargo; a machine without cargo skips it outside CI (plugins/parquet/CMakeLists.txt).
-bool plugin_built() {
-  if (fs::exists(fs::path(MAGEIO_PLUGIN_DIR) / "libmageio_parquet.so")) return true;
-  const char* ci = std::getenv("CI");
-  if (ci != nullptr && std::string(ci) == "true") FAIL("libmageio_parquet.so was not built (CI=true needs cargo)");
-  MESSAGE("skipped: the parquet plugin was not built (no cargo)");
-  return false;
-}
 
 CommandResult ok(const std::vector<std::string>& args, const fs::path& cwd = {}) {
   CommandResult r = run_cli(args, cwd);
@@ -66,7 +58,7 @@ std::optional<std::string> test_config() {
 }  // namespace
 
 TEST_CASE("parquet: a CSV copied to Parquet loads back with the same rows, projection and limit pushed down") {
-  if (!plugin_built()) return;
+  if (!parquet_test::plugin_built()) return;
   mageio::test::TempDir dir;
   const fs::path file = dir / "t.parquet";
   write_id_name(dir.path(), file, 1000);
@@ -80,7 +72,7 @@ TEST_CASE("parquet: a CSV copied to Parquet loads back with the same rows, proje
 }
 
 TEST_CASE("parquet: if_exists fail, replace and append; compression and row-group options") {
-  if (!plugin_built()) return;
+  if (!parquet_test::plugin_built()) return;
   mageio::test::TempDir dir;
   const fs::path file = dir / "t.parquet";
   write_id_name(dir.path(), file, 3);
@@ -113,7 +105,7 @@ TEST_CASE("parquet: if_exists fail, replace and append; compression and row-grou
 }
 
 TEST_CASE("parquet: a corrupt or truncated file and a missing path are clear errors naming the path") {
-  if (!plugin_built()) return;
+  if (!parquet_test::plugin_built()) return;
   mageio::test::TempDir dir;
   const fs::path garbage = dir / "garbage.parquet";
   mageio::test::write_file(garbage, "this is not a parquet file at all, just text\n");
@@ -153,7 +145,7 @@ TEST_CASE("parquet: a corrupt or truncated file and a missing path are clear err
 }
 
 TEST_CASE("parquet: PostgreSQL -> Parquet -> PostgreSQL and -> MariaDB keep every value") {
-  if (!plugin_built()) return;
+  if (!parquet_test::plugin_built()) return;
   auto config = test_config();
   if (!config) return;
   mageio::test::TempDir dir;

@@ -1,6 +1,7 @@
 // The parquet plugin on S3, against moto in server mode (tools/with-test-servers.sh starts it):
 // round trips through s3://bucket/key, the if_exists modes per object, PostgreSQL -> Parquet on S3 ->
 // MariaDB through `mageio copy`, and errors that name the path and carry the store's message.
+#include "parquet_test_support.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -15,14 +16,6 @@ using mageio::test::describe;
 using mageio::test::run_cli;
 
 namespace {
-
-bool plugin_built() {
-  if (fs::exists(fs::path(MAGEIO_PLUGIN_DIR) / "libmageio_parquet.so")) return true;
-  const char* ci = std::getenv("CI");
-  if (ci != nullptr && std::string(ci) == "true") FAIL("libmageio_parquet.so was not built (CI=true needs cargo)");
-  MESSAGE("skipped: the parquet plugin was not built (no cargo)");
-  return false;
-}
 
 struct S3 {
   std::string endpoint;
@@ -74,7 +67,7 @@ std::string bucket_name(const std::string& what) { return "mageio-" + what + "-"
 }  // namespace
 
 TEST_CASE("parquet on S3: export, load with projection and limit, if_exists per object") {
-  if (!plugin_built()) return;
+  if (!parquet_test::plugin_built()) return;
   auto s = s3();
   if (!s) return;
   const std::string bucket = bucket_name("rt");
@@ -113,7 +106,7 @@ TEST_CASE("parquet on S3: export, load with projection and limit, if_exists per 
 }
 
 TEST_CASE("parquet on S3: a missing bucket or object and a corrupt object are errors naming the path") {
-  if (!plugin_built()) return;
+  if (!parquet_test::plugin_built()) return;
   auto s = s3();
   if (!s) return;
   const std::string missing = "s3://" + bucket_name("none") + "/x.parquet";
@@ -148,7 +141,7 @@ TEST_CASE("parquet on S3: a missing bucket or object and a corrupt object are er
 }
 
 TEST_CASE("parquet on S3: PostgreSQL -> Parquet on S3 -> MariaDB through mageio copy") {
-  if (!plugin_built()) return;
+  if (!parquet_test::plugin_built()) return;
   auto s = s3();
   if (!s) return;
   auto config = mageio::test::server_env("MAGEIO_TEST_IO_CONFIG");
