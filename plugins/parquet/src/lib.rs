@@ -5,6 +5,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod abi;
+pub mod dataset;
 pub mod error;
 pub mod host;
 pub mod read;
@@ -168,7 +169,19 @@ unsafe extern "C" fn load(
             return Err(invalid("load: out is NULL"));
         }
         let request = request::LoadRequest::parse(text(request_json, "the load request")?)?;
-        let source = read::open(instance, &request)?;
+        let source = match dataset::resolve(instance, &request.path)? {
+            Some(spec) => dataset::open(instance, spec, &request)?,
+            None => match read::open(instance, &request) {
+                // An object key that is no object but a prefix of some (s3://bucket/table): a dataset.
+                Err(e) if e.status == STATUS_NOT_FOUND => match dataset::as_prefix(instance, &request.path)? {
+                    Some(spec) if dataset::exists(instance, &spec).unwrap_or(false) => {
+                        dataset::open(instance, spec, &request)?
+                    }
+                    _ => return Err(e),
+                },
+                other => other?,
+            },
+        };
         ptr::write(out, stream::export(source, instance.host.clone()));
         Ok(())
     })
@@ -205,8 +218,22 @@ unsafe extern "C" fn table_exists(
             return Err(invalid("table_exists: exists is NULL"));
         }
         let path = request::parse_target(text(request_json, "the table_exists request")?)?;
-        let location = store::Location::parse(&path, &instance.config)?;
-        *exists = i32::from(location.exists(&instance.stores)?);
+        let found = match dataset::resolve(instance, &path)? {
+            Some(spec) => dataset::exists(instance, &spec)?,
+            None => {
+                let location = store::Location::parse(&path, &instance.config)?;
+                location.exists(&instance.stores)?
+                    || match dataset::as_prefix(instance, &path)? {
+                        Some(spec) => match dataset::exists(instance, &spec) {
+                            Ok(found) => found,
+                            Err(e) if e.status == STATUS_NOT_FOUND => false,
+                            Err(e) => return Err(e),
+                        },
+                        None => false,
+                    }
+            }
+        };
+        *exists = i32::from(found);
         Ok(())
     })
 }

@@ -144,9 +144,11 @@ pub struct ExportRequest {
     pub compression: Codec,
     /// Rows per row group (options.row_group_size); the writer's default when absent.
     pub row_group_size: Option<usize>,
+    /// options.max_rows_per_file: write a dataset of part files of at most this many rows.
+    pub max_rows_per_file: Option<u64>,
 }
 
-const EXPORT_OPTIONS: &[&str] = &["compression", "row_group_size"];
+const EXPORT_OPTIONS: &[&str] = &["compression", "row_group_size", "max_rows_per_file"];
 
 impl ExportRequest {
     pub fn parse(json: &str) -> Result<ExportRequest> {
@@ -201,11 +203,13 @@ impl ExportRequest {
             Some(v) => return Err(invalid(format!("options.compression must be a string, not {v}"))),
         };
         let row_group_size = non_negative(&opts, "row_group_size", "export options", 1)?.map(|n| n as usize);
+        let max_rows_per_file = non_negative(&opts, "max_rows_per_file", "export options", 1)?;
         Ok(ExportRequest {
             path,
             if_exists,
             compression,
             row_group_size,
+            max_rows_per_file,
         })
     }
 }

@@ -26,6 +26,9 @@ use std::sync::Arc;
 use tokio::runtime::Runtime;
 
 pub fn export(instance: &Instance, request: &ExportRequest, input: &mut InputStream) -> Result<i64> {
+    if crate::dataset::is_dataset_export(request) {
+        return crate::dataset::export(instance, request, input);
+    }
     match Location::parse(&request.path, &instance.config)? {
         Location::Local(p) => export_local(&p, request, input, &instance.host),
         Location::S3 { url, bucket, key } => export_object(instance, &url, &bucket, &key, request, input),
@@ -99,10 +102,10 @@ fn export_object(
 
 /// A std::io::Write over a multipart upload, driven on the instance's runtime. Dropped unfinished (an
 /// error or a cancellation), it aborts the upload.
-struct ObjectWriter {
-    rt: Arc<Runtime>,
-    upload: Option<WriteMultipart>,
-    url: String,
+pub struct ObjectWriter {
+    pub rt: Arc<Runtime>,
+    pub upload: Option<WriteMultipart>,
+    pub url: String,
 }
 
 impl Write for ObjectWriter {
@@ -125,7 +128,7 @@ impl Write for ObjectWriter {
 }
 
 impl ObjectWriter {
-    fn finish(mut self) -> Result<()> {
+    pub fn finish(mut self) -> Result<()> {
         let upload = self.upload.take().expect("finish is called once");
         let _context = self.rt.enter();
         self.rt
@@ -145,6 +148,10 @@ impl Drop for ObjectWriter {
 }
 
 fn properties(request: &ExportRequest) -> WriterProperties {
+    properties_builder(request).build()
+}
+
+pub fn properties_builder(request: &ExportRequest) -> parquet::file::properties::WriterPropertiesBuilder {
     let compression = match request.compression {
         Codec::Snappy => Compression::SNAPPY,
         Codec::Zstd => Compression::ZSTD(ZstdLevel::default()),
@@ -155,7 +162,7 @@ fn properties(request: &ExportRequest) -> WriterProperties {
     if let Some(rows) = request.row_group_size {
         builder = builder.set_max_row_group_row_count(Some(rows));
     }
-    builder.build()
+    builder
 }
 
 /// How an input batch becomes a batch of the file being written (append matches columns by name).
