@@ -12,7 +12,11 @@ enum class State { FieldStart, Unquoted, Quoted, AfterQuote };
 }
 
 CsvTokenizer::CsvTokenizer(InputFile& input, std::string display_path, char delimiter, size_t chunk_bytes)
-    : input_(input), display_path_(std::move(display_path)), delimiter_(delimiter), buffer_(chunk_bytes) {
+    : input_(input),
+      display_path_(std::move(display_path)),
+      delimiter_(delimiter),
+      buffer_(chunk_bytes),
+      at_start_(input.begin() == 0) {
   stop_[static_cast<unsigned char>(delimiter)] = true;
   stop_[static_cast<unsigned char>('\n')] = true;
   stop_[static_cast<unsigned char>('\r')] = true;

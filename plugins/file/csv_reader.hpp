@@ -56,6 +56,11 @@ class CsvTokenizer {
   bool next(CsvRecord& out);
 
   int64_t bytes_read() const { return input_.bytes_read(); }
+  /// The file offset of the next byte the tokenizer will look at (right after the last record's line
+  /// end; an LF that completes its CRLF may still follow).
+  int64_t offset() const { return input_.begin() + input_.bytes_read() - static_cast<int64_t>(end_ - pos_); }
+  /// The next record starts on physical line `line` (a partition starts in the middle of the file).
+  void start_at_line(int64_t line) { line_ = line; }
 
  private:
   bool fill();
@@ -69,7 +74,7 @@ class CsvTokenizer {
   size_t pos_ = 0;
   size_t end_ = 0;
   bool eof_ = false;
-  bool at_start_ = true;  // before the first byte of the file (for the BOM)
+  bool at_start_;         // before the first byte of the file (for the BOM)
   bool skip_lf_ = false;  // the previous record ended with CR: an LF right after belongs to it
   int64_t line_ = 1;      // the physical line of buffer_[pos_]
   bool field_quoted_ = false;

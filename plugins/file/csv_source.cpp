@@ -34,99 +34,29 @@ class CsvSource final : public sdk::BatchSource {
   CsvSource(const LoadSettings& settings, const sdk::Host& host)
       : s_(settings),
         host_(host),
-        input_(s_.path, &host_),
+        input_(s_.path, &host_, s_.slice ? &*s_.slice : nullptr),
         tokenizer_(input_, s_.display, s_.csv.delimiter, s_.read_chunk_bytes) {
-    CsvRecord first;
-    bool have = false;
-    while (tokenizer_.next(first)) {
-      if (!first.is_blank()) {
-        have = true;
-        break;
-      }
+    tokenizer_.start_at_line(s_.first_line);
+    expectation_ = s_.csv.header ? "as in the header" : "as in the first row";
+    if (s_.planned) {
+      adopt(*s_.planned);
+      // Only the partition at the start of the file holds the header (or the first row).
+      if (input_.begin() == 0) take_first_record(read_first_record());
+      return;
     }
-    if (!have) {
-      throw sdk::invalid_argument(s_.display + ": the file is empty" +
-                                  std::string(s_.csv.header ? " (no header row)" : ""));
-    }
-    const size_t ncols = first.size();
-    std::vector<std::string> names;
-    if (s_.csv.header) {
-      std::unordered_map<std::string, size_t> seen;
-      for (size_t i = 0; i < ncols; ++i) {
-        std::string_view f = first.field(i);
-        if (size_t bad = sdk::invalid_utf8_offset(f); bad != std::string_view::npos) {
-          throw sdk::invalid_argument(
-              utf8_error(s_.display, first.line, "header field " + std::to_string(i + 1), f, bad));
-        }
-        std::string name = f.empty() ? "column_" + std::to_string(i + 1) : std::string(f);
-        auto [it, inserted] = seen.emplace(name, i);
-        if (!inserted) {
-          throw sdk::invalid_argument(s_.display + ":" + std::to_string(first.line) + ": the header names column " +
-                                      quote_for_message(name, 200) + " twice (fields " +
-                                      std::to_string(it->second + 1) + " and " + std::to_string(i + 1) + ")");
-        }
-        names.push_back(std::move(name));
-      }
-      expectation_ = "as in the header";
-    } else {
-      for (size_t i = 0; i < ncols; ++i) names.push_back("column_" + std::to_string(i + 1));
-      expectation_ = "as in the first row";
-    }
-
-    // Per-column type overrides.
-    std::vector<std::optional<sdk::DataType>> override_of(ncols);
-    for (const ColumnOverride& o : s_.columns) {
-      auto it = std::find(names.begin(), names.end(), o.name);
-      if (it == names.end()) {
-        std::string list;
-        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-        throw sdk::invalid_argument("options.columns names column " + quote_for_message(o.name, 200) + ", which " +
-                                    s_.display + " does not have; its columns are: " + list);
-      }
-      override_of[it - names.begin()] = o.type;
-    }
-    schema_.resize(ncols);
-    inferred_.resize(ncols);
-    check_utf8_.resize(ncols);
-    for (size_t i = 0; i < ncols; ++i) {
-      schema_[i].name = names[i];
-      // Binary overrides take raw bytes; everything else must be UTF-8.
-      check_utf8_[i] = !(override_of[i] && override_of[i]->is_binary());
-    }
-
-    // The sample (the first data row too when there is no header).
-    size_t sample_bytes = 0;
-    if (!s_.csv.header) {
-      check_record(first);
-      sample_bytes += first.data.size();
-      sample_.push_back(std::move(first));
-    }
-    CsvRecord rec;
-    while (static_cast<int64_t>(sample_.size()) < s_.infer_rows && sample_bytes < kMaxSampleBytes &&
-           read_data_record(rec)) {
-      sample_bytes += rec.data.size();
-      sample_.push_back(std::move(rec));
-      rec = CsvRecord();
-    }
-    sample_rows_ = static_cast<int64_t>(sample_.size());
-
-    for (size_t i = 0; i < ncols; ++i) {
-      if (override_of[i]) {
-        schema_[i].type = *override_of[i];
-        inferred_[i] = false;
-        continue;
-      }
-      TextTypeGuesser guess;
-      for (const CsvRecord& r : sample_) {
-        std::string_view f = r.field(i);
-        if (f.empty()) continue;  // null, or "" (null in any non-text column)
-        if (!r.is_quoted(i) && s_.csv.null_string && f == *s_.csv.null_string) continue;
-        guess.observe(f);
-      }
-      schema_[i].type = guess.result();
-      inferred_[i] = true;
-    }
+    CsvRecord first = read_first_record();
+    std::vector<std::string> names = column_names(first);  // before `first` is moved away
+    infer(names, std::move(first));
   }
+
+  /// The schema as inferred, for a plan (plan_csv).
+  PlannedSchema planned() const {
+    PlannedSchema out;
+    out.sample_rows = sample_rows_;
+    for (size_t i = 0; i < schema_.size(); ++i) out.columns.push_back({schema_[i].name, schema_[i].type, inferred_[i]});
+    return out;
+  }
+  int64_t first_record_end() const { return first_record_end_; }
 
   const sdk::Schema& schema() const override { return schema_; }
 
@@ -166,6 +96,117 @@ class CsvSource final : public sdk::BatchSource {
   }
 
  private:
+  /// The first non-blank record: the header, or with header=false the first row. Also notes where it
+  /// ends (a plan splits the file after it).
+  CsvRecord read_first_record() {
+    CsvRecord first;
+    while (tokenizer_.next(first)) {
+      if (!first.is_blank()) {
+        first_record_end_ = tokenizer_.offset();
+        return first;
+      }
+    }
+    throw sdk::invalid_argument(s_.display + ": the file is empty" +
+                                std::string(s_.csv.header ? " (no header row)" : ""));
+  }
+
+  std::vector<std::string> column_names(const CsvRecord& first) const {
+    const size_t ncols = first.size();
+    std::vector<std::string> names;
+    if (!s_.csv.header) {
+      for (size_t i = 0; i < ncols; ++i) names.push_back("column_" + std::to_string(i + 1));
+      return names;
+    }
+    std::unordered_map<std::string, size_t> seen;
+    for (size_t i = 0; i < ncols; ++i) {
+      std::string_view f = first.field(i);
+      if (size_t bad = sdk::invalid_utf8_offset(f); bad != std::string_view::npos) {
+        throw sdk::invalid_argument(
+            utf8_error(s_.display, first.line, "header field " + std::to_string(i + 1), f, bad));
+      }
+      std::string name = f.empty() ? "column_" + std::to_string(i + 1) : std::string(f);
+      auto [it, inserted] = seen.emplace(name, i);
+      if (!inserted) {
+        throw sdk::invalid_argument(s_.display + ":" + std::to_string(first.line) + ": the header names column " +
+                                    quote_for_message(name, 200) + " twice (fields " + std::to_string(it->second + 1) +
+                                    " and " + std::to_string(i + 1) + ")");
+      }
+      names.push_back(std::move(name));
+    }
+    return names;
+  }
+
+  /// A record without a header is the first row: it is read before the rest.
+  void take_first_record(CsvRecord first) {
+    if (s_.csv.header) return;
+    check_record(first);
+    sample_.push_back(std::move(first));
+  }
+
+  /// A partition's schema: the plan's, as inferred from the start of the file.
+  void adopt(const PlannedSchema& plan) {
+    for (const PlannedColumn& c : plan.columns) {
+      schema_.push_back({c.name, c.type, true});
+      inferred_.push_back(c.inferred);
+      check_utf8_.push_back(!(!c.inferred && c.type.is_binary()));
+    }
+    sample_rows_ = plan.sample_rows;
+  }
+
+  /// Per-column overrides, then the sample and inference for the other columns.
+  void infer(const std::vector<std::string>& names, CsvRecord first) {
+    const size_t ncols = names.size();
+    std::vector<std::optional<sdk::DataType>> override_of(ncols);
+    for (const ColumnOverride& o : s_.columns) {
+      auto it = std::find(names.begin(), names.end(), o.name);
+      if (it == names.end()) {
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        throw sdk::invalid_argument("options.columns names column " + quote_for_message(o.name, 200) + ", which " +
+                                    s_.display + " does not have; its columns are: " + list);
+      }
+      override_of[it - names.begin()] = o.type;
+    }
+    schema_.resize(ncols);
+    inferred_.resize(ncols);
+    check_utf8_.resize(ncols);
+    for (size_t i = 0; i < ncols; ++i) {
+      schema_[i].name = names[i];
+      // Binary overrides take raw bytes; everything else must be UTF-8.
+      check_utf8_[i] = !(override_of[i] && override_of[i]->is_binary());
+    }
+    read_sample(std::move(first));
+    for (size_t i = 0; i < ncols; ++i) {
+      inferred_[i] = !override_of[i];
+      schema_[i].type = override_of[i] ? *override_of[i] : guess_type(i);
+    }
+  }
+
+  /// The inference sample (the first data row too when there is no header).
+  void read_sample(CsvRecord first) {
+    size_t sample_bytes = s_.csv.header ? 0 : first.data.size();
+    take_first_record(std::move(first));
+    CsvRecord rec;
+    while (static_cast<int64_t>(sample_.size()) < s_.infer_rows && sample_bytes < kMaxSampleBytes &&
+           read_data_record(rec)) {
+      sample_bytes += rec.data.size();
+      sample_.push_back(std::move(rec));
+      rec = CsvRecord();
+    }
+    sample_rows_ = static_cast<int64_t>(sample_.size());
+  }
+
+  sdk::DataType guess_type(size_t i) const {
+    TextTypeGuesser guess;
+    for (const CsvRecord& r : sample_) {
+      std::string_view f = r.field(i);
+      if (f.empty()) continue;  // null, or "" (null in any non-text column)
+      if (!r.is_quoted(i) && s_.csv.null_string && f == *s_.csv.null_string) continue;
+      guess.observe(f);
+    }
+    return guess.result();
+  }
+
   /// The next data record, blank lines skipped (when there are several columns), checked for field
   /// count and UTF-8.
   bool read_data_record(CsvRecord& r) {
@@ -235,6 +276,7 @@ class CsvSource final : public sdk::BatchSource {
   size_t sample_pos_ = 0;
   int64_t sample_rows_ = 0;
   CsvRecord rec_;
+  int64_t first_record_end_ = 0;
   int64_t emitted_ = 0;
   bool done_ = false;
 };
@@ -243,6 +285,11 @@ class CsvSource final : public sdk::BatchSource {
 
 std::unique_ptr<sdk::BatchSource> open_csv_source(const LoadSettings& settings, const sdk::Host& host) {
   return std::make_unique<CsvSource>(settings, host);
+}
+
+CsvPlan plan_csv(const LoadSettings& settings, const sdk::Host& host) {
+  CsvSource source(settings, host);
+  return {source.planned(), source.first_record_end()};
 }
 
 std::vector<std::string> read_csv_header(const std::string& path, char delimiter, bool& found) {

@@ -25,6 +25,14 @@ namespace mageio::file {
 
 std::unique_ptr<sdk::BatchSource> open_csv_source(const LoadSettings& settings, const sdk::Host& host);
 
+/// What a partitioned load's plan takes from opening the file as a single load would: the schema that
+/// load infers, and the offset just past the header (or first row), which no partition boundary precedes.
+struct CsvPlan {
+  PlannedSchema schema;
+  int64_t first_record_end = 0;
+};
+CsvPlan plan_csv(const LoadSettings& settings, const sdk::Host& host);
+
 /// The names in the first record of a CSV file (its header), for the append check. `found` is false for
 /// an empty file.
 std::vector<std::string> read_csv_header(const std::string& path, char delimiter, bool& found);

@@ -5,6 +5,7 @@
 #include "csv_source.hpp"
 #include "csv_writer.hpp"
 #include "file_options.hpp"
+#include "file_partitions.hpp"
 #include "input_file.hpp"
 #include "jsonl_reader.hpp"
 #include "jsonl_writer.hpp"
@@ -32,7 +33,8 @@ sdk::PluginInfo FileConnector::info() {
   info.name = "file";
   info.version = "0.1.0";
   info.description = "CSV, TSV and JSON Lines files on the local file system";
-  info.capabilities = MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_PATHS;
+  info.capabilities =
+      MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_PATHS | MAGEIO_CAP_PARTITIONS;
   info.config_section = "";
   sdk::ConfigKey delimiter;
   delimiter.name = "FILE_DELIMITER";
@@ -56,6 +58,14 @@ std::unique_ptr<sdk::BatchSource> FileConnector::load(const sdk::LoadRequest& re
   LoadSettings settings = load_settings(request, delimiter_);
   if (settings.format == Format::Jsonl) return open_jsonl_source(settings, host_);
   return open_csv_source(settings, host_);
+}
+
+std::vector<std::string> FileConnector::plan_partitions(const sdk::PlanRequest& request) {
+  return plan_file_partitions(request, delimiter_, host_);
+}
+
+std::unique_ptr<sdk::BatchSource> FileConnector::load_partition(const std::string& descriptor) {
+  return load_file_partition(descriptor, delimiter_, host_);
 }
 
 bool FileConnector::table_exists(const sdk::Target& target) {

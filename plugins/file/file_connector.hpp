@@ -35,6 +35,9 @@ class FileConnector final : public sdk::Connector {
   std::unique_ptr<sdk::BatchSource> load(const sdk::LoadRequest& request) override;
   int64_t export_data(const sdk::ExportRequest& request, sdk::StreamReader& input) override;
   bool table_exists(const sdk::Target& target) override;
+  /// Byte ranges of whole lines (file_partitions.hpp).
+  std::vector<std::string> plan_partitions(const sdk::PlanRequest& request) override;
+  std::unique_ptr<sdk::BatchSource> load_partition(const std::string& descriptor) override;
 
  private:
   /// Writes the stream through an sdk::AtomicFile of the given mode and commits it.

@@ -21,12 +21,14 @@
 #pragma once
 
 #include "input_file.hpp"
+#include "planned_schema.hpp"
 
 #include <mageio/sdk/requests.hpp>
 #include <mageio/sdk/types.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +65,11 @@ struct LoadSettings {
   // The size of one read (at least 4 bytes, so a UTF-8 byte order mark is never split). Only the fuzz
   // targets make it small, so that records and lines cross read boundaries in inputs of a few bytes.
   size_t read_chunk_bytes = kReadChunkBytes;
+  // A partition of a planned load (file_partitions.hpp): only the slice's bytes are read, the first of
+  // them on line first_line; with `planned`, the plan's schema replaces inference.
+  std::optional<FileSlice> slice;
+  int64_t first_line = 1;
+  std::shared_ptr<const PlannedSchema> planned;
 
   /// How many rows the next batch may hold after `emitted` rows: batch_rows, or what is left of the
   /// limit; 0 when the limit has been reached.

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -18,7 +19,8 @@ namespace {
 constexpr int kCancelPollMs = 100;
 }  // namespace
 
-InputFile::InputFile(const std::string& path, const sdk::Host* host) : path_(path), host_(host) {
+InputFile::InputFile(const std::string& path, const sdk::Host* host, const FileSlice* slice)
+    : path_(path), host_(host) {
   // "-" is standard input (a duplicate, so that closing it leaves the process's stdin alone).
   fd_ = path == "-" ? ::fcntl(0, F_DUPFD_CLOEXEC, 3) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
@@ -42,6 +44,40 @@ InputFile::InputFile(const std::string& path, const sdk::Host* host) : path_(pat
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+  if (slice != nullptr) {
+    try {
+      enter_slice(*slice);
+    } catch (...) {
+      ::close(fd_);
+      fd_ = -1;
+      throw;
+    }
+  }
+}
+
+FileStamp InputFile::stamp() const {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) throw sdk::io_error("cannot stat " + path_ + ": " + describe_errno(errno));
+  return {static_cast<int64_t>(st.st_size),
+          static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + static_cast<int64_t>(st.st_mtim.tv_nsec)};
+}
+
+void InputFile::enter_slice(const FileSlice& slice) {
+  if (may_block_) throw sdk::invalid_argument(path_ + " is not a regular file: a partition of it cannot be read");
+  // The offsets were found in the file as it was planned: in another version they may fall inside a
+  // line, and the rows would be wrong rather than missing. Refuse instead.
+  const FileStamp now = stamp();
+  if (!(now == slice.stamp))
+    throw sdk::Error(MAGEIO_STATUS_UNAVAILABLE,
+                     path_ + " changed since its partitions were planned (size " + std::to_string(slice.stamp.size) +
+                         " -> " + std::to_string(now.size) + " bytes, or its modification time); plan the load again");
+  if (slice.begin < 0 || slice.end < slice.begin || slice.end > now.size)
+    throw sdk::invalid_argument("partition of " + path_ + ": byte range " + std::to_string(slice.begin) + "-" +
+                                std::to_string(slice.end) + " is not within the file");
+  if (::lseek(fd_, slice.begin, SEEK_SET) < 0)
+    throw sdk::io_error("cannot seek in " + path_ + ": " + describe_errno(errno));
+  begin_ = slice.begin;
+  remaining_ = slice.end - slice.begin;
 }
 
 InputFile::~InputFile() {
@@ -58,9 +94,12 @@ size_t InputFile::read(char* buffer, size_t size) {
       host_->check_cancelled();
       if (polled == 0 || (polled < 0 && errno == EINTR)) continue;
     }
+    if (remaining_ >= 0) size = static_cast<size_t>(std::min<int64_t>(remaining_, static_cast<int64_t>(size)));
+    if (size == 0) return 0;
     ssize_t n = ::read(fd_, buffer, size);
     if (n >= 0) {
       bytes_read_ += n;
+      if (remaining_ >= 0) remaining_ -= n;
       return static_cast<size_t>(n);
     }
     if (errno == EINTR) {

@@ -17,13 +17,30 @@ constexpr size_t kReadChunkBytes = size_t{1} << 20;
 /// allocation; it is almost always an unterminated quote or a file in another format.
 constexpr size_t kMaxRecordBytes = size_t{64} << 20;
 
+/// What tells one version of a file from another: its size and modification time (nanoseconds).
+struct FileStamp {
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+/// The bytes [begin, end) of a file that one partition of a planned load reads, and the file's stamp
+/// when it was planned: a file that changed since is refused rather than read at stale offsets.
+struct FileSlice {
+  int64_t begin = 0;
+  int64_t end = 0;
+  FileStamp stamp;
+};
+
 class InputFile {
  public:
   /// Opens `path` for reading ("-": standard input). Errors: NOT_FOUND (no such file, naming the path),
   /// INVALID_ARGUMENT (a directory or other non-regular file), IO (permission and other system errors).
   /// `host` (optional, must outlive this object) is asked about cancellation while a read from a pipe,
   /// FIFO or terminal waits for data, so a stop request never waits on a writer that went quiet.
-  explicit InputFile(const std::string& path, const sdk::Host* host = nullptr);
+  /// `slice` (optional): read only those bytes of a regular file, after checking that its stamp is still
+  /// the planned one (UNAVAILABLE otherwise, asking to plan again).
+  explicit InputFile(const std::string& path, const sdk::Host* host = nullptr, const FileSlice* slice = nullptr);
   ~InputFile();
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
@@ -34,13 +51,23 @@ class InputFile {
   /// Bytes read so far.
   int64_t bytes_read() const { return bytes_read_; }
   const std::string& path() const { return path_; }
+  /// The file offset reading started at: 0, or the slice's begin. Only a read from offset 0 skips a BOM.
+  int64_t begin() const { return begin_; }
+  /// A regular file (or block device): it has a size and can be read at an offset, so it can be split.
+  bool seekable() const { return !may_block_; }
+  /// The file's size and modification time now (fstat).
+  FileStamp stamp() const;
 
  private:
+  void enter_slice(const FileSlice& slice);
+
   std::string path_;
   const sdk::Host* host_ = nullptr;
   int fd_ = -1;
   bool may_block_ = false;  // a pipe, FIFO, socket or terminal: reads can wait for data indefinitely
   int64_t bytes_read_ = 0;
+  int64_t begin_ = 0;
+  int64_t remaining_ = -1;  // bytes left in the slice; -1: up to the end of the file
 };
 
 /// strerror() text of an errno value, for messages.

@@ -109,60 +109,25 @@ Mismatch append_json(sdk::ColumnBuilder& col, const JsonValue& v, bool inferred,
 class JsonlSource final : public sdk::BatchSource {
  public:
   JsonlSource(const LoadSettings& settings, const sdk::Host& host)
-      : s_(settings), host_(host), input_(s_.path, &host_), lines_(input_, s_.display, s_.read_chunk_bytes) {
-    std::vector<KeyStats> stats;
-    size_t sample_bytes = 0;
-    JsonRow row;
-    int64_t line = 0;
-    while (static_cast<int64_t>(sample_.size()) < s_.infer_rows && sample_bytes < kMaxSampleBytes &&
-           read_row(row, line)) {
-      SampleRow sample{line, {}};
-      sample.values.reserve(row.count);
-      ++row_serial_;
-      for (size_t m = 0; m < row.count; ++m) {
-        JsonMember& member = row.members[m];
-        auto it = index_.find(member.key);
-        size_t col;
-        if (it == index_.end()) {
-          col = schema_.size();
-          index_.emplace(member.key, col);
-          schema_.push_back({member.key, sdk::utf8(), true});
-          stats.emplace_back();
-          seen_.push_back(0);
-        } else {
-          col = it->second;
-        }
-        check_duplicate(col, line);
-        stats[col].observe(member.value, line);
-        sample_bytes += member.key.size() + member.value.text.size() + 16;
-        if (member.value.kind != JsonKind::Null) sample.values.emplace_back(col, std::move(member.value));
-      }
-      sample_.push_back(std::move(sample));
+      : s_(settings),
+        host_(host),
+        input_(s_.path, &host_, s_.slice ? &*s_.slice : nullptr),
+        lines_(input_, s_.display, s_.read_chunk_bytes) {
+    lines_.start_at_line(s_.first_line);
+    if (s_.planned) {
+      adopt(*s_.planned);
+      return;
     }
-    sample_rows_ = static_cast<int64_t>(sample_.size());
+    infer_schema();
+  }
 
-    inferred_.assign(schema_.size(), true);
-    any_as_text_.assign(schema_.size(), false);
-    for (size_t c = 0; c < schema_.size(); ++c) {
-      auto o = std::find_if(s_.columns.begin(), s_.columns.end(),
-                            [&](const ColumnOverride& x) { return x.name == schema_[c].name; });
-      if (o != s_.columns.end()) {
-        schema_[c].type = o->type;
-        inferred_[c] = false;
-        any_as_text_[c] = true;
-        continue;
-      }
-      schema_[c].type = infer(schema_[c].name, stats[c], c);
-    }
-    // Declared keys the sample never showed become columns too.
-    for (const ColumnOverride& o : s_.columns) {
-      if (index_.count(o.name)) continue;
-      index_.emplace(o.name, schema_.size());
-      schema_.push_back({o.name, o.type, true});
-      inferred_.push_back(false);
-      any_as_text_.push_back(true);
-      seen_.push_back(0);
-    }
+  /// The schema as inferred, for a plan (plan_jsonl).
+  PlannedSchema planned() const {
+    PlannedSchema out;
+    out.sample_rows = sample_rows_;
+    for (size_t c = 0; c < schema_.size(); ++c)
+      out.columns.push_back({schema_[c].name, schema_[c].type, inferred_[c], any_as_text_[c]});
+    return out;
   }
 
   const sdk::Schema& schema() const override { return schema_; }
@@ -220,6 +185,75 @@ class JsonlSource final : public sdk::BatchSource {
     int64_t line;
     std::vector<std::pair<size_t, JsonValue>> values;  // non-null values only
   };
+
+  /// Columns and types from the first infer_rows lines (the sample, emitted first).
+  void infer_schema() {
+    std::vector<KeyStats> stats;
+    size_t sample_bytes = 0;
+    JsonRow row;
+    int64_t line = 0;
+    while (static_cast<int64_t>(sample_.size()) < s_.infer_rows && sample_bytes < kMaxSampleBytes &&
+           read_row(row, line)) {
+      SampleRow sample{line, {}};
+      sample.values.reserve(row.count);
+      ++row_serial_;
+      for (size_t m = 0; m < row.count; ++m) {
+        JsonMember& member = row.members[m];
+        auto it = index_.find(member.key);
+        size_t col;
+        if (it == index_.end()) {
+          col = schema_.size();
+          index_.emplace(member.key, col);
+          schema_.push_back({member.key, sdk::utf8(), true});
+          stats.emplace_back();
+          seen_.push_back(0);
+        } else {
+          col = it->second;
+        }
+        check_duplicate(col, line);
+        stats[col].observe(member.value, line);
+        sample_bytes += member.key.size() + member.value.text.size() + 16;
+        if (member.value.kind != JsonKind::Null) sample.values.emplace_back(col, std::move(member.value));
+      }
+      sample_.push_back(std::move(sample));
+    }
+    sample_rows_ = static_cast<int64_t>(sample_.size());
+
+    inferred_.assign(schema_.size(), true);
+    any_as_text_.assign(schema_.size(), false);
+    for (size_t c = 0; c < schema_.size(); ++c) {
+      auto o = std::find_if(s_.columns.begin(), s_.columns.end(),
+                            [&](const ColumnOverride& x) { return x.name == schema_[c].name; });
+      if (o != s_.columns.end()) {
+        schema_[c].type = o->type;
+        inferred_[c] = false;
+        any_as_text_[c] = true;
+        continue;
+      }
+      schema_[c].type = infer(schema_[c].name, stats[c], c);
+    }
+    // Declared keys the sample never showed become columns too.
+    for (const ColumnOverride& o : s_.columns) {
+      if (index_.count(o.name)) continue;
+      index_.emplace(o.name, schema_.size());
+      schema_.push_back({o.name, o.type, true});
+      inferred_.push_back(false);
+      any_as_text_.push_back(true);
+      seen_.push_back(0);
+    }
+  }
+
+  /// A partition's schema: the plan's, inferred from the start of the file.
+  void adopt(const PlannedSchema& plan) {
+    for (const PlannedColumn& c : plan.columns) {
+      index_.emplace(c.name, schema_.size());
+      schema_.push_back({c.name, c.type, true});
+      inferred_.push_back(c.inferred);
+      any_as_text_.push_back(c.any_as_text);
+      seen_.push_back(0);
+    }
+    sample_rows_ = plan.sample_rows;
+  }
 
   /// The next non-blank line, parsed. Throws naming the line on any problem.
   bool read_row(JsonRow& row, int64_t& line) {
@@ -332,6 +366,10 @@ class JsonlSource final : public sdk::BatchSource {
 
 std::unique_ptr<sdk::BatchSource> open_jsonl_source(const LoadSettings& settings, const sdk::Host& host) {
   return std::make_unique<JsonlSource>(settings, host);
+}
+
+PlannedSchema plan_jsonl(const LoadSettings& settings, const sdk::Host& host) {
+  return JsonlSource(settings, host).planned();
 }
 
 }  // namespace mageio::file

@@ -33,4 +33,8 @@ namespace mageio::file {
 
 std::unique_ptr<sdk::BatchSource> open_jsonl_source(const LoadSettings& settings, const sdk::Host& host);
 
+/// The schema a single load of the file infers, for a partitioned load's plan (every partition reads
+/// with it: see planned_schema.hpp).
+PlannedSchema plan_jsonl(const LoadSettings& settings, const sdk::Host& host);
+
 }  // namespace mageio::file

@@ -17,7 +17,7 @@ namespace mageio::file {
 class LineReader {
  public:
   LineReader(InputFile& input, const std::string& path, size_t chunk_bytes)
-      : input_(input), path_(path), buffer_(chunk_bytes) {}
+      : input_(input), path_(path), buffer_(chunk_bytes), at_start_(input.begin() == 0) {}
 
   /// The next line without its LF (and trailing CR); valid until the next call.
   bool next(std::string_view& line) {
@@ -55,6 +55,8 @@ class LineReader {
   }
 
   int64_t line_number() const { return line_; }
+  /// The next line is line `line` of the file (a partition starts in the middle of it).
+  void start_at_line(int64_t line) { line_ = line - 1; }
   int64_t bytes_read() const { return input_.bytes_read(); }
 
  private:
@@ -74,7 +76,7 @@ class LineReader {
   const std::string& path_;
   std::vector<char> buffer_;
   size_t pos_ = 0, end_ = 0;
-  bool eof_ = false, at_start_ = true;
+  bool eof_ = false, at_start_;  // at_start_: before the first byte of the file (for the BOM)
   std::string carry_;
   int64_t line_ = 0;
 };

@@ -15,6 +15,14 @@ TEST_CASE("the conformance kit passes the file plugin, in CSV and in JSON Lines"
     CHECK(outcome_of(report, std::string("roundtrip.all_types") + variant) == Outcome::Pass);
     CHECK(outcome_of(report, std::string("export.atomic.append") + variant) == Outcome::Pass);
     CHECK(outcome_of(report, std::string("identifiers.path.unicode") + variant) == Outcome::Pass);
+    // Byte-range partitions: plans, small and empty files; no column ranges (skipped, saying why).
+    CHECK(outcome_of(report, std::string("partitions.plan_and_load") + variant) == Outcome::Pass);
+    CHECK(outcome_of(report, std::string("partitions.small_and_empty") + variant) == Outcome::Pass);
+    CHECK(outcome_of(report, std::string("partitions.bad_requests") + variant) == Outcome::Pass);
+    const auto* on = report.find(std::string("partitions.partition_on") + variant);
+    REQUIRE(on != nullptr);
+    CHECK(on->outcome == Outcome::Skip);
+    CHECK(on->reason.find("does not range partitions on a column") != std::string::npos);
   }
   CHECK(report.types_tested == plugin->supported_types());
 
