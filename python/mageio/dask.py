@@ -16,7 +16,10 @@ connector on the worker from the same ``config`` file and ``profile`` (the path 
 
 PostgreSQL partitions read one exported snapshot held by the planning connector in this process: it stays
 open while the returned DataFrame lives; keep it alive until the computations that use it are done (a
-partition read after that fails with :class:`mageio.UnavailableError`: plan again).
+partition read after that fails with :class:`mageio.UnavailableError`: plan again). That transaction also
+holds a lock on the source table (a ``DROP``/``TRUNCATE``/``ALTER`` of it waits), and Dask's client may keep
+a computed DataFrame alive long after your last reference: end it explicitly with :func:`release` (or use
+the DataFrame in a ``with mageio.dask.released(ddf):`` block) once its results are computed or persisted.
 
 :func:`to_table` writes each Dask partition on a worker (its own connector, opened the same way) into one
 staging table and puts that table in place only when every partition succeeded; see its docstring.
@@ -34,7 +37,7 @@ from typing import Any
 from ._errors import AlreadyExistsError, Error, InvalidArgumentError, NotFoundError, NotSupportedError
 from ._host import Connector, PathLike, connect, plugins
 
-__all__ = ["read_sql", "read_table", "to_table"]
+__all__ = ["read_sql", "read_table", "release", "released", "to_table"]
 
 _log = logging.getLogger("mageio")
 
@@ -192,9 +195,45 @@ def _read(
         label=f"mageio-{plugin}-{what}-partition",
         enforce_metadata=False,
     )
-    # The plan's shared state (PostgreSQL's exported snapshot) lives in the planner: open while ddf lives.
-    weakref.finalize(ddf, planner.close)
+    # The plan's shared state (PostgreSQL's exported snapshot) lives in the planner: open while ddf lives,
+    # or until release(ddf).
+    _planners[id(ddf)] = weakref.finalize(ddf, planner.close)
+    weakref.finalize(ddf, _planners.pop, id(ddf), None)  # the entry lives exactly as long as ddf
     return ddf
+
+
+# The finalizer that closes the planner of each live read_sql/read_table DataFrame, by the DataFrame's id
+# (dask DataFrames are neither weakly hashable nor named after their label).
+_planners: dict[int, weakref.finalize] = {}
+
+
+def release(ddf: Any) -> None:
+    """Closes the planning connector of a DataFrame that :func:`read_sql` or :func:`read_table` returned, now
+    rather than when the DataFrame is garbage collected: for PostgreSQL this ends the transaction that holds
+    the plan's snapshot and a lock on the source table. Partitions already computed or persisted are kept;
+    a partition read after this fails with :class:`mageio.UnavailableError` (PostgreSQL) -- plan again.
+    Releasing twice does nothing; a DataFrame that is not one of theirs (a derived one included: release
+    the one they returned) is a ``TypeError``."""
+    finalizer = _planners.get(id(ddf))
+    if finalizer is None:
+        raise TypeError(
+            "mageio.dask.release: not a DataFrame returned by mageio.dask.read_sql or read_table (release that "
+            f"one, not one derived from it): {type(ddf).__name__}"
+        )
+    finalizer()  # a finalizer runs once: releasing again does nothing
+
+
+class released:  # noqa: N801 - used like a function: with mageio.dask.released(ddf): ...
+    """``with mageio.dask.released(ddf) as ddf:`` -- :func:`release` on leaving the block, also on error."""
+
+    def __init__(self, ddf: Any) -> None:
+        self.ddf = ddf
+
+    def __enter__(self) -> Any:
+        return self.ddf
+
+    def __exit__(self, *exc: object) -> None:
+        release(self.ddf)
 
 
 def read_sql(

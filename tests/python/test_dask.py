@@ -187,6 +187,36 @@ def test_server_partitions_on_workers_equal_one_stream(cluster, plugin, prefix):
             db.execute(f"drop table {table}")
 
 
+def test_release_ends_the_postgres_snapshot_and_its_lock(cluster):
+    """The planner's transaction holds ACCESS SHARE on the source: a DROP waits while the DataFrame lives, and
+    goes through once mageio.dask.release(ddf) closed it -- results computed before stay valid."""
+    settings, secret_env = _server_case("postgres", "PG")
+    password_key = next(iter(secret_env))
+    table = "dask_rel_" + uuid.uuid4().hex[:8]
+    with mageio.connect("postgres", settings={**settings, password_key: os.environ[secret_env[password_key]]}) as db:
+        db.export(_source_table(), table)
+        try:
+            ddf = mageio.dask.read_table(table, "postgres", settings=settings, secret_env=secret_env, partitions=3)
+            result = ddf.compute()
+            assert len(result) == ROWS
+            with pytest.raises(mageio.Error, match="lock timeout"):
+                db.execute_queries(["set local lock_timeout = '300ms'", f"drop table {table}"])
+            mageio.dask.release(ddf)
+            mageio.dask.release(ddf)  # again: nothing
+            with pytest.raises(mageio.UnavailableError):
+                ddf.compute()  # the snapshot is gone: plan again
+            db.execute_queries(["set local lock_timeout = '20s'", f"drop table {table}"])
+            assert not db.table_exists(table)
+            with pytest.raises(TypeError, match="not a DataFrame returned by"):
+                mageio.dask.release(ddf[ddf["id"] > 1])
+            with mageio.dask.released(
+                mageio.dask.read_sql("select 1 as x", "postgres", settings=settings, secret_env=secret_env)
+            ) as one:
+                assert len(one.compute()) == 1
+        finally:
+            db.execute(f"drop table if exists {table}")
+
+
 # --- mageio.dask.to_table -----------------------------------------------------------------------------
 
 
