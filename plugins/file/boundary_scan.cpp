@@ -7,8 +7,6 @@ namespace mageio::file {
 
 namespace {
 
-constexpr size_t kScanChunkBytes = size_t{1} << 20;
-
 class BoundaryScan {
  public:
   BoundaryScan(Format format, char delimiter, const std::vector<int64_t>& targets)
@@ -135,10 +133,10 @@ class BoundaryScan {
 
 }  // namespace
 
-ScanResult scan_boundaries(InputFile& input, Format format, char delimiter, const std::vector<int64_t>& targets,
+ScanResult scan_boundaries(InputFile& input, const LoadSettings& settings, const std::vector<int64_t>& targets,
                            const sdk::Host& host) {
-  BoundaryScan scan(format, delimiter, targets);
-  std::vector<char> buffer(kScanChunkBytes);
+  BoundaryScan scan(settings.format, settings.csv.delimiter, targets);
+  std::vector<char> buffer(settings.read_chunk_bytes);
   for (;;) {
     host.check_cancelled();
     const size_t n = input.read(buffer.data(), buffer.size());

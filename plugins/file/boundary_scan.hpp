@@ -32,8 +32,9 @@ struct ScanResult {
   std::string unsplittable;    // non-empty: why the file must be read as one partition
 };
 
-/// Reads `input` from its start to its end. `targets`: ascending offsets to cut at or after.
-ScanResult scan_boundaries(InputFile& input, Format format, char delimiter, const std::vector<int64_t>& targets,
+/// Reads `input` from its start to its end in reads of settings.read_chunk_bytes, as the file of
+/// `settings` (its format and CSV delimiter). `targets`: ascending offsets to cut at or after.
+ScanResult scan_boundaries(InputFile& input, const LoadSettings& settings, const std::vector<int64_t>& targets,
                            const sdk::Host& host);
 
 }  // namespace mageio::file

@@ -116,7 +116,11 @@ std::vector<std::string> split(const PlanContext& plan, const PlannedSchema& sch
 std::vector<std::string> plan_file_partitions(const sdk::PlanRequest& request, char default_delimiter,
                                               const sdk::Host& host) {
   host.check_cancelled();
-  const LoadSettings settings = load_settings(request.load, default_delimiter);
+  return plan_file_partitions(request, load_settings(request.load, default_delimiter), host);
+}
+
+std::vector<std::string> plan_file_partitions(const sdk::PlanRequest& request, const LoadSettings& settings,
+                                              const sdk::Host& host) {
   const PlanContext plan{request, settings, partition_request_json(request.load), host};
   const bool by_column = !request.partition_on.empty();
   if (settings.path == kStdioPath) {
@@ -134,17 +138,15 @@ std::vector<std::string> plan_file_partitions(const sdk::PlanRequest& request, c
 
   auto [schema, data_start] = infer(settings, stamp, host);
   if (by_column) refuse_partition_on(request.partition_on, &schema, settings.display);
-  const ScanResult scan = scan_boundaries(input, settings.format, settings.csv.delimiter,
-                                          cut_targets(data_start, stamp.size, request.partitions), host);
+  const ScanResult scan =
+      scan_boundaries(input, settings, cut_targets(data_start, stamp.size, request.partitions), host);
   if (!(input.stamp() == stamp))
     throw sdk::Error(MAGEIO_STATUS_UNAVAILABLE, settings.display + " changed while its partitions were planned");
   if (!scan.unsplittable.empty()) return one_partition(plan, scan.unsplittable, stamp);
   return split(plan, schema, scan, stamp);
 }
 
-std::unique_ptr<sdk::BatchSource> load_file_partition(const std::string& descriptor, char default_delimiter,
-                                                      const sdk::Host& host) {
-  host.check_cancelled();
+LoadSettings partition_settings(const std::string& descriptor, char default_delimiter) {
   const auto d = sdk::PartitionDescriptor::parse(descriptor, kPlugin);
   LoadSettings s = load_settings(sdk::parse_load_request(d.string("request")), default_delimiter);
   if (auto display = d.optional_string("display")) s.display = *display;
@@ -160,6 +162,13 @@ std::unique_ptr<sdk::BatchSource> load_file_partition(const std::string& descrip
     s.planned = std::make_shared<const PlannedSchema>(parse_planned_schema(d.string("schema")));
     s.first_line = d.integer("first_line");
   }
+  return s;
+}
+
+std::unique_ptr<sdk::BatchSource> load_file_partition(const std::string& descriptor, char default_delimiter,
+                                                      const sdk::Host& host) {
+  host.check_cancelled();
+  const LoadSettings s = partition_settings(descriptor, default_delimiter);
   if (s.format == Format::Jsonl) return open_jsonl_source(s, host);
   return open_csv_source(s, host);
 }

@@ -20,6 +20,8 @@
 // NOT_IMPLEMENTED otherwise).
 #pragma once
 
+#include "file_options.hpp"
+
 #include <mageio/sdk/batch_source.hpp>
 #include <mageio/sdk/connector.hpp>
 #include <mageio/sdk/partitions.hpp>
@@ -34,5 +36,12 @@ std::vector<std::string> plan_file_partitions(const sdk::PlanRequest& request, c
                                               const sdk::Host& host);
 std::unique_ptr<sdk::BatchSource> load_file_partition(const std::string& descriptor, char default_delimiter,
                                                       const sdk::Host& host);
+
+/// The two halves below the plugin's entry points, for tests that make settings.read_chunk_bytes small
+/// (so that cuts, line ends and quotes fall across reads). `settings` are request.load's.
+std::vector<std::string> plan_file_partitions(const sdk::PlanRequest& request, const LoadSettings& settings,
+                                              const sdk::Host& host);
+/// The settings a descriptor loads with (open them with open_csv_source / open_jsonl_source).
+LoadSettings partition_settings(const std::string& descriptor, char default_delimiter);
 
 }  // namespace mageio::file
