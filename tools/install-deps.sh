@@ -195,7 +195,11 @@ if [ $want_adbc = 1 ]; then
   bash "$root/tools/adbc/install.sh"
 fi
 
-# The S3 emulator of the parquet plugin's tests (pip into build-deps/moto/venv; skipped when up to date).
+# The object-store emulators of the parquet plugin's tests, each skipped when up to date: S3 (moto, pip into
+# build-deps/moto/venv), Azure Blob (Azurite, npm into build-deps/azurite), GCS (fake-gcs-server, go install
+# into build-deps/fake-gcs).
 if [ $want_servers = 1 ]; then
   bash "$root/tools/moto/install.sh"
+  bash "$root/tools/azurite/install.sh"
+  bash "$root/tools/fake-gcs/install.sh"
 fi

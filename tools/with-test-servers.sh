@@ -25,6 +25,12 @@
 #   MAGEIO_TEST_S3_ENDPOINT=http://127.0.0.1:PORT  MAGEIO_TEST_S3_ACCESS_KEY_ID  MAGEIO_TEST_S3_SECRET_ACCESS_KEY
 #   MAGEIO_TEST_S3_REGION   an S3 emulator (moto in server mode, from build-deps/moto/venv, installed by
 #                           tools/moto/install.sh); without it the S3 tests are skipped, or fail under CI=true
+#   MAGEIO_TEST_AZURE_ENDPOINT=http://127.0.0.1:PORT/ACCOUNT  MAGEIO_TEST_AZURE_ACCOUNT  MAGEIO_TEST_AZURE_KEY
+#                           an Azure Blob emulator (Azurite, from build-deps/azurite, installed by
+#                           tools/azurite/install.sh; a fresh account and key per run)
+#   MAGEIO_TEST_GCS_ENDPOINT=http://127.0.0.1:PORT
+#                           a Google Cloud Storage emulator (fake-gcs-server, from build-deps/fake-gcs, installed
+#                           by tools/fake-gcs/install.sh); each of the two skipped when absent, a failure under CI=true
 # The mageio users are superusers (PostgreSQL) / have all privileges on *.* (MariaDB), so
 # tests may create and drop databases.
 #
@@ -40,13 +46,15 @@ usage() {
 
 want_pg=1
 want_my=1
+# Azurite and fake-gcs-server (the parquet plugin's Azure and GCS tests): not with --only.
+want_emulators=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --only)
       [ $# -ge 2 ] || usage
       case "$2" in
-        postgres | postgresql | pg) want_pg=1; want_my=0 ;;
-        mysql | mariadb) want_pg=0; want_my=1 ;;
+        postgres | postgresql | pg) want_pg=1; want_my=0; want_emulators=0 ;;
+        mysql | mariadb) want_pg=0; want_my=1; want_emulators=0 ;;
         *) echo "with-test-servers: --only takes postgres or mysql, not '$2'" >&2; exit 2 ;;
       esac
       shift 2
@@ -113,6 +121,27 @@ if ! [ -x "$moto_bin" ]; then
   moto_bin=""
 fi
 
+azurite_bin="$(cd "$(dirname "$0")/.." && pwd)/build-deps/azurite/node_modules/.bin/azurite-blob"
+if [ $want_emulators = 0 ]; then
+  azurite_bin=""
+elif ! [ -x "$azurite_bin" ] || ! command -v node >/dev/null 2>&1; then
+  if [ "${CI:-}" = true ]; then
+    die "azurite-blob (or node) not found at $azurite_bin, and CI=true needs the Azure Blob emulator (run tools/azurite/install.sh)"
+  fi
+  echo "with-test-servers: no Azure Blob emulator ($azurite_bin; tools/azurite/install.sh installs it): the Azure tests are skipped" >&2
+  azurite_bin=""
+fi
+gcs_bin="$(cd "$(dirname "$0")/.." && pwd)/build-deps/fake-gcs/bin/fake-gcs-server"
+if [ $want_emulators = 0 ]; then
+  gcs_bin=""
+elif ! [ -x "$gcs_bin" ]; then
+  if [ "${CI:-}" = true ]; then
+    die "fake-gcs-server not found at $gcs_bin, and CI=true needs the GCS emulator (run tools/fake-gcs/install.sh)"
+  fi
+  echo "with-test-servers: no GCS emulator ($gcs_bin; tools/fake-gcs/install.sh installs it): the GCS tests are skipped" >&2
+  gcs_bin=""
+fi
+
 # --- temporary directory and teardown -------------------------------------------------------
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mageio-test-servers.XXXXXX")
@@ -163,6 +192,30 @@ stop_mariadb() {
 }
 
 moto_pid=""
+azurite_pid=""
+gcs_pid=""
+# Stops a process this script started (TERM, then KILL after 5 s).
+stop_pid() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || true
+  local i
+  for i in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+stop_emulators() {
+  if [ -n "$azurite_pid" ]; then
+    stop_pid "$azurite_pid"
+    azurite_pid=""
+  fi
+  if [ -n "$gcs_pid" ]; then
+    stop_pid "$gcs_pid"
+    gcs_pid=""
+  fi
+}
 stop_moto() {
   [ -n "$moto_pid" ] || return 0
   local pid=$moto_pid
@@ -185,6 +238,7 @@ cleanup() {
   stop_postgres
   stop_mariadb
   stop_moto
+  stop_emulators
   if [ "${MAGEIO_KEEP_SERVERS_DIR:-0}" = 1 ]; then
     echo "with-test-servers: kept $tmp" >&2
   else
@@ -385,6 +439,38 @@ if [ -n "$moto_bin" ]; then
   done
   summary+=("S3 (moto) on 127.0.0.1:$s3_port")
 fi
+# Waits until something listens on 127.0.0.1:$2, or dies naming $1 (its log in $tmp/$1.log, its pid $3).
+wait_listening() {
+  local name=$1 port=$2 pid=$3 i
+  for i in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$tmp/$name.log" >&2; die "$name exited at start"; }
+    sleep 0.1
+  done
+  cat "$tmp/$name.log" >&2
+  die "$name did not listen on 127.0.0.1:$port in 30 s"
+}
+if [ -n "$azurite_bin" ]; then
+  az_port=$(free_port)
+  az_account=mageiotest
+  # A fresh account key per run (Azurite's AZURITE_ACCOUNTS), never the well-known emulator key.
+  az_key=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
+  mkdir -p "$tmp/azurite"
+  AZURITE_ACCOUNTS="$az_account:$az_key" "$azurite_bin" --blobHost 127.0.0.1 --blobPort "$az_port" \
+    --location "$tmp/azurite" --silent --skipApiVersionCheck --disableProductStyleUrl >"$tmp/azurite.log" 2>&1 &
+  azurite_pid=$!
+  wait_listening azurite "$az_port" "$azurite_pid"
+  summary+=("Azure Blob (Azurite) on 127.0.0.1:$az_port")
+fi
+if [ -n "$gcs_bin" ]; then
+  gcs_port=$(free_port)
+  mkdir -p "$tmp/fake-gcs"
+  (cd "$tmp/fake-gcs" && exec "$gcs_bin" -scheme http -host 127.0.0.1 -port "$gcs_port" -backend memory \
+    -public-host "127.0.0.1:$gcs_port" -log-level error) >"$tmp/fake-gcs.log" 2>&1 &
+  gcs_pid=$!
+  wait_listening fake-gcs "$gcs_port" "$gcs_pid"
+  summary+=("GCS (fake-gcs-server) on 127.0.0.1:$gcs_port")
+fi
 summary_text=$(printf '%s, ' "${summary[@]}")
 echo "test servers: ${summary_text%, }" >&2
 
@@ -418,6 +504,14 @@ if [ -n "$moto_bin" ]; then
   export MAGEIO_TEST_S3_ACCESS_KEY_ID=mageio-test
   export MAGEIO_TEST_S3_SECRET_ACCESS_KEY=mageio-test-secret
   export MAGEIO_TEST_S3_REGION=us-east-1
+fi
+if [ -n "$azurite_bin" ]; then
+  export MAGEIO_TEST_AZURE_ENDPOINT=http://127.0.0.1:$az_port/$az_account
+  export MAGEIO_TEST_AZURE_ACCOUNT=$az_account
+  export MAGEIO_TEST_AZURE_KEY=$az_key
+fi
+if [ -n "$gcs_bin" ]; then
+  export MAGEIO_TEST_GCS_ENDPOINT=http://127.0.0.1:$gcs_port
 fi
 if [ $want_pg = 1 ]; then
   export MAGEIO_TEST_PG_HOST=127.0.0.1

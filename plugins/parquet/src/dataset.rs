@@ -12,7 +12,7 @@ use arrow::array::{new_null_array, ArrayRef, Int64Array, RecordBatch, RecordBatc
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 #[allow(deprecated)]
 use parquet::arrow::async_reader::ParquetObjectReader;
@@ -65,21 +65,23 @@ fn split_glob(path: &str) -> (String, Vec<String>) {
     (base, pattern)
 }
 
-/// The store of an object-store URL (`s3://bucket/rest`): the remote and `rest`; None for a local path.
+/// The store of an object-store URL (`s3://bucket/rest`, `az://…`, `gs://…`): the remote and `rest`; None for a local path.
 pub fn remote_of(instance: &Instance, path: &str) -> Result<Option<(Remote, String)>> {
-    if let Some(rest) = path.strip_prefix("s3://").or_else(|| path.strip_prefix("s3a://")) {
-        let scheme = &path[..path.len() - rest.len()];
-        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
-        if bucket.is_empty() {
-            return Err(invalid(format!("{path}: an S3 path is s3://bucket/key")));
-        }
-        let remote = Remote {
-            store: instance.stores.s3(bucket)?,
-            base_url: format!("{scheme}{bucket}/"),
-        };
-        return Ok(Some((remote, key.to_string())));
+    let Some((scheme, prefix, bucket, key)) = crate::store::split_url(path) else {
+        return Ok(None);
+    };
+    if bucket.is_empty() {
+        return Err(invalid(format!(
+            "{path}: an {} path is {}",
+            scheme.name(),
+            scheme.form()
+        )));
     }
-    Ok(None)
+    let remote = Remote {
+        store: instance.stores.get(scheme, bucket)?,
+        base_url: format!("{prefix}{bucket}/"),
+    };
+    Ok(Some((remote, key.to_string())))
 }
 
 fn local_of(path: &str) -> Option<&str> {
@@ -788,14 +790,7 @@ impl Sink<'_> {
             Sink::Object(remote, root) => {
                 let key = object_key(root, name, &shown)?;
                 let rt = instance.stores.runtime()?;
-                let upload = rt
-                    .block_on(remote.store.put_multipart(&key))
-                    .map_err(|e| store_error(&shown, e))?;
-                let writer = crate::write::ObjectWriter {
-                    rt,
-                    upload: Some(WriteMultipart::new_with_chunk_size(upload, 8 << 20)),
-                    url: shown.clone(),
-                };
+                let writer = crate::write::ObjectWriter::new(rt, remote.store.clone(), key, &shown);
                 Ok(PartOut::Object(
                     std::io::BufWriter::with_capacity(1 << 20, writer),
                     shown,

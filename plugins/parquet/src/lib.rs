@@ -1,4 +1,4 @@
-//! mageio's Parquet plugin: Parquet files on local disk and in S3 (and S3-compatible stores), written
+//! mageio's Parquet plugin: Parquet files on local disk, S3 (and S3-compatible stores), Azure Blob and GCS, written
 //! in Rust against the C ABI of sdk/include/mageio/mageio_abi.h. Everything the host calls is an
 //! `extern "C"` function in this file; each one runs its body under `error::guarded`, so no panic
 //! crosses the boundary.
@@ -30,7 +30,25 @@ const CONFIG_SCHEMA: &CStr = c"{\"section\": \"\", \"keys\": [\
 {\"name\": \"AWS_REGION\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": false, \
 \"description\": \"S3 region, e.g. us-east-1\"}, \
 {\"name\": \"AWS_ENDPOINT\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": false, \
-\"description\": \"endpoint URL of an S3-compatible store (MinIO, Backblaze B2, moto); http:// is allowed\"}]}";
+\"description\": \"endpoint URL of an S3-compatible store (MinIO, Backblaze B2, moto); http:// is allowed\"}, \
+{\"name\": \"AZURE_STORAGE_ACCOUNT_NAME\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": false, \
+\"description\": \"Azure storage account (az:// paths)\"}, \
+{\"name\": \"AZURE_STORAGE_ACCOUNT_KEY\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": true, \
+\"description\": \"Azure storage account key (shared key authorization)\"}, \
+{\"name\": \"AZURE_CLIENT_ID\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": false, \
+\"description\": \"Azure service principal (application) id\"}, \
+{\"name\": \"AZURE_CLIENT_SECRET\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": true, \
+\"description\": \"Azure service principal secret\"}, \
+{\"name\": \"AZURE_TENANT_ID\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": false, \
+\"description\": \"Azure tenant (directory) id of the service principal\"}, \
+{\"name\": \"AZURE_ENDPOINT\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": false, \
+\"description\": \"blob endpoint URL instead of https://ACCOUNT.blob.core.windows.net (Azurite: http://127.0.0.1:10000/devstoreaccount1)\"}, \
+{\"name\": \"GOOGLE_SERVICE_ACC_KEY\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": true, \
+\"description\": \"Google service account key, the key file's JSON (gs:// paths)\"}, \
+{\"name\": \"GOOGLE_SERVICE_ACC_KEY_FILEPATH\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": false, \
+\"description\": \"path of a Google service account key file\"}, \
+{\"name\": \"GOOGLE_ENDPOINT\", \"alias\": \"\", \"type\": \"string\", \"required\": false, \"secret\": false, \
+\"description\": \"Cloud Storage endpoint URL instead of https://storage.googleapis.com (fake-gcs-server)\"}]}";
 
 /// The logical types that survive export -> load unchanged (the conformance kit tests each one).
 const TYPES_1_1: &CStr = c"[\"null\", \"bool\", \"int8\", \"int16\", \"int32\", \"int64\", \"uint8\", \"uint16\", \
@@ -49,7 +67,7 @@ const fn descriptor(abi_version: u32, types: &'static CStr) -> MageioPluginDescr
         abi_version,
         name: c"parquet".as_ptr(),
         version: c"0.1.0".as_ptr(),
-        description: c"Parquet files on local disk and in S3 or S3-compatible object stores".as_ptr(),
+        description: c"Parquet files and datasets on local disk, S3 (and S3-compatible stores), Azure Blob and Google Cloud Storage".as_ptr(),
         capabilities: CAPABILITIES,
         config_schema_json: CONFIG_SCHEMA.as_ptr(),
         supported_types: types.as_ptr(),
@@ -174,10 +192,19 @@ unsafe extern "C" fn load(
             None => match read::open(instance, &request) {
                 // An object key that is no object but a prefix of some (s3://bucket/table): a dataset.
                 Err(e) if e.status == STATUS_NOT_FOUND => match dataset::as_prefix(instance, &request.path)? {
-                    Some(spec) if dataset::exists(instance, &spec).unwrap_or(false) => {
-                        dataset::open(instance, spec, &request)?
-                    }
-                    _ => return Err(e),
+                    None => return Err(e),
+                    Some(spec) => match dataset::exists(instance, &spec) {
+                        Ok(true) => dataset::open(instance, spec, &request)?,
+                        Ok(false) => return Err(e),
+                        // Listing says more than a HEAD's bare 404 (ContainerNotFound, NoSuchBucket).
+                        Err(listing) => {
+                            let detail = listing.message.strip_prefix(&request.path).unwrap_or(&listing.message);
+                            return Err(error::PluginError::new(
+                                e.status,
+                                format!("{}; listing it as a prefix{detail}", e.message),
+                            ));
+                        }
+                    },
                 },
                 other => other?,
             },

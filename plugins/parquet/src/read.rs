@@ -51,8 +51,13 @@ pub fn open(instance: &Instance, request: &LoadRequest) -> Result<Source> {
                 path: shown,
             })
         }
-        Location::S3 { url, bucket, key } => {
-            let store = instance.stores.s3(&bucket)?;
+        Location::Object {
+            url,
+            scheme,
+            bucket,
+            key,
+        } => {
+            let store = instance.stores.get(scheme, &bucket)?;
             let (builder, rt) = open_object(&instance.stores, store, &key, &url)?;
             let plan = plan(&builder, request, &url)?;
             let stream = apply(builder, &plan, request)

@@ -13,7 +13,7 @@ use crate::Instance;
 use arrow::array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow::datatypes::SchemaRef;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStoreExt, WriteMultipart};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
@@ -31,7 +31,12 @@ pub fn export(instance: &Instance, request: &ExportRequest, input: &mut InputStr
     }
     match Location::parse(&request.path, &instance.config)? {
         Location::Local(p) => export_local(&p, request, input, &instance.host),
-        Location::S3 { url, bucket, key } => export_object(instance, &url, &bucket, &key, request, input),
+        Location::Object {
+            url,
+            scheme,
+            bucket,
+            key,
+        } => export_object(instance, &url, scheme, &bucket, &key, request, input),
     }
 }
 
@@ -41,12 +46,13 @@ pub fn export(instance: &Instance, request: &ExportRequest, input: &mut InputStr
 fn export_object(
     instance: &Instance,
     url: &str,
+    scheme: crate::store::Scheme,
     bucket: &str,
     key: &ObjectPath,
     request: &ExportRequest,
     input: &mut InputStream,
 ) -> Result<i64> {
-    let store = instance.stores.s3(bucket)?;
+    let store = instance.stores.get(scheme, bucket)?;
     let rt = instance.stores.runtime()?;
     let exists = match rt.block_on(store.head(key)) {
         Ok(_) => true,
@@ -78,12 +84,7 @@ fn export_object(
     } else {
         (None, Conform::same(input.schema.clone()))
     };
-    let upload = rt.block_on(store.put_multipart(key)).map_err(|e| store_error(url, e))?;
-    let writer = ObjectWriter {
-        rt: rt.clone(),
-        upload: Some(WriteMultipart::new_with_chunk_size(upload, 8 << 20)),
-        url: url.to_string(),
-    };
+    let writer = ObjectWriter::new(rt.clone(), store.clone(), key.clone(), url);
     let (rows, out) = write_all(
         std::io::BufWriter::with_capacity(1 << 20, writer),
         request,
@@ -100,20 +101,58 @@ fn export_object(
     Ok(rows)
 }
 
-/// A std::io::Write over a multipart upload, driven on the instance's runtime. Dropped unfinished (an
-/// error or a cancellation), it aborts the upload.
+/// The part size of a multipart upload, and the size up to which an object is written in one PUT.
+const CHUNK: usize = 8 << 20;
+
+/// A std::io::Write of one object, driven on the instance's runtime: an object smaller than CHUNK is
+/// written with one PUT when finished, a larger one as a multipart upload started when CHUNK bytes are
+/// buffered (both become visible only when complete). Dropped unfinished (an error or a cancellation),
+/// it writes nothing, or aborts the upload.
 pub struct ObjectWriter {
-    pub rt: Arc<Runtime>,
-    pub upload: Option<WriteMultipart>,
-    pub url: String,
+    rt: Arc<Runtime>,
+    store: Arc<dyn ObjectStore>,
+    key: ObjectPath,
+    pending: Vec<u8>,
+    upload: Option<WriteMultipart>,
+    finished: bool,
+    url: String,
+}
+
+impl ObjectWriter {
+    pub fn new(rt: Arc<Runtime>, store: Arc<dyn ObjectStore>, key: ObjectPath, url: &str) -> ObjectWriter {
+        ObjectWriter {
+            rt,
+            store,
+            key,
+            pending: Vec::new(),
+            upload: None,
+            finished: false,
+            url: url.to_string(),
+        }
+    }
 }
 
 impl Write for ObjectWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let upload = self
-            .upload
-            .as_mut()
-            .ok_or_else(|| std::io::Error::other("the upload is finished"))?;
+        if self.finished {
+            return Err(std::io::Error::other("the upload is finished"));
+        }
+        if self.upload.is_none() {
+            self.pending.extend_from_slice(buf);
+            if self.pending.len() < CHUNK {
+                return Ok(buf.len());
+            }
+            let upload = self
+                .rt
+                .block_on(self.store.put_multipart(&self.key))
+                .map_err(|e| std::io::Error::other(store_error(&self.url, e).message))?;
+            let mut upload = WriteMultipart::new_with_chunk_size(upload, CHUNK);
+            let _context = self.rt.enter();
+            upload.write(&std::mem::take(&mut self.pending));
+            self.upload = Some(upload);
+            return Ok(buf.len());
+        }
+        let upload = self.upload.as_mut().expect("checked above");
         self.rt
             .block_on(upload.wait_for_capacity(4))
             .map_err(std::io::Error::other)?;
@@ -129,7 +168,15 @@ impl Write for ObjectWriter {
 
 impl ObjectWriter {
     pub fn finish(mut self) -> Result<()> {
-        let upload = self.upload.take().expect("finish is called once");
+        self.finished = true;
+        let Some(upload) = self.upload.take() else {
+            let payload = PutPayload::from(std::mem::take(&mut self.pending));
+            return self
+                .rt
+                .block_on(self.store.put(&self.key, payload))
+                .map(|_| ())
+                .map_err(|e| store_error(&self.url, e));
+        };
         let _context = self.rt.enter();
         self.rt
             .block_on(upload.finish())
