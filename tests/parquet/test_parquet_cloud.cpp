@@ -152,6 +152,10 @@ TEST_CASE("parquet on Azure Blob: PostgreSQL -> az:// Parquet (a file and a data
   check_same(*config, table, ds_back);
   CHECK(cli({"load", "parquet", "--path", "az://" + container + "/ds/**/*.parquet", "--format", "null"}, sets)
             .out.find("30000") != std::string::npos);
+  // Hadoop's abfss://container@ACCOUNT.dfs.core.windows.net/key names the same blobs (the account from the URL).
+  const std::string abfss = "abfss://" + container + "@" + env_or_empty("MAGEIO_TEST_AZURE_ACCOUNT") +
+                            ".dfs.core.windows.net/ds/" + table + "/part-00000.parquet";
+  CHECK(cli({"load", "parquet", "--path", abfss, "--format", "null"}, sets).out.find("7000") != std::string::npos);
 
   cli({"exec", "postgres", "--sql", "DROP TABLE " + table + ", " + back + ", " + ds_back},
       {"--quiet", "--config", *config});

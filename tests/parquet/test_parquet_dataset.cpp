@@ -253,6 +253,15 @@ TEST_CASE("parquet dataset: export into part files with _SUCCESS last; replace s
                               {}, false);
   CHECK(refused.err.find("keep.txt") != std::string::npos);
   CHECK(mageio::test::read_file(dir / "docs" / "keep.txt") == "mine\n");
+  // ... nor one with a hidden directory, even when every other file is Parquet.
+  fs::create_directories(dir / "repo" / ".git");
+  mageio::test::write_file(dir / "repo" / ".git" / "HEAD", "ref\n");
+  fs::copy_file(out / "part-00000.parquet", dir / "repo" / "a.parquet");
+  refused = cli({"copy", "file", "parquet", "--path", (dir / "in.csv").string(), "--to-path", (dir / "repo").string(),
+                 "--if-exists", "replace", "--option", "to.max_rows_per_file=4"},
+                {}, false);
+  CHECK(refused.err.find(".git/") != std::string::npos);
+  CHECK(fs::exists(dir / "repo" / ".git" / "HEAD"));
 
   // A part of an export without its _SUCCESS (an unfinished export) is refused.
   fs::remove(out / "_SUCCESS");

@@ -209,7 +209,9 @@ struct Listing {
     all: Vec<String>,
 }
 
-fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
+/// The files under `dir` (relative path, full path), hidden directories skipped; with `everything`, every
+/// entry of any kind, hidden directories included and directories listed as `rel/` (replace's check).
+fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>, everything: bool) -> Result<()> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -226,10 +228,17 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
         let kind = entry
             .file_type()
             .map_err(|e| from_io(&format!("cannot stat {}", entry.path().display()), &e))?;
-        if kind.is_dir() {
+        if everything {
+            if kind.is_dir() {
+                out.push((format!("{child_rel}/"), entry.path()));
+                walk(&entry.path(), &child_rel, out, true)?;
+            } else {
+                out.push((child_rel, entry.path()));
+            }
+        } else if kind.is_dir() {
             // Hidden directories (the temporary directory of an export in progress) are not read.
             if !name.starts_with('.') {
-                walk(&entry.path(), &child_rel, out)?;
+                walk(&entry.path(), &child_rel, out, false)?;
             }
         } else if kind.is_file() || (kind.is_symlink() && entry.path().is_file()) {
             out.push((child_rel, entry.path()));
@@ -247,7 +256,7 @@ fn list(instance: &Instance, spec: &Spec) -> Result<Listing> {
     let pattern = match spec {
         Spec::Local { root, pattern } => {
             let mut files = Vec::new();
-            walk(root, "", &mut files)?;
+            walk(root, "", &mut files, false)?;
             for (rel, path) in files {
                 found.push((rel, path.display().to_string(), Handle::Local(path)));
             }
@@ -720,14 +729,29 @@ fn part_name(n: usize) -> String {
     format!("part-{n:05}.parquet")
 }
 
-/// What replace may delete: a tree of Parquet files and `_`/`.` files (a dataset), never anything else.
+/// What replace may delete: a tree of Parquet files, `_` files (`_SUCCESS`, Spark's `_committed_…`,
+/// `_metadata`), Hadoop's `.….crc` checksums and mageio's own temporaries (a dataset), never anything
+/// else (a hidden directory such as `.git` is refused).
 fn check_replaceable(shown: &str, all: &[String]) -> Result<()> {
     for rel in all {
-        let name = rel.rsplit('/').next().unwrap_or(rel);
-        if !(name.ends_with(".parquet") || hidden(name) || rel.split('/').any(hidden)) {
+        let (is_dir, path) = match rel.strip_suffix('/') {
+            Some(d) => (true, d),
+            None => (false, rel.as_str()),
+        };
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let ours = name.starts_with(".mageio-parquet-");
+        let allowed = if is_dir {
+            !name.starts_with('.') || ours
+        } else {
+            name.ends_with(".parquet")
+                || name.starts_with('_')
+                || ours
+                || (name.starts_with('.') && name.ends_with(".crc"))
+        };
+        if !allowed {
             return Err(invalid(format!(
-                "{shown} holds {rel}, which is not a Parquet file: replace only replaces a directory or prefix \
-                 of Parquet files (a dataset), so nothing was changed"
+                "{shown} holds {rel}, which is not part of a Parquet dataset: replace only replaces a directory or \
+                 prefix of Parquet files (with _ and .crc files), so nothing was changed"
             )));
         }
     }
@@ -977,7 +1001,7 @@ fn export_local(instance: &Instance, request: &ExportRequest, input: &mut InputS
         }
         Ok(_) => {
             let mut files = Vec::new();
-            walk(target, "", &mut files)?;
+            walk(target, "", &mut files, true)?;
             let nonempty = std::fs::read_dir(target)
                 .map_err(|e| from_io(&format!("cannot list {shown}"), &e))?
                 .next()

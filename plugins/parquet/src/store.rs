@@ -65,6 +65,9 @@ pub fn split_url(path: &str) -> Option<(Scheme, &str, &str, &str)> {
         ("s3a://", Scheme::S3),
         ("az://", Scheme::Azure),
         ("azure://", Scheme::Azure),
+        // fsspec's abfs://container/key, or Hadoop's abfs[s]://container@ACCOUNT.dfs.core.windows.net/key
+        ("abfs://", Scheme::Azure),
+        ("abfss://", Scheme::Azure),
         ("gs://", Scheme::Gcs),
     ];
     for (prefix, scheme) in PREFIXES {
@@ -294,8 +297,15 @@ impl Stores {
 
     fn azure(&self, container: &str) -> Result<Arc<dyn ObjectStore>> {
         let c = &self.config;
-        let mut builder = MicrosoftAzureBuilder::from_env().with_container_name(container);
-        if let Some(v) = c.get("AZURE_STORAGE_ACCOUNT_NAME") {
+        let mut builder = MicrosoftAzureBuilder::from_env();
+        // container@ACCOUNT.dfs.core.windows.net (an abfss:// URL): the account is the URL's.
+        let url_account = container.contains('@');
+        builder = if url_account {
+            builder.with_url(format!("abfss://{container}/"))
+        } else {
+            builder.with_container_name(container)
+        };
+        if let Some(v) = c.get("AZURE_STORAGE_ACCOUNT_NAME").filter(|_| !url_account) {
             builder = builder.with_account(v);
         }
         if let Some(v) = c.get("AZURE_STORAGE_ACCOUNT_KEY") {
@@ -319,7 +329,7 @@ impl Stores {
             .with_client_options(Self::options(endpoint))
             .with_retry(Self::retry())
             .build()
-            .map_err(|e| invalid(format!("az://{container}: cannot configure the Azure Blob client: {e}")))?;
+            .map_err(|e| invalid(format!("{container}: cannot configure the Azure Blob client: {e}")))?;
         Ok(Arc::new(store))
     }
 
