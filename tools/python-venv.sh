@@ -3,7 +3,9 @@
 # site-packages): installs the apt packages it needs (tools/install-deps.sh --build --python), creates the
 # venv with Debian's python3, installs tests/python/requirements.txt (pinned) from PyPI, then
 # `pip install .` (scikit-build-core builds only the core, the bundled plugins and the extension, in
-# build-python/, incrementally; with ccache when it is installed).
+# build-python/, incrementally; with ccache when it is installed). The Rust parquet plugin is built by
+# cargo in build-python/cargo, or, when the main build's cargo target directory build/cargo exists
+# (tools/test.sh builds it first), there: the same release build, so pip pays nothing for it.
 #
 #   tools/python-venv.sh          then: .venv-test/bin/python -m pytest tests/python
 set -euo pipefail
@@ -24,6 +26,9 @@ fi
 build_args=(-Cbuild.tool-args=-j2)
 if command -v ccache >/dev/null; then
   build_args+=(-Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache -Ccmake.define.CMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+if [ -d build/cargo ]; then
+  build_args+=("-Ccmake.define.MAGEIO_CARGO_TARGET_DIR=$PWD/build/cargo")
 fi
 echo "== pip install . (into $venv; build-python/)" >&2
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-build-isolation "${build_args[@]}" .
