@@ -1,4 +1,4 @@
-"""Mage's ``FileIO`` on mageio's ``file`` plugin (CSV, TSV, JSON Lines)."""
+"""Mage's ``FileIO`` on mageio's ``file`` plugin (CSV, TSV, JSON Lines) and ``parquet`` plugin (Parquet)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,21 @@ from typing import Any, Union
 
 from .. import _host
 from .._errors import NotSupportedError
+from . import _parquet
 from .sql import _to_arrow
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-# Extension -> the file plugin's format.
-_FORMATS = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "jsonl": "jsonl", "ndjson": "jsonl"}
+# Extension -> the format: the file plugin's, or "parquet" (the parquet plugin).
+_FORMATS = {
+    "csv": "csv",
+    "tsv": "tsv",
+    "tab": "tsv",
+    "jsonl": "jsonl",
+    "ndjson": "jsonl",
+    "parquet": "parquet",
+    "pq": "parquet",
+}
 
 
 def _format(filepath: PathLike, format: str | None) -> str:  # noqa: A002 - Mage's argument name
@@ -22,8 +31,8 @@ def _format(filepath: PathLike, format: str | None) -> str:  # noqa: A002 - Mage
     if name in _FORMATS:
         return _FORMATS[name]
     raise NotSupportedError(
-        f"FileIO: {os.fspath(filepath)!r}: format {name or '(no extension)'!r} is not read or "
-        "written by the file plugin; it handles csv, tsv and jsonl (JSON Lines); pass "
+        f"FileIO: {os.fspath(filepath)!r}: format {name or '(no extension)'!r} is not supported; FileIO "
+        "handles csv, tsv and jsonl (JSON Lines; the file plugin) and parquet (the parquet plugin); pass "
         "format= for another extension"
     )
 
@@ -44,9 +53,10 @@ class FileIO:
         file_directories: list[str] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """A CSV/TSV/JSON Lines file (or every such file under ``file_directories``, concatenated) as a
-        pandas DataFrame. Keyword arguments are the file plugin's load options (``delimiter``,
-        ``header``, ``null_string``, ``columns`` {name: type}, ``infer_rows``); ``sep`` is ``delimiter``."""
+        """A CSV/TSV/JSON Lines/Parquet file (or every such file under ``file_directories``, concatenated)
+        as a pandas DataFrame. Keyword arguments are the file plugin's load options (``delimiter``,
+        ``header``, ``null_string``, ``columns`` {name: type}, ``infer_rows``; ``sep`` is ``delimiter``) or,
+        for Parquet, ``columns`` [names] (only those are read)."""
         if "sep" in kwargs:
             kwargs["delimiter"] = kwargs.pop("sep")
         if not file_directories:
@@ -66,8 +76,11 @@ class FileIO:
         frames = []
         with self._connect() as db:
             for path in paths:
-                options = dict(kwargs, format=_format(path, format))
-                frames.append(db.load(path=path, options=options).to_pandas())
+                kind = _format(path, format)
+                if kind == "parquet":
+                    frames.append(_parquet.load("FileIO.load", path, None, None, None, kwargs))
+                else:
+                    frames.append(db.load(path=path, options=dict(kwargs, format=kind)).to_pandas())
                 if self.verbose:
                     print(f"Loaded {len(frames[-1])} rows from '{path}'", file=sys.stderr)
         if not frames:
@@ -83,11 +96,18 @@ class FileIO:
     ) -> None:
         """Writes ``df`` to ``filepath`` (replaced atomically when it exists). ``index=True`` writes the
         DataFrame's index as the first column(s); other keyword arguments are the file plugin's export
-        options (``delimiter``/``sep``, ``header``, ``null_string``)."""
+        options (``delimiter``/``sep``, ``header``, ``null_string``) or, for Parquet, ``compression``
+        ('snappy' default, 'zstd', 'gzip', None) and ``row_group_size``."""
+        kind = _format(filepath, format)
+        if kind == "parquet":
+            rows = _parquet.export("FileIO.export", df, os.fspath(filepath), None, None, kwargs)
+            if self.verbose:
+                print(f"Exported {rows} rows to '{os.fspath(filepath)}'", file=sys.stderr)
+            return
         if "sep" in kwargs:
             kwargs["delimiter"] = kwargs.pop("sep")
         index = bool(kwargs.pop("index", False))
-        options = dict(kwargs, format=_format(filepath, format))
+        options = dict(kwargs, format=kind)
         data = _to_arrow(df, index, {"auto_clean_name": False})
         with self._connect() as db:
             rows = db.export(data, path=os.fspath(filepath), if_exists="replace", options=options)
