@@ -378,7 +378,7 @@ def test_clear_errors(pgio, config, tmp_path):
     with pytest.raises(mageio.NotFoundError, match="profile"):
         ConfigFileLoader(os.environ["MAGEIO_TEST_IO_CONFIG"], "no_such_profile")
     with pytest.raises(mageio.NotSupportedError, match="csv, tsv and jsonl"):
-        FileIO().export(pd.DataFrame({"a": [1]}), tmp_path / "x.parquet")
+        FileIO().export(pd.DataFrame({"a": [1]}), tmp_path / "x.hdf5")
     with pytest.raises(mageio.Error):  # the backend's error, with its SQLSTATE
         pgio.load("select * from no_such_table_anywhere")
 
