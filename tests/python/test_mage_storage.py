@@ -77,10 +77,16 @@ def test_fileio_parquet_round_trip(tmp_path):
     FileIO().export(_frame(), tmp_path / "t.data", format="parquet", compression=None, row_group_size=2)
     _check_round_trip(FileIO().load(tmp_path / "t.data", format="parquet"))
     assert pq.ParquetFile(tmp_path / "t.data").metadata.num_row_groups == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.data", "t.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.data", "t.parquet"]  # no temporary file left
     # Only some columns (pushed into the reader); .pq is Parquet too.
     FileIO().export(_frame(), tmp_path / "t.pq")
     assert list(FileIO().load(tmp_path / "t.pq", columns=["name", "id"]).columns) == ["name", "id"]
+    # file_directories: every file under the directories, Parquet and CSV alike, concatenated.
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    FileIO().export(_frame(), tmp_path / "d" / "a.parquet")
+    FileIO().export(_frame(), tmp_path / "d" / "sub" / "b.pq")
+    both = FileIO().load(file_directories=[str(tmp_path / "d")])
+    assert len(both) == 8 and str(both["id"].dtype) == "Int64"
     # The other formats are as they were.
     FileIO().export(pd.DataFrame({"a": pd.array([1, None], dtype="Int64")}), tmp_path / "c.csv")
     assert str(FileIO().load(tmp_path / "c.csv")["a"].dtype) == "Int64"
@@ -127,7 +133,7 @@ def _s3_bucket():
 def test_s3_round_trip_with_config(s3_env, tmp_path, capsys):
     bucket = _s3_bucket()
     config = ConfigFileLoader(_yaml(tmp_path / "io_config.yaml", s3_env), "default")
-    s3 = S3.with_config(config)
+    s3 = S3.with_config(config, verbose=True)
     assert not s3.exists(bucket, "data/t.parquet")
     s3.export(_frame(), bucket, "data/t.parquet")
     assert s3.exists(bucket, "data/t.parquet")
@@ -145,7 +151,9 @@ def test_s3_round_trip_with_config(s3_env, tmp_path, capsys):
     secret = os.environ["MAGEIO_TEST_S3_SECRET_ACCESS_KEY"]
     assert secret not in repr(s3)
     assert "AWS_SECRET_ACCESS_KEY=****" in repr(s3)
-    assert secret not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"Exported 4 rows to s3://{bucket}/data/t.parquet" in err and "Loaded 2 rows" in err
+    assert secret not in err
 
 
 def test_s3_constructor_and_dict_config(s3_env):
