@@ -9,6 +9,7 @@
 
 #include <mageio/sdk/error.hpp>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <filesystem>
 #include <optional>
@@ -76,6 +77,14 @@ std::vector<std::string> one_partition(const PlanContext& plan, const std::strin
                              quote_for_message(column, 200) + "); leave partition_on out");
 }
 
+/// Whether `path` is a regular file, found without opening it: opening a FIFO would wait for a writer,
+/// and the plan must not take bytes from a pipe that its one partition reads later. A path that cannot be
+/// stat'ed counts as regular, so that opening it reports why, as a single load does.
+bool regular_or_missing(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+}
+
 /// N-1 offsets spread evenly over the data (after the header), ascending.
 std::vector<int64_t> cut_targets(int64_t data_start, int64_t size, int64_t partitions) {
   std::vector<int64_t> targets;
@@ -127,11 +136,11 @@ std::vector<std::string> plan_file_partitions(const sdk::PlanRequest& request, c
     if (by_column) refuse_partition_on(request.partition_on, nullptr, settings.display);
     return one_partition(plan, "standard input can be read only once, as it comes", std::nullopt);
   }
-  InputFile input(settings.path, &host);
-  if (!input.seekable()) {
+  if (!regular_or_missing(settings.path)) {
     if (by_column) refuse_partition_on(request.partition_on, nullptr, settings.display);
     return one_partition(plan, "not a regular file (a pipe or device): it can be read only once", std::nullopt);
   }
+  InputFile input(settings.path, &host);  // NOT_FOUND, a directory ... as a single load says
   const FileStamp stamp = input.stamp();
   if (request.partitions == 1 && !by_column) return one_partition(plan, "", stamp);
   if (settings.limit && !by_column) return one_partition(plan, "a load with a limit is read as one stream", stamp);

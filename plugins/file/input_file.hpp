@@ -53,8 +53,6 @@ class InputFile {
   const std::string& path() const { return path_; }
   /// The file offset reading started at: 0, or the slice's begin. Only a read from offset 0 skips a BOM.
   int64_t begin() const { return begin_; }
-  /// A regular file (or block device): it has a size and can be read at an offset, so it can be split.
-  bool seekable() const { return !may_block_; }
   /// The file's size and modification time now (fstat).
   FileStamp stamp() const;
 

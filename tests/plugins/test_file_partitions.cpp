@@ -11,12 +11,14 @@
 
 #include <boost/json.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -354,4 +356,18 @@ TEST_CASE("file partitions: limit, partition_on and bad requests") {
   CHECK(std::string(column.what()).find("byte ranges of whole lines") != std::string::npos);
   CHECK_THROWS_AS(plan(request(path), 0), sdk::Error);
   CHECK_THROWS_AS(open_file()->load_partition(R"({"plugin":"sqlite","format":1})"), sdk::Error);
+}
+
+TEST_CASE("file partitions: a FIFO is one partition, planned without opening it") {
+  TempDir dir;
+  const std::string path = (dir.path / "f.jsonl").string();
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  Logs logs;
+  const auto descriptors = plan(request(path), 3, &logs);  // opening the FIFO would wait for a writer
+  CHECK(descriptors.size() == 1);
+  CHECK(logs.has("not a regular file"));
+  std::thread writer([&] { std::ofstream(path, std::ios::binary) << jsonl_lines(20); });
+  const Loaded got = load_plan(descriptors);
+  writer.join();
+  CHECK(got.rows.size() == 20);
 }
