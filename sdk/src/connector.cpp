@@ -47,5 +47,14 @@ std::vector<std::string> Connector::plan_partitions(const PlanRequest&) {
 std::unique_ptr<BatchSource> Connector::load_partition(const std::string&) {
   throw not_implemented("load_partition is not implemented");
 }
+std::string Connector::stage_begin(const StageRequest&, const Schema&) {
+  throw not_implemented("staged exports are not implemented");
+}
+int64_t Connector::stage_write(const std::string&, StreamReader&) {
+  throw not_implemented("staged exports are not implemented");
+}
+int64_t Connector::stage_finish(const std::string&, bool, int64_t) {
+  throw not_implemented("staged exports are not implemented");
+}
 
 }  // namespace mageio::sdk

@@ -34,6 +34,7 @@ constexpr CapabilityName kCapabilityNames[] = {
     {MAGEIO_CAP_TABLES, "tables"},
     {MAGEIO_CAP_PATHS, "paths"},
     {MAGEIO_CAP_PARTITIONS, "partitions"},
+    {MAGEIO_CAP_STAGED_EXPORT, "staged_export"},
 };
 
 uint64_t known_capabilities() {
@@ -236,6 +237,10 @@ std::string check_manifest(const Manifest& m, uint32_t host_abi_version) {
     return "declares the partitions capability without load";
   if ((m.capabilities & MAGEIO_CAP_PARTITIONS) && m.abi_version < MAGEIO_ABI_VERSION_1_1)
     return "declares the partitions capability (ABI 1.1) but answers ABI " + abi_version_text(m.abi_version);
+  if ((m.capabilities & MAGEIO_CAP_STAGED_EXPORT) && !(m.capabilities & MAGEIO_CAP_EXPORT))
+    return "declares the staged_export capability without export";
+  if ((m.capabilities & MAGEIO_CAP_STAGED_EXPORT) && m.abi_version < MAGEIO_ABI_VERSION_1_1)
+    return "declares the staged_export capability (ABI 1.1) but answers ABI " + abi_version_text(m.abi_version);
   try {
     ConfigSchema::parse(m.config_schema_json);
   } catch (const std::exception& e) {

@@ -187,6 +187,55 @@ MageioStatus load_partition(MageioInstance* instance, const char* descriptor, Ar
   });
 }
 
+void release_stage(MageioStage* stage) {
+  if (stage == nullptr) return;
+  delete static_cast<std::string*>(stage->private_data);
+  stage->private_data = nullptr;
+  stage->descriptor = nullptr;
+  stage->release = nullptr;
+}
+
+MageioStatus stage_begin(MageioInstance* instance, const char* request, const ArrowSchema* schema, MageioStage* out,
+                         MageioError* error) {
+  return guarded(error, [&] {
+    if (out == nullptr) throw invalid_argument("stage_begin: out is NULL");
+    if (!fits(out, &MageioStage::private_data))
+      throw invalid_argument("stage_begin: the stage struct is smaller than ABI 1.1's");
+    if (schema == nullptr) throw invalid_argument("stage_begin: schema is NULL");
+    auto parsed = parse_stage_request(request ? request : "");
+    auto descriptor = std::make_unique<std::string>(connector_of(instance).stage_begin(parsed, import_schema(*schema)));
+    if (descriptor->empty())
+      throw Error(MAGEIO_STATUS_INTERNAL, g_plugin->info.name + " began a stage with an empty descriptor");
+    out->descriptor = descriptor->c_str();
+    out->release = &release_stage;
+    out->private_data = descriptor.release();
+  });
+}
+
+MageioStatus stage_write(MageioInstance* instance, const char* stage, ArrowArrayStream* input, int64_t* rows_written,
+                         MageioError* error) {
+  return guarded(error, [&] {
+    if (stage == nullptr || *stage == '\0') throw invalid_argument("stage_write: the stage descriptor is empty");
+    Connector& connector = connector_of(instance);
+    ProgressMeter meter(instance->host);
+    StreamReader reader(input);
+    reader.on_batch([&meter, &reader](const ArrowArray& batch) { meter.add(batch, reader.schema()); });
+    int64_t rows = connector.stage_write(stage, reader);
+    meter.finish();
+    if (rows_written != nullptr) *rows_written = rows;
+  });
+}
+
+MageioStatus stage_finish(MageioInstance* instance, const char* stage, int32_t commit, int64_t expected_rows,
+                          int64_t* rows_written, MageioError* error) {
+  return guarded(error, [&] {
+    if (stage == nullptr || *stage == '\0') throw invalid_argument("stage_finish: the stage descriptor is empty");
+    if (expected_rows < -1) throw invalid_argument("stage_finish: expected_rows must be -1 or at least 0");
+    int64_t rows = connector_of(instance).stage_finish(stage, commit != 0, expected_rows);
+    if (rows_written != nullptr) *rows_written = rows;
+  });
+}
+
 std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) {
   auto state = std::make_unique<PluginState>();
   state->info = info();
@@ -216,12 +265,18 @@ std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) 
   d.stream_error = &stream_error;  // 1.1; a 1.0 host does not read it
   d.plan_partitions = (caps & MAGEIO_CAP_PARTITIONS) ? &plan_partitions : nullptr;
   d.load_partition = (caps & MAGEIO_CAP_PARTITIONS) ? &load_partition : nullptr;
+  d.stage_begin = (caps & MAGEIO_CAP_STAGED_EXPORT) ? &stage_begin : nullptr;
+  d.stage_write = (caps & MAGEIO_CAP_STAGED_EXPORT) ? &stage_write : nullptr;
+  d.stage_finish = (caps & MAGEIO_CAP_STAGED_EXPORT) ? &stage_finish : nullptr;
   // What a 1.0 host reads: the same slots, version 1.0 and the ";"-separated types.
   state->descriptor_1_0 = d;
   state->descriptor_1_0.abi_version = MAGEIO_ABI_VERSION_1_0;
   state->descriptor_1_0.supported_types = state->supported_types_1_0.c_str();
-  // Partitions are 1.1: a 1.0 host neither knows the bit nor reads the slots.
-  state->descriptor_1_0.capabilities &= ~MAGEIO_CAP_PARTITIONS;
+  // Partitions and staged exports are 1.1: a 1.0 host neither knows the bits nor reads the slots.
+  state->descriptor_1_0.capabilities &= ~(MAGEIO_CAP_PARTITIONS | MAGEIO_CAP_STAGED_EXPORT);
+  state->descriptor_1_0.stage_begin = nullptr;
+  state->descriptor_1_0.stage_write = nullptr;
+  state->descriptor_1_0.stage_finish = nullptr;
   state->descriptor_1_0.plan_partitions = nullptr;
   state->descriptor_1_0.load_partition = nullptr;
   // The host's own validator catches a plugin author's mistakes at the first load instead of in the

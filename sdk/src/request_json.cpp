@@ -45,7 +45,9 @@ std::string to_json(const LoadRequest& request) {
   return json::serialize(object);
 }
 
-std::string to_json(const ExportRequest& request) {
+namespace {
+
+json::object export_object(const ExportRequest& request) {
   json::object object;
   put_target(object, request.target);
   object[MAGEIO_REQUEST_IF_EXISTS] = to_string(request.if_exists);
@@ -54,6 +56,16 @@ std::string to_json(const ExportRequest& request) {
     object[MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD] = to_string(request.conflict_method);
   }
   put_options(object, request.options);
+  return object;
+}
+
+}  // namespace
+
+std::string to_json(const ExportRequest& request) { return json::serialize(export_object(request)); }
+
+std::string to_json(const StageRequest& request) {
+  json::object object = export_object(request.export_request);
+  if (request.one_writer_possible) object[MAGEIO_REQUEST_ONE_WRITER_POSSIBLE] = true;
   return json::serialize(object);
 }
 

@@ -113,13 +113,9 @@ LoadRequest parse_load_request(std::string_view text) {
   return request;
 }
 
-ExportRequest parse_export_request(std::string_view text) {
-  json::object object = parse_object(text, "export");
-  reject_unknown_keys(
-      object,
-      {MAGEIO_REQUEST_TABLE, MAGEIO_REQUEST_SCHEMA, MAGEIO_REQUEST_PATH, MAGEIO_REQUEST_IF_EXISTS,
-       MAGEIO_REQUEST_UNIQUE_CONSTRAINTS, MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD, MAGEIO_REQUEST_OPTIONS},
-      "export");
+namespace {
+
+ExportRequest export_fields(const json::object& object) {
   ExportRequest request;
   request.target = target_fields(object, "export");
   if (request.target.table.empty() && request.target.path.empty())
@@ -132,6 +128,37 @@ ExportRequest parse_export_request(std::string_view text) {
   if (!method.empty() && request.unique_constraints.empty())
     throw invalid_argument("'unique_conflict_method' needs 'unique_constraints'");
   request.options = options_field(object, "export");
+  return request;
+}
+
+}  // namespace
+
+ExportRequest parse_export_request(std::string_view text) {
+  json::object object = parse_object(text, "export");
+  reject_unknown_keys(
+      object,
+      {MAGEIO_REQUEST_TABLE, MAGEIO_REQUEST_SCHEMA, MAGEIO_REQUEST_PATH, MAGEIO_REQUEST_IF_EXISTS,
+       MAGEIO_REQUEST_UNIQUE_CONSTRAINTS, MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD, MAGEIO_REQUEST_OPTIONS},
+      "export");
+  return export_fields(object);
+}
+
+StageRequest parse_stage_request(std::string_view text) {
+  json::object object = parse_object(text, "stage_begin");
+  reject_unknown_keys(object,
+                      {MAGEIO_REQUEST_TABLE, MAGEIO_REQUEST_SCHEMA, MAGEIO_REQUEST_PATH, MAGEIO_REQUEST_IF_EXISTS,
+                       MAGEIO_REQUEST_UNIQUE_CONSTRAINTS, MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD,
+                       MAGEIO_REQUEST_OPTIONS, MAGEIO_REQUEST_ONE_WRITER_POSSIBLE},
+                      "stage_begin");
+  StageRequest request;
+  if (const json::value* flag = object.if_contains(MAGEIO_REQUEST_ONE_WRITER_POSSIBLE)) {
+    if (!flag->is_bool()) throw invalid_argument("'one_writer_possible' must be true or false");
+    request.one_writer_possible = flag->as_bool();
+    object.erase(MAGEIO_REQUEST_ONE_WRITER_POSSIBLE);
+  }
+  request.export_request = export_fields(object);
+  if (!request.export_request.unique_constraints.empty())
+    throw not_implemented("upserts (unique_constraints) are not staged: write them with one export");
   return request;
 }
 

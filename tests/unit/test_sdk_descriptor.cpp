@@ -53,6 +53,20 @@ TEST_CASE("malformed manifests are refused saying what is wrong") {
   CHECK_THROWS_WITH_AS(sdk::parse_manifest(future), doctest::Contains("manifest_version"), sdk::Error);
 }
 
+TEST_CASE("staged_export is a 1.1 capability that needs export") {
+  sdk::Manifest m = sample();
+  m.capabilities |= MAGEIO_CAP_EXPORT | MAGEIO_CAP_STAGED_EXPORT;
+  CHECK(sdk::check_manifest(m).empty());
+  CHECK((sdk::parse_manifest(sdk::to_json(m)).capabilities & MAGEIO_CAP_STAGED_EXPORT) != 0);
+  CHECK(sdk::to_json(m).find("\"staged_export\"") != std::string::npos);
+  m.capabilities &= ~MAGEIO_CAP_EXPORT;
+  CHECK(sdk::check_manifest(m).find("staged_export capability without export") != std::string::npos);
+  m = sample();
+  m.capabilities |= MAGEIO_CAP_EXPORT | MAGEIO_CAP_STAGED_EXPORT;
+  m.abi_version = MAGEIO_ABI_VERSION_1_0;
+  CHECK(sdk::check_manifest(m).find("staged_export capability (ABI 1.1)") != std::string::npos);
+}
+
 TEST_CASE("the validator and the difference name the field") {
   sdk::Manifest bad = sample();
   bad.name = "Bad Name";

@@ -37,6 +37,28 @@ TEST_CASE("export requests validate if_exists and upsert options") {
                        Error);
 }
 
+TEST_CASE("stage_begin requests: an export request plus one_writer_possible; upserts are not staged") {
+  StageRequest request{.export_request = {.target = {.table = "t"}, .if_exists = IfExists::Replace},
+                       .one_writer_possible = true};
+  const std::string text = to_json(request);
+  CHECK(text.find("\"one_writer_possible\":true") != std::string::npos);
+  StageRequest back = parse_stage_request(text);
+  CHECK(back.one_writer_possible);
+  CHECK(back.export_request.if_exists == IfExists::Replace);
+  CHECK(back.export_request.target.table == "t");
+  CHECK_FALSE(parse_stage_request(R"({"table":"t"})").one_writer_possible);
+  // An export request does not take the key; a stage request does not take an upsert.
+  CHECK_THROWS_WITH_AS(parse_export_request(text), doctest::Contains("one_writer_possible"), Error);
+  CHECK_THROWS_WITH_AS(parse_stage_request(R"({"table":"t","one_writer_possible":"yes"})"),
+                       "'one_writer_possible' must be true or false", Error);
+  try {
+    parse_stage_request(R"({"table":"t","unique_constraints":["id"]})");
+    FAIL("an upsert was staged");
+  } catch (const Error& e) {
+    CHECK(e.status() == MAGEIO_STATUS_NOT_IMPLEMENTED);
+  }
+}
+
 TEST_CASE("options that nobody read are an error") {
   Options options = Options::from_json(R"({"delimiter":";","dlimiter":","})");
   CHECK(options.get_string("delimiter") == ";");

@@ -104,6 +104,24 @@ pub type PlanPartitionsFn =
     unsafe extern "C" fn(*mut MageioInstance, *const c_char, *mut c_void, *mut MageioError) -> MageioStatus;
 pub type LoadPartitionFn =
     unsafe extern "C" fn(*mut MageioInstance, *const c_char, *mut ArrowArrayStream, *mut MageioError) -> MageioStatus;
+// Staged exports (1.1): this plugin does not declare them; the slots exist so the struct has the
+// header's layout. The MageioStage and ArrowSchema arguments are opaque here.
+pub type StageBeginFn = unsafe extern "C" fn(
+    *mut MageioInstance,
+    *const c_char,
+    *const c_void,
+    *mut c_void,
+    *mut MageioError,
+) -> MageioStatus;
+pub type StageWriteFn = unsafe extern "C" fn(
+    *mut MageioInstance,
+    *const c_char,
+    *mut ArrowArrayStream,
+    *mut i64,
+    *mut MageioError,
+) -> MageioStatus;
+pub type StageFinishFn =
+    unsafe extern "C" fn(*mut MageioInstance, *const c_char, i32, i64, *mut i64, *mut MageioError) -> MageioStatus;
 
 #[repr(C)]
 pub struct MageioPluginDescriptor {
@@ -126,6 +144,9 @@ pub struct MageioPluginDescriptor {
     pub stream_error: Option<StreamErrorFn>,
     pub plan_partitions: Option<PlanPartitionsFn>,
     pub load_partition: Option<LoadPartitionFn>,
+    pub stage_begin: Option<StageBeginFn>,
+    pub stage_write: Option<StageWriteFn>,
+    pub stage_finish: Option<StageFinishFn>,
 }
 
 // The descriptor is immutable static data read from any thread.
@@ -198,6 +219,9 @@ same_layout!(
         (stream_error, OFFSETOF_MageioPluginDescriptor_stream_error),
         (plan_partitions, OFFSETOF_MageioPluginDescriptor_plan_partitions),
         (load_partition, OFFSETOF_MageioPluginDescriptor_load_partition),
+        (stage_begin, OFFSETOF_MageioPluginDescriptor_stage_begin),
+        (stage_write, OFFSETOF_MageioPluginDescriptor_stage_write),
+        (stage_finish, OFFSETOF_MageioPluginDescriptor_stage_finish),
     ]
 );
 const _: () = assert!(ABI_VERSION_1_0 == layout::ABI_VERSION_1_0 && ABI_VERSION_1_1 == layout::ABI_VERSION_1_1);

@@ -82,6 +82,9 @@ const fn descriptor(abi_version: u32, types: &'static CStr) -> MageioPluginDescr
         stream_error: Some(stream::stream_error),
         plan_partitions: None,
         load_partition: None,
+        stage_begin: None,
+        stage_write: None,
+        stage_finish: None,
     }
 }
 

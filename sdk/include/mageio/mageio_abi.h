@@ -315,6 +315,9 @@ struct MageioHostServices {
 /** plan_partitions and load_partition are real (partitioned, parallel loads). Since 1.1: a plugin
  * declares it only when it answers ABI 1.1 or later; a 1.0 host never sees it. */
 #define MAGEIO_CAP_PARTITIONS (1ull << 11)
+/** stage_begin, stage_write and stage_finish are real (one export written by several writers in
+ * parallel). Since 1.1, declared only when the plugin answers ABI 1.1 or later, like PARTITIONS. */
+#define MAGEIO_CAP_STAGED_EXPORT (1ull << 12)
 
 /* ================================================================================================
  * Instances and operations
@@ -455,6 +458,12 @@ typedef MageioStatus (*MageioTableExistsFn)(MageioInstance* instance, const char
 #define MAGEIO_REQUEST_UNIQUE_CONSTRAINTS "unique_constraints"
 /** What an upsert does with a conflicting row: one of MAGEIO_CONFLICT_*; needs unique_constraints. */
 #define MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD "unique_conflict_method"
+
+/** stage_begin only (Since 1.1): a JSON boolean; true means the host could write the rows with one
+ * export instead, so the plugin may answer MAGEIO_STATUS_NOT_IMPLEMENTED when a stage would be slower
+ * than one writer (e.g. when every row would be written twice: into the stage, then into an existing
+ * table). Absent or false: the plugin stages whatever it can (the writers may be on other machines). */
+#define MAGEIO_REQUEST_ONE_WRITER_POSSIBLE "one_writer_possible"
 
 /** Values of MAGEIO_REQUEST_IF_EXISTS. */
 #define MAGEIO_IF_EXISTS_FAIL "fail"       /**< Refuse with MAGEIO_STATUS_ALREADY_EXISTS (the default). */
@@ -603,6 +612,97 @@ typedef MageioStatus (*MageioLoadPartitionFn)(MageioInstance* instance, const ch
                                               struct ArrowArrayStream* out, struct MageioError* error);
 
 /* ================================================================================================
+ * Staged exports (ABI 1.1)
+ *
+ * One export written by several writers at once: by the threads of a partitioned copy, or by the
+ * workers of a distributed engine. The host begins the export on one instance (stage_begin), which
+ * prepares a stage (a staging table, say) next to the target and answers its descriptor; writers then
+ * write streams into the stage on any instances opened with the same configuration, in parallel
+ * (stage_write); at the end the host finishes on the instance that began (stage_finish): with commit,
+ * the plugin puts every staged row in place as one export with the same request would have (if_exists
+ * fail/replace/append, atomic as for MageioExportFn) and removes the stage; without, it removes the
+ * stage and the target stays exactly as it was. Until then nothing is visible at the target.
+ *
+ * A stage descriptor is UTF-8 text that only the plugin reads, never contains a secret, and is usable
+ * from another process opened with the same configuration. A writer's rows are either all in the stage
+ * or none (each stage_write is all-or-nothing), so a failed writer leaves nothing behind in it; the
+ * host then finishes without commit. A stage that no one finishes (the host was killed) remains; its
+ * name says what it is (see each plugin's documentation).
+ * Upserts (unique_constraints) are not staged: stage_begin refuses them with NOT_IMPLEMENTED and the
+ * host writes with one export instead.
+ * ================================================================================================ */
+
+/**
+ * A stage's descriptor, answered by stage_begin. Since 1.1.
+ *
+ * Ownership: the host allocates the struct, zero-fills it and sets struct_size; on success the plugin
+ * fills descriptor, release and private_data. The string belongs to the plugin until the host calls
+ * release exactly once (after copying it); release may run on any thread and after the instance was
+ * closed. On failure the plugin leaves it untouched.
+ */
+struct MageioStage {
+  /** sizeof(struct MageioStage) as the host knows it. Since 1.1. */
+  size_t struct_size;
+  /** The stage's descriptor: NUL-terminated UTF-8, not empty. Since 1.1. */
+  const char* descriptor;
+  /** Frees the descriptor; never NULL on success. Since 1.1. */
+  void (*release)(struct MageioStage* stage);
+  /** Owned by the plugin. Since 1.1. */
+  void* private_data;
+};
+
+/**
+ * Begins a staged export. Since 1.1. Capability MAGEIO_CAP_STAGED_EXPORT.
+ *
+ * request_json: an export request (see MageioExportFn) without unique_constraints, plus optionally
+ *   MAGEIO_REQUEST_ONE_WRITER_POSSIBLE. Borrowed.
+ * schema: the schema ("+s") of every stream that will be written into the stage. Borrowed: the plugin
+ *   reads it during the call and neither keeps nor releases it.
+ * out: see MageioStage.
+ * The plugin checks what it can before any row is written: if_exists "fail" on an existing target is
+ *   MAGEIO_STATUS_ALREADY_EXISTS here (and again at stage_finish, which is what makes it safe); column
+ *   types it cannot write are refused here.
+ * Thread contract: an instance operation.
+ */
+typedef MageioStatus (*MageioStageBeginFn)(MageioInstance* instance, const char* request_json,
+                                           const struct ArrowSchema* schema, struct MageioStage* out,
+                                           struct MageioError* error);
+
+/**
+ * Writes one stream into a stage. Since 1.1. Capability MAGEIO_CAP_STAGED_EXPORT.
+ *
+ * stage: a descriptor stage_begin answered, on this instance or any opened with the same
+ *   configuration. Borrowed. A descriptor the plugin cannot read is MAGEIO_STATUS_INVALID_ARGUMENT; a
+ *   stage that is gone (finished, or removed by someone else) is MAGEIO_STATUS_NOT_FOUND.
+ * input: the rows, with the schema given to stage_begin. Borrowed, as for MageioExportFn.
+ * rows_written: receives the rows this call added to the stage.
+ * All or nothing: on failure the stage holds none of this call's rows.
+ * Thread contract: an instance operation; writes into one stage may run at the same time on different
+ *   instances, from different threads or processes.
+ */
+typedef MageioStatus (*MageioStageWriteFn)(MageioInstance* instance, const char* stage,
+                                           struct ArrowArrayStream* input, int64_t* rows_written,
+                                           struct MageioError* error);
+
+/**
+ * Finishes a staged export: puts the staged rows in place, or discards them. Since 1.1. Capability
+ *   MAGEIO_CAP_STAGED_EXPORT.
+ *
+ * stage: the descriptor stage_begin answered on this instance. Borrowed.
+ * commit: non-zero: put the stage's rows in place as the begin request says, atomically, then remove
+ *   the stage; zero: remove the stage (the target is untouched; rows_written receives 0).
+ * expected_rows: with commit, the rows the writers reported in total, or -1. When the stage holds a
+ *   different number (a writer ran twice), the plugin refuses with MAGEIO_STATUS_INVALID_ARGUMENT,
+ *   leaving the target as it was and removing the stage.
+ * rows_written: receives the rows put in place.
+ * On any failure with commit the target is exactly as it was and the plugin still removes the stage.
+ * Thread contract: an instance operation, after every stage_write into the stage has returned.
+ */
+typedef MageioStatus (*MageioStageFinishFn)(MageioInstance* instance, const char* stage, int32_t commit,
+                                            int64_t expected_rows, int64_t* rows_written,
+                                            struct MageioError* error);
+
+/* ================================================================================================
  * The descriptor
  * ================================================================================================ */
 
@@ -667,6 +767,13 @@ struct MageioPluginDescriptor {
   MageioPlanPartitionsFn plan_partitions;
   /** Loads one partition of a plan (see MageioLoadPartitionFn). Capability MAGEIO_CAP_PARTITIONS. Since 1.1. */
   MageioLoadPartitionFn load_partition;
+  /** Begins a staged export (see MageioStageBeginFn). Capability MAGEIO_CAP_STAGED_EXPORT. Since 1.1. */
+  MageioStageBeginFn stage_begin;
+  /** Writes a stream into a stage (see MageioStageWriteFn). Capability MAGEIO_CAP_STAGED_EXPORT. Since 1.1. */
+  MageioStageWriteFn stage_write;
+  /** Puts a stage in place or discards it (see MageioStageFinishFn). Capability MAGEIO_CAP_STAGED_EXPORT.
+   * Since 1.1. */
+  MageioStageFinishFn stage_finish;
 };
 
 /**

@@ -98,6 +98,19 @@ class Connector {
   virtual std::vector<std::string> plan_partitions(const PlanRequest& request);
   /// Loads one descriptor of a plan made by this plugin on any instance with the same configuration.
   virtual std::unique_ptr<BatchSource> load_partition(const std::string& descriptor);
+
+  /// MAGEIO_CAP_STAGED_EXPORT (ABI 1.1): prepares a stage for an export that several writers fill (see
+  /// "Staged exports" in mageio_abi.h) and returns its descriptor (never a secret in it). `schema` is
+  /// the schema of every stream stage_write will get. Refuse what can be refused before any row.
+  /// With request.one_writer_possible, refuse with not_implemented a stage slower than one export.
+  virtual std::string stage_begin(const StageRequest& request, const Schema& schema);
+  /// Adds every row of `input` to the stage, all or nothing; returns the rows added. Runs on any
+  /// instance with the same configuration, at the same time as other writers.
+  virtual int64_t stage_write(const std::string& stage, StreamReader& input);
+  /// commit: puts the staged rows in place as the begin request says (atomically), checking that the
+  /// stage holds expected_rows when that is not -1; otherwise discards them. Removes the stage either
+  /// way, also when it fails. Returns the rows put in place.
+  virtual int64_t stage_finish(const std::string& stage, bool commit, int64_t expected_rows);
 };
 
 }  // namespace mageio::sdk

@@ -60,6 +60,14 @@ struct ExportRequest {
   Options options;
 };
 
+/// stage_begin (ABI 1.1): an export request that several writers will fill.
+struct StageRequest {
+  ExportRequest export_request;
+  /// MAGEIO_REQUEST_ONE_WRITER_POSSIBLE: the host could write with one export instead, so the plugin
+  /// may refuse (NOT_IMPLEMENTED) a stage that would be slower than one writer.
+  bool one_writer_possible = false;
+};
+
 struct ExecuteRequest {
   std::string sql;
 };
@@ -85,6 +93,7 @@ struct TableExistsRequest {
 /// out (so a 1.0 plugin reads every request a host writes for it the same way).
 std::string to_json(const LoadRequest& request);
 std::string to_json(const ExportRequest& request);
+std::string to_json(const StageRequest& request);
 std::string to_json(const ExecuteRequest& request);
 std::string to_json(const ExecuteQueriesRequest& request);
 std::string to_json(const AlterTableRequest& request);
@@ -92,6 +101,8 @@ std::string to_json(const TableExistsRequest& request);
 
 LoadRequest parse_load_request(std::string_view json);
 ExportRequest parse_export_request(std::string_view json);
+/// Also refuses unique_constraints (upserts are not staged) with NOT_IMPLEMENTED.
+StageRequest parse_stage_request(std::string_view json);
 std::string parse_execute_request(std::string_view json);                       // the SQL
 std::vector<std::string> parse_execute_queries_request(std::string_view json);  // the statements
 AlterTableRequest parse_alter_table_request(std::string_view json);
