@@ -65,6 +65,21 @@ bool has_partition_slots(const MageioPluginDescriptor& slots) {
          slots.load_partition != nullptr;
 }
 
+// The staged-export slots, when the plugin answered ABI 1.1 or later and its descriptor reaches them.
+bool has_stage_slots(const MageioPluginDescriptor& slots) {
+  constexpr size_t end = offsetof(MageioPluginDescriptor, stage_finish) + sizeof(MageioStageFinishFn);
+  return slots.abi_version >= MAGEIO_ABI_VERSION_1_1 && slots.struct_size >= end && slots.stage_begin != nullptr &&
+         slots.stage_write != nullptr && slots.stage_finish != nullptr;
+}
+
+struct StageSlot {
+  MageioStage stage{};
+  StageSlot() { stage.struct_size = sizeof stage; }
+  ~StageSlot() {
+    if (stage.release) stage.release(&stage);
+  }
+};
+
 struct PlanSlot {
   MageioPartitionPlan plan{};
   PlanSlot() { plan.struct_size = sizeof plan; }
@@ -189,14 +204,18 @@ BatchReader Connector::load(const LoadOptions& options) {
   return BatchReader(stream, instance_, plugin_->name() + " load", stream_error_lookup());
 }
 
+sdk::ExportRequest Connector::export_request(const ExportOptions& options) const {
+  return sdk::ExportRequest{.target = target_of(options.table, options.schema, options.path),
+                            .if_exists = options.if_exists,
+                            .unique_constraints = options.unique_constraints,
+                            .conflict_method = options.unique_conflict_method,
+                            .options = options_of(options.options)};
+}
+
 int64_t Connector::export_data(const ExportOptions& options, ArrowArrayStream* input) {
   require(MAGEIO_CAP_EXPORT, "export");
   if (!options.unique_constraints.empty()) require(MAGEIO_CAP_UPSERT, "upserts (unique constraints)");
-  std::string text = sdk::to_json(sdk::ExportRequest{.target = target_of(options.table, options.schema, options.path),
-                                                     .if_exists = options.if_exists,
-                                                     .unique_constraints = options.unique_constraints,
-                                                     .conflict_method = options.unique_conflict_method,
-                                                     .options = options_of(options.options)});
+  std::string text = sdk::to_json(export_request(options));
   ErrorSlot slot;
   int64_t rows = 0;
   MageioStatus status = instance_->slots->export_data(instance_->handle, text.c_str(), input, &rows, &slot.error);
@@ -208,15 +227,75 @@ int64_t Connector::export_data(const ExportOptions& options, BatchReader& input)
   try {
     return export_data(options, input.stream());
   } catch (const sdk::Error& e) {
-    std::optional<sdk::Error> source = input.producer_error();
-    if (!source) throw;
-    // The destination's message (it quotes the source's text and says what it undid), with the
-    // source's status, SQLSTATE and vendor code.
-    std::string message = e.what();
-    if (!source->sqlstate().empty() && message.find("SQLSTATE " + source->sqlstate()) == std::string::npos)
-      message += " (SQLSTATE " + source->sqlstate() + ")";
-    throw sdk::Error(source->status(), message, source->sqlstate(), source->vendor_code());
+    rethrow_with_producer_error(e, input);
   }
+}
+
+void Connector::rethrow_with_producer_error(const sdk::Error& error, const BatchReader& input) {
+  std::optional<sdk::Error> source = input.producer_error();
+  if (!source) throw error;
+  // The destination's message (it quotes the source's text and says what it undid), with the
+  // source's status, SQLSTATE and vendor code.
+  std::string message = error.what();
+  if (!source->sqlstate().empty() && message.find("SQLSTATE " + source->sqlstate()) == std::string::npos)
+    message += " (SQLSTATE " + source->sqlstate() + ")";
+  throw sdk::Error(source->status(), message, source->sqlstate(), source->vendor_code());
+}
+
+std::string Connector::stage_obstacle() const {
+  if (!plugin_->has(MAGEIO_CAP_STAGED_EXPORT))
+    return "plugin " + plugin_->name() + " does not take parallel writers (no staged_export capability" +
+           (plugin_->abi_version() < MAGEIO_ABI_VERSION_1_1 ? ", ABI " + sdk::abi_version_text(plugin_->abi_version())
+                                                            : "") +
+           ")";
+  if (!has_stage_slots(*instance_->slots))
+    return "plugin " + plugin_->name() + " takes parallel writers only in process (this connector is isolated)";
+  return {};
+}
+
+bool Connector::can_stage() const { return stage_obstacle().empty(); }
+
+std::string Connector::stage_begin(const ExportOptions& options, const ArrowSchema& schema, bool one_writer_possible) {
+  require(MAGEIO_CAP_EXPORT, "export");
+  if (auto obstacle = stage_obstacle(); !obstacle.empty()) throw sdk::not_implemented(obstacle);
+  if (!options.unique_constraints.empty())
+    throw sdk::not_implemented(plugin_->name() + " stage_begin: upserts are not staged (use one export)");
+  std::string text =
+      sdk::to_json(sdk::StageRequest{.export_request = export_request(options), .one_writer_possible = one_writer_possible});
+  ErrorSlot slot;
+  StageSlot stage;
+  MageioStatus status = instance_->slots->stage_begin(instance_->handle, text.c_str(), &schema, &stage.stage, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
+  if (stage.stage.release == nullptr || stage.stage.descriptor == nullptr || *stage.stage.descriptor == '\0')
+    throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " stage_begin: returned OK but no stage descriptor");
+  return stage.stage.descriptor;
+}
+
+int64_t Connector::stage_write(const std::string& stage, ArrowArrayStream* input) {
+  if (auto obstacle = stage_obstacle(); !obstacle.empty()) throw sdk::not_implemented(obstacle);
+  ErrorSlot slot;
+  int64_t rows = 0;
+  MageioStatus status = instance_->slots->stage_write(instance_->handle, stage.c_str(), input, &rows, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
+  return rows;
+}
+
+int64_t Connector::stage_write(const std::string& stage, BatchReader& input) {
+  try {
+    return stage_write(stage, input.stream());
+  } catch (const sdk::Error& e) {
+    rethrow_with_producer_error(e, input);
+  }
+}
+
+int64_t Connector::stage_finish(const std::string& stage, bool commit, int64_t expected_rows) {
+  if (auto obstacle = stage_obstacle(); !obstacle.empty()) throw sdk::not_implemented(obstacle);
+  ErrorSlot slot;
+  int64_t rows = 0;
+  MageioStatus status =
+      instance_->slots->stage_finish(instance_->handle, stage.c_str(), commit ? 1 : 0, expected_rows, &rows, &slot.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
+  return rows;
 }
 
 ExecuteOutcome Connector::execute(const std::string& sql) {

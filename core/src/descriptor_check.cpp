@@ -38,6 +38,15 @@ std::string check_slots(const MageioPluginDescriptor& d) {
     if (d.plan_partitions == nullptr || d.load_partition == nullptr)
       return "bad descriptor: declares the partitions capability but plan_partitions or load_partition is NULL";
   }
+  if (d.capabilities & MAGEIO_CAP_STAGED_EXPORT) {
+    constexpr size_t end = offsetof(MageioPluginDescriptor, stage_finish) + sizeof(MageioStageFinishFn);
+    if (d.struct_size < end)
+      return "bad descriptor: declares the staged_export capability but its struct_size " +
+             std::to_string(d.struct_size) + " does not reach the stage_begin/stage_write/stage_finish slots";
+    if (d.stage_begin == nullptr || d.stage_write == nullptr || d.stage_finish == nullptr)
+      return "bad descriptor: declares the staged_export capability but stage_begin, stage_write or stage_finish "
+             "is NULL";
+  }
   return {};
 }
 

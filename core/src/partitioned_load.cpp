@@ -3,6 +3,8 @@
 #include <mageio/core/partitioned_load.hpp>
 #include <mageio/sdk/batch_source.hpp>
 
+#include "partition_support.hpp"
+
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -13,31 +15,8 @@
 namespace mageio {
 namespace {
 
-bool same_columns(const sdk::Schema& a, const sdk::Schema& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].name != b[i].name || !(a[i].type == b[i].type)) return false;
-  return true;
-}
-
-// Sums the progress of every partition into the planner's progress callback (the one a CLI shows).
-struct ProgressSum {
-  std::mutex mutex;
-  std::function<void(int64_t, int64_t, int64_t)> target;
-  std::vector<int64_t> rows, bytes;
-
-  void update(size_t partition, int64_t partition_rows, int64_t partition_bytes) {
-    std::lock_guard lock(mutex);
-    rows[partition] = partition_rows;
-    bytes[partition] = partition_bytes;
-    int64_t total_rows = 0, total_bytes = 0;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      total_rows += rows[i];
-      total_bytes += bytes[i] < 0 ? 0 : bytes[i];
-    }
-    if (target) target(total_rows, total_bytes, -1);
-  }
-};
+using detail::ProgressSum;
+using detail::same_columns;
 
 class PartitionMerge final : public sdk::BatchSource {
  public:
@@ -51,10 +30,7 @@ class PartitionMerge final : public sdk::BatchSource {
         lanes_(descriptors_.size()) {
     label_ = planner_->plugin().name() + " partitioned load";
     if (planner_->callbacks().on_progress) {
-      progress_ = std::make_shared<ProgressSum>();
-      progress_->target = planner_->callbacks().on_progress;
-      progress_->rows.assign(lanes_.size(), 0);
-      progress_->bytes.assign(lanes_.size(), 0);
+      progress_ = std::make_shared<ProgressSum>(planner_->callbacks().on_progress, lanes_.size());
       for (size_t i = 0; i < connectors_.size(); ++i)
         connectors_[i]->callbacks().on_progress = [sum = progress_, i](int64_t rows, int64_t bytes, int64_t) {
           sum->update(i, rows, bytes);
@@ -166,18 +142,7 @@ class PartitionMerge final : public sdk::BatchSource {
   }
 
   void fail(size_t index) {
-    const std::string where = "partition " + std::to_string(index + 1) + " of " + std::to_string(lanes_.size());
-    std::exception_ptr error;
-    try {
-      throw;
-    } catch (const sdk::Error& e) {
-      error = std::make_exception_ptr(
-          sdk::Error(e.status(), std::string(e.what()) + " (" + where + ")", e.sqlstate(), e.vendor_code()));
-    } catch (const std::exception& e) {
-      error = std::make_exception_ptr(sdk::Error(MAGEIO_STATUS_INTERNAL, std::string(e.what()) + " (" + where + ")"));
-    } catch (...) {
-      error = std::make_exception_ptr(sdk::Error(MAGEIO_STATUS_INTERNAL, "unknown exception (" + where + ")"));
-    }
+    std::exception_ptr error = detail::error_of_partition(index, lanes_.size());
     {
       std::lock_guard lock(mutex_);
       // The first failure wins: a cancelled partition after it is a consequence, not the cause.
@@ -231,6 +196,13 @@ BatchReader partitioned_load(std::unique_ptr<Connector> planner,
   std::vector<std::string> descriptors = planner->plan_partitions(plan);
   std::vector<std::unique_ptr<Connector>> connectors;
   for (size_t i = 0; i < descriptors.size(); ++i) connectors.push_back(open_partition_connector());
+  return load_planned_partitions(std::move(planner), std::move(connectors), std::move(descriptors), options);
+}
+
+BatchReader load_planned_partitions(std::unique_ptr<Connector> planner, std::vector<std::unique_ptr<Connector>> connectors,
+                                    std::vector<std::string> descriptors, const PartitionedLoadOptions& options) {
+  if (connectors.size() != descriptors.size())
+    throw sdk::Error(MAGEIO_STATUS_INTERNAL, "load_planned_partitions: one connector per descriptor is needed");
   auto merge =
       std::make_unique<PartitionMerge>(std::move(planner), std::move(connectors), std::move(descriptors), options);
   merge->start();

@@ -31,7 +31,9 @@ TEST_CASE("the conformance kit passes the sqlite plugin and leaves the database 
   options.name_prefix = unique_prefix("sqlite");
   const Report report = run_kit(*plugin, {{"SQLITE_DATABASE", database.string()}}, options);
   check_no_failures(report);
-  CHECK(report.count(Outcome::Skip) == 0);
+  // Everything is checked but the staged exports, which sqlite does not declare (one writer at a time).
+  for (const std::string& skipped : report.names(Outcome::Skip)) CHECK(skipped.starts_with("staged_export."));
+  CHECK(report.count(Outcome::Skip) == 3);
   CHECK(report.types_tested == plugin->supported_types());
   CHECK(outcome_of(report, "execute_queries.atomic") == Outcome::Pass);
   CHECK(outcome_of(report, "identifiers.table.reserved_word") == Outcome::Pass);
@@ -57,7 +59,9 @@ TEST_CASE("mageio test-plugin sqlite prints one line per check and the summary, 
   CHECK(result.out.find("declared capabilities: load, export, execute, execute_queries, alter_table, table_exists, "
                         "upsert, transactions, query, tables, partitions\n") != std::string::npos);
   CHECK(result.out.find("types tested: bool, int8, int16") != std::string::npos);
-  CHECK(std::regex_search(result.out, std::regex("\n[0-9]+ passed, 0 failed, 0 skipped\n$")));
+  // Everything is checked but the staged exports, which sqlite does not declare (one writer at a time).
+  CHECK(result.out.find("SKIP  staged_export.writers_then_finish") != std::string::npos);
+  CHECK(std::regex_search(result.out, std::regex("\n[0-9]+ passed, 0 failed, 3 skipped\n$")));
 }
 
 TEST_CASE("without the database key, mageio test-plugin sqlite fails open.config, saying what to pass") {

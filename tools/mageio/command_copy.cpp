@@ -3,9 +3,13 @@
 //
 // The source's stream goes straight into the destination's export, batch by batch: memory does not
 // grow with the number of rows. With --partitions N the source is read in N partitions in parallel
-// (bounded per partition) into that one export, so the destination stays atomic.
+// (bounded per partition), and written by N writers into one stage of the destination when it takes
+// parallel writers (the staged_export capability), put in place once at the end: the destination
+// stays atomic either way.
 #include "command_support.hpp"
 #include "commands.hpp"
+
+#include <mageio/core/partitioned_copy.hpp>
 
 namespace mageio::cli {
 
@@ -58,11 +62,15 @@ int run_copy(const ParsedArgs& parsed) {
   auto source = context.open(source_name);
   auto destination = context.open(dest_name, to_profile);
   // The rows the source hands out are the rows flowing into the destination: one line, from the side
-  // that may know the total. With --partitions, the partitions are read in parallel and their batches
-  // feed the destination's one export (its staging and swap keep it atomic).
+  // that may know the total. With --partitions, the partitions are read in parallel and written by as
+  // many writers into one stage of the destination when it takes parallel writers (else their batches
+  // feed its one export); either way the destination changes once, at the end, or not at all.
   context.show_progress(*source);
-  BatchReader reader = load_maybe_partitioned(context, source_name, std::move(source), partitioned);
-  const int64_t rows = destination->export_data(options, reader);
+  const int64_t rows = partitioned_copy({.source = std::move(source),
+                                         .open_source = [&] { return context.open(source_name); },
+                                         .destination = std::move(destination),
+                                         .open_destination = [&] { return context.open(dest_name, to_profile); }},
+                                        partitioned, options);
   context.note("copied " + std::to_string(rows) + (rows == 1 ? " row" : " rows") + " from " + source_name + " " +
                from.describe() + " to " + dest_name + " " + to.describe());
   return 0;

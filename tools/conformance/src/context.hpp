@@ -164,6 +164,7 @@ void robustness_checks(Kit& kit);
 void roundtrip_checks(Kit& kit);
 void load_checks(Kit& kit);
 void partition_checks(Kit& kit);  // plan_partitions + load_partition (ABI 1.1)
+void stage_checks(Kit& kit);      // stage_begin + stage_write + stage_finish (ABI 1.1)
 void export_checks(Kit& kit);
 void identifier_checks(Kit& kit);
 void table_checks(Kit& kit);    // table_exists, alter_table

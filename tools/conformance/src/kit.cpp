@@ -173,6 +173,7 @@ Report run(const Plugin& plugin, const boost::json::object& config, const Option
     roundtrip_checks(kit);
     load_checks(kit);
     partition_checks(kit);
+    stage_checks(kit);
     export_checks(kit);
     identifier_checks(kit);
     table_checks(kit);

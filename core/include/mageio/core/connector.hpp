@@ -153,6 +153,25 @@ class Connector {
   /// Reads one descriptor of a plan made on this or another instance with the same configuration.
   BatchReader load_partition(const std::string& descriptor);
 
+  /// Whether this instance can take a staged export (several writers, one swap): the plugin declares
+  /// MAGEIO_CAP_STAGED_EXPORT, answered ABI 1.1, and the instance is in process.
+  bool can_stage() const;
+  /// Why staged exports cannot be used on this instance, or "" when they can.
+  std::string stage_obstacle() const;
+  /// Begins a staged export of rows with `schema` (see "Staged exports" in mageio_abi.h); returns the
+  /// stage's descriptor. Throws NOT_IMPLEMENTED when !can_stage() or for an upsert, and, with
+  /// `one_writer_possible`, when the plugin says one export would be faster (MAGEIO_REQUEST_ONE_WRITER_POSSIBLE).
+  std::string stage_begin(const ExportOptions& options, const ArrowSchema& schema, bool one_writer_possible = false);
+  /// Writes every batch of `input` into the stage (all or nothing); on any instance with the same
+  /// configuration. When it fails because the input failed, the error carries the producer's status
+  /// and SQLSTATE, as export_data does.
+  int64_t stage_write(const std::string& stage, BatchReader& input);
+  /// The same for any stream (borrowed; the caller releases it).
+  int64_t stage_write(const std::string& stage, ArrowArrayStream* input);
+  /// Puts the staged rows in place (commit; checked against expected_rows unless -1) or discards them.
+  /// On the instance that began the stage, after every write has returned.
+  int64_t stage_finish(const std::string& stage, bool commit, int64_t expected_rows = -1);
+
   /// The first `rows` rows of a table (Mage's sample): a load of the table with a limit.
   BatchReader sample(const std::string& table, const std::string& schema = {}, int64_t rows = 10);
 
@@ -172,6 +191,9 @@ class Connector {
 
   /// Why partitions cannot be used on this instance, or "" when they can.
   std::string partition_obstacle() const;
+  sdk::ExportRequest export_request(const ExportOptions& options) const;
+  /// The export error, with the producer's status and SQLSTATE when the input's failure caused it.
+  [[noreturn]] static void rethrow_with_producer_error(const sdk::Error& error, const BatchReader& input);
 
   std::shared_ptr<const Plugin> plugin_;
   std::shared_ptr<Instance> instance_;
