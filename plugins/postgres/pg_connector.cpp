@@ -5,6 +5,7 @@
 #include "pg_load.hpp"
 #include "pg_partitions.hpp"
 #include "pg_sql.hpp"
+#include "pg_staged_export.hpp"
 #include "pg_types.hpp"
 
 #include <mageio/sdk/arrow_builder.hpp>
@@ -54,7 +55,8 @@ sdk::PluginInfo PostgresConnector::info() {
   info.description = "PostgreSQL through libpq, streaming with binary COPY";
   info.capabilities = MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_EXECUTE | MAGEIO_CAP_EXECUTE_QUERIES |
                       MAGEIO_CAP_ALTER_TABLE | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_UPSERT | MAGEIO_CAP_TRANSACTIONS |
-                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS;
+                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS |
+                      MAGEIO_CAP_STAGED_EXPORT;
   info.config_section = "PostgreSQL";
   info.config_keys = config_keys();
   // Exactly the types export creates a column for and load maps that column back to (pg_types.hpp).
@@ -95,6 +97,18 @@ std::vector<std::string> PostgresConnector::plan_partitions(const sdk::PlanReque
 
 std::unique_ptr<sdk::BatchSource> PostgresConnector::load_partition(const std::string& descriptor) {
   return postgres::load_partition(*pool_, descriptor);
+}
+
+std::string PostgresConnector::stage_begin(const sdk::StageRequest& request, const sdk::Schema& schema) {
+  return begin_stage(*pool_, request, schema);
+}
+
+int64_t PostgresConnector::stage_write(const std::string& stage, sdk::StreamReader& input) {
+  return write_stage(*pool_, stage, input);
+}
+
+int64_t PostgresConnector::stage_finish(const std::string& stage, bool commit, int64_t expected_rows) {
+  return finish_stage(*pool_, stage, commit, expected_rows);
 }
 
 std::string PostgresConnector::schema_of(const sdk::Target& target) const {

@@ -28,6 +28,10 @@ class PostgresConnector : public sdk::Connector {
   /// transaction stays open in this instance until the next plan or the close.
   std::vector<std::string> plan_partitions(const sdk::PlanRequest& request) override;
   std::unique_ptr<sdk::BatchSource> load_partition(const std::string& descriptor) override;
+  /// A staging table that several writers fill, put in place at the end (see pg_staged_export.hpp).
+  std::string stage_begin(const sdk::StageRequest& request, const sdk::Schema& schema) override;
+  int64_t stage_write(const std::string& stage, sdk::StreamReader& input) override;
+  int64_t stage_finish(const std::string& stage, bool commit, int64_t expected_rows) override;
 
  private:
   std::string schema_of(const sdk::Target& target) const;

@@ -1,6 +1,7 @@
 #include "pg_export.hpp"
 
 #include "copy_binary_writer.hpp"
+#include "pg_export_steps.hpp"
 #include "pg_catalog.hpp"
 #include "pg_sql.hpp"
 #include "pg_types.hpp"
@@ -20,6 +21,8 @@ std::string unused_name(const std::string& base, const std::set<std::string>& ta
   for (int i = 2; taken.count(name) > 0; ++i) name = base + std::to_string(i);
   return name;
 }
+
+}  // namespace
 
 // COPY the whole input into `table` (an SQL name) through the binary writer. On any failure the COPY is
 // ended with an error (so the server discards it) and the error is rethrown; the caller's transaction
@@ -73,14 +76,26 @@ void lock_name(Connection& connection, const std::string& purpose, const std::st
                          {"mageio " + purpose + " " + quoted_name}, what);
 }
 
-// What one export writes to, and the names its messages use.
-struct Destination {
-  std::string schema;
-  std::string table;
-  std::string target;     // quoted and qualified, for SQL
-  std::string described;  // schema.table, for messages
-  std::string what;       // "export to schema.table failed"
-};
+bool has_shape_of(const std::vector<TableColumn>& columns, const sdk::Schema& fields) {
+  if (columns.size() != fields.size()) return false;
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].name != fields[i].name || columns[i].type_text != pg_type_for(fields[i].type)) return false;
+  return true;
+}
+
+Destination destination_of(const ConnectionPool& pool, const sdk::Target& target) {
+  if (target.is_path()) throw sdk::invalid_argument("postgres exports to tables, not paths");
+  if (target.table.empty()) throw sdk::invalid_argument("give the table to export to");
+  Destination d;
+  d.schema = target.schema.empty() ? pool.settings().default_schema : target.schema;
+  d.table = target.table;
+  d.target = qualified_name(d.schema, d.table);
+  d.described = d.schema + "." + d.table;
+  d.what = "export to " + d.described + " failed";
+  return d;
+}
+
+namespace {
 
 // Applies if_exists to an existing table (fail, keep for append, truncate or drop for replace) under the
 // export lock; returns whether the table must be created.
@@ -99,11 +114,7 @@ bool settle_existing_table(Connection& connection, const Destination& d, sdk::If
     case sdk::IfExists::Fail: throw sdk::already_exists("table " + d.described + " already exists (if_exists is fail)");
     case sdk::IfExists::Append: return false;
     case sdk::IfExists::Replace: {
-      auto columns = table_columns(connection, d.schema, d.table);
-      bool same = columns.size() == fields.size();
-      for (size_t i = 0; same && i < columns.size(); ++i)
-        same = columns[i].name == fields[i].name && columns[i].type_text == pg_type_for(fields[i].type);
-      if (same) {
+      if (has_shape_of(table_columns(connection, d.schema, d.table), fields)) {
         // Same shape: keep the table (grants, indexes, constraints, dependent views) and its rows go.
         connection.exec("TRUNCATE TABLE " + d.target, d.what);
         return false;
@@ -114,6 +125,8 @@ bool settle_existing_table(Connection& connection, const Destination& d, sdk::If
   }
   return false;
 }
+
+}  // namespace
 
 // Creates the table (and its schema, and the unique index an upsert needs) for the input's columns.
 void create_table(Connection& connection, const Destination& d, const sdk::Schema& fields,
@@ -148,6 +161,8 @@ std::vector<TableColumn> match_columns(Connection& connection, const Destination
   }
   return targets;
 }
+
+namespace {
 
 // The INSERT ... SELECT from the staging table into the target: in input order, the last row of each key
 // winning an upsert with UPDATE.
@@ -247,14 +262,7 @@ int64_t copy_through_staging(Connection& connection, const Destination& d, const
 int64_t export_rows(ConnectionPool& pool, const sdk::ExportRequest& request, sdk::StreamReader& input) {
   const sdk::Options& options = request.options;
   options.finish();
-  if (request.target.is_path()) throw sdk::invalid_argument("postgres exports to tables, not paths");
-  if (request.target.table.empty()) throw sdk::invalid_argument("give the table to export to");
-  Destination d;
-  d.schema = request.target.schema.empty() ? pool.settings().default_schema : request.target.schema;
-  d.table = request.target.table;
-  d.target = qualified_name(d.schema, d.table);
-  d.described = d.schema + "." + d.table;
-  d.what = "export to " + d.described + " failed";
+  const Destination d = destination_of(pool, request.target);
 
   // The input's columns: names exactly as given, each at most once.
   const sdk::Schema& fields = input.schema();
