@@ -5,6 +5,7 @@
 #include "mysql_load.hpp"
 #include "mysql_partitions.hpp"
 #include "mysql_sql.hpp"
+#include "mysql_staged_export.hpp"
 #include "mysql_types.hpp"
 
 #include <mageio/sdk/plugin.hpp>
@@ -38,7 +39,8 @@ sdk::PluginInfo MysqlConnector::info() {
   info.description = "MySQL 8 and MariaDB servers, through MySQL Connector/C++";
   info.capabilities = MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_EXECUTE | MAGEIO_CAP_EXECUTE_QUERIES |
                       MAGEIO_CAP_ALTER_TABLE | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_UPSERT | MAGEIO_CAP_TRANSACTIONS |
-                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS;
+                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS |
+                      MAGEIO_CAP_STAGED_EXPORT;
   info.config_section = "MySQL";
   info.config_keys = {
       key("MYSQL_HOST", "host", ConfigType::String, "Server host name or address (one of this and MYSQL_UNIX_SOCKET)"),
@@ -151,6 +153,18 @@ std::vector<std::string> MysqlConnector::plan_partitions(const sdk::PlanRequest&
 
 std::unique_ptr<sdk::BatchSource> MysqlConnector::load_partition(const std::string& descriptor) {
   return mysql::load_partition(session_, descriptor);
+}
+
+std::string MysqlConnector::stage_begin(const sdk::StageRequest& request, const sdk::Schema& schema) {
+  return begin_stage(session_, request, schema);
+}
+
+int64_t MysqlConnector::stage_write(const std::string& stage, sdk::StreamReader& input) {
+  return write_stage(session_, stage, input);
+}
+
+int64_t MysqlConnector::stage_finish(const std::string& stage, bool commit, int64_t expected_rows) {
+  return finish_stage(session_, stage, commit, expected_rows);
 }
 
 int64_t MysqlConnector::export_data(const sdk::ExportRequest& request, sdk::StreamReader& input) {

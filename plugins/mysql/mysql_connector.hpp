@@ -67,6 +67,10 @@ class MysqlConnector : public sdk::Connector {
   bool table_exists(const sdk::Target& target) override;
   /// Ranges of an integer key or of partition_on (see mysql_partitions.hpp).
   std::vector<std::string> plan_partitions(const sdk::PlanRequest& request) override;
+  /// A staging table that several writers fill, put in place at the end (see mysql_staged_export.hpp).
+  std::string stage_begin(const sdk::StageRequest& request, const sdk::Schema& schema) override;
+  int64_t stage_write(const std::string& stage, sdk::StreamReader& input) override;
+  int64_t stage_finish(const std::string& stage, bool commit, int64_t expected_rows) override;
   std::unique_ptr<sdk::BatchSource> load_partition(const std::string& descriptor) override;
 
  private:

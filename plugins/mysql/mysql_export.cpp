@@ -1,6 +1,7 @@
 #include "mysql_export.hpp"
 
 #include "mysql_catalog.hpp"
+#include "mysql_export_steps.hpp"
 #include "mysql_encode.hpp"
 #include "mysql_export_writer.hpp"
 #include "mysql_infile.hpp"
@@ -20,11 +21,10 @@
 #include <optional>
 
 namespace mageio::mysql {
-namespace {
 
 // Cleanup after a failure. When the connection itself is gone, the server has already rolled back, and a
 // DROP of a staging table is retried by the next operation (after it reconnects).
-void run_quietly(Session& session, const std::string& sql, bool retry_later = false) {
+void run_quietly(Session& session, const std::string& sql, bool retry_later) {
   try {
     session.run(sql, "cleanup");
   } catch (const std::exception& e) {
@@ -37,7 +37,7 @@ void run_quietly(Session& session, const std::string& sql, bool retry_later = fa
 // transaction of a LOAD DATA connection (`loaded`), that is committed last, once everything else succeeded;
 // on failure it is rolled back (its destructor) before the caller cleans up.
 int64_t in_transaction(Session& session, const std::string& context, const std::function<int64_t()>& body,
-                       std::unique_ptr<LoadConnection>* loaded = nullptr) {
+                       std::unique_ptr<LoadConnection>* loaded) {
   session.run("START TRANSACTION", context);
   try {
     int64_t rows = body();
@@ -124,8 +124,8 @@ void plan_append(Session& session, Plan& plan, const TableInfo& table, const sdk
   }
 }
 
-constexpr int kTableExists = 1050;  // ER_TABLE_EXISTS_ERROR
-constexpr int kNoSuchTable = 1146;  // ER_NO_SUCH_TABLE
+namespace {
+
 constexpr int kPublishAttempts = 5;
 
 // Runs one data-changing statement with warnings as errors (as every export statement).
@@ -140,6 +140,8 @@ int64_t run_strict(Session& session, const std::string& sql, const std::string& 
     throw session.error(e, context);
   }
 }
+
+}  // namespace
 
 // The target appeared after we looked (another export created it): copy the staged rows into it in one
 // transaction, mapped by column name, with the same upsert rules as an append. Throws kNoSuchTable's
@@ -178,7 +180,17 @@ void swap_in(Session& session, const Plan& plan, const std::string& schema, cons
   }
 }
 
-}  // namespace
+Method chosen_method(Session& session, Method method, bool upsert) {
+  const bool local_infile = session.settings().allow_local_infile && session.server().local_infile;
+  if (method == Method::LoadData && !local_infile)
+    throw sdk::invalid_argument(
+        "method load_data needs LOAD DATA LOCAL INFILE: set MYSQL_ALLOW_LOCAL_INFILE: true, and the server's "
+        "local_infile must be ON (it is " +
+        std::string(session.server().local_infile ? "ON" : "OFF") + ")");
+  if (method == Method::LoadData && upsert)
+    throw sdk::invalid_argument("method load_data cannot upsert (LOAD DATA has no ON DUPLICATE KEY UPDATE)");
+  return method == Method::Auto ? (local_infile && !upsert ? Method::LoadData : Method::Insert) : method;
+}
 
 std::string create_table_sql(const std::string& qualified, const sdk::Schema& schema,
                              const std::vector<std::string>& unique_columns, std::string_view key_text_collation) {
@@ -245,15 +257,7 @@ int64_t export_rows(const std::shared_ptr<Session>& session_ptr, sdk::ExportRequ
   if (existing && existing->is_view && request.if_exists == sdk::IfExists::Replace)
     throw sdk::invalid_argument(described + " is a view; replace only replaces tables");
 
-  const bool local_infile = session.settings().allow_local_infile && session.server().local_infile;
-  if (method == Method::LoadData && !local_infile)
-    throw sdk::invalid_argument(
-        "method load_data needs LOAD DATA LOCAL INFILE: set MYSQL_ALLOW_LOCAL_INFILE: true, and the server's "
-        "local_infile must be ON (it is " +
-        std::string(session.server().local_infile ? "ON" : "OFF") + ")");
-  if (method == Method::LoadData && upsert)
-    throw sdk::invalid_argument("method load_data cannot upsert (LOAD DATA has no ON DUPLICATE KEY UPDATE)");
-  plan.method = method == Method::Auto ? (local_infile && !upsert ? Method::LoadData : Method::Insert) : method;
+  plan.method = chosen_method(session, method, upsert);
   plan.chosen_automatically = method == Method::Auto;
 
   std::unique_ptr<LoadConnection> loaded;  // a LOAD DATA's connection, its rows not yet committed
