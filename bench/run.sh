@@ -428,7 +428,14 @@ if [ $want_pg = 1 ]; then
   add pg_copy mageio '`copy postgres postgres`' \
     "$mageio copy postgres postgres --table bench_src --to-table bench_dst --if-exists replace" \
     vs=pg_copy_native 'target=pg_copy_native:<=:1.30' prep="$pg_drop" check='same_as_source pg' srv=pg
-  group pg_copy_native pg_copy
+  # Partitioned copies (issue 15): N readers under one snapshot, N COPY writers into one staging table,
+  # one rename at the end (a new table: the stage is the table).
+  for n in 2 4; do
+    add pg_copy_p$n mageio "\`copy postgres postgres --partitions $n\` ($n writers into a stage)" \
+      "$mageio copy postgres postgres --table bench_src --to-table bench_dst --if-exists replace --partitions $n" \
+      vs=pg_copy prep="$pg_drop" check='same_as_source pg' srv=pg
+  done
+  group pg_copy_native pg_copy pg_copy_p2 pg_copy_p4
 fi
 
 if [ $want_my = 1 ]; then
@@ -460,7 +467,13 @@ if [ $want_pg = 1 ] && [ $want_my = 1 ]; then
   add copy_my_pg mageio '`copy mysql postgres`' \
     "$mageio copy mysql postgres --table bench_src --to-table bench_dst --if-exists replace" \
     prep="$pg_drop" check='same_as_source pg' srv=pg,my
-  group copy_pg_my copy_my_pg
+  add copy_pg_my_p4 mageio '`copy postgres mysql --partitions 4` (4 LOAD DATA writers into a stage)' \
+    "$mageio copy postgres mysql --table bench_src --to-table bench_dst --if-exists replace --partitions 4" \
+    vs=copy_pg_my prep="$my_drop" check='same_as_source my' srv=pg,my
+  add copy_my_pg_p4 mageio '`copy mysql postgres --partitions 4 --partition-on id` (4 COPY writers into a stage)' \
+    "$mageio copy mysql postgres --table bench_src --to-table bench_dst --if-exists replace --partitions 4 --partition-on id" \
+    vs=copy_my_pg prep="$pg_drop" check='same_as_source pg' srv=pg,my
+  group copy_pg_my copy_my_pg copy_pg_my_p4 copy_my_pg_p4
 fi
 
 if [ $want_lite = 1 ]; then
@@ -477,6 +490,13 @@ if [ $want_lite = 1 ]; then
     "$mageio --set SQLITE_DATABASE=src.sqlite load sqlite --query 'SELECT * FROM bench_src' --format null" \
     vs=lite_load_native check=expect_stdout
   group lite_load_native lite_load
+  # The file plugin reading JSON Lines (src.jsonl, written untimed from src.csv by mageio): one stream,
+  # and --partitions 2 (byte ranges of whole lines, read in two threads) on the same file.
+  add file_jsonl_load mageio '`load file` JSON Lines drained' \
+    "$mageio load file --path src.jsonl --format null" check=expect_stdout
+  add file_jsonl_load_p2 mageio '`load file` JSON Lines drained, `--partitions 2`' \
+    "$mageio load file --path src.jsonl --format null --partitions 2" vs=file_jsonl_load check=expect_stdout
+  group file_jsonl_load file_jsonl_load_p2
 fi
 
 # --- measuring ------------------------------------------------------------------------------------------
@@ -515,6 +535,7 @@ for size in "${sizes[@]}"; do
   fi
   if [ $want_lite = 1 ]; then
     lite_generate
+    eval "$mageio load file --path src.csv $types --format jsonl --output src.jsonl"
     lite_source=$(lite_fingerprint src.sqlite bench_src)
   fi
   # Read each source table once, untimed, so that the first measured run does not find a cold cache.

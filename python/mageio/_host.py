@@ -495,9 +495,19 @@ def copy(
     unique_conflict_method: str = "update",
     to_options: Mapping[str, Any] | None = None,
     progress: ProgressArg = None,
+    partitions: int = 1,
+    partition_on: str | None = None,
 ) -> int:
     """Streams rows from ``source`` (a query, table or path) into ``destination`` (``to_table`` or
-    ``to_path``) inside the host: Python never touches the rows. Returns the rows written."""
+    ``to_path``) inside the host: Python never touches the rows. Returns the rows written.
+
+    With ``partitions`` > 1 (or ``partition_on``) the source is read in that many partitions on connectors of
+    their own, in parallel threads, and -- when the destination takes parallel writers (postgres, mysql) and
+    a stage would not write every row twice -- written by as many writers into one staging table put in
+    place at the end; otherwise the partitions feed one export. Either way the destination changes once,
+    at the end, or not at all. The connectors are opened like ``source`` and ``destination``."""
+    if not isinstance(partitions, int) or isinstance(partitions, bool) or partitions < 1:
+        raise ValueError(f"mageio.copy: partitions must be an int of at least 1, not {partitions!r}")
     bar = _Progress(progress, f"{source.plugin} -> {destination.plugin}")
     try:
         return _mageio.copy(
@@ -517,6 +527,8 @@ def copy(
             unique_conflict_method,
             dict(to_options) if to_options else None,
             bar.callback,
+            partitions,
+            partition_on or "",
         )
     finally:
         bar.close()

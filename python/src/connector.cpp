@@ -1,6 +1,7 @@
 // mageio._mageio.Connector: one open plugin instance, and copy() between two of them.
 #include "connector.hpp"
 
+#include <mageio/core/partitioned_copy.hpp>
 #include <mageio/core/partitioned_load.hpp>
 #include <mageio/sdk/requests.hpp>
 
@@ -87,29 +88,29 @@ std::unique_ptr<Connector> PyConnector::open_another(std::shared_ptr<HostCallbac
   return recipe_.plugin->open(recipe_.config, std::move(host), recipe_.secrets, recipe_.open);
 }
 
+std::unique_ptr<Connector> PyConnector::open_another_logging_here() const {
+  Session* raw = session_.get();
+  auto host = std::make_shared<HostCallbacks>();
+  host->on_log = [raw, secrets = recipe_.secrets](int32_t level, const std::string& message) {
+    std::lock_guard<std::mutex> lock(raw->log_mutex);
+    if (raw->logs.size() < 1000) raw->logs.emplace_back(level, mask_secrets(message, secrets));
+  };
+  return open_another(std::move(host));
+}
+
 std::unique_ptr<Reader> PyConnector::load_partitioned(const PartitionOptions& options, bool unordered,
                                                       nb::handle progress) {
   get("load");
   BusyGuard busy({session_.get()}, "load");
   std::optional<BatchReader> reader;
   reset_progress();
-  Session* raw = session_.get();
-  const auto secrets = recipe_.secrets;
   run_interruptible(
       [&] {
         // The planner reports through this connector's callbacks (progress is the partitions' sum); each
         // partition connector has its own (partitioned_load sets their progress) and logs here too.
         auto planner = open_another(session_->host);
         reader.emplace(partitioned_load(
-            std::move(planner),
-            [&] {
-              auto host = std::make_shared<HostCallbacks>();
-              host->on_log = [raw, secrets](int32_t level, const std::string& message) {
-                std::lock_guard<std::mutex> lock(raw->log_mutex);
-                if (raw->logs.size() < 1000) raw->logs.emplace_back(level, mask_secrets(message, secrets));
-              };
-              return open_another(std::move(host));
-            },
+            std::move(planner), [&] { return open_another_logging_here(); },
             PartitionedLoadOptions{.plan = options, .unordered = unordered}));
       },
       {session_.get()}, progress);
@@ -217,7 +218,7 @@ void PyConnector::reset_progress() {
   session_->total_rows.store(-1);
 }
 
-int64_t copy(PyConnector& source, const LoadOptions& load, PyConnector& destination, const ExportOptions& options,
+int64_t copy(PyConnector& source, const PartitionOptions& load, PyConnector& destination, const ExportOptions& options,
              nb::handle progress) {
   Connector& from = source.get("copy");
   Connector& to = destination.get("copy");
@@ -226,10 +227,21 @@ int64_t copy(PyConnector& source, const LoadOptions& load, PyConnector& destinat
   BusyGuard busy(sessions, "copy");
   source.reset_progress();
   int64_t rows = 0;
+  const bool partitioned = load.partitions > 1 || !load.partition_on.empty();
   run_interruptible(
       [&] {
-        BatchReader reader = from.load(load);
-        rows = to.export_data(options, reader.stream());
+        if (!partitioned) {
+          BatchReader reader = from.load(load.load);
+          rows = to.export_data(options, reader.stream());
+          return;
+        }
+        // Connectors of their own, opened like these two: the planner and the destination report and log
+        // through the sessions' callbacks (the planner's progress is the partitions' sum).
+        rows = partitioned_copy({.source = source.open_another(source.session()->host),
+                                 .open_source = [&] { return source.open_another_logging_here(); },
+                                 .destination = destination.open_another(destination.session()->host),
+                                 .open_destination = [&] { return destination.open_another_logging_here(); }},
+                                PartitionedLoadOptions{.plan = load}, options);
       },
       sessions, progress);
   return rows;

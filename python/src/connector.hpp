@@ -52,10 +52,16 @@ class PyConnector {
   std::unique_ptr<Connector> connector_;
   Recipe recipe_;
 
+ public:
+  /// Another connector opened like this one: with `host`, or with callbacks of its own whose log lines
+  /// go to this connector's session (for partition connectors).
   std::unique_ptr<Connector> open_another(std::shared_ptr<HostCallbacks> host) const;
+  std::unique_ptr<Connector> open_another_logging_here() const;
 };
 
-int64_t copy(PyConnector& source, const LoadOptions& load, PyConnector& destination, const ExportOptions& options,
+/// Streams `load` (partitioned when it asks for more than one partition: N readers, and N writers into
+/// a stage of the destination when it can take them) into `options`' target.
+int64_t copy(PyConnector& source, const PartitionOptions& load, PyConnector& destination, const ExportOptions& options,
              nb::handle progress);
 
 }  // namespace mageio::python

@@ -118,6 +118,38 @@ def test_copy_postgres_to_mysql(pg, my, table_name):
     my.execute(f"drop table {table_name}")
 
 
+def test_partitioned_copy_postgres_to_mysql_and_back(pg, my, table_name):
+    """copy(partitions=4): four readers and four writers into a stage, put in place once; a failing
+    partition leaves the destination as it was, naming the partition."""
+    pg.execute(
+        f"create table {table_name} as select g as id, g * 3 as v, 'row ' || g as s from generate_series(1, 20000) g"
+    )
+    try:
+        assert mageio.copy(pg, my, table=table_name, to_table=table_name, partitions=4) == 20000
+        back = table_name + "_back"
+        assert mageio.copy(my, pg, table=table_name, to_table=back, partitions=3, partition_on="id") == 20000
+        diff = pg.load(
+            f"select count(*) as n from (select * from {table_name} except select * from {back}) x"
+        ).read_all()
+        assert diff.column("n").to_pylist() == [0]
+        my.execute(f"create table {table_name}_keep (id int primary key, v int)")
+        my.execute(f"insert into {table_name}_keep values (-1, 1)")
+        failing = f"select id, case when id = 15000 then 1 / (id - 15000) else v end as v from {table_name}"
+        with pytest.raises(mageio.Error, match=r"division by zero.*partition \d of 4.*was left as it was"):
+            mageio.copy(
+                pg, my, failing, to_table=f"{table_name}_keep", if_exists="replace", partitions=4, partition_on="id"
+            )
+        rows = my.load(f"select * from {table_name}_keep").read_all().to_pylist()
+        assert rows == [{"id": -1, "v": 1}]
+        with pytest.raises(ValueError, match="partitions must be an int of at least 1"):
+            mageio.copy(pg, my, table=table_name, to_table=table_name, partitions=0)
+    finally:
+        pg.execute(f"drop table if exists {table_name}")
+        pg.execute(f"drop table if exists {table_name}_back")
+        my.execute(f"drop table if exists {table_name}")
+        my.execute(f"drop table if exists {table_name}_keep")
+
+
 def test_execute_rows_then_export_then_exit(io_config, table_name):
     # The teardown crash of an earlier attempt: rows from execute, an export, objects alive at exit.
     script = textwrap.dedent(f"""
