@@ -260,11 +260,12 @@ std::string Connector::stage_begin(const ExportOptions& options, const ArrowSche
   if (auto obstacle = stage_obstacle(); !obstacle.empty()) throw sdk::not_implemented(obstacle);
   if (!options.unique_constraints.empty())
     throw sdk::not_implemented(plugin_->name() + " stage_begin: upserts are not staged (use one export)");
-  std::string text =
-      sdk::to_json(sdk::StageRequest{.export_request = export_request(options), .one_writer_possible = one_writer_possible});
+  std::string text = sdk::to_json(
+      sdk::StageRequest{.export_request = export_request(options), .one_writer_possible = one_writer_possible});
   ErrorSlot slot;
   StageSlot stage;
-  MageioStatus status = instance_->slots->stage_begin(instance_->handle, text.c_str(), &schema, &stage.stage, &slot.error);
+  MageioStatus status =
+      instance_->slots->stage_begin(instance_->handle, text.c_str(), &schema, &stage.stage, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
   if (stage.stage.release == nullptr || stage.stage.descriptor == nullptr || *stage.stage.descriptor == '\0')
     throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " stage_begin: returned OK but no stage descriptor");
@@ -292,8 +293,8 @@ int64_t Connector::stage_finish(const std::string& stage, bool commit, int64_t e
   if (auto obstacle = stage_obstacle(); !obstacle.empty()) throw sdk::not_implemented(obstacle);
   ErrorSlot slot;
   int64_t rows = 0;
-  MageioStatus status =
-      instance_->slots->stage_finish(instance_->handle, stage.c_str(), commit ? 1 : 0, expected_rows, &rows, &slot.error);
+  MageioStatus status = instance_->slots->stage_finish(instance_->handle, stage.c_str(), commit ? 1 : 0, expected_rows,
+                                                       &rows, &slot.error);
   if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
   return rows;
 }

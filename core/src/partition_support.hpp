@@ -7,9 +7,9 @@
 
 #include <cstdint>
 #include <exception>
-#include <string>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace mageio::detail {

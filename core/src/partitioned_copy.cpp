@@ -27,8 +27,7 @@ std::string described(const ExportOptions& options) {
 }
 
 void say_one_writer(Connector& destination, const std::string& because) {
-  log_line(destination, MAGEIO_LOG_INFO,
-           "the partitions feed one writer (" + because + "); the export stays atomic");
+  log_line(destination, MAGEIO_LOG_INFO, "the partitions feed one writer (" + because + "); the export stays atomic");
 }
 
 // The partitions of a plan, each read on its own connector and written by its own writer.
@@ -84,8 +83,8 @@ class PartitionPairs {
     try {
       if (!readers_[index]) readers_[index].emplace(sources_[index]->load_partition(descriptors_[index]));
       if (!detail::same_columns(readers_[index]->schema(), columns_))
-        throw sdk::Error(MAGEIO_STATUS_INTERNAL, "partition " + std::to_string(index + 1) +
-                                                     " has other columns or types than partition 1");
+        throw sdk::Error(MAGEIO_STATUS_INTERNAL,
+                         "partition " + std::to_string(index + 1) + " has other columns or types than partition 1");
       rows_[index] = writers_[index]->stage_write(stage, *readers_[index]);
       readers_[index].reset();
     } catch (...) {

@@ -199,7 +199,8 @@ BatchReader partitioned_load(std::unique_ptr<Connector> planner,
   return load_planned_partitions(std::move(planner), std::move(connectors), std::move(descriptors), options);
 }
 
-BatchReader load_planned_partitions(std::unique_ptr<Connector> planner, std::vector<std::unique_ptr<Connector>> connectors,
+BatchReader load_planned_partitions(std::unique_ptr<Connector> planner,
+                                    std::vector<std::unique_ptr<Connector>> connectors,
                                     std::vector<std::string> descriptors, const PartitionedLoadOptions& options) {
   if (connectors.size() != descriptors.size())
     throw sdk::Error(MAGEIO_STATUS_INTERNAL, "load_planned_partitions: one connector per descriptor is needed");

@@ -39,8 +39,7 @@ sdk::PluginInfo MysqlConnector::info() {
   info.description = "MySQL 8 and MariaDB servers, through MySQL Connector/C++";
   info.capabilities = MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_EXECUTE | MAGEIO_CAP_EXECUTE_QUERIES |
                       MAGEIO_CAP_ALTER_TABLE | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_UPSERT | MAGEIO_CAP_TRANSACTIONS |
-                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS |
-                      MAGEIO_CAP_STAGED_EXPORT;
+                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS | MAGEIO_CAP_STAGED_EXPORT;
   info.config_section = "MySQL";
   info.config_keys = {
       key("MYSQL_HOST", "host", ConfigType::String, "Server host name or address (one of this and MYSQL_UNIX_SOCKET)"),

@@ -1,8 +1,8 @@
 #include "mysql_export.hpp"
 
 #include "mysql_catalog.hpp"
-#include "mysql_export_steps.hpp"
 #include "mysql_encode.hpp"
+#include "mysql_export_steps.hpp"
 #include "mysql_export_writer.hpp"
 #include "mysql_infile.hpp"
 #include "mysql_side_tables.hpp"

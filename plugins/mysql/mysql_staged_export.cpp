@@ -86,7 +86,8 @@ void put_in_place(Session& session, const Stage& stage, const Plan& staged) {
     case sdk::IfExists::Fail:
       throw sdk::already_exists("table " + stage.described() + " already exists (if_exists is fail)");
     case sdk::IfExists::Replace:
-      if (existing->is_view) throw sdk::invalid_argument(stage.described() + " is a view; replace only replaces tables");
+      if (existing->is_view)
+        throw sdk::invalid_argument(stage.described() + " is a view; replace only replaces tables");
       swap_in(session, staged, stage.schema, qualified_name(stage.schema, existing->name), stage.table,
               stage.described());
       return;

@@ -55,8 +55,7 @@ sdk::PluginInfo PostgresConnector::info() {
   info.description = "PostgreSQL through libpq, streaming with binary COPY";
   info.capabilities = MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_EXECUTE | MAGEIO_CAP_EXECUTE_QUERIES |
                       MAGEIO_CAP_ALTER_TABLE | MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_UPSERT | MAGEIO_CAP_TRANSACTIONS |
-                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS |
-                      MAGEIO_CAP_STAGED_EXPORT;
+                      MAGEIO_CAP_LOAD_QUERY | MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS | MAGEIO_CAP_STAGED_EXPORT;
   info.config_section = "PostgreSQL";
   info.config_keys = config_keys();
   // Exactly the types export creates a column for and load maps that column back to (pg_types.hpp).

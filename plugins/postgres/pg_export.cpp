@@ -1,8 +1,8 @@
 #include "pg_export.hpp"
 
 #include "copy_binary_writer.hpp"
-#include "pg_export_steps.hpp"
 #include "pg_catalog.hpp"
+#include "pg_export_steps.hpp"
 #include "pg_sql.hpp"
 #include "pg_types.hpp"
 

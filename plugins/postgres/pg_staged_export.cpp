@@ -17,8 +17,8 @@ constexpr const char* kStageKind = "stage";
 // What a stage descriptor says: where the stage is and what finishing does with it.
 struct Stage {
   Destination target;
-  std::string name;    // the stage table, in target.schema
-  std::string sql;     // quoted and qualified
+  std::string name;  // the stage table, in target.schema
+  std::string sql;   // quoted and qualified
   sdk::IfExists if_exists = sdk::IfExists::Fail;
   bool created_schema = false;  // begin created target.schema for it: drop it again when discarding
 };
@@ -55,8 +55,8 @@ Stage parse_stage(const ConnectionPool& pool, const std::string& text) {
   if (descriptor.string("kind") != kStageKind)
     throw sdk::invalid_argument("not a stage descriptor (a " + descriptor.string("kind") + " descriptor)");
   Stage stage;
-  stage.target = destination_of(pool, sdk::Target{.table = descriptor.string("table"),
-                                                  .schema = descriptor.string("schema")});
+  stage.target =
+      destination_of(pool, sdk::Target{.table = descriptor.string("table"), .schema = descriptor.string("schema")});
   stage.name = descriptor.string("stage");
   stage.sql = qualified_name(stage.target.schema, stage.name);
   stage.if_exists = if_exists_of(descriptor.string("if_exists"));
@@ -144,8 +144,7 @@ void put_in_place(Connection& connection, const Stage& stage) {
                                 "'); export writes to tables");
   if (!kind) return rename_into_place(connection, stage);
   switch (stage.if_exists) {
-    case sdk::IfExists::Fail:
-      throw sdk::already_exists("table " + d.described + " already exists (if_exists is fail)");
+    case sdk::IfExists::Fail: throw sdk::already_exists("table " + d.described + " already exists (if_exists is fail)");
     case sdk::IfExists::Append: return insert_stage_rows(connection, stage);
     case sdk::IfExists::Replace:
       if (same_columns(table_columns(connection, d.schema, d.table), table_columns(connection, d.schema, stage.name))) {
@@ -167,7 +166,8 @@ int64_t staged_rows(Connection& connection, const Stage& stage) {
 bool rows_would_be_written_twice(Connection& connection, const Destination& d, const sdk::ExportRequest& request,
                                  const sdk::Schema& fields) {
   if (request.if_exists == sdk::IfExists::Append) return true;
-  return request.if_exists == sdk::IfExists::Replace && has_shape_of(table_columns(connection, d.schema, d.table), fields);
+  return request.if_exists == sdk::IfExists::Replace &&
+         has_shape_of(table_columns(connection, d.schema, d.table), fields);
 }
 
 }  // namespace

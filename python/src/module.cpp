@@ -257,13 +257,13 @@ NB_MODULE(_mageio, m) {
          const std::string& if_exists, const std::vector<std::string>& unique_constraints,
          const std::string& conflict_method, nb::handle export_opts, nb::handle progress, int64_t partitions,
          const std::string& partition_on) {
-        return copy(source,
-                    partition_options(load_options(query, table, schema, path, limit, std::nullopt, load_opts),
-                                      partitions, partition_on, nb::none(), nb::none()),
-                    destination,
-                    export_options(to_table, to_schema, to_path, if_exists, unique_constraints, conflict_method,
-                                   export_opts),
-                    progress);
+        return copy(
+            source,
+            partition_options(load_options(query, table, schema, path, limit, std::nullopt, load_opts), partitions,
+                              partition_on, nb::none(), nb::none()),
+            destination,
+            export_options(to_table, to_schema, to_path, if_exists, unique_constraints, conflict_method, export_opts),
+            progress);
       },
       nb::arg("source"), nb::arg("destination"), nb::arg("query"), nb::arg("table"), nb::arg("schema"), nb::arg("path"),
       nb::arg("limit").none(), nb::arg("options").none(), nb::arg("to_table"), nb::arg("to_schema"), nb::arg("to_path"),

@@ -147,8 +147,8 @@ StageRequest parse_stage_request(std::string_view text) {
   json::object object = parse_object(text, "stage_begin");
   reject_unknown_keys(object,
                       {MAGEIO_REQUEST_TABLE, MAGEIO_REQUEST_SCHEMA, MAGEIO_REQUEST_PATH, MAGEIO_REQUEST_IF_EXISTS,
-                       MAGEIO_REQUEST_UNIQUE_CONSTRAINTS, MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD,
-                       MAGEIO_REQUEST_OPTIONS, MAGEIO_REQUEST_ONE_WRITER_POSSIBLE},
+                       MAGEIO_REQUEST_UNIQUE_CONSTRAINTS, MAGEIO_REQUEST_UNIQUE_CONFLICT_METHOD, MAGEIO_REQUEST_OPTIONS,
+                       MAGEIO_REQUEST_ONE_WRITER_POSSIBLE},
                       "stage_begin");
   StageRequest request;
   if (const json::value* flag = object.if_contains(MAGEIO_REQUEST_ONE_WRITER_POSSIBLE)) {

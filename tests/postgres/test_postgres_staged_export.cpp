@@ -263,9 +263,7 @@ TEST_CASE("postgres partitioned copy: a destination without staged exports gets 
   mageio::test::TempDir work;
   auto sqlite = mageio::test::bundled_registry().find("sqlite");
   CHECK_FALSE(sqlite->has(MAGEIO_CAP_STAGED_EXPORT));
-  auto open_sqlite = [&] {
-    return sqlite->open(boost::json::object{{"SQLITE_DATABASE", (work / "one.db").string()}});
-  };
+  auto open_sqlite = [&] { return sqlite->open(boost::json::object{{"SQLITE_DATABASE", (work / "one.db").string()}}); };
   std::vector<std::string> logs;
   auto host = std::make_shared<mageio::HostCallbacks>();
   host->on_log = [&](int32_t, const std::string& line) { logs.push_back(line); };
@@ -290,8 +288,8 @@ TEST_CASE("postgres partitioned copy through the CLI: copy postgres postgres --p
   const std::string source = make_source(*db, 20000);
   const std::string target = pgtest::unique_name("pcopy_cli");
   mageio::test::TempDir work;
-  std::vector<std::string> args = {"copy", "postgres", "postgres", "--table", source, "--to-table", target,
-                                   "--partitions", "4"};
+  std::vector<std::string> args = {"copy",       "postgres", "postgres",     "--table", source,
+                                   "--to-table", target,     "--partitions", "4"};
   for (const auto& [key, value] : pgtest::config(*server)) {
     args.push_back("--set");
     args.push_back(std::string(key) + "=" + std::string(value.as_string()));

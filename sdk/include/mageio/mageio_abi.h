@@ -680,9 +680,8 @@ typedef MageioStatus (*MageioStageBeginFn)(MageioInstance* instance, const char*
  * Thread contract: an instance operation; writes into one stage may run at the same time on different
  *   instances, from different threads or processes.
  */
-typedef MageioStatus (*MageioStageWriteFn)(MageioInstance* instance, const char* stage,
-                                           struct ArrowArrayStream* input, int64_t* rows_written,
-                                           struct MageioError* error);
+typedef MageioStatus (*MageioStageWriteFn)(MageioInstance* instance, const char* stage, struct ArrowArrayStream* input,
+                                           int64_t* rows_written, struct MageioError* error);
 
 /**
  * Finishes a staged export: puts the staged rows in place, or discards them. Since 1.1. Capability
@@ -699,8 +698,7 @@ typedef MageioStatus (*MageioStageWriteFn)(MageioInstance* instance, const char*
  * Thread contract: an instance operation, after every stage_write into the stage has returned.
  */
 typedef MageioStatus (*MageioStageFinishFn)(MageioInstance* instance, const char* stage, int32_t commit,
-                                            int64_t expected_rows, int64_t* rows_written,
-                                            struct MageioError* error);
+                                            int64_t expected_rows, int64_t* rows_written, struct MageioError* error);
 
 /* ================================================================================================
  * The descriptor

@@ -21,12 +21,17 @@ ExportOptions options_for(const Target& target, sdk::IfExists mode) {
   return ExportOptions{.table = target.table, .path = target.path, .if_exists = mode};
 }
 
-// Begins a stage for rows shaped like `sample`; FAILs naming the call when it fails or leaks a secret.
-std::string begin(Kit& kit, const Target& target, sdk::IfExists mode, const Table& sample) {
+// The Arrow schema of rows shaped like `sample`, as a stage is begun with.
+void schema_of(const Table& sample, sdk::OwnedSchema& schema) {
   Stream stream(sample);
-  sdk::OwnedSchema schema;
   ArrowArrayStream* raw = stream.get();
   require(raw->get_schema(raw, &schema.schema) == 0, "the kit's own stream gave no schema");
+}
+
+// Begins a stage for rows shaped like `sample`; FAILs naming the call when it fails or leaks a secret.
+std::string begin(Kit& kit, const Target& target, sdk::IfExists mode, const Table& sample) {
+  sdk::OwnedSchema schema;
+  schema_of(sample, schema);
   std::string stage;
   try {
     stage = kit.connector().stage_begin(options_for(target, mode), schema.schema);
@@ -45,9 +50,9 @@ void write(Kit& kit, const std::string& stage, const Table& part, int index) {
   Stream stream(part);
   try {
     const int64_t rows = instance->stage_write(stage, stream.get());
-    require(rows == static_cast<int64_t>(part.rows.size()),
-            "stage_write " + std::to_string(index) + " reported " + std::to_string(rows) + " rows for " +
-                std::to_string(part.rows.size()));
+    require(rows == static_cast<int64_t>(part.rows.size()), "stage_write " + std::to_string(index) + " reported " +
+                                                                std::to_string(rows) + " rows for " +
+                                                                std::to_string(part.rows.size()));
   } catch (const sdk::Error& error) {
     fail("stage_write " + std::to_string(index) + " failed: " + describe_error(error));
   }
@@ -105,11 +110,15 @@ void stage_checks(Kit& kit) {
     const std::string miscounted = begin(kit, target, sdk::IfExists::Replace, part);
     write(kit, miscounted, part, 1);
     kit.expect_error("stage_finish expecting 39 rows of a stage holding 40",
-                     [&] { kit.connector().stage_finish(miscounted, true, 39); },
-                     {MAGEIO_STATUS_INVALID_ARGUMENT});
+                     [&] { kit.connector().stage_finish(miscounted, true, 39); }, {MAGEIO_STATUS_INVALID_ARGUMENT});
     kit.expect_content(kit.connector(), target, before, "after a refused stage_finish");
     kit.expect_error("stage_begin with if_exists=fail on an existing target",
-                     [&] { begin(kit, target, sdk::IfExists::Fail, part); }, {MAGEIO_STATUS_ALREADY_EXISTS});
+                     [&] {
+                       sdk::OwnedSchema schema;
+                       schema_of(part, schema);
+                       kit.connector().stage_begin(options_for(target, sdk::IfExists::Fail), schema.schema);
+                     },
+                     {MAGEIO_STATUS_ALREADY_EXISTS});
   });
 }
 

@@ -44,7 +44,8 @@ BatchReader partitioned_load(std::unique_ptr<Connector> planner,
 /// The reading half of partitioned_load, for a host that planned already: reads `descriptors[i]` on
 /// `connectors[i]` in parallel threads as one stream, keeping `planner` (the plan's consistent state)
 /// alive as long as the reader. Only options.unordered and options.queue_batches are used.
-BatchReader load_planned_partitions(std::unique_ptr<Connector> planner, std::vector<std::unique_ptr<Connector>> connectors,
+BatchReader load_planned_partitions(std::unique_ptr<Connector> planner,
+                                    std::vector<std::unique_ptr<Connector>> connectors,
                                     std::vector<std::string> descriptors, const PartitionedLoadOptions& options);
 
 }  // namespace mageio
