@@ -2,6 +2,8 @@
 // loaded on a fresh instance and read in partition order, give the single load's schema and rows, row
 // for row, in CSV and JSON Lines, whatever the file's shape; what cannot be split is one partition, said
 // in a log line; a file that changed since the plan is refused.
+#include "test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <mageio/core/connector.hpp>
@@ -35,24 +37,10 @@ mageio::Registry& registry() {
 }
 
 // The warnings the plugin logged, collected from every instance.
-struct Logs {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-  bool has(const std::string& needle) {
-    std::lock_guard<std::mutex> lock(mutex);
-    for (const auto& line : lines)
-      if (line.find(needle) != std::string::npos) return true;
-    return false;
-  }
-};
+using Logs = mageio::test::HostLogs;
 
 std::unique_ptr<mageio::Connector> open_file(Logs* logs = nullptr) {
-  auto host = std::make_shared<mageio::HostCallbacks>();
-  if (logs != nullptr)
-    host->on_log = [logs](int32_t, const std::string& message) {
-      std::lock_guard<std::mutex> lock(logs->mutex);
-      logs->lines.push_back(message);
-    };
+  auto host = logs != nullptr ? logs->callbacks() : std::make_shared<mageio::HostCallbacks>();
   return registry().find("file")->open({}, host);
 }
 

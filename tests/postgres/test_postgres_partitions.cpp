@@ -19,23 +19,7 @@ using mageio::test::CommandResult;
 using mageio::test::TempDir;
 using Rows = std::vector<std::vector<std::string>>;
 
-struct Logs {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-  std::shared_ptr<mageio::HostCallbacks> callbacks() {
-    auto host = std::make_shared<mageio::HostCallbacks>();
-    host->on_log = [this](int32_t, const std::string& message) {
-      std::lock_guard lock(mutex);
-      lines.push_back(message);
-    };
-    return host;
-  }
-  bool has(const std::string& text) {
-    std::lock_guard lock(mutex);
-    return std::any_of(lines.begin(), lines.end(),
-                       [&](const auto& line) { return line.find(text) != std::string::npos; });
-  }
-};
+using Logs = mageio::test::HostLogs;
 
 Rows sorted(Rows rows) {
   std::sort(rows.begin(), rows.end());

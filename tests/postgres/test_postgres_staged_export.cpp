@@ -39,24 +39,7 @@ int64_t stages_left(mageio::Connector& db) {
   return std::stoll(pgtest::scalar(db, "SELECT count(*) FROM pg_class WHERE relname LIKE 'mageio\\_stage\\_%'"));
 }
 
-struct Logs {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-  std::shared_ptr<mageio::HostCallbacks> callbacks() {
-    auto host = std::make_shared<mageio::HostCallbacks>();
-    host->on_log = [this](int32_t, const std::string& message) {
-      std::lock_guard lock(mutex);
-      lines.push_back(message);
-    };
-    return host;
-  }
-  bool has(const std::string& text) {
-    std::lock_guard lock(mutex);
-    for (const auto& line : lines)
-      if (line.find(text) != std::string::npos) return true;
-    return false;
-  }
-};
+using Logs = mageio::test::HostLogs;
 
 bool exists(mageio::Connector& db, const std::string& table) { return db.table_exists(table); }
 

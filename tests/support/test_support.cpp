@@ -296,4 +296,20 @@ std::vector<std::vector<std::string>> read_all_text(BatchReader& reader) {
   return rows;
 }
 
+std::shared_ptr<HostCallbacks> HostLogs::callbacks() {
+  auto host = std::make_shared<HostCallbacks>();
+  host->on_log = [this](int32_t, const std::string& message) {
+    std::lock_guard lock(mutex);
+    lines.push_back(message);
+  };
+  return host;
+}
+
+bool HostLogs::has(const std::string& text) {
+  std::lock_guard lock(mutex);
+  for (const auto& line : lines)
+    if (line.find(text) != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace mageio::test

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -142,5 +144,15 @@ Error error_of(Call&& call) {
   FAIL("expected an error");
   return Error(MAGEIO_STATUS_OK, "");
 }
+
+/// The log lines a connector sends to its host, collected from any thread (partitions log from theirs).
+struct HostLogs {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  /// Host callbacks whose on_log appends here; `this` must outlive every connector opened with them.
+  std::shared_ptr<HostCallbacks> callbacks();
+  /// Whether a line holds `text`.
+  bool has(const std::string& text);
+};
 
 }  // namespace mageio::test
