@@ -228,6 +228,13 @@ def main():
             )
 
         size = os.path.getsize(src) / 2**20
+        versions = subprocess.run(
+            [py, "-c", "import duckdb, pandas, pyarrow, sqlalchemy, psycopg2; print(f'pyarrow {pyarrow.__version__}, "
+             "duckdb {duckdb.__version__}, pandas {pandas.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
+             "psycopg2 {psycopg2.__version__.split()[0]}')"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        print(f"peers: {versions}; legs: {', '.join(sorted(legs))}\n")
         print(f"| {args.rows} rows ({size:.0f} MiB snappy) | tool | wall s (median of {args.repeat}) | peak RSS MiB |")
         print("|---|---|---|---|", flush=True)
         for case, (tools, sink) in cases.items():
