@@ -467,7 +467,7 @@ if [ $want_pg = 1 ] && [ $want_my = 1 ]; then
   add copy_my_pg mageio '`copy mysql postgres`' \
     "$mageio copy mysql postgres --table bench_src --to-table bench_dst --if-exists replace" \
     prep="$pg_drop" check='same_as_source pg' srv=pg,my
-  add copy_pg_my_p4 mageio '`copy postgres mysql --partitions 4` (4 LOAD DATA writers into a stage)' \
+  add copy_pg_my_p4 mageio '`copy postgres mysql --partitions 4` (4 readers, one LOAD DATA writer)' \
     "$mageio copy postgres mysql --table bench_src --to-table bench_dst --if-exists replace --partitions 4" \
     vs=copy_pg_my prep="$my_drop" check='same_as_source my' srv=pg,my
   add copy_my_pg_p4 mageio '`copy mysql postgres --partitions 4 --partition-on id` (4 COPY writers into a stage)' \

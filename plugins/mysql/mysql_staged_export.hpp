@@ -9,7 +9,8 @@
 //   fail     RENAME TABLE stage TO target (fails, changing nothing, if the target appeared meanwhile).
 //   replace  one atomic RENAME TABLE target TO old, stage TO target; then DROP old (as export does).
 //   append   INSERT INTO target (columns) SELECT ... FROM stage in one transaction, warnings as errors;
-//            with one_writer_possible it is refused at begin (every row would be written twice).
+//            (every row is written twice).
+// With one_writer_possible every begin is refused (NOT_IMPLEMENTED): one writer is faster (measured).
 // Discarding, or any failure while finishing, drops the stage.
 #pragma once
 

@@ -119,8 +119,9 @@ def test_copy_postgres_to_mysql(pg, my, table_name):
 
 
 def test_partitioned_copy_postgres_to_mysql_and_back(pg, my, table_name):
-    """copy(partitions=4): four readers and four writers into a stage, put in place once; a failing
-    partition leaves the destination as it was, naming the partition."""
+    """copy(partitions=4): four readers; into MariaDB one writer (faster there than a stage), into
+    PostgreSQL writers into a stage put in place once; a failing partition leaves the destination as it
+    was, naming the partition."""
     pg.execute(
         f"create table {table_name} as select g as id, g * 3 as v, 'row ' || g as s from generate_series(1, 20000) g"
     )
@@ -135,7 +136,7 @@ def test_partitioned_copy_postgres_to_mysql_and_back(pg, my, table_name):
         my.execute(f"create table {table_name}_keep (id int primary key, v int)")
         my.execute(f"insert into {table_name}_keep values (-1, 1)")
         failing = f"select id, case when id = 15000 then 1 / (id - 15000) else v end as v from {table_name}"
-        with pytest.raises(mageio.Error, match=r"division by zero.*partition \d of 4.*was left as it was"):
+        with pytest.raises(mageio.Error, match=r"division by zero.*partition \d of 4"):
             mageio.copy(
                 pg, my, failing, to_table=f"{table_name}_keep", if_exists="replace", partitions=4, partition_on="id"
             )
