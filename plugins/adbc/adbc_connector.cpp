@@ -1,5 +1,6 @@
 #include "adbc_connector.hpp"
 
+#include "adbc_catalog.hpp"
 #include "adbc_export.hpp"
 
 #include <mageio/sdk/plugin.hpp>
@@ -118,7 +119,13 @@ sdk::PluginInfo AdbcConnector::info() {
   options.description =
       "More driver options as a map (adbc.connection.* keys go to the connection, the rest to "
       "the database); values of secret-looking keys are never shown";
-  info.config_keys = {driver, entrypoint, uri, options};
+  sdk::ConfigKey lookup;
+  lookup.name = "ADBC_TABLE_LOOKUP";
+  lookup.alias = "table_lookup";
+  lookup.description =
+      "How to tell whether a table exists: auto (GetTableSchema, GetObjects when the driver lacks it; the "
+      "default) or get_objects (always GetObjects)";
+  info.config_keys = {driver, entrypoint, uri, options, lookup};
   // The types that round-trip exactly (same Arrow type back) through every driver this plugin is tested
   // with (sqlite and postgresql); a given driver carries more (README.md lists them).
   info.supported_types = {"int64", "float64", "utf8", "binary"};
@@ -132,6 +139,11 @@ AdbcConnector::AdbcConnector(const sdk::Config& config, sdk::Host& host) {
   session.uri = config.get_string("ADBC_URI");
   if (auto password = uri_password(session.uri)) session.secrets.push_back(*password);
   parse_options(config.get_string("ADBC_OPTIONS"), session);
+  const std::string lookup = config.get_string("ADBC_TABLE_LOOKUP");
+  if (lookup == "get_objects")
+    session.table_lookup = TableLookup::GetObjects;
+  else if (!lookup.empty() && lookup != "auto")
+    throw sdk::invalid_argument("ADBC_TABLE_LOOKUP must be auto or get_objects, not '" + lookup + "'");
   session_ = std::make_shared<Session>(session, host);
 }
 

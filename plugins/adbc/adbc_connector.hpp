@@ -5,6 +5,7 @@
 //                                 (adbc_driver.hpp says how each is found)
 //   ADBC_ENTRYPOINT (entrypoint)  the driver's init function when it is not AdbcDriverInit
 //   ADBC_URI (uri)                the database URI the driver takes ("postgresql://...", a SQLite file)
+//   ADBC_TABLE_LOOKUP (table_lookup) auto (GetTableSchema, else GetObjects) or get_objects (adbc_catalog.hpp)
 //   ADBC_OPTIONS (options)        more driver options, a map (YAML) or a JSON object of strings; keys
 //                                 starting with "adbc.connection." go to the connection, the rest to the
 //                                 database. Values of keys that look secret (password, token, secret,

@@ -1,5 +1,7 @@
 #include "adbc_export.hpp"
 
+#include "adbc_catalog.hpp"
+
 #include <mageio/sdk/arrow_builder.hpp>
 #include <mageio/sdk/random_suffix.hpp>
 
@@ -244,25 +246,6 @@ class Exporter {
 };
 
 }  // namespace
-
-bool table_exists(Session& session, const sdk::Target& target) {
-  AdbcDriver& d = session.driver().table();
-  AdbcError error = new_error(session.driver());
-  ArrowSchema schema{};
-  const AdbcStatusCode status =
-      d.ConnectionGetTableSchema(session.connection(), nullptr, target.schema.empty() ? nullptr : target.schema.c_str(),
-                                 target.table.c_str(), &schema, &error);
-  if (status == ADBC_STATUS_OK) {
-    if (schema.release) schema.release(&schema);
-    release_error(error);
-    return true;
-  }
-  if (status == ADBC_STATUS_NOT_FOUND) {
-    release_error(error);
-    return false;
-  }
-  throw session.to_error(status, error, "cannot tell whether " + target.describe() + " exists (GetTableSchema)");
-}
 
 int64_t export_rows(const std::shared_ptr<Session>& session, const sdk::ExportRequest& request,
                     sdk::StreamReader& input) {

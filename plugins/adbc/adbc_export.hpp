@@ -21,7 +21,4 @@ namespace mageio::adbc {
 int64_t export_rows(const std::shared_ptr<Session>& session, const sdk::ExportRequest& request,
                     sdk::StreamReader& input);
 
-/// GetTableSchema: true when the driver finds the table, false when it answers NOT_FOUND.
-bool table_exists(Session& session, const sdk::Target& target);
-
 }  // namespace mageio::adbc

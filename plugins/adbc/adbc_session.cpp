@@ -165,7 +165,10 @@ class DriverStreamSource : public sdk::BatchSource {
 }  // namespace
 
 Session::Session(const SessionConfig& config, const sdk::Host& host)
-    : driver_(std::make_unique<Driver>(config.driver, config.entrypoint)), host_(host), secrets_(config.secrets) {
+    : driver_(std::make_unique<Driver>(config.driver, config.entrypoint)),
+      host_(host),
+      secrets_(config.secrets),
+      table_lookup_(config.table_lookup) {
   try {
     open(config);
   } catch (...) {

@@ -20,6 +20,9 @@ namespace mageio::adbc {
 /// makes from it: only drivers we know get upserts and stage-and-rename replaces.
 enum class Dialect { Unknown, PostgreSQL, SQLite };
 
+/// How table_exists asks the driver (ADBC_TABLE_LOOKUP; adbc_catalog.hpp).
+enum class TableLookup { Auto, GetObjects };
+
 struct SessionConfig {
   std::string driver;      // ADBC_DRIVER
   std::string entrypoint;  // ADBC_ENTRYPOINT
@@ -27,6 +30,7 @@ struct SessionConfig {
   std::map<std::string, std::string> database_options;
   std::map<std::string, std::string> connection_options;  // keys starting with "adbc.connection."
   std::vector<std::string> secrets;                       // masked in every message
+  TableLookup table_lookup = TableLookup::Auto;           // ADBC_TABLE_LOOKUP
 };
 
 class Session {
@@ -41,6 +45,7 @@ class Session {
   const sdk::Host& host() const { return host_; }
   Dialect dialect() const { return dialect_; }
   const std::string& vendor() const { return vendor_; }
+  TableLookup table_lookup() const { return table_lookup_; }
 
   /// Throws the driver's error as sdk::Error, `what` first ("export to t failed: ..."), secrets masked.
   void check(AdbcStatusCode status, AdbcError& error, const std::string& what) const;
@@ -70,6 +75,7 @@ class Session {
   bool connection_ready_ = false;
   Dialect dialect_ = Dialect::Unknown;
   std::string vendor_;
+  TableLookup table_lookup_ = TableLookup::Auto;
 };
 
 /// A statement on the session; released (before the session) on destruction.

@@ -19,6 +19,17 @@ TEST_CASE("the conformance kit passes adbc + the sqlite driver and leaves the da
   CHECK(mageio::test::read_all_text(*left.rows).empty());
 }
 
+TEST_CASE("the conformance kit passes adbc + the sqlite driver with table_exists through GetObjects") {
+  auto plugin = adbctest::plugin_with("sqlite");
+  if (!plugin) return;
+  mageio::test::TempDir dir;
+  auto config = adbctest::sqlite_config(dir / "kit_objects.db");
+  config["ADBC_TABLE_LOOKUP"] = "get_objects";
+  mageio::conformance::Options options;
+  options.name_prefix = unique_prefix("adbc_sqlite_objects");
+  check_server_plugin_passes(*plugin, config, options);
+}
+
 TEST_CASE("the conformance kit passes adbc + the postgresql driver and leaves no table behind") {
   auto uri = adbctest::postgres_uri();
   if (!uri) return;

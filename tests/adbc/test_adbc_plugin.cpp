@@ -141,7 +141,8 @@ TEST_CASE("a driver that refuses ADBC 1.1 is used as ADBC 1.0; what 1.0 lacks is
     FAIL("table_exists without GetTableSchema succeeded");
   } catch (const mageio::Error& error) {
     CHECK(error.status() == MAGEIO_STATUS_NOT_IMPLEMENTED);
-    CHECK(std::string(error.what()).find("ConnectionGetTableSchema") != std::string::npos);
+    // GetTableSchema answered NOT_IMPLEMENTED, so GetObjects was asked, and the fixture lacks it too.
+    CHECK(std::string(error.what()).find("neither GetTableSchema nor GetObjects") != std::string::npos);
   }
 }
 
@@ -295,4 +296,82 @@ TEST_CASE("every type through mageio copy postgres adbc (postgresql driver) and 
   source_types.replace(source_types.find("character varying"), 17, "text");
   CHECK(column_types(back) == source_types);
   for (const auto& table : {source, middle, back}) adbc->execute("DROP TABLE " + table);
+}
+
+namespace {
+
+// table_exists through GetTableSchema (auto) and through GetObjects (ADBC_TABLE_LOOKUP: get_objects) on
+// the same database: both must give `expected`. The names hold '_' and '%', which GetObjects takes as
+// LIKE wildcards: "aXb" matches the pattern a_b, so only an exact comparison of the names answers false.
+void check_lookups_agree(const mageio::Plugin& plugin, boost::json::object config, const std::string& prefix,
+                         bool nocase, const std::string& schema = {}) {
+  auto by_schema = plugin.open(config);
+  config["ADBC_TABLE_LOOKUP"] = "get_objects";
+  auto by_objects = plugin.open(config);
+  const auto q = [](const std::string& name) { return "\"" + name + "\""; };
+  const std::vector<std::string> tables = {prefix + "a_b", prefix + "a%c", prefix + "Mixed"};
+  for (const auto& table : tables) by_schema->execute("CREATE TABLE " + q(table) + " (id INTEGER)");
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {prefix + "a_b", true},     {prefix + "a%c", true},     {prefix + "Mixed", true}, {prefix + "aXb", false},
+      {prefix + "aZZc", false},   {prefix + "a%", false},     {prefix + "a_", false},   {prefix + "%", false},
+      {prefix + "mixed", nocase}, {prefix + "missing", false}};
+  for (const auto& [name, expected] : cases) {
+    INFO("table " << name);
+    CHECK(by_schema->table_exists(name) == expected);
+    CHECK(by_objects->table_exists(name) == expected);
+    if (!schema.empty()) {
+      CHECK(by_schema->table_exists(name, schema) == expected);
+      CHECK(by_objects->table_exists(name, schema) == expected);
+    }
+  }
+  // A load of a table goes through the same lookup.
+  auto loaded = by_objects->load({.table = prefix + "a_b"});
+  CHECK(mageio::test::read_all_text(loaded).empty());
+  for (const auto& table : tables) by_schema->execute("DROP TABLE " + q(table));
+  CHECK_FALSE(by_objects->table_exists(prefix + "a_b"));
+}
+
+}  // namespace
+
+TEST_CASE("table_exists through GetObjects answers as GetTableSchema does (sqlite): names matched exactly") {
+  auto plugin = adbctest::plugin_with("sqlite");
+  if (!plugin) return;
+  TempDir dir;
+  // SQLite names compare without case, in GetTableSchema and so in the GetObjects lookup.
+  check_lookups_agree(*plugin, adbctest::sqlite_config(dir / "lookup.db"), "t", true);
+}
+
+TEST_CASE("table_exists through GetObjects answers as GetTableSchema does (postgresql), with and without a schema") {
+  auto uri = adbctest::postgres_uri();
+  if (!uri) return;
+  auto plugin = adbctest::plugin_with("postgresql");
+  if (!plugin) return;
+  const std::string prefix = kittest::unique_prefix("adbc_lookup");
+  check_lookups_agree(*plugin, adbctest::postgres_config(*uri), prefix, false, "public");
+
+  // A table in another schema is not found without its schema, by either lookup, and is with it.
+  auto connector = plugin->open(adbctest::postgres_config(*uri));
+  auto config = adbctest::postgres_config(*uri);
+  config["ADBC_TABLE_LOOKUP"] = "get_objects";
+  auto by_objects = plugin->open(config);
+  const std::string schema = prefix + "s";
+  connector->execute("CREATE SCHEMA \"" + schema + "\"");
+  connector->execute("CREATE TABLE \"" + schema + "\".elsewhere (id integer)");
+  CHECK(connector->table_exists("elsewhere") == by_objects->table_exists("elsewhere"));
+  CHECK_FALSE(by_objects->table_exists("elsewhere"));
+  CHECK(connector->table_exists("elsewhere", schema));
+  CHECK(by_objects->table_exists("elsewhere", schema));
+  connector->execute("DROP SCHEMA \"" + schema + "\" CASCADE");
+}
+
+TEST_CASE("ADBC_TABLE_LOOKUP other than auto or get_objects is refused naming it") {
+  auto plugin = adbctest::plugin_with("sqlite");
+  if (!plugin) return;
+  TempDir dir;
+  auto config = adbctest::sqlite_config(dir / "x.db");
+  config["ADBC_TABLE_LOOKUP"] = "like";
+  const auto error = open_error(*plugin, config);
+  CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
+  CHECK(std::string(error.what()).find("ADBC_TABLE_LOOKUP must be auto or get_objects, not 'like'") !=
+        std::string::npos);
 }
