@@ -12,7 +12,8 @@
 #                                            (tools/python-venv.sh: --build --python)
 #   tools/install-deps.sh --lint             clang-format and clang-tidy  (tools/lint.sh, when they are missing)
 #   tools/install-deps.sh --adbc             python3-venv, then tools/adbc/install.sh: a venv with the pinned ADBC
-#                                            drivers (sqlite, postgresql) and adbc.h for the adbc plugin
+#                                            drivers (sqlite, postgresql, flightsql) and adbc.h for the adbc plugin,
+#                                            and the Flight SQL test server (tools/flightsql/install.sh)
 #                                            (tools/test.sh: --build --servers --adbc)
 #   tools/install-deps.sh --fuzz             clang 14 and its libFuzzer/sanitizer runtimes (tools/fuzz.sh:
 #                                            --build --fuzz)
@@ -193,6 +194,7 @@ fi
 # The ADBC drivers and adbc.h (pip into build-deps/adbc/venv; skipped when up to date).
 if [ $want_adbc = 1 ]; then
   bash "$root/tools/adbc/install.sh"
+  bash "$root/tools/flightsql/install.sh"
 fi
 
 # The object-store emulators of the parquet plugin's tests, each skipped when up to date: S3 (moto, pip into

@@ -31,6 +31,10 @@
 #   MAGEIO_TEST_GCS_ENDPOINT=http://127.0.0.1:PORT
 #                           a Google Cloud Storage emulator (fake-gcs-server, from build-deps/fake-gcs, installed
 #                           by tools/fake-gcs/install.sh); each of the two skipped when absent, a failure under CI=true
+#   MAGEIO_TEST_FLIGHTSQL_URI=grpc://127.0.0.1:PORT
+#                           an Arrow Flight SQL server (arrow-go's sqlite example, from build-deps/flightsql,
+#                           installed by tools/flightsql/install.sh) for the adbc plugin's partition tests;
+#                           skipped when absent, a failure under CI=true (not with --only)
 # The mageio users are superusers (PostgreSQL) / have all privileges on *.* (MariaDB), so
 # tests may create and drop databases.
 #
@@ -141,6 +145,16 @@ elif ! [ -x "$gcs_bin" ]; then
   echo "with-test-servers: no GCS emulator ($gcs_bin; tools/fake-gcs/install.sh installs it): the GCS tests are skipped" >&2
   gcs_bin=""
 fi
+fsql_bin="$(cd "$(dirname "$0")/.." && pwd)/build-deps/flightsql/bin/sqlite_flightsql_server"
+if [ $want_emulators = 0 ]; then
+  fsql_bin=""
+elif ! [ -x "$fsql_bin" ]; then
+  if [ "${CI:-}" = true ]; then
+    die "sqlite_flightsql_server not found at $fsql_bin, and CI=true needs the Flight SQL server (run tools/flightsql/install.sh)"
+  fi
+  echo "with-test-servers: no Flight SQL server ($fsql_bin; tools/flightsql/install.sh installs it): the adbc Flight SQL tests are skipped" >&2
+  fsql_bin=""
+fi
 
 # --- temporary directory and teardown -------------------------------------------------------
 
@@ -194,6 +208,7 @@ stop_mariadb() {
 moto_pid=""
 azurite_pid=""
 gcs_pid=""
+fsql_pid=""
 # Stops a process this script started (TERM, then KILL after 5 s).
 stop_pid() {
   local pid=$1
@@ -214,6 +229,10 @@ stop_emulators() {
   if [ -n "$gcs_pid" ]; then
     stop_pid "$gcs_pid"
     gcs_pid=""
+  fi
+  if [ -n "$fsql_pid" ]; then
+    stop_pid "$fsql_pid"
+    fsql_pid=""
   fi
 }
 stop_moto() {
@@ -471,6 +490,13 @@ if [ -n "$gcs_bin" ]; then
   wait_listening fake-gcs "$gcs_port" "$gcs_pid"
   summary+=("GCS (fake-gcs-server) on 127.0.0.1:$gcs_port")
 fi
+if [ -n "$fsql_bin" ]; then
+  fsql_port=$(free_port)
+  "$fsql_bin" -host 127.0.0.1 -port "$fsql_port" >"$tmp/flightsql.log" 2>&1 &
+  fsql_pid=$!
+  wait_listening flightsql "$fsql_port" "$fsql_pid"
+  summary+=("Flight SQL (arrow-go sqlite example) on 127.0.0.1:$fsql_port")
+fi
 summary_text=$(printf '%s, ' "${summary[@]}")
 echo "test servers: ${summary_text%, }" >&2
 
@@ -512,6 +538,9 @@ if [ -n "$azurite_bin" ]; then
 fi
 if [ -n "$gcs_bin" ]; then
   export MAGEIO_TEST_GCS_ENDPOINT=http://127.0.0.1:$gcs_port
+fi
+if [ -n "$fsql_bin" ]; then
+  export MAGEIO_TEST_FLIGHTSQL_URI=grpc://127.0.0.1:$fsql_port
 fi
 if [ $want_pg = 1 ]; then
   export MAGEIO_TEST_PG_HOST=127.0.0.1

@@ -2,6 +2,7 @@
 
 #include "adbc_catalog.hpp"
 #include "adbc_export.hpp"
+#include "adbc_partitions.hpp"
 
 #include <mageio/sdk/plugin.hpp>
 
@@ -94,7 +95,7 @@ sdk::PluginInfo AdbcConnector::info() {
   // driver whose SQL we know (vendor PostgreSQL or SQLite).
   info.capabilities = MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_EXECUTE | MAGEIO_CAP_EXECUTE_QUERIES |
                       MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_UPSERT | MAGEIO_CAP_TRANSACTIONS | MAGEIO_CAP_LOAD_QUERY |
-                      MAGEIO_CAP_TABLES;
+                      MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS;
   info.config_section = "ADBC";
   sdk::ConfigKey driver;
   driver.name = "ADBC_DRIVER";
@@ -147,10 +148,8 @@ AdbcConnector::AdbcConnector(const sdk::Config& config, sdk::Host& host) {
   session_ = std::make_shared<Session>(session, host);
 }
 
-std::unique_ptr<sdk::BatchSource> AdbcConnector::load(const sdk::LoadRequest& request) {
-  session_->host().check_cancelled();
+std::string AdbcConnector::load_sql(const sdk::LoadRequest& request, std::string& what) {
   std::string sql;
-  std::string what;
   if (request.query) {
     sql = strip_semicolons(*request.query);
     what = "load of the query";
@@ -166,11 +165,30 @@ std::unique_ptr<sdk::BatchSource> AdbcConnector::load(const sdk::LoadRequest& re
     if (*request.limit < 0) throw sdk::invalid_argument("limit must be at least 0");
     sql = "SELECT * FROM (" + sql + ") AS mageio_limited LIMIT " + std::to_string(*request.limit);
   }
+  return sql;
+}
+
+std::unique_ptr<sdk::BatchSource> AdbcConnector::load(const sdk::LoadRequest& request) {
+  session_->host().check_cancelled();
+  std::string what;
+  const std::string sql = load_sql(request, what);
   auto statement = std::make_unique<Statement>(session_);
   statement->set_sql(sql, what);
   ArrowArrayStream stream{};
   statement->execute(&stream, what + " failed");
   return stream_source(std::move(statement), stream, what);
+}
+
+std::vector<std::string> AdbcConnector::plan_partitions(const sdk::PlanRequest& request) {
+  session_->host().check_cancelled();
+  std::string what;
+  const std::string sql = load_sql(request.load, what);
+  return adbc::plan_partitions(session_, request, sql);
+}
+
+std::unique_ptr<sdk::BatchSource> AdbcConnector::load_partition(const std::string& descriptor) {
+  session_->host().check_cancelled();
+  return adbc::load_partition(session_, descriptor);
 }
 
 int64_t AdbcConnector::export_data(const sdk::ExportRequest& request, sdk::StreamReader& input) {

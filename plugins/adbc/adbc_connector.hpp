@@ -15,6 +15,7 @@
 #include "adbc_session.hpp"
 
 #include <mageio/sdk/connector.hpp>
+#include <mageio/sdk/partitions.hpp>
 
 #include <memory>
 
@@ -35,8 +36,15 @@ class AdbcConnector : public sdk::Connector {
   /// without transactions: NOT_IMPLEMENTED (nothing is run).
   int64_t execute_queries(const std::vector<std::string>& queries) override;
   bool table_exists(const sdk::Target& target) override;
+  /// AdbcStatementExecutePartitions / AdbcConnectionReadPartition (adbc_partitions.hpp); one partition
+  /// (the plain query, with a warning) for a driver without them.
+  std::vector<std::string> plan_partitions(const sdk::PlanRequest& request) override;
+  std::unique_ptr<sdk::BatchSource> load_partition(const std::string& descriptor) override;
 
  private:
+  /// The SQL of a load (a table checked to exist, or the query; a limit wrapped around) and its name.
+  std::string load_sql(const sdk::LoadRequest& request, std::string& what);
+
   std::shared_ptr<Session> session_;
 };
 
