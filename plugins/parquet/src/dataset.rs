@@ -4,6 +4,7 @@
 use crate::error::{from_io, invalid, not_found, not_implemented, PluginError, Result};
 use crate::host::Host;
 use crate::read::{not_parquet, ObjectBatches, DEFAULT_BATCH_ROWS};
+use crate::readahead::{ReadAhead, FOOTER_HINT};
 use crate::request::{ExportRequest, IfExists, LoadRequest};
 use crate::store::store_error;
 use crate::stream::{InputStream, Source};
@@ -443,7 +444,9 @@ fn footers(instance: &Instance, spec: &Spec, entries: Vec<Entry>) -> Result<Vec<
                     let Handle::Object { key, size } = &entry.handle else {
                         unreachable!()
                     };
-                    let mut reader = ParquetObjectReader::new(store, key.clone()).with_file_size(*size);
+                    let mut reader = ParquetObjectReader::new(store, key.clone())
+                        .with_file_size(*size)
+                        .with_footer_size_hint(FOOTER_HINT);
                     let meta = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
                         .await
                         .map_err(|e| not_parquet(&entry.shown, e))?;
@@ -643,7 +646,13 @@ impl Batches {
                 })))
             }
             (Handle::Object { key, size }, Some(remote)) => {
-                let reader = ParquetObjectReader::new(remote.store.clone(), key.clone()).with_file_size(*size);
+                let rt = self
+                    .rt
+                    .clone()
+                    .ok_or_else(|| invalid("the I/O runtime is not running"))?;
+                let reader = ReadAhead::new(remote.store.clone(), key.clone(), *size, rt.handle().clone())
+                    .with_metadata(part.meta.metadata().clone())
+                    .with_limit(self.remaining);
                 let mut builder = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, part.meta);
                 let mask = ProjectionMask::roots(builder.parquet_schema(), self.roots.iter().copied());
                 builder = builder.with_projection(mask).with_batch_size(self.batch_rows);
@@ -651,10 +660,6 @@ impl Batches {
                     builder = builder.with_limit(l);
                 }
                 let stream = builder.build().map_err(|e| not_parquet(&shown, e))?;
-                let rt = self
-                    .rt
-                    .clone()
-                    .ok_or_else(|| invalid("the I/O runtime is not running"))?;
                 Ok(Box::new(ObjectBatches { rt, stream, url: shown }))
             }
             (Handle::Object { .. }, None) => Err(invalid(format!("{shown}: an object without its store"))),

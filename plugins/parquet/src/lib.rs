@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod error;
 pub mod host;
 pub mod read;
+pub mod readahead;
 pub mod request;
 pub mod store;
 pub mod stream;

@@ -2,6 +2,7 @@
 //! and the limit pushed into the reader, so only the requested columns of the needed row groups are
 //! decoded and the whole file is never in memory.
 use crate::error::{from_io, invalid, not_found, Result};
+use crate::readahead::ReadAhead;
 use crate::request::LoadRequest;
 use crate::store::{store_error, Location, Stores};
 use crate::stream::Source;
@@ -12,8 +13,7 @@ use futures::StreamExt;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt};
 use parquet::arrow::arrow_reader::{ArrowReaderBuilder, ParquetRecordBatchReaderBuilder};
-#[allow(deprecated)]
-use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStream};
+use parquet::arrow::async_reader::ParquetRecordBatchStream;
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::arrow::ProjectionMask;
 use std::fs::File;
@@ -58,7 +58,7 @@ pub fn open(instance: &Instance, request: &LoadRequest) -> Result<Source> {
             key,
         } => {
             let store = instance.stores.get(scheme, &bucket)?;
-            let (builder, rt) = open_object(&instance.stores, store, &key, &url)?;
+            let (builder, rt) = open_object(&instance.stores, store, &key, &url, request.limit)?;
             let plan = plan(&builder, request, &url)?;
             let stream = apply(builder, &plan, request)
                 .build()
@@ -69,8 +69,8 @@ pub fn open(instance: &Instance, request: &LoadRequest) -> Result<Source> {
                 rt,
                 stream,
                 url: url.clone(),
-            }
-            .map(move |r| r.and_then(|batch| reorder(batch, &order, &schema)));
+            };
+            let batches = batches.map(move |r| r.and_then(|batch| reorder(batch, &order, &schema)));
             Ok(Source {
                 schema: plan.schema,
                 batches: Box::new(batches),
@@ -82,14 +82,15 @@ pub fn open(instance: &Instance, request: &LoadRequest) -> Result<Source> {
 }
 
 /// Opens an object for reading: its size first (so a missing bucket or object is a clear error), then
-/// the Parquet footer through ranged reads.
-#[allow(deprecated)] // ParquetObjectReader: still the crate's object_store reader in parquet 60
+/// the Parquet footer through ranged reads. The row groups are read one ahead (readahead.rs), never past
+/// the one holding row `limit`.
 pub fn open_object(
     stores: &Stores,
     store: Arc<dyn ObjectStore>,
     key: &ObjectPath,
     url: &str,
-) -> Result<(ParquetRecordBatchStreamBuilder<ParquetObjectReader>, Arc<Runtime>)> {
+    limit: Option<u64>,
+) -> Result<(ParquetRecordBatchStreamBuilder<ReadAhead>, Arc<Runtime>)> {
     let rt = stores.runtime()?;
     let meta = rt.block_on(store.head(key)).map_err(|e| match e {
         object_store::Error::NotFound { .. } => {
@@ -101,7 +102,7 @@ pub fn open_object(
         }
         e => store_error(url, e),
     })?;
-    let reader = ParquetObjectReader::new(store, key.clone()).with_file_size(meta.size);
+    let reader = ReadAhead::new(store, key.clone(), meta.size, rt.handle().clone()).with_limit(limit);
     let builder = rt
         .block_on(ParquetRecordBatchStreamBuilder::new(reader))
         .map_err(|e| not_parquet(url, e))?;
@@ -109,10 +110,9 @@ pub fn open_object(
 }
 
 /// The batches of an object, each fetched by driving the async reader on the instance's runtime.
-#[allow(deprecated)]
 pub struct ObjectBatches {
     pub rt: Arc<Runtime>,
-    pub stream: ParquetRecordBatchStream<ParquetObjectReader>,
+    pub stream: ParquetRecordBatchStream<ReadAhead>,
     pub url: String,
 }
 

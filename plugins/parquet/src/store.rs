@@ -240,7 +240,11 @@ impl Stores {
 
     pub fn runtime(&self) -> Result<Arc<Runtime>> {
         let rt = self.runtime.get_or_init(|| {
-            tokio::runtime::Builder::new_current_thread()
+            // Worker threads run the I/O tasks while the caller's thread decodes or encodes: the read-ahead
+            // of the next row group (readahead.rs) and the part uploads of a multipart write progress then.
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("mageio-parquet-io")
                 .enable_all()
                 .build()
                 .map(Arc::new)

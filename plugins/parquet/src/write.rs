@@ -66,7 +66,7 @@ fn export_object(
         ));
     }
     let (existing, conform) = if exists && request.if_exists == IfExists::Append {
-        let (builder, rt) = crate::read::open_object(&instance.stores, store.clone(), key, url)?;
+        let (builder, rt) = crate::read::open_object(&instance.stores, store.clone(), key, url, None)?;
         let conform = Conform::append(builder.schema().clone(), &input.schema, url)?;
         let stream = builder
             .with_batch_size(crate::read::DEFAULT_BATCH_ROWS)
