@@ -771,7 +771,8 @@ enum Sink<'a> {
 
 enum PartOut {
     Local(std::io::BufWriter<File>, String),
-    Object(std::io::BufWriter<crate::write::ObjectWriter>, String),
+    // Boxed: the object writer is much larger than a file's (clippy's large_enum_variant).
+    Object(Box<std::io::BufWriter<crate::write::ObjectWriter>>, String),
 }
 
 impl Write for PartOut {
@@ -821,7 +822,7 @@ impl Sink<'_> {
                 let rt = instance.stores.runtime()?;
                 let writer = crate::write::ObjectWriter::new(rt, remote.store.clone(), key, &shown);
                 Ok(PartOut::Object(
-                    std::io::BufWriter::with_capacity(1 << 20, writer),
+                    Box::new(std::io::BufWriter::with_capacity(1 << 20, writer)),
                     shown,
                 ))
             }
