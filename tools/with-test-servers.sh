@@ -206,6 +206,7 @@ stop_mariadb() {
 }
 
 moto_pid=""
+moto_auth_pid=""
 azurite_pid=""
 gcs_pid=""
 fsql_pid=""
@@ -222,6 +223,10 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 stop_emulators() {
+  if [ -n "$moto_auth_pid" ]; then
+    stop_pid "$moto_auth_pid"
+    moto_auth_pid=""
+  fi
   if [ -n "$azurite_pid" ]; then
     stop_pid "$azurite_pid"
     azurite_pid=""
@@ -457,6 +462,37 @@ if [ -n "$moto_bin" ]; then
     sleep 0.1
   done
   summary+=("S3 (moto) on 127.0.0.1:$s3_port")
+  # A second moto that checks credentials (its IAM emulation: after INITIAL_NO_AUTH_ACTION_COUNT unsigned
+  # actions every request must be signed by a key its IAM knows): the first three actions make a user, its
+  # key and its policy, the fourth (signed by that key) the bucket of the bad-credential tests.
+  s3_auth_port=$(free_port)
+  INITIAL_NO_AUTH_ACTION_COUNT=3 "$moto_bin" -H 127.0.0.1 -p "$s3_auth_port" >"$tmp/moto-auth.log" 2>&1 &
+  moto_auth_pid=$!
+  wait_listening_early() {
+    local i
+    for i in $(seq 1 300); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$s3_auth_port") 2>/dev/null && return 0
+      kill -0 "$moto_auth_pid" 2>/dev/null || { cat "$tmp/moto-auth.log" >&2; die "the second moto_server exited at start"; }
+      sleep 0.1
+    done
+    die "the second moto_server did not listen on 127.0.0.1:$s3_auth_port in 30 s"
+  }
+  wait_listening_early
+  "$(dirname "$moto_bin")/python" - "http://127.0.0.1:$s3_auth_port" >"$tmp/moto-auth.keys" <<'PYEOF' || die "setting up the credential-checking moto failed"
+import json, sys, boto3
+url = sys.argv[1]
+iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+iam.create_user(UserName="mageio")
+key = iam.create_access_key(UserName="mageio")["AccessKey"]
+policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+iam.put_user_policy(UserName="mageio", PolicyName="s3", PolicyDocument=json.dumps(policy))
+s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=key["AccessKeyId"],
+                  aws_secret_access_key=key["SecretAccessKey"])
+s3.create_bucket(Bucket="mageio-auth")
+print(key["AccessKeyId"])
+print(key["SecretAccessKey"])
+PYEOF
+  summary+=("S3 with credentials checked (moto) on 127.0.0.1:$s3_auth_port")
 fi
 # Waits until something listens on 127.0.0.1:$2, or dies naming $1 (its log in $tmp/$1.log, its pid $3).
 wait_listening() {
@@ -530,6 +566,10 @@ if [ -n "$moto_bin" ]; then
   export MAGEIO_TEST_S3_ACCESS_KEY_ID=mageio-test
   export MAGEIO_TEST_S3_SECRET_ACCESS_KEY=mageio-test-secret
   export MAGEIO_TEST_S3_REGION=us-east-1
+  export MAGEIO_TEST_S3_AUTH_ENDPOINT=http://127.0.0.1:$s3_auth_port
+  MAGEIO_TEST_S3_AUTH_KEY_ID=$(sed -n 1p "$tmp/moto-auth.keys")
+  MAGEIO_TEST_S3_AUTH_SECRET=$(sed -n 2p "$tmp/moto-auth.keys")
+  export MAGEIO_TEST_S3_AUTH_KEY_ID MAGEIO_TEST_S3_AUTH_SECRET
 fi
 if [ -n "$azurite_bin" ]; then
   export MAGEIO_TEST_AZURE_ENDPOINT=http://127.0.0.1:$az_port/$az_account

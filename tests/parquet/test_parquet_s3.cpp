@@ -176,3 +176,52 @@ TEST_CASE("parquet on S3: PostgreSQL -> Parquet on S3 -> MariaDB through mageio 
   db({"exec", "mysql", "--sql", "DROP TABLE " + table});
   db({"exec", "postgres", "--sql", "DROP TABLE " + table});
 }
+
+// Against the second moto of tools/with-test-servers.sh, which checks credentials (IAM emulation on):
+// the right key works, a wrong secret and an unknown key id are refused with an error naming the path and
+// the store's answer (403 Forbidden: a HEAD has no body to carry S3's error code), and no secret is printed.
+TEST_CASE("parquet on S3: a wrong secret or an unknown access key is refused, naming the path, no secret shown") {
+  if (!parquet_test::plugin_built()) return;
+  auto endpoint = mageio::test::server_env("MAGEIO_TEST_S3_AUTH_ENDPOINT");
+  if (!endpoint) return;
+  const std::string url = "s3://mageio-auth/t-" + std::to_string(::getpid()) + ".parquet";
+  ::setenv("MAGEIO_TEST_WRONG_SECRET", "mageio-wrong-secret-0123456789abcdef", 1);
+  auto run = [&](const std::string& key_id, const std::string& secret_env, std::vector<std::string> args) {
+    std::vector<std::string> sets = {"--set", "AWS_ENDPOINT=" + *endpoint,
+                                     "--set", "AWS_ACCESS_KEY_ID=" + key_id,
+                                     "--set", "AWS_SECRET_ACCESS_KEY=env:" + secret_env,
+                                     "--set", "AWS_REGION=us-east-1"};
+    args.insert(args.begin() + 1, sets.begin(), sets.end());
+    return run_cli(args);
+  };
+  mageio::test::TempDir dir;
+  mageio::test::write_file(dir / "in.csv", mageio::test::id_name_csv(100));
+  const std::string good_id = "env:MAGEIO_TEST_S3_AUTH_KEY_ID";
+  // The right key: the store is usable, so the failures below are the credentials'.
+  CommandResult ok = run(good_id, "MAGEIO_TEST_S3_AUTH_SECRET",
+                         {"copy", "file", "parquet", "--quiet", "--path", (dir / "in.csv").string(), "--to-path", url});
+  INFO(describe(ok));
+  REQUIRE(ok.exit_code == 0);
+  CHECK(run(good_id, "MAGEIO_TEST_S3_AUTH_SECRET", {"load", "parquet", "--quiet", "--path", url, "--format", "csv"})
+            .out == mageio::test::id_name_csv(100));
+  const std::string secrets[] = {*mageio::test::server_env("MAGEIO_TEST_S3_AUTH_SECRET"),
+                                 "mageio-wrong-secret-0123456789abcdef"};
+  for (const std::string& key_id : {good_id, std::string("AKIAMAGEIOUNKNOWN000")}) {
+    CAPTURE(key_id);
+    for (const char* verb : {"load", "export"}) {
+      CAPTURE(verb);
+      CommandResult r =
+          std::string(verb) == "load"
+              ? run(key_id, "MAGEIO_TEST_WRONG_SECRET", {"load", "parquet", "--path", url, "--format", "csv"})
+              : run(key_id, "MAGEIO_TEST_WRONG_SECRET",
+                    {"copy", "file", "parquet", "--quiet", "--path", (dir / "in.csv").string(), "--to-path", url,
+                     "--if-exists", "replace"});
+      INFO(describe(r));
+      CHECK(r.exit_code != 0);
+      CHECK(r.killed_by == 0);
+      CHECK(r.err.find(url) != std::string::npos);
+      CHECK(r.err.find("403 Forbidden") != std::string::npos);
+      for (const std::string& secret : secrets) CHECK(r.err.find(secret) == std::string::npos);
+    }
+  }
+}
