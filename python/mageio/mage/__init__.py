@@ -14,7 +14,10 @@ on object stores) python/README.md lists it.
 from ._names import clean_column_name, clean_name
 from .config import ConfigFileLoader, get_repo_path
 from .file import FileIO
-from .sql import QUERY_ROW_LIMIT, BaseSQL, ExportWritePolicy, MySQL, Postgres, SQLite, TableExistsError
+from .mysql import MySQL
+from .postgres import Postgres
+from .sql import QUERY_ROW_LIMIT, BaseSQL, ExportWritePolicy, TableExistsError
+from .sqlite import SQLite
 from .storage import S3, AzureBlobStorage, GoogleCloudStorage
 
 __all__ = [

@@ -107,7 +107,7 @@ def export(
     """Writes ``df`` to ``path`` as Parquet, replacing what is there only when the new file is complete.
     ``compression`` ('snappy' default, 'zstd', 'gzip', None/'none'), ``row_group_size`` (rows),
     ``index=True`` writes the DataFrame's index as the first column(s). Returns the rows written."""
-    from .sql import _to_arrow
+    from ._frames import to_arrow
 
     kwargs = dict(kwargs or {})
     check_keywords(what, kwargs, EXPORT_KEYWORDS)
@@ -120,6 +120,6 @@ def export(
         if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
             raise ValueError(f"{what}: row_group_size must be a positive integer, not {size!r}")
         options["row_group_size"] = size
-    data = _to_arrow(df, bool(kwargs.get("index", False)), {"auto_clean_name": False})
+    data = to_arrow(df, bool(kwargs.get("index", False)), {"auto_clean_name": False})
     with connect(profile, settings) as db:
         return db.export(data, path=path, if_exists="replace", options=options or None)

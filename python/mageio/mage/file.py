@@ -9,7 +9,7 @@ from typing import Any, Union
 from .. import _host
 from .._errors import NotSupportedError
 from . import _parquet
-from .sql import _to_arrow
+from ._frames import to_arrow
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -108,7 +108,7 @@ class FileIO:
             kwargs["delimiter"] = kwargs.pop("sep")
         index = bool(kwargs.pop("index", False))
         options = dict(kwargs, format=kind)
-        data = _to_arrow(df, index, {"auto_clean_name": False})
+        data = to_arrow(df, index, {"auto_clean_name": False})
         with self._connect() as db:
             rows = db.export(data, path=os.fspath(filepath), if_exists="replace", options=options)
         if self.verbose:
