@@ -220,16 +220,4 @@ void wrap_struct(std::vector<ArrowArray> children, int64_t rows, ArrowArray* out
   out->private_data = storage.release();
 }
 
-void finish_struct(std::vector<ColumnAppender>& columns, int64_t rows, ArrowArray* out) {
-  std::vector<ArrowArray> children(columns.size());
-  try {
-    for (size_t i = 0; i < columns.size(); ++i) columns[i].finish(&children[i]);
-  } catch (...) {
-    for (auto& child : children)
-      if (child.release != nullptr) child.release(&child);
-    throw;
-  }
-  wrap_struct(std::move(children), rows, out);
-}
-
 }  // namespace mageio::sdk

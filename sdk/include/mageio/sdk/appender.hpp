@@ -213,7 +213,20 @@ class ColumnAppender {
 /// (its release releases each child). Takes the children over.
 void wrap_struct(std::vector<ArrowArray> children, int64_t rows, ArrowArray* out);
 
-/// Finishes every column and wraps them into a struct ("+s") array of `rows` rows; *out owns them.
-void finish_struct(std::vector<ColumnAppender>& columns, int64_t rows, ArrowArray* out);
+/// Finishes every column (anything with `finish(ArrowArray*)`: ColumnAppender, ColumnBuilder) and wraps
+/// them into a struct ("+s") array of `rows` rows; *out owns them. On a throw, the children finished so
+/// far are released.
+template <typename Column>
+void finish_struct(std::vector<Column>& columns, int64_t rows, ArrowArray* out) {
+  std::vector<ArrowArray> children(columns.size());
+  try {
+    for (size_t i = 0; i < columns.size(); ++i) columns[i].finish(&children[i]);
+  } catch (...) {
+    for (auto& child : children)
+      if (child.release != nullptr) child.release(&child);
+    throw;
+  }
+  wrap_struct(std::move(children), rows, out);
+}
 
 }  // namespace mageio::sdk

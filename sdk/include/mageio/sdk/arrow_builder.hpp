@@ -9,14 +9,17 @@
 //
 // finish() hands the buffers over to the ArrowArray (its release callback frees them) and leaves the
 // builder empty and ready for the next batch, reusing nothing that the consumer may still read.
+// ColumnBuilder checks every value; hot paths that already know each column's C type use the unchecked
+// ColumnAppender (appender.hpp) that ColumnBuilder is built on.
 #pragma once
 
 #include <mageio/mageio_abi.h>
+#include <mageio/sdk/appender.hpp>
 #include <mageio/sdk/types.hpp>
 #include <mageio/sdk/values.hpp>
 
-#include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mageio::sdk {
@@ -24,16 +27,19 @@ namespace mageio::sdk {
 /// Writes `schema` as a struct ("+s") ArrowSchema whose children are the fields. The caller owns *out.
 void export_schema(const Schema& schema, ArrowSchema* out);
 
+/// The checked column builder: it refuses a value that does not fit the column's width and an append of
+/// the wrong kind for the column's type. The buffers are a ColumnAppender's (appender.hpp), so checked
+/// and unchecked building share one memory layout and one finish().
 class ColumnBuilder {
  public:
-  explicit ColumnBuilder(DataType type);
+  explicit ColumnBuilder(DataType type) : appender_(std::move(type)) {}
 
-  const DataType& type() const { return type_; }
-  int64_t length() const { return length_; }
+  const DataType& type() const { return appender_.type(); }
+  int64_t length() const { return appender_.length(); }
   /// Bytes held in buffers so far (for bounding batches by size).
-  size_t byte_size() const;
+  size_t byte_size() const { return appender_.byte_size(); }
 
-  void append_null();
+  void append_null() { appender_.append_null(); }
   void append_bool(bool value);
   /// Any integer type; throws Error(INVALID_ARGUMENT) when the value does not fit the column's width.
   void append_int(int64_t value);
@@ -50,20 +56,13 @@ class ColumnBuilder {
   void append_duration_us(int64_t micros);
 
   /// Moves the column into *out (caller owns it) and resets the builder.
-  void finish(ArrowArray* out);
+  void finish(ArrowArray* out) { appender_.finish(out); }
 
  private:
-  void append_valid();
-  template <typename T>
-  void append_fixed(T value);
+  /// Throws Error(INTERNAL) naming `what` and the column's type unless `ok`: a plugin bug, not bad data.
   void require(bool ok, const char* what) const;
 
-  DataType type_;
-  int64_t length_ = 0;
-  int64_t null_count_ = 0;
-  std::vector<uint8_t> validity_;  // bit-packed, LSB first; materialised only once a null appears
-  std::vector<uint8_t> values_;    // fixed-width values, bit-packed bools, or string bytes
-  std::vector<uint8_t> offsets_;   // int32 or int64 offsets for the string and binary types
+  ColumnAppender appender_;
 };
 
 class BatchBuilder {
