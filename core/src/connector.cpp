@@ -187,6 +187,13 @@ void Connector::fail(MageioStatus status, MageioError& error, const char* operat
                    sqlstate, vendor_code);
 }
 
+template <typename Slot, typename... Args>
+void Connector::call_plugin(const char* operation, Slot MageioPluginDescriptor::*slot, Args... args) const {
+  ErrorSlot error;
+  MageioStatus status = (instance_->slots->*slot)(instance_->handle, args..., &error.error);
+  if (status != MAGEIO_STATUS_OK) fail(status, error.error, operation);
+}
+
 BatchReader Connector::load(const LoadOptions& options) {
   require(MAGEIO_CAP_LOAD, "load");
   sdk::LoadRequest request{.target = target_of(options.table, options.schema, options.path),
@@ -195,10 +202,8 @@ BatchReader Connector::load(const LoadOptions& options) {
   if (!options.query.empty()) request.query = options.query;
   if (options.batch_rows) request.batch_rows = *options.batch_rows;
   std::string text = sdk::to_json(request);
-  ErrorSlot slot;
   ArrowArrayStream stream{};
-  MageioStatus status = instance_->slots->load(instance_->handle, text.c_str(), &stream, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "load");
+  call_plugin("load", &MageioPluginDescriptor::load, text.c_str(), &stream);
   if (stream.release == nullptr)
     throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " load: returned OK but no stream");
   return BatchReader(stream, instance_, plugin_->name() + " load", stream_error_lookup());
@@ -216,10 +221,8 @@ int64_t Connector::export_data(const ExportOptions& options, ArrowArrayStream* i
   require(MAGEIO_CAP_EXPORT, "export");
   if (!options.unique_constraints.empty()) require(MAGEIO_CAP_UPSERT, "upserts (unique constraints)");
   std::string text = sdk::to_json(export_request(options));
-  ErrorSlot slot;
   int64_t rows = 0;
-  MageioStatus status = instance_->slots->export_data(instance_->handle, text.c_str(), input, &rows, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
+  call_plugin("export", &MageioPluginDescriptor::export_data, text.c_str(), input, &rows);
   return rows;
 }
 
@@ -262,11 +265,8 @@ std::string Connector::stage_begin(const ExportOptions& options, const ArrowSche
     throw sdk::not_implemented(plugin_->name() + " stage_begin: upserts are not staged (use one export)");
   std::string text = sdk::to_json(
       sdk::StageRequest{.export_request = export_request(options), .one_writer_possible = one_writer_possible});
-  ErrorSlot slot;
   StageSlot stage;
-  MageioStatus status =
-      instance_->slots->stage_begin(instance_->handle, text.c_str(), &schema, &stage.stage, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
+  call_plugin("export", &MageioPluginDescriptor::stage_begin, text.c_str(), &schema, &stage.stage);
   if (stage.stage.release == nullptr || stage.stage.descriptor == nullptr || *stage.stage.descriptor == '\0')
     throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " stage_begin: returned OK but no stage descriptor");
   return stage.stage.descriptor;
@@ -274,10 +274,8 @@ std::string Connector::stage_begin(const ExportOptions& options, const ArrowSche
 
 int64_t Connector::stage_write(const std::string& stage, ArrowArrayStream* input) {
   if (auto obstacle = stage_obstacle(); !obstacle.empty()) throw sdk::not_implemented(obstacle);
-  ErrorSlot slot;
   int64_t rows = 0;
-  MageioStatus status = instance_->slots->stage_write(instance_->handle, stage.c_str(), input, &rows, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
+  call_plugin("export", &MageioPluginDescriptor::stage_write, stage.c_str(), input, &rows);
   return rows;
 }
 
@@ -291,23 +289,17 @@ int64_t Connector::stage_write(const std::string& stage, BatchReader& input) {
 
 int64_t Connector::stage_finish(const std::string& stage, bool commit, int64_t expected_rows) {
   if (auto obstacle = stage_obstacle(); !obstacle.empty()) throw sdk::not_implemented(obstacle);
-  ErrorSlot slot;
   int64_t rows = 0;
-  MageioStatus status = instance_->slots->stage_finish(instance_->handle, stage.c_str(), commit ? 1 : 0, expected_rows,
-                                                       &rows, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "export");
+  call_plugin("export", &MageioPluginDescriptor::stage_finish, stage.c_str(), commit ? 1 : 0, expected_rows, &rows);
   return rows;
 }
 
 ExecuteOutcome Connector::execute(const std::string& sql) {
   require(MAGEIO_CAP_EXECUTE, "execute");
   std::string text = sdk::to_json(sdk::ExecuteRequest{sql});
-  ErrorSlot slot;
   ArrowArrayStream stream{};
   ExecuteOutcome outcome;
-  MageioStatus status =
-      instance_->slots->execute(instance_->handle, text.c_str(), &outcome.rows_affected, &stream, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "execute");
+  call_plugin("execute", &MageioPluginDescriptor::execute, text.c_str(), &outcome.rows_affected, &stream);
   if (stream.release != nullptr)
     outcome.rows.emplace(stream, instance_, plugin_->name() + " execute", stream_error_lookup());
   return outcome;
@@ -316,10 +308,8 @@ ExecuteOutcome Connector::execute(const std::string& sql) {
 int64_t Connector::execute_queries(const std::vector<std::string>& queries) {
   require(MAGEIO_CAP_EXECUTE_QUERIES, "execute_queries");
   std::string text = sdk::to_json(sdk::ExecuteQueriesRequest{queries});
-  ErrorSlot slot;
   int64_t rows = -1;
-  MageioStatus status = instance_->slots->execute_queries(instance_->handle, text.c_str(), &rows, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "execute_queries");
+  call_plugin("execute_queries", &MageioPluginDescriptor::execute_queries, text.c_str(), &rows);
   return rows;
 }
 
@@ -337,9 +327,7 @@ void Connector::alter_table(const AlterTableOptions& options) {
     }
   }
   std::string text = sdk::to_json(request);
-  ErrorSlot slot;
-  MageioStatus status = instance_->slots->alter_table(instance_->handle, text.c_str(), &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "alter_table");
+  call_plugin("alter_table", &MageioPluginDescriptor::alter_table, text.c_str());
 }
 
 bool Connector::table_exists(const std::string& table, const std::string& schema) {
@@ -351,10 +339,8 @@ bool Connector::path_exists(const std::string& path) { return exists(sdk::Target
 bool Connector::exists(const sdk::Target& target) {
   require(MAGEIO_CAP_TABLE_EXISTS, "table_exists");
   std::string text = sdk::to_json(sdk::TableExistsRequest{target});
-  ErrorSlot slot;
   int32_t exists = 0;
-  MageioStatus status = instance_->slots->table_exists(instance_->handle, text.c_str(), &exists, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "table_exists");
+  call_plugin("table_exists", &MageioPluginDescriptor::table_exists, text.c_str(), &exists);
   return exists != 0;
 }
 
@@ -387,10 +373,8 @@ std::vector<std::string> Connector::plan_partitions(const PartitionOptions& opti
   if (!options.load.query.empty()) request.load.query = options.load.query;
   if (options.load.batch_rows) request.load.batch_rows = *options.load.batch_rows;
   std::string text = sdk::to_json(request);
-  ErrorSlot slot;
   PlanSlot plan;
-  MageioStatus status = instance_->slots->plan_partitions(instance_->handle, text.c_str(), &plan.plan, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "plan_partitions");
+  call_plugin("plan_partitions", &MageioPluginDescriptor::plan_partitions, text.c_str(), &plan.plan);
   if (plan.plan.release == nullptr || plan.plan.count < 1 || plan.plan.descriptors == nullptr)
     throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " plan_partitions: returned OK but no partitions");
   if (plan.plan.count > options.partitions)
@@ -411,10 +395,8 @@ std::vector<std::string> Connector::plan_partitions(const PartitionOptions& opti
 BatchReader Connector::load_partition(const std::string& descriptor) {
   require(MAGEIO_CAP_LOAD, "load");
   if (auto obstacle = partition_obstacle(); !obstacle.empty()) throw sdk::not_implemented(obstacle);
-  ErrorSlot slot;
   ArrowArrayStream stream{};
-  MageioStatus status = instance_->slots->load_partition(instance_->handle, descriptor.c_str(), &stream, &slot.error);
-  if (status != MAGEIO_STATUS_OK) fail(status, slot.error, "load_partition");
+  call_plugin("load_partition", &MageioPluginDescriptor::load_partition, descriptor.c_str(), &stream);
   if (stream.release == nullptr)
     throw sdk::Error(MAGEIO_STATUS_INTERNAL, plugin_->name() + " load_partition: returned OK but no stream");
   return BatchReader(stream, instance_, plugin_->name() + " partition", stream_error_lookup());

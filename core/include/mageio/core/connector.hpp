@@ -186,6 +186,10 @@ class Connector {
   void require(uint64_t capability, const char* operation) const;
   bool exists(const sdk::Target& target);
   [[noreturn]] void fail(MageioStatus status, MageioError& error, const char* operation) const;
+  /// Calls one of the plugin's slots (`&MageioPluginDescriptor::load` ...) on this instance with `args`
+  /// and an error slot; a status other than OK becomes fail(status, error, operation).
+  template <typename Slot, typename... Args>
+  void call_plugin(const char* operation, Slot MageioPluginDescriptor::*slot, Args... args) const;
   /// How a stream of this instance reports its whole error (empty for a 1.0 plugin).
   sdk::StreamErrorLookup stream_error_lookup() const;
 
