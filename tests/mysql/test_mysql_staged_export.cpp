@@ -33,22 +33,14 @@ Rows ordered(mageio::Connector& db, const std::string& table) {
 
 int64_t copy(const mytest::Server& server, const std::string& source, const std::string& target, IfExists mode,
              int64_t partitions, std::string* log = nullptr, const std::string& query = {}) {
-  mageio::PartitionedLoadOptions load;
-  if (query.empty())
-    load.plan.load.table = source;
-  else
-    load.plan.load.query = query;
-  load.plan.partitions = partitions;
-  load.plan.partition_on = query.empty() ? "" : "id";
-  auto host = std::make_shared<mageio::HostCallbacks>();
-  host->on_log = [log](int32_t, const std::string& line) {
+  auto logging = std::make_shared<mageio::HostCallbacks>();
+  logging->on_log = [log](int32_t, const std::string& line) {
     if (log != nullptr) *log += line + "\n";
   };
-  return mageio::partitioned_copy({.source = mytest::open(server),
-                                   .open_source = [&] { return mytest::open(server); },
-                                   .destination = mytest::open(server, host),
-                                   .open_destination = [&] { return mytest::open(server); }},
-                                  load, ExportOptions{.table = target, .if_exists = mode});
+  return mageio::test::copy_within([&](auto host) { return mytest::open(server, std::move(host)); },
+                                   {.table = query.empty() ? source : "", .query = query, .partitions = partitions,
+                                    .partition_on = query.empty() ? "" : "id"},
+                                   {.table = target, .if_exists = mode}, logging);
 }
 
 }  // namespace

@@ -55,18 +55,10 @@ struct StreamSchema {
 int64_t copy(const pgtest::Server& server, const std::string& source, const std::string& target, IfExists mode,
              int64_t partitions, const std::string& partition_on = {},
              std::shared_ptr<mageio::HostCallbacks> destination_host = nullptr, const std::string& query = {}) {
-  mageio::PartitionedLoadOptions load;
-  if (query.empty())
-    load.plan.load.table = source;
-  else
-    load.plan.load.query = query;
-  load.plan.partitions = partitions;
-  load.plan.partition_on = partition_on;
-  return mageio::partitioned_copy({.source = pgtest::open(server),
-                                   .open_source = [&] { return pgtest::open(server); },
-                                   .destination = pgtest::open(server, std::move(destination_host)),
-                                   .open_destination = [&] { return pgtest::open(server); }},
-                                  load, ExportOptions{.table = target, .if_exists = mode});
+  return mageio::test::copy_within([&](auto host) { return pgtest::open(server, std::move(host)); },
+                                   {.table = query.empty() ? source : "", .query = query, .partitions = partitions,
+                                    .partition_on = partition_on},
+                                   {.table = target, .if_exists = mode}, std::move(destination_host));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include <mageio/core/partitioned_copy.hpp>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -310,6 +312,20 @@ bool HostLogs::has(const std::string& text) {
   for (const auto& line : lines)
     if (line.find(text) != std::string::npos) return true;
   return false;
+}
+
+int64_t copy_within(const OpenOn& open, const CopySource& source, const ExportOptions& into,
+                    std::shared_ptr<HostCallbacks> destination_host) {
+  PartitionedLoadOptions load;
+  load.plan.load.table = source.table;
+  load.plan.load.query = source.query;
+  load.plan.partitions = source.partitions;
+  load.plan.partition_on = source.partition_on;
+  return partitioned_copy({.source = open(nullptr),
+                           .open_source = [&] { return open(nullptr); },
+                           .destination = open(std::move(destination_host)),
+                           .open_destination = [&] { return open(nullptr); }},
+                          load, into);
 }
 
 }  // namespace mageio::test

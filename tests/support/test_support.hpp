@@ -155,4 +155,20 @@ struct HostLogs {
   bool has(const std::string& text);
 };
 
+/// Opens a connector on the server a test copies within; `host` may be null.
+using OpenOn = std::function<std::unique_ptr<Connector>(std::shared_ptr<HostCallbacks> host)>;
+
+/// What a partitioned copy within one server reads: `table`, or `query` split on `partition_on`.
+struct CopySource {
+  std::string table;
+  std::string query;
+  int64_t partitions = 1;
+  std::string partition_on;
+};
+
+/// mageio::partitioned_copy from and into the server `open` opens connectors on: a planner and the
+/// destination (opened with `destination_host`), then one more of each per partition.
+int64_t copy_within(const OpenOn& open, const CopySource& source, const ExportOptions& into,
+                    std::shared_ptr<HostCallbacks> destination_host = nullptr);
+
 }  // namespace mageio::test
