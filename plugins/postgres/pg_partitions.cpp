@@ -263,7 +263,7 @@ PartitionPlan plan_partitions(ConnectionPool& pool, const sdk::PlanRequest& requ
     described.reset();
 
     auto single = [&](const std::string& why) {
-      if (request.partitions > 1) host.warning("postgres: one partition: " + why);
+      if (request.partitions > 1) host.warning("one partition: " + why);
       end_plan_snapshot(lease);
       plan.descriptors = {base_descriptor(source, request, numeric_as_text).text()};
       return std::move(plan);
@@ -397,7 +397,7 @@ PartitionPlan plan_partitions(ConnectionPool& pool, const sdk::PlanRequest& requ
       }
     }
     for (const auto& d : parts) plan.descriptors.push_back(d.text());
-    host.info("postgres: " + std::to_string(plan.descriptors.size()) + " partitions of " + source.describe() +
+    host.info(std::to_string(plan.descriptors.size()) + " partitions of " + source.describe() +
               (type ? " on column " + shown : std::string(" by page ranges")) + " under snapshot " + snapshot);
     plan.snapshot = std::move(lease);
     return plan;
