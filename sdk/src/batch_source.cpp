@@ -106,7 +106,7 @@ MageioStatus stream_error(ArrowArrayStream* stream, MageioError* error) noexcept
   if (stream == nullptr || stream->release != &release || stream->private_data == nullptr) return MAGEIO_STATUS_OK;
   const auto* state = static_cast<const StreamState*>(stream->private_data);
   if (state->last_status == MAGEIO_STATUS_OK) return MAGEIO_STATUS_OK;
-  return detail::report_error(error, state->last_status, state->last_error.c_str(),
+  return fill_error(error, state->last_status, state->last_error.c_str(),
                               state->last_sqlstate.empty() ? nullptr : state->last_sqlstate.c_str(),
                               state->last_vendor_code);
 }

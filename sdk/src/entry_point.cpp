@@ -46,12 +46,6 @@ bool fits(const Struct* object, const Field Struct::*field) {
   return object->struct_size >= offset + sizeof(Field);
 }
 
-void release_error(MageioError* error) {
-  std::free(error->message);
-  error->message = nullptr;
-  error->release = nullptr;
-}
-
 template <typename Call>
 MageioStatus guarded(MageioError* error, Call&& call) noexcept {
   try {
@@ -292,12 +286,12 @@ MageioStatus negotiate(uint32_t host_abi_version, PluginInfo (*info)(), Factory 
                        const MageioPluginDescriptor** out, MageioError* error) noexcept {
   static std::mutex mutex;
   try {
-    if (out == nullptr) return report_error(error, MAGEIO_STATUS_INVALID_ARGUMENT, "out is NULL");
+    if (out == nullptr) return fill_error(error, MAGEIO_STATUS_INVALID_ARGUMENT, "out is NULL");
     if (MAGEIO_ABI_MAJOR(host_abi_version) != MAGEIO_ABI_MAJOR(MAGEIO_ABI_VERSION) ||
         host_abi_version < MAGEIO_ABI_VERSION_1_0) {
       std::string message = "this plugin implements mageio ABI " + abi_version_text(MAGEIO_ABI_VERSION) +
                             " and cannot work with a host that speaks ABI " + abi_version_text(host_abi_version);
-      return report_error(error, MAGEIO_STATUS_NOT_IMPLEMENTED, message.c_str());
+      return fill_error(error, MAGEIO_STATUS_NOT_IMPLEMENTED, message.c_str());
     }
     std::lock_guard lock(mutex);
     if (g_plugin == nullptr) g_plugin = build_state(info, std::move(factory));
@@ -309,43 +303,18 @@ MageioStatus negotiate(uint32_t host_abi_version, PluginInfo (*info)(), Factory 
   }
 }
 
-MageioStatus report_error(MageioError* error, MageioStatus status, const char* message, const char* sqlstate,
-                          int32_t vendor_code) noexcept {
-  if (error == nullptr) return status;
-  if (fits(error, &MageioError::release) && error->release != nullptr) error->release(error);
-  // The message is allocated, so it is written only when the host's struct has room for the release
-  // callback that frees it.
-  const bool can_own = fits(error, &MageioError::release);
-  if (can_own && fits(error, &MageioError::message)) {
-    size_t length = message ? std::strlen(message) : 0;
-    char* copy = static_cast<char*>(std::malloc(length + 1));
-    if (copy != nullptr) {
-      if (length) std::memcpy(copy, message, length);
-      copy[length] = '\0';
-    }
-    error->message = copy;
-  }
-  if (fits(error, &MageioError::sqlstate)) {
-    std::memset(error->sqlstate, 0, sizeof error->sqlstate);
-    if (sqlstate != nullptr) std::strncpy(error->sqlstate, sqlstate, 5);
-  }
-  if (fits(error, &MageioError::vendor_code)) error->vendor_code = vendor_code;
-  if (can_own) error->release = &release_error;
-  return status;
-}
-
 MageioStatus report_current_exception(MageioError* error) noexcept {
   try {
     throw;
   } catch (const Error& e) {
-    return report_error(error, e.status(), e.what(), e.sqlstate().empty() ? nullptr : e.sqlstate().c_str(),
+    return fill_error(error, e.status(), e.what(), e.sqlstate().empty() ? nullptr : e.sqlstate().c_str(),
                         e.vendor_code());
   } catch (const std::bad_alloc&) {
-    return report_error(error, MAGEIO_STATUS_INTERNAL, "out of memory");
+    return fill_error(error, MAGEIO_STATUS_INTERNAL, "out of memory");
   } catch (const std::exception& e) {
-    return report_error(error, MAGEIO_STATUS_INTERNAL, e.what());
+    return fill_error(error, MAGEIO_STATUS_INTERNAL, e.what());
   } catch (...) {
-    return report_error(error, MAGEIO_STATUS_INTERNAL, "unknown exception");
+    return fill_error(error, MAGEIO_STATUS_INTERNAL, "unknown exception");
   }
 }
 

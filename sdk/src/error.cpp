@@ -1,6 +1,9 @@
 #include <mageio/sdk/error.hpp>
 
 #include <cerrno>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
 
 namespace mageio::sdk {
 
@@ -48,5 +51,45 @@ MageioStatus errno_to_status(int code) noexcept {
     default: return MAGEIO_STATUS_IO;
   }
 }
+
+namespace {
+
+// Whether the caller's MageioError (struct_size bytes) has the field that ends at offset + size.
+bool error_has(const MageioError* error, size_t offset, size_t size) { return error->struct_size >= offset + size; }
+#define MAGEIO_ERROR_HAS(error, field) error_has(error, offsetof(MageioError, field), sizeof((error)->field))
+
+void release_error_message(MageioError* error) {
+  std::free(error->message);
+  error->message = nullptr;
+  error->release = nullptr;
+}
+
+}  // namespace
+
+MageioStatus fill_error(MageioError* error, MageioStatus status, const char* message, const char* sqlstate,
+                        int32_t vendor_code) noexcept {
+  if (error == nullptr) return status;
+  const bool can_own = MAGEIO_ERROR_HAS(error, release);
+  if (can_own && error->release != nullptr) error->release(error);
+  // The message is allocated, so it is written only when the caller's struct has room for the release
+  // callback that frees it.
+  if (can_own && MAGEIO_ERROR_HAS(error, message)) {
+    const size_t length = message ? std::strlen(message) : 0;
+    auto* copy = static_cast<char*>(std::malloc(length + 1));
+    if (copy != nullptr) {
+      if (length) std::memcpy(copy, message, length);
+      copy[length] = '\0';
+    }
+    error->message = copy;
+  }
+  if (MAGEIO_ERROR_HAS(error, sqlstate)) {
+    std::memset(error->sqlstate, 0, sizeof error->sqlstate);
+    if (sqlstate != nullptr) std::strncpy(error->sqlstate, sqlstate, 5);
+  }
+  if (MAGEIO_ERROR_HAS(error, vendor_code)) error->vendor_code = vendor_code;
+  if (can_own) error->release = &release_error_message;
+  return status;
+}
+#undef MAGEIO_ERROR_HAS
 
 }  // namespace mageio::sdk

@@ -4,6 +4,8 @@
 #include "child_process.hpp"
 #include "wire.hpp"
 
+#include <mageio/sdk/error.hpp>
+
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -44,20 +46,9 @@ RemoteError read_remote_error(const Frame& frame) {
   return error;
 }
 
-void release_message(MageioError* error) {
-  std::free(error->message);
-  error->message = nullptr;
-  error->release = nullptr;
-}
-
 MageioStatus fill_error(MageioError* error, MageioStatus status, const std::string& message,
                         const std::string& sqlstate = {}, int32_t vendor_code = 0) {
-  if (error == nullptr || error->struct_size < sizeof(MageioError)) return status;
-  error->message = strdup(message.c_str());
-  error->release = &release_message;
-  std::strncpy(error->sqlstate, sqlstate.c_str(), 5);
-  error->vendor_code = vendor_code;
-  return status;
+  return sdk::fill_error(error, status, message.c_str(), sqlstate.c_str(), vendor_code);
 }
 
 // How long close() waits for a plugin when the operations have no timeout.

@@ -32,6 +32,14 @@ inline Error not_implemented(const std::string& message) { return Error(MAGEIO_S
 inline Error io_error(const std::string& message) { return Error(MAGEIO_STATUS_IO, message); }
 inline Error cancelled_error() { return Error(MAGEIO_STATUS_CANCELLED, "cancelled by the host"); }
 
+/// Fills a caller-allocated MageioError at the C boundary and returns `status`: releases what it held,
+/// then writes a copy of `message` (freed by the release callback it sets), `sqlstate` (at most 5
+/// characters) and `vendor_code` -- each only where the caller's struct_size says the field exists, so
+/// an older host's smaller struct is never written past. A null `error` is allowed. Plugins get this
+/// from the SDK's entry points; the host uses it where it answers like a plugin (isolated instances).
+MageioStatus fill_error(MageioError* error, MageioStatus status, const char* message, const char* sqlstate = nullptr,
+                        int32_t vendor_code = 0) noexcept;
+
 /// The name of a status code, e.g. "NOT_FOUND", for messages and logs.
 const char* status_name(MageioStatus status) noexcept;
 

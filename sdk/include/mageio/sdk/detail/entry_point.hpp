@@ -28,8 +28,5 @@ MageioStatus plugin_entry(uint32_t host_abi_version, const MageioPluginDescripto
 
 /// Fills *error from the exception in flight (call inside a catch block) and returns its status.
 MageioStatus report_current_exception(MageioError* error) noexcept;
-/// Fills *error with a status and message.
-MageioStatus report_error(MageioError* error, MageioStatus status, const char* message, const char* sqlstate = nullptr,
-                          int32_t vendor_code = 0) noexcept;
 
 }  // namespace mageio::sdk::detail
