@@ -107,8 +107,7 @@ MageioStatus stream_error(ArrowArrayStream* stream, MageioError* error) noexcept
   const auto* state = static_cast<const StreamState*>(stream->private_data);
   if (state->last_status == MAGEIO_STATUS_OK) return MAGEIO_STATUS_OK;
   return fill_error(error, state->last_status, state->last_error.c_str(),
-                              state->last_sqlstate.empty() ? nullptr : state->last_sqlstate.c_str(),
-                              state->last_vendor_code);
+                    state->last_sqlstate.empty() ? nullptr : state->last_sqlstate.c_str(), state->last_vendor_code);
 }
 
 std::unique_ptr<BatchSource> empty_source(Schema schema) { return std::make_unique<EmptySource>(std::move(schema)); }

@@ -308,7 +308,7 @@ MageioStatus report_current_exception(MageioError* error) noexcept {
     throw;
   } catch (const Error& e) {
     return fill_error(error, e.status(), e.what(), e.sqlstate().empty() ? nullptr : e.sqlstate().c_str(),
-                        e.vendor_code());
+                      e.vendor_code());
   } catch (const std::bad_alloc&) {
     return fill_error(error, MAGEIO_STATUS_INTERNAL, "out of memory");
   } catch (const std::exception& e) {

@@ -38,7 +38,9 @@ int64_t copy(const mytest::Server& server, const std::string& source, const std:
     if (log != nullptr) *log += line + "\n";
   };
   return mageio::test::copy_within([&](auto host) { return mytest::open(server, std::move(host)); },
-                                   {.table = query.empty() ? source : "", .query = query, .partitions = partitions,
+                                   {.table = query.empty() ? source : "",
+                                    .query = query,
+                                    .partitions = partitions,
                                     .partition_on = query.empty() ? "" : "id"},
                                    {.table = target, .if_exists = mode}, logging);
 }

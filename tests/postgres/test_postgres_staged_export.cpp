@@ -55,10 +55,10 @@ struct StreamSchema {
 int64_t copy(const pgtest::Server& server, const std::string& source, const std::string& target, IfExists mode,
              int64_t partitions, const std::string& partition_on = {},
              std::shared_ptr<mageio::HostCallbacks> destination_host = nullptr, const std::string& query = {}) {
-  return mageio::test::copy_within([&](auto host) { return pgtest::open(server, std::move(host)); },
-                                   {.table = query.empty() ? source : "", .query = query, .partitions = partitions,
-                                    .partition_on = partition_on},
-                                   {.table = target, .if_exists = mode}, std::move(destination_host));
+  return mageio::test::copy_within(
+      [&](auto host) { return pgtest::open(server, std::move(host)); },
+      {.table = query.empty() ? source : "", .query = query, .partitions = partitions, .partition_on = partition_on},
+      {.table = target, .if_exists = mode}, std::move(destination_host));
 }
 
 }  // namespace

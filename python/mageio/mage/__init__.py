@@ -11,12 +11,13 @@ differs (atomic replace, upserts on MariaDB, types kept, rollback on an exceptio
 on object stores) python/README.md lists it.
 """
 
+from ._export_plan import TableExistsError
 from ._names import clean_column_name, clean_name
 from .config import ConfigFileLoader, get_repo_path
 from .file import FileIO
 from .mysql import MySQL
 from .postgres import Postgres
-from .sql import QUERY_ROW_LIMIT, BaseSQL, ExportWritePolicy, TableExistsError
+from .sql import QUERY_ROW_LIMIT, BaseSQL, ExportWritePolicy
 from .sqlite import SQLite
 from .storage import S3, AzureBlobStorage, GoogleCloudStorage
 

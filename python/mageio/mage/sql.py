@@ -22,6 +22,7 @@ from typing import Any
 from .. import _host
 from .._errors import NotSupportedError
 from ._export_plan import ExportPlan
+from ._export_plan import TableExistsError as TableExistsError  # was defined here; kept importable from .sql
 from ._frames import empty_frame, overwrite_types_by_column, to_arrow
 from ._names import clean_column_name
 from .config import ConfigFileLoader, Profile
