@@ -1,5 +1,6 @@
 #include <mageio/core/connector.hpp>
 
+#include "instance_capabilities.hpp"
 #include "isolation/isolated_instance.hpp"
 #include "loaded_library.hpp"
 
@@ -99,6 +100,7 @@ struct Connector::Instance {
   MageioHostServices services{};
   const MageioPluginDescriptor* slots = nullptr;
   MageioInstance* handle = nullptr;
+  uint64_t capabilities = 0;  // the descriptor's, narrowed by the instance's own answer (ABI 1.1)
 
   ~Instance() {
     if (handle != nullptr) slots->close(handle);
@@ -136,6 +138,18 @@ std::unique_ptr<Connector> Plugin::open(const json::object& config, std::shared_
   }
   if (instance->handle == nullptr)
     throw sdk::Error(MAGEIO_STATUS_INTERNAL, name_ + " open: returned OK but no instance");
+  // Asked once, before any other call; a failure closes the instance (with the connector) and fails
+  // the open, since the host cannot tell which operations it may call.
+  instance->capabilities = capabilities_;
+  if (MageioInstanceCapabilitiesFn slot = instance_capabilities_slot(*instance->slots)) {
+    ErrorSlot asked;
+    uint64_t answered = 0;
+    if (MageioStatus answer = slot(instance->handle, &answered, &asked.error); answer != MAGEIO_STATUS_OK)
+      connector->fail(answer, asked.error, "instance_capabilities");
+    if (auto problem = capabilities_beyond(answered, capabilities_); !problem.empty())
+      throw sdk::Error(MAGEIO_STATUS_INTERNAL, name_ + " instance_capabilities: " + problem);
+    instance->capabilities = answered;
+  }
   return connector;
 }
 
@@ -148,9 +162,20 @@ Connector::Connector(std::shared_ptr<const Plugin> plugin, std::shared_ptr<Insta
 
 Connector::~Connector() = default;
 
+uint64_t Connector::capabilities() const { return instance_->capabilities; }
+
+bool Connector::has(uint64_t capability) const { return (instance_->capabilities & capability) == capability; }
+
+std::string Connector::not_on_this_instance(uint64_t capability) const {
+  return plugin_->has(capability) ? " on this instance (the plugin declares it, but this instance says it cannot: "
+                                    "see what the plugin's documentation says it depends on)"
+                                  : "";
+}
+
 void Connector::require(uint64_t capability, const char* operation) const {
-  if (!plugin_->has(capability))
-    throw sdk::not_implemented("plugin " + plugin_->name() + " does not support " + operation);
+  if (!has(capability))
+    throw sdk::not_implemented("plugin " + plugin_->name() + " does not support " + operation +
+                               not_on_this_instance(capability));
 }
 
 std::string without_plugin_prefix(std::string message, const std::string& plugin) {
@@ -246,11 +271,11 @@ void Connector::rethrow_with_producer_error(const sdk::Error& error, const Batch
 }
 
 std::string Connector::stage_obstacle() const {
-  if (!plugin_->has(MAGEIO_CAP_STAGED_EXPORT))
+  if (!has(MAGEIO_CAP_STAGED_EXPORT))
     return "plugin " + plugin_->name() + " does not take parallel writers (no staged_export capability" +
            (plugin_->abi_version() < MAGEIO_ABI_VERSION_1_1 ? ", ABI " + sdk::abi_version_text(plugin_->abi_version())
                                                             : "") +
-           ")";
+           ")" + not_on_this_instance(MAGEIO_CAP_STAGED_EXPORT);
   if (!has_stage_slots(*instance_->slots))
     return "plugin " + plugin_->name() + " takes parallel writers only in process (this connector is isolated)";
   return {};
@@ -345,11 +370,11 @@ bool Connector::exists(const sdk::Target& target) {
 }
 
 std::string Connector::partition_obstacle() const {
-  if (!plugin_->has(MAGEIO_CAP_PARTITIONS))
+  if (!has(MAGEIO_CAP_PARTITIONS))
     return "plugin " + plugin_->name() + " does not support partitioned loads (no partitions capability" +
            (plugin_->abi_version() < MAGEIO_ABI_VERSION_1_1 ? ", ABI " + sdk::abi_version_text(plugin_->abi_version())
                                                             : "") +
-           ")";
+           ")" + not_on_this_instance(MAGEIO_CAP_PARTITIONS);
   if (!has_partition_slots(*instance_->slots))
     return "plugin " + plugin_->name() + " declares partitions but has no plan_partitions/load_partition slots";
   return {};

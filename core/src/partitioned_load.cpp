@@ -183,14 +183,17 @@ BatchReader partitioned_load(std::unique_ptr<Connector> planner,
     throw sdk::invalid_argument("partitions must be at least 1 (got " + std::to_string(plan.partitions) + ")");
   if (plan.partitions == 1 && plan.partition_on.empty() && !plan.lower_bound && !plan.upper_bound)
     return planner->load(plan.load);
-  if (!planner->plugin().has(MAGEIO_CAP_PARTITIONS)) {
+  if (!planner->has(MAGEIO_CAP_PARTITIONS)) {  // this instance's answer, not only the descriptor's
     if (!plan.partition_on.empty() || plan.lower_bound || plan.upper_bound)
       throw sdk::not_implemented("plugin " + planner->plugin().name() +
                                  " does not support partitioned loads, so it cannot range on a column (partition_on)");
     if (planner->callbacks().on_log)
       planner->callbacks().on_log(MAGEIO_LOG_WARNING,
-                                  "plugin " + planner->plugin().name() + " does not support partitioned loads (ABI " +
-                                      sdk::abi_version_text(planner->plugin().abi_version()) + "): reading one stream");
+                                  "plugin " + planner->plugin().name() + " does not support partitioned loads " +
+                                      (planner->plugin().has(MAGEIO_CAP_PARTITIONS)
+                                           ? std::string("on this instance")
+                                           : "(ABI " + sdk::abi_version_text(planner->plugin().abi_version()) + ")") +
+                                      ": reading one stream");
     return planner->load(plan.load);
   }
   std::vector<std::string> descriptors = planner->plan_partitions(plan);

@@ -30,7 +30,7 @@ int main(void) {
   O(MageioPluginDescriptor, table_exists) O(MageioPluginDescriptor, stream_error)
   O(MageioPluginDescriptor, plan_partitions) O(MageioPluginDescriptor, load_partition)
   O(MageioPluginDescriptor, stage_begin) O(MageioPluginDescriptor, stage_write)
-  O(MageioPluginDescriptor, stage_finish)
+  O(MageioPluginDescriptor, stage_finish) O(MageioPluginDescriptor, instance_capabilities)
   printf("pub const ABI_VERSION_1_0: u32 = %u;\n", MAGEIO_ABI_VERSION_1_0);
   printf("pub const ABI_VERSION_1_1: u32 = %u;\n", MAGEIO_ABI_VERSION_1_1);
   printf("pub const CAP_PATHS: u64 = %llu;\n", (unsigned long long)MAGEIO_CAP_PATHS);

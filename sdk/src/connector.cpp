@@ -29,6 +29,8 @@ void Host::check_cancelled() const {
   if (cancelled()) throw cancelled_error();
 }
 
+uint64_t Connector::instance_capabilities(uint64_t declared) const { return declared; }
+
 // A Connector only overrides what its capabilities declare; the SDK never calls the others (the host
 // cannot reach them, since their slots stay empty), but a derived class may call up by mistake.
 std::unique_ptr<BatchSource> Connector::load(const LoadRequest&) { throw not_implemented("load is not implemented"); }

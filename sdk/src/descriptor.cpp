@@ -95,6 +95,14 @@ std::vector<std::string> capability_names(uint64_t capabilities) {
   return names;
 }
 
+std::string capability_list(uint64_t bits) {
+  std::string text;
+  for (const auto& name : capability_names(bits)) text += (text.empty() ? "" : ", ") + name;
+  if (const uint64_t unnamed = bits & ~known_capabilities(); unnamed != 0)
+    text += (text.empty() ? "bits " : ", bits ") + std::to_string(unnamed);
+  return text;
+}
+
 uint64_t capability_bit(std::string_view name) {
   for (const auto& capability : kCapabilityNames)
     if (name == capability.name) return capability.bit;

@@ -13,10 +13,12 @@
 #include <mutex>
 #include <new>
 
-// What the C ABI calls an instance: the connector and the host services it was opened with.
+// What the C ABI calls an instance: the connector, the host services it was opened with, and what it
+// can do (Connector::instance_capabilities, asked once at open).
 struct MageioInstance {
   mageio::sdk::Host host;
   std::unique_ptr<mageio::sdk::Connector> connector;
+  uint64_t capabilities = 0;
 };
 
 namespace mageio::sdk::detail {
@@ -63,7 +65,22 @@ MageioStatus open_instance(const char* config_json, const MageioHostServices* se
     Config config(g_plugin->info.config_keys, config_json != nullptr ? config_json : "");
     auto instance = std::make_unique<MageioInstance>(MageioInstance{Host(services), nullptr});
     instance->connector = g_plugin->factory(config, instance->host);
+    const uint64_t declared = g_plugin->info.capabilities;
+    instance->capabilities = instance->connector->instance_capabilities(declared);
+    if (const uint64_t extra = instance->capabilities & ~declared; extra != 0)
+      throw Error(MAGEIO_STATUS_INTERNAL, g_plugin->info.name +
+                                              ": the instance claims capabilities its plugin does not "
+                                              "declare (" +
+                                              capability_list(extra) + ")");
     *out = instance.release();
+  });
+}
+
+MageioStatus instance_capabilities(MageioInstance* instance, uint64_t* capabilities, MageioError* error) {
+  return guarded(error, [&] {
+    if (capabilities == nullptr) throw invalid_argument("instance_capabilities: capabilities is NULL");
+    if (instance == nullptr || !instance->connector) throw invalid_argument("the instance is NULL or closed");
+    *capabilities = instance->capabilities;
   });
 }
 
@@ -80,10 +97,19 @@ Connector& connector_of(MageioInstance* instance) {
   return *instance->connector;
 }
 
+// The connector, when this instance can do `capability`. A 1.1 host refuses the others itself; a 1.0
+// host never asks instance_capabilities, so the SDK refuses them here, before the plugin's code runs.
+Connector& connector_for(MageioInstance* instance, uint64_t capability, const char* operation) {
+  Connector& connector = connector_of(instance);
+  if ((instance->capabilities & capability) != capability)
+    throw not_implemented(g_plugin->info.name + " does not support " + operation + " on this instance");
+  return connector;
+}
+
 MageioStatus load(MageioInstance* instance, const char* request, ArrowArrayStream* out, MageioError* error) {
   return guarded(error, [&] {
     if (out == nullptr) throw invalid_argument("load: out is NULL");
-    Connector& connector = connector_of(instance);
+    Connector& connector = connector_for(instance, MAGEIO_CAP_LOAD, "load");
     ProgressMeter meter(instance->host);  // before the plugin's load, which may already report
     auto source = connector.load(parse_load_request(request ? request : ""));
     export_stream(metered(std::move(source), std::move(meter)), out);
@@ -93,10 +119,11 @@ MageioStatus load(MageioInstance* instance, const char* request, ArrowArrayStrea
 MageioStatus export_data(MageioInstance* instance, const char* request, ArrowArrayStream* input, int64_t* rows_written,
                          MageioError* error) {
   return guarded(error, [&] {
+    Connector& connector = connector_for(instance, MAGEIO_CAP_EXPORT, "export");
     auto parsed = parse_export_request(request ? request : "");
-    if (!parsed.unique_constraints.empty() && (g_plugin->info.capabilities & MAGEIO_CAP_UPSERT) == 0)
-      throw not_implemented(g_plugin->info.name + " does not support upserts (unique_constraints)");
-    Connector& connector = connector_of(instance);
+    if (!parsed.unique_constraints.empty() && (instance->capabilities & MAGEIO_CAP_UPSERT) == 0)
+      throw not_implemented(g_plugin->info.name + " does not support upserts (unique_constraints)" +
+                            ((g_plugin->info.capabilities & MAGEIO_CAP_UPSERT) ? " on this instance" : ""));
     ProgressMeter meter(instance->host);
     StreamReader reader(input);
     reader.on_batch([&meter, &reader](const ArrowArray& batch) { meter.add(batch, reader.schema()); });
@@ -110,7 +137,8 @@ MageioStatus execute(MageioInstance* instance, const char* request, int64_t* row
                      MageioError* error) {
   return guarded(error, [&] {
     if (out != nullptr) *out = ArrowArrayStream{};
-    auto result = connector_of(instance).execute(parse_execute_request(request ? request : ""));
+    Connector& connector = connector_for(instance, MAGEIO_CAP_EXECUTE, "execute");
+    auto result = connector.execute(parse_execute_request(request ? request : ""));
     if (rows_affected != nullptr) *rows_affected = result.rows_affected;
     if (out != nullptr && result.rows) export_stream(std::move(result.rows), out);
   });
@@ -119,18 +147,23 @@ MageioStatus execute(MageioInstance* instance, const char* request, int64_t* row
 MageioStatus execute_queries(MageioInstance* instance, const char* request, int64_t* rows_affected,
                              MageioError* error) {
   return guarded(error, [&] {
-    int64_t rows = connector_of(instance).execute_queries(parse_execute_queries_request(request ? request : ""));
+    Connector& connector = connector_for(instance, MAGEIO_CAP_EXECUTE_QUERIES, "execute_queries");
+    int64_t rows = connector.execute_queries(parse_execute_queries_request(request ? request : ""));
     if (rows_affected != nullptr) *rows_affected = rows;
   });
 }
 
 MageioStatus alter_table(MageioInstance* instance, const char* request, MageioError* error) {
-  return guarded(error, [&] { connector_of(instance).alter_table(parse_alter_table_request(request ? request : "")); });
+  return guarded(error, [&] {
+    connector_for(instance, MAGEIO_CAP_ALTER_TABLE, "alter_table")
+        .alter_table(parse_alter_table_request(request ? request : ""));
+  });
 }
 
 MageioStatus table_exists(MageioInstance* instance, const char* request, int32_t* exists, MageioError* error) {
   return guarded(error, [&] {
-    bool found = connector_of(instance).table_exists(parse_target_request(request ? request : ""));
+    bool found = connector_for(instance, MAGEIO_CAP_TABLE_EXISTS, "table_exists")
+                     .table_exists(parse_target_request(request ? request : ""));
     if (exists != nullptr) *exists = found ? 1 : 0;
   });
 }
@@ -156,7 +189,7 @@ MageioStatus plan_partitions(MageioInstance* instance, const char* request, Mage
     if (out == nullptr) throw invalid_argument("plan_partitions: out is NULL");
     if (!fits(out, &MageioPartitionPlan::private_data))
       throw invalid_argument("plan_partitions: the plan struct is smaller than ABI 1.1's");
-    Connector& connector = connector_of(instance);
+    Connector& connector = connector_for(instance, MAGEIO_CAP_PARTITIONS, "partitioned loads");
     auto storage = std::make_unique<PlanStorage>();
     storage->descriptors = connector.plan_partitions(parse_plan_request(request ? request : ""));
     if (storage->descriptors.empty())
@@ -174,7 +207,7 @@ MageioStatus load_partition(MageioInstance* instance, const char* descriptor, Ar
   return guarded(error, [&] {
     if (out == nullptr) throw invalid_argument("load_partition: out is NULL");
     if (descriptor == nullptr || *descriptor == '\0') throw invalid_argument("load_partition: the descriptor is empty");
-    Connector& connector = connector_of(instance);
+    Connector& connector = connector_for(instance, MAGEIO_CAP_PARTITIONS, "partitioned loads");
     ProgressMeter meter(instance->host);
     auto source = connector.load_partition(descriptor);
     export_stream(metered(std::move(source), std::move(meter)), out);
@@ -197,7 +230,8 @@ MageioStatus stage_begin(MageioInstance* instance, const char* request, const Ar
       throw invalid_argument("stage_begin: the stage struct is smaller than ABI 1.1's");
     if (schema == nullptr) throw invalid_argument("stage_begin: schema is NULL");
     auto parsed = parse_stage_request(request ? request : "");
-    auto descriptor = std::make_unique<std::string>(connector_of(instance).stage_begin(parsed, import_schema(*schema)));
+    Connector& connector = connector_for(instance, MAGEIO_CAP_STAGED_EXPORT, "staged exports");
+    auto descriptor = std::make_unique<std::string>(connector.stage_begin(parsed, import_schema(*schema)));
     if (descriptor->empty())
       throw Error(MAGEIO_STATUS_INTERNAL, g_plugin->info.name + " began a stage with an empty descriptor");
     out->descriptor = descriptor->c_str();
@@ -210,7 +244,7 @@ MageioStatus stage_write(MageioInstance* instance, const char* stage, ArrowArray
                          MageioError* error) {
   return guarded(error, [&] {
     if (stage == nullptr || *stage == '\0') throw invalid_argument("stage_write: the stage descriptor is empty");
-    Connector& connector = connector_of(instance);
+    Connector& connector = connector_for(instance, MAGEIO_CAP_STAGED_EXPORT, "staged exports");
     ProgressMeter meter(instance->host);
     StreamReader reader(input);
     reader.on_batch([&meter, &reader](const ArrowArray& batch) { meter.add(batch, reader.schema()); });
@@ -225,7 +259,8 @@ MageioStatus stage_finish(MageioInstance* instance, const char* stage, int32_t c
   return guarded(error, [&] {
     if (stage == nullptr || *stage == '\0') throw invalid_argument("stage_finish: the stage descriptor is empty");
     if (expected_rows < -1) throw invalid_argument("stage_finish: expected_rows must be -1 or at least 0");
-    int64_t rows = connector_of(instance).stage_finish(stage, commit != 0, expected_rows);
+    Connector& connector = connector_for(instance, MAGEIO_CAP_STAGED_EXPORT, "staged exports");
+    int64_t rows = connector.stage_finish(stage, commit != 0, expected_rows);
     if (rows_written != nullptr) *rows_written = rows;
   });
 }
@@ -262,6 +297,7 @@ std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) 
   d.stage_begin = (caps & MAGEIO_CAP_STAGED_EXPORT) ? &stage_begin : nullptr;
   d.stage_write = (caps & MAGEIO_CAP_STAGED_EXPORT) ? &stage_write : nullptr;
   d.stage_finish = (caps & MAGEIO_CAP_STAGED_EXPORT) ? &stage_finish : nullptr;
+  d.instance_capabilities = &instance_capabilities;  // 1.1: Connector::instance_capabilities
   // What a 1.0 host reads: the same slots, version 1.0 and the ";"-separated types.
   state->descriptor_1_0 = d;
   state->descriptor_1_0.abi_version = MAGEIO_ABI_VERSION_1_0;
@@ -273,6 +309,7 @@ std::unique_ptr<PluginState> build_state(PluginInfo (*info)(), Factory factory) 
   state->descriptor_1_0.stage_finish = nullptr;
   state->descriptor_1_0.plan_partitions = nullptr;
   state->descriptor_1_0.load_partition = nullptr;
+  state->descriptor_1_0.instance_capabilities = nullptr;
   // The host's own validator catches a plugin author's mistakes at the first load instead of in the
   // host's error messages.
   if (auto problem = check_manifest(manifest_of(d)); !problem.empty())

@@ -1,6 +1,7 @@
 #include "plugin_server.hpp"
 
 #include <descriptor_check.hpp>
+#include <instance_capabilities.hpp>
 #include <isolation/arrow_codec.hpp>
 #include <plugin_manifest.hpp>
 
@@ -188,7 +189,19 @@ bool PluginServer::open(const Frame& frame) {
     reply_error(MAGEIO_STATUS_INTERNAL, "open returned OK but no instance");
     return false;
   }
-  channel_.send(Message::ok);
+  // What this instance can do (ABI 1.1), asked here where the plugin runs and carried in the reply;
+  // the host checks it against the descriptor as for an instance in process.
+  uint64_t capabilities = descriptor_->capabilities;
+  if (MageioInstanceCapabilitiesFn ask = instance_capabilities_slot(*descriptor_)) {
+    ErrorSlot asked;
+    if (status = ask(instance_, &capabilities, &asked.error); status != MAGEIO_STATUS_OK) {
+      reply_error(status, asked.error);
+      descriptor_->close(instance_);
+      instance_ = nullptr;
+      return false;
+    }
+  }
+  channel_.send(Message::ok, 0, PayloadWriter().i64(static_cast<int64_t>(capabilities)).bytes());
   return true;
 }
 

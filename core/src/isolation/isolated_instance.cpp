@@ -90,6 +90,8 @@ class IsolatedInstance {
   }
 
   const std::string& name() const { return name_; }
+  /// What the instance can do, as the child asked its plugin right after open (ABI 1.1).
+  uint64_t capabilities = 0;
 
   // Sends a request and waits for its reply, serving log, progress and (during an export) the input
   // stream on the way. Throws ChildGone when the child died or stopped making progress.
@@ -470,6 +472,12 @@ MageioStatus isolated_table_exists(MageioInstance* handle, const char* request, 
   });
 }
 
+// What the child answered at open; the host checks it against the plugin's descriptor as in process.
+MageioStatus isolated_instance_capabilities(MageioInstance* handle, uint64_t* capabilities, MageioError*) {
+  *capabilities = instance_of(handle)->capabilities;
+  return MAGEIO_STATUS_OK;
+}
+
 }  // namespace
 
 MageioStatus open_isolated(const std::filesystem::path& library, const std::string& plugin_name,
@@ -483,7 +491,11 @@ MageioStatus open_isolated(const std::filesystem::path& library, const std::stri
                       "cannot start the isolated process for plugin '" + plugin_name + "': " + e.what());
   }
   MageioStatus status = guarded(error, [&] {
-    return reply_status(instance->call("load of the library", Message::open, config_json), error, *instance, "open");
+    Frame reply = instance->call("load of the library", Message::open, config_json);
+    MageioStatus result = reply_status(reply, error, *instance, "open");
+    // The ok reply carries the instance's capabilities: the child asks its plugin, where it runs.
+    if (result == MAGEIO_STATUS_OK) instance->capabilities = static_cast<uint64_t>(PayloadReader(reply).i64());
+    return result;
   });
   if (status != MAGEIO_STATUS_OK) {
     instance->close();
@@ -513,6 +525,7 @@ const MageioPluginDescriptor& isolated_slots() {
     d.stream_error = &isolated_stream_error;
     d.plan_partitions = &isolated_plan_partitions;
     d.load_partition = &isolated_load_partition;
+    d.instance_capabilities = &isolated_instance_capabilities;
     return d;
   }();
   return slots;

@@ -26,7 +26,7 @@ namespace mageio::isolation {
 /// What a frame carries. Requests go host -> child; replies and callbacks child -> host; during an
 /// export the child pulls the input stream from the host (next_batch), the other way round.
 enum class Message : uint32_t {
-  open = 1,         // host -> child: config JSON
+  open = 1,         // host -> child: config JSON; ok: uint64 the instance's capabilities (ABI 1.1)
   library_loaded,   // child -> host: dlopen, negotiation and descriptor check passed (then open runs)
   load,             // request JSON
   export_data,      // request JSON; followed by the input's schema (schema or stream_error)

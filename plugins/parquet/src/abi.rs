@@ -122,6 +122,9 @@ pub type StageWriteFn = unsafe extern "C" fn(
 ) -> MageioStatus;
 pub type StageFinishFn =
     unsafe extern "C" fn(*mut MageioInstance, *const c_char, i32, i64, *mut i64, *mut MageioError) -> MageioStatus;
+// What one instance can do (1.1): this plugin leaves it NULL (its descriptor's bits hold for every
+// instance); the slot exists so the struct has the header's layout.
+pub type InstanceCapabilitiesFn = unsafe extern "C" fn(*mut MageioInstance, *mut u64, *mut MageioError) -> MageioStatus;
 
 #[repr(C)]
 pub struct MageioPluginDescriptor {
@@ -147,6 +150,7 @@ pub struct MageioPluginDescriptor {
     pub stage_begin: Option<StageBeginFn>,
     pub stage_write: Option<StageWriteFn>,
     pub stage_finish: Option<StageFinishFn>,
+    pub instance_capabilities: Option<InstanceCapabilitiesFn>,
 }
 
 // The descriptor is immutable static data read from any thread.
@@ -222,6 +226,10 @@ same_layout!(
         (stage_begin, OFFSETOF_MageioPluginDescriptor_stage_begin),
         (stage_write, OFFSETOF_MageioPluginDescriptor_stage_write),
         (stage_finish, OFFSETOF_MageioPluginDescriptor_stage_finish),
+        (
+            instance_capabilities,
+            OFFSETOF_MageioPluginDescriptor_instance_capabilities
+        ),
     ]
 );
 const _: () = assert!(ABI_VERSION_1_0 == layout::ABI_VERSION_1_0 && ABI_VERSION_1_1 == layout::ABI_VERSION_1_1);

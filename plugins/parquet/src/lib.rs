@@ -86,6 +86,7 @@ const fn descriptor(abi_version: u32, types: &'static CStr) -> MageioPluginDescr
         stage_begin: None,
         stage_write: None,
         stage_finish: None,
+        instance_capabilities: None,
     }
 }
 

@@ -300,7 +300,8 @@ struct MageioHostServices {
  * Capabilities
  * ================================================================================================ */
 
-/** Bits of MageioPluginDescriptor.capabilities. Since 1.0 unless noted. */
+/** Bits of MageioPluginDescriptor.capabilities (what some instance of the plugin may do) and of
+ * MageioInstanceCapabilitiesFn (what one instance does; Since 1.1). Since 1.0 unless noted. */
 #define MAGEIO_CAP_LOAD (1ull << 0)            /**< load is real. */
 #define MAGEIO_CAP_EXPORT (1ull << 1)          /**< export is real, with if_exists fail/replace/append. */
 #define MAGEIO_CAP_EXECUTE (1ull << 2)         /**< execute is real. */
@@ -701,6 +702,34 @@ typedef MageioStatus (*MageioStageFinishFn)(MageioInstance* instance, const char
                                             int64_t expected_rows, int64_t* rows_written, struct MageioError* error);
 
 /* ================================================================================================
+ * Capabilities of one instance (ABI 1.1)
+ * ================================================================================================ */
+
+/**
+ * What this instance can do: a subset of the descriptor's capabilities. Since 1.1
+ * (MageioPluginDescriptor.instance_capabilities); needs no capability bit.
+ *
+ * The descriptor is read before any instance exists and is one per library, so its bits are the union
+ * of what some instance may do. A plugin whose abilities depend on its configuration (the adbc bridge:
+ * on the driver a profile names) answers here what this instance really does.
+ *
+ * capabilities: receives MAGEIO_CAP_* bits, all of them also set in the descriptor's capabilities.
+ * error: as for every call; filled only when the status is not MAGEIO_STATUS_OK.
+ * When: the host calls it once, right after open returned the instance and before any other call on
+ *   it; the answer holds for the instance's whole life. The host then refuses an operation whose bit
+ *   the instance lacks exactly as for a plugin that never declared it (no slot is called).
+ * Errors: a failure, or a bit the descriptor does not declare, makes the open fail: the host closes the
+ *   instance and reports the plugin's error, or MAGEIO_STATUS_INTERNAL naming the extra bits (an
+ *   instance cannot do more than its plugin declares, and guessing which bits were meant would change
+ *   what the host does silently).
+ * A host reads this slot only when the plugin answered ABI 1.1 or later and struct_size covers it; when
+ *   it is NULL (or not covered, or the host speaks 1.0) the descriptor's bits hold for every instance.
+ * Thread contract: an instance operation (one thread at a time per instance).
+ */
+typedef MageioStatus (*MageioInstanceCapabilitiesFn)(MageioInstance* instance, uint64_t* capabilities,
+                                                     struct MageioError* error);
+
+/* ================================================================================================
  * The descriptor
  * ================================================================================================ */
 
@@ -772,6 +801,9 @@ struct MageioPluginDescriptor {
   /** Puts a stage in place or discards it (see MageioStageFinishFn). Capability MAGEIO_CAP_STAGED_EXPORT.
    * Since 1.1. */
   MageioStageFinishFn stage_finish;
+  /** What one instance can do, a subset of capabilities (see MageioInstanceCapabilitiesFn); NULL: the
+   * descriptor's capabilities hold for every instance. Needs no capability bit. Since 1.1. */
+  MageioInstanceCapabilitiesFn instance_capabilities;
 };
 
 /**

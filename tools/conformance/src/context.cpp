@@ -125,7 +125,7 @@ void Kit::check(const std::string& name, const std::function<void()>& body) {
 void Kit::check_with(uint64_t capabilities, const std::string& name, const std::function<void()>& body) {
   std::vector<std::string> missing;
   for (uint64_t bit = 1; bit != 0 && bit <= capabilities; bit <<= 1)
-    if ((capabilities & bit) && !plugin_.has(bit))
+    if ((capabilities & bit) && !has(bit))
       for (const auto& capability : capability_names(bit)) missing.push_back(capability);
   if (missing.empty()) {
     check(name, body);
@@ -133,7 +133,11 @@ void Kit::check_with(uint64_t capabilities, const std::string& name, const std::
   }
   std::string list;
   for (const auto& capability : missing) list += (list.empty() ? "" : ", ") + capability;
-  check(name, [&] { skip("the plugin does not declare " + list); });
+  const bool plugin_declares = plugin_.has(capabilities);
+  check(name, [&] {
+    skip(plugin_declares ? "the instance (open.config) does not declare " + list
+                         : "the plugin does not declare " + list);
+  });
 }
 
 std::unique_ptr<Connector> Kit::open(const boost::json::object& config) const {

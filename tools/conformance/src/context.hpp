@@ -53,7 +53,11 @@ class Kit {
   Kit& operator=(const Kit&) = delete;
 
   const Plugin& plugin() const { return plugin_; }
-  bool has(uint64_t capabilities) const { return plugin_.has(capabilities); }
+  /// Whether every bit is declared: by the plugin, and once open.config opened the kit's instance, by
+  /// that instance (ABI 1.1 instance_capabilities), so the kit tests only what the instance says it does.
+  bool has(uint64_t capabilities) const {
+    return plugin_.has(capabilities) && (!connector_ || connector_->has(capabilities));
+  }
   const Options& options() const { return options_; }
   const boost::json::object& config() const { return config_; }
   Report& report() { return report_; }

@@ -42,6 +42,10 @@ void open_checks(Kit& kit) {
     } catch (const sdk::Error& error) {
       fail("open failed: " + describe_error(error) + "; the checks that need an instance are skipped");
     }
+    // From here on the kit tests what this instance declares (ABI 1.1 instance_capabilities).
+    if (const uint64_t narrowed = kit.plugin().capabilities() & ~kit.connector().capabilities(); narrowed != 0)
+      kit.report().notes.push_back("the instance does not declare " + sdk::capability_list(narrowed) +
+                                   " (the plugin does): those checks are skipped");
   });
 
   kit.check("open.close_cycles", [&] {

@@ -130,6 +130,11 @@ class Connector {
   Connector& operator=(const Connector&) = delete;
 
   const Plugin& plugin() const { return *plugin_; }
+  /// What this instance can do: the plugin's capabilities, narrowed by what the instance answered
+  /// right after open (ABI 1.1 instance_capabilities; the adbc bridge answers from its driver). Every
+  /// operation below is refused with NOT_IMPLEMENTED, before the plugin is called, when its bit is missing.
+  uint64_t capabilities() const;
+  bool has(uint64_t capability) const;
 
   BatchReader load(const LoadOptions& options);
   /// Writes every batch of `input` (borrowed; the caller releases it). Returns rows written.
@@ -143,8 +148,8 @@ class Connector {
   void alter_table(const AlterTableOptions& options);
   bool table_exists(const std::string& table, const std::string& schema = {});
   bool path_exists(const std::string& path);
-  /// Whether this instance can plan and load partitions: the plugin declares MAGEIO_CAP_PARTITIONS,
-  /// answered ABI 1.1, and the instance is in process (isolated instances do not carry them yet).
+  /// Whether this instance can plan and load partitions: it has MAGEIO_CAP_PARTITIONS (ABI 1.1) and the
+  /// plugin's slots are reachable.
   bool can_partition() const;
   /// The plugin's descriptors for `options` (at most options.partitions). Throws NOT_IMPLEMENTED when
   /// !can_partition() (saying why). State the partitions share (an exported snapshot) may live in this
@@ -153,8 +158,8 @@ class Connector {
   /// Reads one descriptor of a plan made on this or another instance with the same configuration.
   BatchReader load_partition(const std::string& descriptor);
 
-  /// Whether this instance can take a staged export (several writers, one swap): the plugin declares
-  /// MAGEIO_CAP_STAGED_EXPORT, answered ABI 1.1, and the instance is in process.
+  /// Whether this instance can take a staged export (several writers, one swap): it has
+  /// MAGEIO_CAP_STAGED_EXPORT (ABI 1.1) and the instance is in process.
   bool can_stage() const;
   /// Why staged exports cannot be used on this instance, or "" when they can.
   std::string stage_obstacle() const;
@@ -184,6 +189,8 @@ class Connector {
             std::shared_ptr<HostCallbacks> host, std::vector<std::string> secrets);
 
   void require(uint64_t capability, const char* operation) const;
+  /// " on this instance (...)" when the plugin declares `capability` but this instance does not; else "".
+  std::string not_on_this_instance(uint64_t capability) const;
   bool exists(const sdk::Target& target);
   [[noreturn]] void fail(MageioStatus status, MageioError& error, const char* operation) const;
   /// Calls one of the plugin's slots (`&MageioPluginDescriptor::load` ...) on this instance with `args`

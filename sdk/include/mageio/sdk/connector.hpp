@@ -82,6 +82,14 @@ class Connector {
  public:
   virtual ~Connector() = default;
 
+  /// What this instance can do (ABI 1.1, MageioInstanceCapabilitiesFn): a subset of `declared`, the
+  /// capabilities of PluginInfo. Called once, right after the constructor; the answer holds for the
+  /// instance's life. The default, `declared`, says every instance does all its plugin declares.
+  /// Override it when that depends on the configuration (the adbc bridge asks its driver): the host,
+  /// and the SDK for a 1.0 host that never asks, then refuse every other operation with NOT_IMPLEMENTED
+  /// before it reaches this class. A bit outside `declared` fails the open (MAGEIO_STATUS_INTERNAL).
+  virtual uint64_t instance_capabilities(uint64_t declared) const;
+
   virtual std::unique_ptr<BatchSource> load(const LoadRequest& request);
   /// Reads `input` to the end. On any failure the destination must be left as it was.
   virtual int64_t export_data(const ExportRequest& request, StreamReader& input);

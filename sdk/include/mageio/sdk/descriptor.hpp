@@ -38,6 +38,9 @@ std::string abi_version_text(uint32_t version);
 std::vector<std::string> capability_names(uint64_t capabilities);
 /// The bit of a display name; 0 when the name is unknown.
 uint64_t capability_bit(std::string_view name);
+/// The display names of `bits` joined with ", " ("export, upsert"); bits without a name follow as
+/// "bits N". For messages about capabilities.
+std::string capability_list(uint64_t bits);
 
 /// supported_types as a descriptor of `abi_version` carries it: ";"-separated for 1.0, a JSON array since 1.1.
 std::string supported_types_text(const std::vector<std::string>& types, uint32_t abi_version);
