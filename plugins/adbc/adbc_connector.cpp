@@ -1,5 +1,6 @@
 #include "adbc_connector.hpp"
 
+#include "adbc_capabilities.hpp"
 #include "adbc_catalog.hpp"
 #include "adbc_export.hpp"
 #include "adbc_partitions.hpp"
@@ -90,9 +91,8 @@ sdk::PluginInfo AdbcConnector::info() {
   info.description =
       "Any ADBC driver (Arrow Database Connectivity): PostgreSQL, SQLite, Snowflake, BigQuery, "
       "Flight SQL ...";
-  // The bridge's operations. What a given driver cannot do fails with NOT_IMPLEMENTED naming what the
-  // driver reported: execute_queries and atomic exports need it to accept autocommit off, upserts need a
-  // driver whose SQL we know (vendor PostgreSQL or SQLite).
+  // Everything some driver may do through the bridge. Each instance declares the part its driver
+  // supports (probe_capabilities, asked right after open): the host refuses the rest before any I/O.
   info.capabilities = MAGEIO_CAP_LOAD | MAGEIO_CAP_EXPORT | MAGEIO_CAP_EXECUTE | MAGEIO_CAP_EXECUTE_QUERIES |
                       MAGEIO_CAP_TABLE_EXISTS | MAGEIO_CAP_UPSERT | MAGEIO_CAP_TRANSACTIONS | MAGEIO_CAP_LOAD_QUERY |
                       MAGEIO_CAP_TABLES | MAGEIO_CAP_PARTITIONS;
@@ -146,7 +146,10 @@ AdbcConnector::AdbcConnector(const sdk::Config& config, sdk::Host& host) {
   else if (!lookup.empty() && lookup != "auto")
     throw sdk::invalid_argument("ADBC_TABLE_LOOKUP must be auto or get_objects, not '" + lookup + "'");
   session_ = std::make_shared<Session>(session, host);
+  capabilities_ = probe_capabilities(session_);
 }
+
+uint64_t AdbcConnector::instance_capabilities(uint64_t) const { return capabilities_; }
 
 std::string AdbcConnector::load_sql(const sdk::LoadRequest& request, std::string& what) {
   std::string sql;

@@ -27,6 +27,9 @@ class AdbcConnector : public sdk::Connector {
 
   AdbcConnector(const sdk::Config& config, sdk::Host& host);
 
+  /// What this driver does, probed at open (adbc_capabilities.hpp); the descriptor declares the union.
+  uint64_t instance_capabilities(uint64_t declared) const override;
+
   /// A table (SELECT * FROM it) or a query; a limit wraps it as SELECT * FROM (query) LIMIT n. The
   /// driver's Arrow batches pass through as they are.
   std::unique_ptr<sdk::BatchSource> load(const sdk::LoadRequest& request) override;
@@ -46,6 +49,7 @@ class AdbcConnector : public sdk::Connector {
   std::string load_sql(const sdk::LoadRequest& request, std::string& what);
 
   std::shared_ptr<Session> session_;
+  uint64_t capabilities_ = 0;
 };
 
 /// ADBC_OPTIONS' text (a JSON object of strings, numbers or booleans) split into database and

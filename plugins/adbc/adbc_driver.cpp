@@ -380,6 +380,11 @@ void Driver::fill_missing() {
     std::memset(&driver_, 0, sizeof driver_);
     throw sdk::invalid_argument(message);
   }
+  provided_.sql = d.StatementSetSqlQuery != nullptr && d.StatementExecuteQuery != nullptr;
+  provided_.bulk_ingest = d.StatementSetOption != nullptr && d.StatementBindStream != nullptr;
+  provided_.table_schema = d.ConnectionGetTableSchema != nullptr;
+  provided_.transactions =
+      d.ConnectionSetOption != nullptr && d.ConnectionCommit != nullptr && d.ConnectionRollback != nullptr;
   if (!d.DatabaseSetOption) d.DatabaseSetOption = &no_database_set_option;
   if (!d.ConnectionSetOption) d.ConnectionSetOption = &no_connection_set_option;
   if (!d.ConnectionCommit) d.ConnectionCommit = &no_commit;

@@ -53,10 +53,21 @@ class Driver {
   /// "ADBC 1.1.0" / "ADBC 1.0.0".
   std::string version_name() const;
 
+  /// What the driver's own table filled, before fill_missing put stand-ins (which answer
+  /// NOT_IMPLEMENTED) into the empty slots: the instance's capabilities depend on it.
+  struct Provided {
+    bool sql = false;           // StatementSetSqlQuery and StatementExecuteQuery
+    bool bulk_ingest = false;   // StatementSetOption and StatementBindStream
+    bool table_schema = false;  // ConnectionGetTableSchema
+    bool transactions = false;  // ConnectionSetOption, ConnectionCommit and ConnectionRollback
+  };
+  const Provided& provided() const { return provided_; }
+
  private:
   void fill_missing();
 
   AdbcDriver driver_{};
+  Provided provided_;
   int version_ = 0;
   std::string library_path_;
   std::string entrypoint_;

@@ -67,6 +67,16 @@ inline std::optional<std::string> postgres_uri() {
 
 inline std::string postgres_password() { return mageio::test::server_env("MAGEIO_TEST_PG_PASSWORD").value_or(""); }
 
+/// The test Flight SQL server (arrow-go's sqlite example; tools/with-test-servers.sh), or nullopt (a
+/// failure under CI=true, a message otherwise).
+inline std::optional<std::string> flightsql_uri() {
+  if (auto uri = mageio::test::server_env("MAGEIO_TEST_FLIGHTSQL_URI")) return uri;
+  if (kittest::under_ci())
+    FAIL("MAGEIO_TEST_FLIGHTSQL_URI is not set and CI=true needs the Flight SQL server (tools/with-test-servers.sh)");
+  MESSAGE("no Flight SQL server (MAGEIO_TEST_FLIGHTSQL_URI; run under tools/with-test-servers.sh); skipping");
+  return std::nullopt;
+}
+
 inline boost::json::object sqlite_config(const fs::path& database) {
   return {{"ADBC_DRIVER", *driver_library("sqlite")}, {"ADBC_URI", database.string()}};
 }

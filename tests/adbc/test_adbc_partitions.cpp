@@ -1,20 +1,14 @@
 // Partitioned loads through the adbc plugin: with the Flight SQL driver (adbc-driver-flightsql) against a
 // real Flight SQL server (arrow-go's sqlite example, started by tools/with-test-servers.sh) the plan is the
 // driver's ExecutePartitions and each descriptor is read with ReadPartition on another instance; a driver
-// without partitions (sqlite) plans one partition, the plain query.
+// without partitions (sqlite) declares none, so a partitioned load reads one stream.
 #include "adbc_test_support.hpp"
+
+#include <mageio/core/partitioned_load.hpp>
 
 #include <algorithm>
 
 namespace {
-
-std::optional<std::string> flightsql_uri() {
-  if (auto uri = mageio::test::server_env("MAGEIO_TEST_FLIGHTSQL_URI")) return uri;
-  if (kittest::under_ci())
-    FAIL("MAGEIO_TEST_FLIGHTSQL_URI is not set and CI=true needs the Flight SQL server (tools/with-test-servers.sh)");
-  MESSAGE("no Flight SQL server (MAGEIO_TEST_FLIGHTSQL_URI; run under tools/with-test-servers.sh); skipping");
-  return std::nullopt;
-}
 
 std::vector<std::vector<std::string>> sorted(std::vector<std::vector<std::string>> rows) {
   std::sort(rows.begin(), rows.end());
@@ -24,7 +18,7 @@ std::vector<std::vector<std::string>> sorted(std::vector<std::vector<std::string
 }  // namespace
 
 TEST_CASE("partitions with the Flight SQL driver: ExecutePartitions plans, ReadPartition on another instance reads") {
-  auto uri = flightsql_uri();
+  auto uri = adbctest::flightsql_uri();
   if (!uri) return;
   auto plugin = adbctest::plugin_with("flightsql");
   if (!plugin) return;
@@ -57,15 +51,16 @@ TEST_CASE("partitions with the Flight SQL driver: ExecutePartitions plans, ReadP
   }
   CHECK(sorted(rows) == whole);
 
-  // A descriptor is the plugin's and the driver's: another driver's instance and bad text are refused.
+  // A descriptor is the plugin's and the driver's: an instance whose driver does not partition (sqlite)
+  // declares no partitions, so the host refuses it there; bad text is refused by the plugin.
   mageio::test::TempDir dir;
   auto sqlite = plugin->open(adbctest::sqlite_config(dir / "other.db"));
   try {
     sqlite->load_partition(descriptors[0]);
     FAIL("a Flight SQL descriptor loaded on a sqlite instance");
   } catch (const mageio::Error& error) {
-    CHECK(error.status() == MAGEIO_STATUS_INVALID_ARGUMENT);
-    CHECK(std::string(error.what()).find("planned with the ADBC driver") != std::string::npos);
+    CHECK(error.status() == MAGEIO_STATUS_NOT_IMPLEMENTED);
+    CHECK(std::string(error.what()).starts_with("plugin adbc does not support partitioned loads"));
   }
   try {
     std::string broken = descriptors[0];
@@ -78,28 +73,36 @@ TEST_CASE("partitions with the Flight SQL driver: ExecutePartitions plans, ReadP
   planner->execute("DROP TABLE " + table);
 }
 
-TEST_CASE("partitions with a driver without ExecutePartitions (sqlite): one partition, the plain query") {
+TEST_CASE("a driver without ExecutePartitions (sqlite) declares no partitions: a partitioned load reads one stream") {
   auto plugin = adbctest::plugin_with("sqlite");
   if (!plugin) return;
   mageio::test::TempDir dir;
-  auto connector = plugin->open(adbctest::sqlite_config(dir / "p.db"));
+  mageio::test::HostLogs logs;
+  auto connector = plugin->open(adbctest::sqlite_config(dir / "p.db"), logs.callbacks());
   connector->execute("CREATE TABLE t (id INTEGER)");
   connector->execute("INSERT INTO t VALUES (1), (2), (3)");
-  mageio::PartitionOptions options;
-  options.load.table = "t";
-  options.partitions = 3;
-  const auto descriptors = connector->plan_partitions(options);
-  REQUIRE(descriptors.size() == 1);
-  CHECK(descriptors[0].find("\"sql\"") != std::string::npos);
-  auto part = connector->load_partition(descriptors[0]);
-  CHECK(sorted(mageio::test::read_all_text(part)) == std::vector<std::vector<std::string>>{{"1"}, {"2"}, {"3"}});
+  CHECK_FALSE(connector->can_partition());
+  mageio::PartitionedLoadOptions options;
+  options.plan.load.table = "t";
+  options.plan.partitions = 3;
+  int opened = 0;
+  auto reader = mageio::partitioned_load(
+      std::move(connector),
+      [&]() -> std::unique_ptr<mageio::Connector> {
+        ++opened;
+        return nullptr;
+      },
+      options);
+  CHECK(sorted(mageio::test::read_all_text(reader)) == std::vector<std::vector<std::string>>{{"1"}, {"2"}, {"3"}});
+  CHECK(opened == 0);  // never planned: no connector per partition
+  CHECK(logs.has("plugin adbc does not support partitioned loads on this instance: reading one stream"));
 
-  options.partition_on = "nope";
-  try {
-    connector->plan_partitions(options);
-    FAIL("partition_on a column that does not exist was planned");
-  } catch (const mageio::Error& error) {
-    CHECK(error.status() == MAGEIO_STATUS_NOT_FOUND);
-    CHECK(std::string(error.what()).find("no column nope (it has id)") != std::string::npos);
-  }
+  // The plugin's own fallback (one partition, the plain query) stays for drivers that declare
+  // partitions: the host never reaches it here.
+  auto again = plugin->open(adbctest::sqlite_config(dir / "p.db"));
+  mageio::PartitionOptions plan;
+  plan.load.table = "t";
+  plan.partitions = 3;
+  const auto refused = mageio::test::error_of([&] { again->plan_partitions(plan); });
+  CHECK(refused.status() == MAGEIO_STATUS_NOT_IMPLEMENTED);
 }
