@@ -2,15 +2,12 @@
 
 import datetime
 import decimal
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 import duckdb
 import pyarrow as pa
 import pytest
+from _interrupt import interrupt
 
 import mageio
 
@@ -74,23 +71,6 @@ def test_mysql_more_types(my, table_name):
     my.execute(f"drop table {table_name}")
 
 
-def _interrupt(script, delay=1.0):
-    # SIGINT raises KeyboardInterrupt in the child even when this run ignores it (a background job does)
-    script = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + script
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = child.stdout.readline()
-    assert line.strip() == "started", child.stderr.read()
-    time.sleep(delay)
-    sent = time.monotonic()
-    child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=60)
-    # How long the cancel took: from the signal to the KeyboardInterrupt caught in the child (CLOCK_MONOTONIC
-    # is the same clock in both processes); the child's exit is not part of it.
-    caught = [float(line.split()[1]) for line in out.splitlines() if line.startswith("interrupted ")]
-    assert caught, (out, err)
-    return out, err, caught[0] - sent, child.returncode
-
-
 def test_ctrl_c_cancels_a_copy_and_the_destination_stays(io_config, pg, my, table_name):
     my.execute(f"create table {table_name} (n bigint)")
     my.execute(f"insert into {table_name} values (7)")
@@ -105,7 +85,7 @@ def test_ctrl_c_cancels_a_copy_and_the_destination_stays(io_config, pg, my, tabl
         except KeyboardInterrupt:
             import time; print("interrupted", time.monotonic(), flush=True)
     """)
-    out, err, seconds, code = _interrupt(script, delay=1.5)
+    out, err, seconds, code = interrupt(script, delay=1.5)
     assert code == 0 and "interrupted" in out, (out, err)
     assert seconds < 1.0, seconds
     assert my.load(f"select n from {table_name}").read_all().column("n").to_pylist() == [7]
@@ -122,6 +102,6 @@ def test_ctrl_c_cancels_a_mariadb_query(io_config, my):
         except KeyboardInterrupt:
             import time; print("interrupted", time.monotonic(), flush=True)
     """)
-    out, err, seconds, code = _interrupt(script)
+    out, err, seconds, code = interrupt(script)
     assert code == 0 and "interrupted" in out, (out, err)
     assert seconds < 1.0, seconds

@@ -8,11 +8,13 @@ import importlib.util
 import os
 import pathlib
 import shutil
+import textwrap
 import uuid
 
 import pandas as pd
 import pyarrow as pa
 import pytest
+from _interrupt import interrupt
 
 import mageio
 from mageio.mage import (
@@ -311,6 +313,65 @@ def test_with_block_rolls_back_on_an_exception_and_commits_otherwise(cls_name, c
             fetch_query_at_indexes=[False, True],
         )
         assert results[0] == 1 and results[1]["n"].tolist() == [3]
+        io.execute(f"drop table {table}")
+
+
+_SLEEP = {"Postgres": "select pg_sleep(30) as s", "MySQL": "select sleep(30) as s"}
+
+
+@pytest.mark.parametrize("cls_name", ["Postgres", "MySQL"])
+def test_ctrl_c_cancels_a_mage_load_within_a_second(cls_name, io_config, request):
+    request.getfixturevalue("pg" if cls_name == "Postgres" else "my")
+    script = textwrap.dedent(f"""
+        import time
+        from mageio.mage import ConfigFileLoader, {cls_name}
+        with {cls_name}.with_config(ConfigFileLoader({io_config!r}, "default")) as loader:
+            print("started", flush=True)
+            try:
+                loader.load({_SLEEP[cls_name]!r})
+            except KeyboardInterrupt:
+                print("interrupted", time.monotonic(), flush=True)
+            print(loader.load("select 42 as n")["n"].tolist(), flush=True)  # the loader still works
+    """)
+    out, err, seconds, code = interrupt(script)
+    assert code == 0, err
+    assert "[42]" in out, (out, err)
+    assert seconds < 1.0, seconds
+
+
+@pytest.mark.parametrize("cls_name", ["Postgres", "MySQL"])
+def test_ctrl_c_during_a_mage_export_leaves_the_table_as_it_was(cls_name, io_config, config, request):
+    request.getfixturevalue("pg" if cls_name == "Postgres" else "my")
+    cls = Postgres if cls_name == "Postgres" else MySQL
+    table = "mage_sigint_" + uuid.uuid4().hex[:8]
+    with cls.with_config(config) as io:
+        io.execute(f"create table {table} (n bigint)")
+        io.execute(f"insert into {table} values (1), (2), (3)")
+    # 20M rows: an export that takes several seconds on either server, so the signal lands in the middle.
+    # KeyboardInterrupt leaves the `with` block as any exception does: the block's work is rolled back.
+    script = textwrap.dedent(f"""
+        import time
+        import numpy as np, pandas as pd
+        from mageio.mage import ConfigFileLoader, {cls_name}
+        frame = pd.DataFrame({{"n": np.arange(20_000_000, dtype="int64")}})
+        try:
+            with {cls_name}.with_config(ConfigFileLoader({io_config!r}, "default")) as loader:
+                print("started", flush=True)
+                loader.export(frame, None, {table!r}, if_exists="replace")
+            print("finished before the signal", flush=True)
+        except KeyboardInterrupt:
+            print("interrupted", time.monotonic(), flush=True)
+    """)
+    out, err, seconds, code = interrupt(script)
+    assert code == 0, err
+    assert "finished" not in out, out
+    # MariaDB answers a killed LOAD DATA only after undoing every row it wrote (about 2 s per million rows
+    # on InnoDB; measured 1.2-1.6 s here after 1 s of loading on a busy machine): not within a second.
+    assert seconds < (1.0 if cls_name == "Postgres" else 3.0), seconds
+    with cls.with_config(config) as io:
+        assert io.load(f"select n from {table} order by n")["n"].tolist() == [1, 2, 3]
+        leftovers = io.load(f"select table_name from information_schema.tables where table_name like '{table}%'")
+        assert leftovers["table_name"].tolist() == [table]  # no staging table left behind
         io.execute(f"drop table {table}")
 
 

@@ -4,16 +4,15 @@ import datetime
 import decimal
 import os
 import resource
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from _interrupt import interrupt
 
 import mageio
 
@@ -170,25 +169,6 @@ def test_execute_rows_then_export_then_exit(io_config, table_name):
     assert out.stdout.split() == ["10", "done"]
 
 
-def _interrupt(script, wait_for="started", delay=1.0):
-    """Runs script in a child, sends SIGINT `delay` s after it prints `wait_for`; returns (output, seconds
-    from the signal to the end)."""
-    # SIGINT raises KeyboardInterrupt in the child even when this run ignores it (a background job does)
-    script = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + script
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = child.stdout.readline()
-    assert line.strip() == wait_for, child.stderr.read()
-    time.sleep(delay)
-    sent = time.monotonic()
-    child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=60)
-    # How long the cancel took: from the signal to the KeyboardInterrupt caught in the child (CLOCK_MONOTONIC
-    # is the same clock in both processes); the child's exit is not part of it.
-    caught = [float(line.split()[1]) for line in out.splitlines() if line.startswith("interrupted ")]
-    assert caught, (out, err)
-    return out, err, caught[0] - sent, child.returncode
-
-
 def test_ctrl_c_cancels_a_postgres_load_within_a_second(io_config, pg):
     script = textwrap.dedent(f"""
         import mageio, sys
@@ -200,7 +180,7 @@ def test_ctrl_c_cancels_a_postgres_load_within_a_second(io_config, pg):
             import time; print("interrupted", time.monotonic(), flush=True)
         print(db.execute("select 42 as n").read_all().column("n").to_pylist(), flush=True)
     """)
-    out, err, seconds, code = _interrupt(script)
+    out, err, seconds, code = interrupt(script)
     assert code == 0, err
     assert out.split("\n")[0].startswith("interrupted "), (out, err)
     assert "[42]" in out  # the connector still works after the cancel
@@ -226,7 +206,7 @@ def test_ctrl_c_cancels_an_export_and_leaves_the_table_as_it_was(io_config, pg, 
         except KeyboardInterrupt:
             import time; print("interrupted", time.monotonic(), flush=True)
     """)
-    out, err, seconds, code = _interrupt(script)
+    out, err, seconds, code = interrupt(script)
     assert code == 0, err
     assert "interrupted" in out, (out, err)
     assert seconds < 1.0, seconds
