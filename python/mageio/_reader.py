@@ -9,6 +9,25 @@ from typing import Any, Callable, Union
 ProgressArg = Union[None, bool, Callable[[int, int, int], Any]]
 
 
+def nullable_pandas_types() -> dict[Any, Any]:
+    """Arrow integer and boolean types -> pandas' nullable dtypes, so a NULL keeps an integer an integer
+    (Int64 with <NA>) instead of turning the column into floats."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return {
+        pa.int8(): pd.Int8Dtype(),
+        pa.int16(): pd.Int16Dtype(),
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.uint8(): pd.UInt8Dtype(),
+        pa.uint16(): pd.UInt16Dtype(),
+        pa.uint32(): pd.UInt32Dtype(),
+        pa.uint64(): pd.UInt64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+    }
+
+
 def _callback_of(progress: ProgressArg) -> Callable[[int, int, int], Any] | None:
     return progress if callable(progress) else None
 
@@ -101,7 +120,6 @@ class Reader:
         become ``Int64``/``boolean`` (never floats because of a NULL), the rest numpy; ``"pyarrow"``:
         ``ArrowDtype`` columns throughout."""
         import pandas as pd
-        import pyarrow as pa
 
         if dtype_backend not in ("numpy_nullable", "pyarrow"):
             raise ValueError(f"dtype_backend must be 'numpy_nullable' or 'pyarrow', not {dtype_backend!r}")
@@ -110,18 +128,7 @@ class Reader:
         # (self_destruct), so the peak is about one copy of the data, not two.
         if dtype_backend == "pyarrow":
             return table.to_pandas(types_mapper=pd.ArrowDtype, self_destruct=True, split_blocks=True)
-        mapping = {
-            pa.int8(): pd.Int8Dtype(),
-            pa.int16(): pd.Int16Dtype(),
-            pa.int32(): pd.Int32Dtype(),
-            pa.int64(): pd.Int64Dtype(),
-            pa.uint8(): pd.UInt8Dtype(),
-            pa.uint16(): pd.UInt16Dtype(),
-            pa.uint32(): pd.UInt32Dtype(),
-            pa.uint64(): pd.UInt64Dtype(),
-            pa.bool_(): pd.BooleanDtype(),
-        }
-        return table.to_pandas(types_mapper=mapping.get, self_destruct=True, split_blocks=True)
+        return table.to_pandas(types_mapper=nullable_pandas_types().get, self_destruct=True, split_blocks=True)
 
     def to_polars(self) -> Any:
         """A polars DataFrame."""

@@ -34,26 +34,13 @@ from typing import Any
 from ._dask_open import _Opener, _opener
 from ._dask_write import to_table
 from ._host import PathLike
+from ._reader import nullable_pandas_types
 
 __all__ = ["read_sql", "read_table", "release", "released", "to_table"]
 
 
 def _to_pandas(table: Any) -> Any:
-    import pandas as pd
-    import pyarrow as pa
-
-    mapping = {
-        pa.int8(): pd.Int8Dtype(),
-        pa.int16(): pd.Int16Dtype(),
-        pa.int32(): pd.Int32Dtype(),
-        pa.int64(): pd.Int64Dtype(),
-        pa.uint8(): pd.UInt8Dtype(),
-        pa.uint16(): pd.UInt16Dtype(),
-        pa.uint32(): pd.UInt32Dtype(),
-        pa.uint64(): pd.UInt64Dtype(),
-        pa.bool_(): pd.BooleanDtype(),
-    }
-    return table.to_pandas(types_mapper=mapping.get)
+    return table.to_pandas(types_mapper=nullable_pandas_types().get)
 
 
 class _LoadPartition:
