@@ -1,4 +1,4 @@
-// Parquet datasets through the CLI (plugins/parquet/src/dataset.rs): a directory, a glob or an S3 prefix
+// Parquet datasets through the CLI (plugins/parquet/src/dataset/): a directory, a glob or an S3 prefix
 // read as one stream in path order with hive key=value columns, differing schemas refused naming both
 // files, an export split into part files with _SUCCESS written last (replace swaps a local dataset
 // atomically; a part without its _SUCCESS is refused), and table_exists on a dataset path. The S3 cases
