@@ -1,17 +1,11 @@
 #include "isolated_instance.hpp"
 
 #include "arrow_codec.hpp"
-#include "child_process.hpp"
+#include "isolated_child.hpp"
 #include "wire.hpp"
 
 #include <mageio/sdk/error.hpp>
 
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -20,13 +14,6 @@
 
 namespace mageio::isolation {
 namespace {
-
-constexpr int kSocketBufferBytes = 4 << 20;
-
-// The instance is gone (crashed, exited, stopped): every call from now on fails with `reason`.
-struct ChildGone : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // A failure the child reported for an operation (its MageioError, copied).
 struct RemoteError {
@@ -51,205 +38,10 @@ MageioStatus fill_error(MageioError* error, MageioStatus status, const std::stri
   return sdk::fill_error(error, status, message.c_str(), sqlstate.c_str(), vendor_code);
 }
 
-// How long close() waits for a plugin when the operations have no timeout.
-constexpr double kCloseGraceSeconds = 10.0;
-
-std::string seconds_text(double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", seconds);
-  return text;
-}
-
-class IsolatedInstance {
- public:
-  IsolatedInstance(const std::filesystem::path& library, std::string name, std::optional<double> timeout,
-                   const MageioHostServices* host)
-      : name_(std::move(name)), timeout_(timeout), host_(host) {
-    auto executable = plugin_host_executable();
-    int sockets[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
-      throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
-    // Room for a whole batch in flight (the kernel caps it at net.core.wmem_max): the child writes a
-    // batch in one go while the host still consumes the previous one.
-    for (int socket : sockets) {
-      int size = kSocketBufferBytes;
-      ::setsockopt(socket, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-      ::setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    }
-    channel_ = std::make_unique<Channel>(sockets[0]);
-    try {
-      child_ = std::make_unique<ChildProcess>(
-          executable, std::vector<std::string>{library.string(), name_, std::to_string(::getpid())}, sockets[1]);
-    } catch (...) {
-      ::close(sockets[1]);
-      throw;
-    }
-    ::close(sockets[1]);
-    channel_->set_timeout(timeout_);
-    channel_->set_tick([this] { forward_cancellation(); });
-  }
-
-  const std::string& name() const { return name_; }
-  /// What the instance can do, as the child asked its plugin right after open (ABI 1.1).
-  uint64_t capabilities = 0;
-
-  // Sends a request and waits for its reply, serving log, progress and (during an export) the input
-  // stream on the way. Throws ChildGone when the child died or stopped making progress.
-  Frame call(const char* operation, Message type, std::string_view payload, ArrowArrayStream* input = nullptr) {
-    if (!gone_.empty()) throw ChildGone(gone_);
-    operation_ = operation;
-    try {
-      forward_cancellation();
-      channel_->send(type, 0, payload);
-      if (input != nullptr) send_input_schema(input);
-      return await_reply(input);
-    } catch (const ChannelClosed& closed) {
-      throw ChildGone(end(closed));
-    }
-  }
-
-  // Pulls the next batch of a stream the child produced.
-  Frame next_batch(uint32_t stream) {
-    if (!gone_.empty()) throw ChildGone(gone_);
-    try {
-      forward_cancellation();  // before the pull, so the child sees it when it serves the pull
-      channel_->send(Message::next_batch, stream);
-      return await_reply(nullptr);
-    } catch (const ChannelClosed& closed) {
-      throw ChildGone(end(closed));
-    }
-  }
-
-  void mark_operation(const char* operation) { operation_ = operation; }
-
-  void close() {
-    if (gone_.empty()) {
-      // Closing is bounded even when operations are not: the host is done with this instance, and a
-      // plugin stuck in its close must not hang it. The child is then killed; a database server ends
-      // (and rolls back) the session of a client that went away.
-      if (!timeout_) channel_->set_timeout(kCloseGraceSeconds);
-      try {
-        call("close", Message::close, {});
-      } catch (...) {
-      }
-    }
-    channel_->shutdown();
-    if (child_->running()) child_->wait_after_end_of_file();
-  }
-
- private:
-  // The child's is_cancelled reads a flag that SIGUSR1 sets and SIGUSR2 clears: the host's state is
-  // forwarded whenever it changes (a host may cancel one operation and run the next). A signal sent
-  // before a request is handled before the child returns from reading it.
-  void forward_cancellation() {
-    if (host_ == nullptr || host_->is_cancelled == nullptr) return;
-    const bool cancelled = host_->is_cancelled(host_->host_data) != 0;
-    if (cancelled == child_cancelled_) return;
-    child_cancelled_ = cancelled;
-    child_->signal(cancelled ? SIGUSR1 : SIGUSR2);
-  }
-
-  Frame await_reply(ArrowArrayStream* input) {
-    for (;;) {
-      forward_cancellation();
-      Frame frame = channel_->receive();
-      switch (frame.type) {
-        case Message::log: {
-          PayloadReader in(frame);
-          int32_t level = in.i32();
-          std::string text = in.text();
-          if (host_ && host_->log) host_->log(host_->host_data, level, text.c_str());
-          continue;
-        }
-        case Message::progress: {
-          PayloadReader in(frame);
-          int64_t rows = in.i64(), bytes = in.i64(), total = in.i64();
-          if (host_ && host_->progress) host_->progress(host_->host_data, rows, bytes, total);
-          continue;
-        }
-        case Message::library_loaded: operation_ = "open"; continue;
-        case Message::next_batch:
-          if (input != nullptr) {
-            send_input_batch(input);
-            continue;
-          }
-          return frame;
-        default: return frame;
-      }
-    }
-  }
-
-  void send_input_schema(ArrowArrayStream* input) {
-    input_schema_ = ArrowSchema{};
-    if (int code = input->get_schema(input, &input_schema_); code != 0) {
-      send_stream_error(input, code);
-      return;
-    }
-    channel_->send(Message::schema, 0, encode_schema(input_schema_));
-  }
-
-  void send_stream_error(ArrowArrayStream* input, int code) {
-    const char* text = input->get_last_error ? input->get_last_error(input) : nullptr;
-    channel_->send(Message::stream_error, 0, encode_stream_failure(code, StreamFailure{text ? text : ""}));
-  }
-
-  void send_input_batch(ArrowArrayStream* input) {
-    ArrowArray array{};
-    if (int code = input->get_next(input, &array); code != 0) return send_stream_error(input, code);
-    if (array.release == nullptr) return channel_->send(Message::end_of_stream);
-    std::string description;
-    try {
-      auto parts = encode_array(input_schema_, array, description);
-      channel_->send(Message::batch, 0, std::move(parts));
-    } catch (const ChannelClosed&) {
-      array.release(&array);
-      throw;
-    } catch (const std::exception& e) {
-      array.release(&array);
-      channel_->send(Message::stream_error, 0, encode_stream_failure(EINVAL, StreamFailure{e.what()}));
-      return;
-    }
-    array.release(&array);
-  }
-
- public:
-  void release_input_schema() {
-    if (input_schema_.release) input_schema_.release(&input_schema_);
-  }
-
- private:
-  // Reaps the child and remembers, for this and every later call, what happened.
-  std::string end(const ChannelClosed& closed) {
-    std::string what;
-    if (closed.reason() == ChannelClosed::Reason::timed_out) {
-      child_->kill_and_reap();
-      what = "made no progress for " + seconds_text(timeout_.value_or(kCloseGraceSeconds)) + " s during " + operation_ +
-             "; stopped it";
-    } else if (closed.reason() == ChannelClosed::Reason::end_of_file) {
-      what = child_->wait_after_end_of_file() + " during " + operation_;
-    } else {
-      child_->kill_and_reap();
-      what = std::string("lost its connection during ") + operation_ + " (" + closed.what() + "); stopped it";
-    }
-    gone_ = "plugin '" + name_ + "' " + what;
-    return gone_;
-  }
-
-  std::string name_;
-  std::optional<double> timeout_;
-  const MageioHostServices* host_;
-  std::unique_ptr<Channel> channel_;
-  std::unique_ptr<ChildProcess> child_;
-  std::string operation_ = "load of the library";
-  std::string gone_;  // non-empty once the child is gone
-  bool child_cancelled_ = false;
-  ArrowSchema input_schema_{};
-};
-
-IsolatedInstance* instance_of(MageioInstance* handle) { return reinterpret_cast<IsolatedInstance*>(handle); }
+IsolatedChild* instance_of(MageioInstance* handle) { return reinterpret_cast<IsolatedChild*>(handle); }
 
 // A reply that is neither ok nor error breaks the protocol: the child is not trusted further.
-MageioStatus unexpected(MageioError* error, IsolatedInstance& instance, const char* operation) {
+MageioStatus unexpected(MageioError* error, IsolatedChild& instance, const char* operation) {
   return fill_error(error, MAGEIO_STATUS_INTERNAL,
                     "plugin '" + instance.name() + "' sent an unexpected reply during " + operation);
 }
@@ -266,7 +58,7 @@ MageioStatus guarded(MageioError* error, Body&& body) {
   }
 }
 
-MageioStatus reply_status(const Frame& reply, MageioError* error, IsolatedInstance& instance, const char* operation) {
+MageioStatus reply_status(const Frame& reply, MageioError* error, IsolatedChild& instance, const char* operation) {
   if (reply.type == Message::ok) return MAGEIO_STATUS_OK;
   if (reply.type == Message::error) {
     auto remote = read_remote_error(reply);
@@ -278,7 +70,7 @@ MageioStatus reply_status(const Frame& reply, MageioError* error, IsolatedInstan
 // --- Streams the child produced, read through the host ------------------------------------------------
 
 struct RemoteStream {
-  IsolatedInstance* instance;
+  IsolatedChild* instance;
   uint32_t id;
   std::string schema;
   StreamFailure last_error;  // with the plugin's whole error when it gave one (ABI 1.1)
@@ -331,7 +123,7 @@ MageioStatus isolated_stream_error(ArrowArrayStream* stream, MageioError* error)
 }
 
 // An ok reply that carries a stream: int32 has_stream, int32 stream id, the encoded schema.
-void take_stream(IsolatedInstance& instance, PayloadReader& in, ArrowArrayStream* out) {
+void take_stream(IsolatedChild& instance, PayloadReader& in, ArrowArrayStream* out) {
   int32_t has_stream = in.i32();
   int32_t id = in.i32();
   std::string schema = in.text();
@@ -483,9 +275,9 @@ MageioStatus isolated_instance_capabilities(MageioInstance* handle, uint64_t* ca
 MageioStatus open_isolated(const std::filesystem::path& library, const std::string& plugin_name,
                            std::optional<double> timeout, const char* config_json, const MageioHostServices* host,
                            MageioInstance** out, MageioError* error) {
-  std::unique_ptr<IsolatedInstance> instance;
+  std::unique_ptr<IsolatedChild> instance;
   try {
-    instance = std::make_unique<IsolatedInstance>(library, plugin_name, timeout, host);
+    instance = std::make_unique<IsolatedChild>(library, plugin_name, timeout, host);
   } catch (const std::exception& e) {
     return fill_error(error, MAGEIO_STATUS_INTERNAL,
                       "cannot start the isolated process for plugin '" + plugin_name + "': " + e.what());
