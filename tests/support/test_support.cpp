@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -43,10 +44,81 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+namespace {
+
+// How long one command of a test may run: MAGEIO_TEST_COMMAND_TIMEOUT seconds, 300 by default (the
+// slowest command of the suites takes a few seconds; under the sanitizers, a few times more).
+std::chrono::seconds command_timeout() {
+  const char* text = std::getenv("MAGEIO_TEST_COMMAND_TIMEOUT");
+  const long seconds = text != nullptr ? std::strtol(text, nullptr, 10) : 0;
+  return std::chrono::seconds(seconds > 0 ? seconds : 300);
+}
+
+// The processes started by `pid`, and theirs (an --isolate child, a plugin's helper), from /proc.
+std::vector<pid_t> descendants(pid_t pid) {
+  std::vector<pid_t> found{pid};
+  for (size_t i = 0; i < found.size(); ++i) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      const size_t close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream fields(line.substr(close + 2));
+      char state = 0;
+      pid_t parent = 0;
+      fields >> state >> parent;
+      if (parent == found[i]) found.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+  }
+  return found;
+}
+
+std::string output_of(const std::string& shell_command) {
+  std::string text;
+  if (FILE* pipe = popen(shell_command.c_str(), "r")) {
+    char line[4096];
+    while (fgets(line, sizeof line, pipe) != nullptr) text += line;
+    pclose(pipe);
+  }
+  return text;
+}
+
+// What a command that did not end was doing: every thread's stack of it and of its children, by gdb
+// (on the test machines), so that a hang in CI shows where it waits instead of only that it timed out.
+std::string stacks_of(pid_t pid) {
+  std::string report;
+  for (pid_t process : descendants(pid)) {
+    report += "--- threads of process " + std::to_string(process) + " ---\n";
+    const std::string command = "gdb -p " + std::to_string(process) +
+                                " -batch -nx -ex 'thread apply all bt' 2>&1 </dev/null | grep -E '^(Thread|#)'";
+    report += output_of(command);
+  }
+  // A client waiting on the server: what the test MariaDB's sessions are doing (the password goes through
+  // the environment, never the command line).
+  if (std::getenv("MAGEIO_TEST_MYSQL_PORT") != nullptr && std::getenv("MAGEIO_TEST_MYSQL_PASSWORD") != nullptr) {
+    setenv("MYSQL_PWD", std::getenv("MAGEIO_TEST_MYSQL_PASSWORD"), 1);
+    report +=
+        "--- MariaDB's SHOW FULL PROCESSLIST ---\n" +
+        output_of(std::string("mariadb --no-defaults -h 127.0.0.1 -P ") + std::getenv("MAGEIO_TEST_MYSQL_PORT") +
+                  " -u " + (std::getenv("MAGEIO_TEST_MYSQL_USER") ? std::getenv("MAGEIO_TEST_MYSQL_USER") : "root") +
+                  " -e 'SHOW FULL PROCESSLIST' 2>&1 </dev/null");
+  }
+  return report;
+}
+
+}  // namespace
+
 CommandResult run_program(const std::vector<std::string>& argv, const fs::path& cwd,
                           const std::map<std::string, std::string>& env, const std::string& input) {
+  // O_CLOEXEC: a command started at the same time from another thread of the test must not inherit these
+  // ends (it would hold this command's output open past its exit).
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -72,12 +144,27 @@ CommandResult run_program(const std::vector<std::string>& argv, const fs::path& 
   CommandResult result;
   bool out_open = true, err_open = true, in_open = !input.empty();
   char buffer[65536];
+  const auto deadline = std::chrono::steady_clock::now() + command_timeout();
+  std::string timed_out;
   while (out_open || err_open) {
     std::vector<pollfd> fds;
     if (out_open) fds.push_back({out_pipe[0], POLLIN, 0});
     if (err_open) fds.push_back({err_pipe[0], POLLIN, 0});
     if (in_open) fds.push_back({in_pipe[1], POLLOUT, 0});
-    if (poll(fds.data(), fds.size(), -1) < 0) break;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const int ready = poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    if (ready < 0) break;
+    if (ready == 0) {
+      // A hung command: record where it waits, then end it (and what it started) so the suite goes on.
+      timed_out = "\n*** the command did not end within " + std::to_string(command_timeout().count()) +
+                  " s (MAGEIO_TEST_COMMAND_TIMEOUT); its threads:\n" + stacks_of(pid);
+      for (pid_t process : descendants(pid)) kill(process, SIGKILL);
+      std::string command;
+      for (const auto& arg : argv) command += (command.empty() ? "" : " ") + arg;
+      std::cerr << "test support: killed " << command << timed_out << std::flush;
+      break;
+    }
     for (const auto& fd : fds) {
       if (fd.revents == 0) continue;
       if (fd.fd == in_pipe[1]) {
@@ -104,6 +191,7 @@ CommandResult run_program(const std::vector<std::string>& argv, const fs::path& 
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   result.killed_by = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  result.err += timed_out;
   return result;
 }
 
