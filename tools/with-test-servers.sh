@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with a throwaway PostgreSQL and a throwaway MariaDB server next to it.
 #
-#   tools/with-test-servers.sh [--only postgres|mysql] [--] COMMAND [ARG...]
+#   tools/with-test-servers.sh [--only postgres|mysql|postgres,mysql] [--] COMMAND [ARG...]
 #
 # Both servers get a fresh data directory inside one temporary directory, listen on free
 # ports on 127.0.0.1 only (plus unix sockets in the temporary directory), and are torn down
@@ -59,7 +59,8 @@ while [ $# -gt 0 ]; do
       case "$2" in
         postgres | postgresql | pg) want_pg=1; want_my=0; want_emulators=0 ;;
         mysql | mariadb) want_pg=0; want_my=1; want_emulators=0 ;;
-        *) echo "with-test-servers: --only takes postgres or mysql, not '$2'" >&2; exit 2 ;;
+        postgres,mysql | mysql,postgres) want_pg=1; want_my=1; want_emulators=0 ;;
+        *) echo "with-test-servers: --only takes postgres, mysql or postgres,mysql, not '$2'" >&2; exit 2 ;;
       esac
       shift 2
       ;;
