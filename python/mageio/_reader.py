@@ -28,6 +28,15 @@ def nullable_pandas_types() -> dict[Any, Any]:
     }
 
 
+def _conversion_pool() -> Any:
+    """The allocator for DataFrame conversions: the system's (malloc, which hands large blocks back to the
+    operating system when they are freed) rather than pyarrow's default mimalloc/jemalloc, which keep freed
+    memory for reuse, so the transient copies of a conversion would stay in the process's footprint."""
+    import pyarrow as pa
+
+    return pa.system_memory_pool()
+
+
 def _callback_of(progress: ProgressArg) -> Callable[[int, int, int], Any] | None:
     return progress if callable(progress) else None
 
@@ -123,12 +132,28 @@ class Reader:
 
         if dtype_backend not in ("numpy_nullable", "pyarrow"):
             raise ValueError(f"dtype_backend must be 'numpy_nullable' or 'pyarrow', not {dtype_backend!r}")
-        table = self.read_all()
-        # The table is ours alone: its buffers are released column by column as pandas takes them over
-        # (self_destruct), so the peak is about one copy of the data, not two.
+        table = self._owned_table(pool := _conversion_pool())
+        # The table is ours alone and every column of it owns its buffers: each is released as pandas takes
+        # it over (self_destruct), so the peak is about one copy of the data plus one column, not two.
         if dtype_backend == "pyarrow":
-            return table.to_pandas(types_mapper=pd.ArrowDtype, self_destruct=True, split_blocks=True)
-        return table.to_pandas(types_mapper=nullable_pandas_types().get, self_destruct=True, split_blocks=True)
+            return table.to_pandas(types_mapper=pd.ArrowDtype, self_destruct=True, split_blocks=True, memory_pool=pool)
+        return table.to_pandas(
+            types_mapper=nullable_pandas_types().get, self_destruct=True, split_blocks=True, memory_pool=pool
+        )
+
+    def _owned_table(self, pool: Any) -> Any:
+        """Every batch, each column copied out of the plugin's memory as it arrives. pyarrow keeps an imported
+        batch alive until *all* its columns are gone, so a DataFrame column that pandas takes without copying
+        (strings, Arrow dtypes) would otherwise keep every other column's plugin buffers alive too: about
+        the size of the data again, for as long as the DataFrame lives. The copy costs a memcpy per batch."""
+        import pyarrow as pa
+
+        schema = self.schema
+        batches = (
+            pa.RecordBatch.from_arrays([pa.concat_arrays([c], memory_pool=pool) for c in b.columns], schema=schema)
+            for b in self
+        )
+        return pa.Table.from_batches(batches, schema=schema)
 
     def to_polars(self) -> Any:
         """A polars DataFrame."""
