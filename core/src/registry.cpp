@@ -78,6 +78,12 @@ Loaded load_library(const fs::path& path) {
   if (!library.has(MAGEIO_PLUGIN_ENTRY_NAME))
     throw sdk::invalid_argument(std::string("missing entry point ") + MAGEIO_PLUGIN_ENTRY_NAME +
                                 " (not a mageio plugin)");
+  // Never unmapped, even after its last instance is gone: a plugin may leave threads running (the Rust
+  // parquet plugin's async runtime, a driver's connection pool, a Go runtime) or register atexit handlers,
+  // and unmapping code one of them still runs crashes the process (seen: the CLI exiting after a parquet
+  // export on Azure failed). As Python does with extension modules, a loaded plugin stays mapped until the
+  // process ends; the Boost.DLL handle only drops its reference.
+  if (void* pinned = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE | RTLD_NOLOAD)) (void)pinned;
   auto entry =
       library.get<MageioStatus(uint32_t, const MageioPluginDescriptor**, MageioError*)>(MAGEIO_PLUGIN_ENTRY_NAME);
 
