@@ -1,7 +1,7 @@
 """mageio.mage against Mage's own IO classes (mage-ai from PyPI): the same block code, only the import line
-differs. One table of N rows in PostgreSQL and one in MariaDB (Mage's MySQL class); each measurement runs in
-a fresh child process (its own venv for mage-ai, whose pandas<3 pin would otherwise change the other
-peers), timing only the load / export call:
+differs. One table of N rows in PostgreSQL and one in MariaDB (Mage's MySQL class), and FileIO on a local
+Parquet file of the PostgreSQL rows; each measurement runs in a fresh child process (its own venv for
+mage-ai, whose pandas<3 pin would otherwise change the other peers), timing only the load / export call:
 wall time, CPU (user+sys) of the call, and the child's peak RSS. A benchmark, not a test.
 
     bench/python/run-mage.sh [--rows N] [--mysql-rows N] [--repeat R] [--json FILE]
@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 CHILD = r"""
@@ -20,10 +21,11 @@ warnings.filterwarnings("ignore")
 impl, backend, op, config_path, table = sys.argv[1:6]
 if impl == "mage":
     from mage_ai.io.config import ConfigFileLoader
+    from mage_ai.io.file import FileIO
     from mage_ai.io.mysql import MySQL
     from mage_ai.io.postgres import Postgres
 else:
-    from mageio.mage import ConfigFileLoader, MySQL, Postgres
+    from mageio.mage import ConfigFileLoader, FileIO, MySQL, Postgres
 IoClass = Postgres if backend == "postgres" else MySQL
 import numpy as np
 import pandas as pd
@@ -41,12 +43,19 @@ df = frame(rows) if op == "export" else None
 schema = "public" if backend == "postgres" else None
 before = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()
-with IoClass.with_config(ConfigFileLoader(config_path, "default")) as loader:
+if backend == "file":  # table: the Parquet file's path
     if op == "load":
-        out = loader.load(f"select * from {table}", verbose=False)
+        out = FileIO().load(table)
         assert len(out) == rows, len(out)
     else:
-        loader.export(df, schema, table + "_out_" + impl, if_exists="replace", verbose=False)
+        FileIO().export(df, table.replace(".parquet", "_out_" + impl + ".parquet"))
+else:
+    with IoClass.with_config(ConfigFileLoader(config_path, "default")) as loader:
+        if op == "load":
+            out = loader.load(f"select * from {table}", verbose=False)
+            assert len(out) == rows, len(out)
+        else:
+            loader.export(df, schema, table + "_out_" + impl, if_exists="replace", verbose=False)
 wall = time.perf_counter() - start
 after = resource.getrusage(resource.RUSAGE_SELF)
 cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -85,11 +94,21 @@ SOURCE_SQL = {
 
 
 def make_source(backend, config, table, rows):
+    """The source table (or, for "file", the Parquet file of the PostgreSQL table's rows: call after it);
+    returns what the child reads: the table's name or the file's path."""
     import mageio
 
+    if backend == "file":
+        import pyarrow.parquet as pq
+
+        path = os.path.join(tempfile.gettempdir(), f"{table}.parquet")
+        with mageio.connect("postgres", config) as db:
+            pq.write_table(db.load(f"select * from {table} limit {rows}").read_all(), path)
+        return path
     with mageio.connect(backend, config) as db:
         db.execute(f"drop table if exists {table}")
         db.execute(SOURCE_SQL[backend].format(table=table, last=rows - 1))
+    return table
 
 
 def main():
@@ -102,15 +121,16 @@ def main():
     args = parser.parse_args()
     config = os.environ["MAGEIO_TEST_IO_CONFIG"]
     table = "bench_mage"
-    cases = [("postgres", args.rows), ("mysql", args.mysql_rows or args.rows)]
+    # "file": FileIO on a local Parquet file of the PostgreSQL table's rows.
+    cases = [("postgres", args.rows), ("file", args.rows), ("mysql", args.mysql_rows or args.rows)]
 
     results = {}
     for backend, rows in cases:
-        make_source(backend, config, table, rows)
+        source = make_source(backend, config, table, rows)
         for op in ("load", "export"):
             for impl, python in (("mageio.mage", sys.executable), ("mage", args.mage_python)):
                 runs = [
-                    run_child(python, "mage" if impl == "mage" else "mageio", backend, op, config, table, rows)
+                    run_child(python, "mage" if impl == "mage" else "mageio", backend, op, config, source, rows)
                     for _ in range(args.repeat)
                 ]
                 best = min(runs, key=lambda r: r["wall"])
