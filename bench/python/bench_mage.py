@@ -17,6 +17,12 @@ import time
 
 CHILD = r"""
 import os, resource, sys, time, warnings
+
+def peak_mib():
+    # VmHWM: this process's peak RSS since its exec (ru_maxrss would carry the parent's across fork+exec).
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
 warnings.filterwarnings("ignore")
 impl, backend, op, config_path, table = sys.argv[1:6]
 if impl == "mage":
@@ -42,6 +48,7 @@ rows = int(sys.argv[6])
 df = frame(rows) if op == "export" else None
 schema = "public" if backend == "postgres" else None
 before = resource.getrusage(resource.RUSAGE_SELF)
+peak_before = peak_mib()
 start = time.perf_counter()
 if backend == "file":  # table: the Parquet file's path
     if op == "load":
@@ -59,8 +66,8 @@ else:
 wall = time.perf_counter() - start
 after = resource.getrusage(resource.RUSAGE_SELF)
 cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-print({"wall": wall, "cpu": cpu, "rss_mib": after.ru_maxrss / 1024,
-       "added_mib": (after.ru_maxrss - before.ru_maxrss) / 1024})
+peak_after = peak_mib()
+print({"wall": wall, "cpu": cpu, "rss_mib": peak_after, "added_mib": peak_after - peak_before})
 """
 
 
