@@ -9,15 +9,8 @@
 #        (default 2000000 rows in each database, 1 run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash tools/install-deps.sh --build --servers --python
+bash bench/python/venv.sh
 venv=.venv-bench
-[ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip>=23.1"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r bench/python/requirements.txt
-build_args=(-Cbuild.tool-args=-j2)
-command -v ccache >/dev/null && build_args+=(-Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache
-  -Ccmake.define.CMAKE_C_COMPILER_LAUNCHER=ccache)
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-build-isolation "${build_args[@]}" .
 mage=.venv-bench-mage
 [ -x "$mage/bin/python" ] || /usr/bin/python3 -m venv "$mage"
 "$mage/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip>=23.1"
